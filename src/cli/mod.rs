@@ -1,0 +1,405 @@
+//! The command-line commands: parse arguments, open the ledger, run one command, and map
+//! errors to exit codes (1: refused, 2: bad usage or unreadable input).
+
+mod text;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use clap::{Args, Parser, Subcommand};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::domain::{Currency, ExchangeRate, Lang, Period};
+use crate::import::{self, Field, ImportError, ImportOptions, Severity};
+use crate::ledger::{self, AgreementFilter, Ledger, LedgerError};
+use crate::report::Snapshot;
+
+/// Pledger: the partnerships and resource-mobilization ledger.
+#[derive(Parser, Debug)]
+#[command(name = "pledger", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The ledger file (default: the platform data folder, or $PLEDGER_LEDGER).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// What to do; without a command, Pledger opens the desktop app.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Fill the ledger with the sample agreements of 2019 to 2021Q2 (loading twice changes nothing).
+    Sample,
+    /// Write a consistent single-file copy of the ledger.
+    Backup {
+        /// The copy to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// List partners.
+    Partners {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List agreements.
+    Agreements {
+        /// Only those signed in this period (2021Q1, 2020, 2021-03, 2021-01-01..2021-06-30).
+        #[arg(long)]
+        period: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exchange rates.
+    Rate {
+        /// What to do with rates.
+        #[command(subcommand)]
+        command: RateCommand,
+    },
+    /// The advisory-group report for a period.
+    Report {
+        /// 2021Q1, 2020, 2021-03 or 2021-01-01..2021-06-30.
+        #[arg(long)]
+        period: String,
+        /// Language of labels: en or zh.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// How many top partners to list.
+        #[arg(long, default_value_t = 3)]
+        top: usize,
+        /// Print JSON (a stable contract).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import agreements from a CSV/TSV sheet.
+    Import(ImportArgs),
+    /// The latest changes recorded in the audit trail.
+    Audit {
+        /// How many entries.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+/// Rate subcommands.
+#[derive(Subcommand, Debug)]
+pub enum RateCommand {
+    /// Set the rate of CUR in the reporting currency from DATE on.
+    Set {
+        /// Currency code (EUR).
+        currency: String,
+        /// First day the rate applies (yyyy-mm-dd).
+        date: String,
+        /// Units of the reporting currency for one unit of CUR.
+        rate: String,
+    },
+    /// List every rate.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options of `pledger import`.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The file to import (.csv, .tsv).
+    #[arg(required_unless_present = "undo")]
+    pub file: Option<PathBuf>,
+    /// The sheet to read.
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// The 1-based row holding the headers.
+    #[arg(long, value_name = "N")]
+    pub header_row: Option<usize>,
+    /// Map a field to a column: --map amount="Contribution (USD)".
+    #[arg(long = "map", value_name = "FIELD=HEADER")]
+    pub map: Vec<String>,
+    /// Apply a saved mapping profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Save this mapping as a profile.
+    #[arg(long, value_name = "NAME")]
+    pub save_profile: Option<String>,
+    /// Confirm a spelling of an existing partner: --match "MIIT China=Ministry of ...".
+    #[arg(long = "match", value_name = "SPELLING=PARTNER")]
+    pub matches: Vec<String>,
+    /// Show the plan; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Commit the valid rows and leave the others.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Reverse an earlier import batch exactly.
+    #[arg(long, value_name = "BATCH", conflicts_with = "file")]
+    pub undo: Option<i64>,
+}
+
+/// An error with the exit code it maps to.
+pub struct Failure {
+    /// 1: refused; 2: bad usage or unreadable input.
+    pub code: u8,
+    /// What went wrong.
+    pub error: anyhow::Error,
+}
+
+fn usage(error: anyhow::Error) -> Failure {
+    Failure { code: 2, error }
+}
+
+fn refused(error: anyhow::Error) -> Failure {
+    Failure { code: 1, error }
+}
+
+impl From<LedgerError> for Failure {
+    fn from(e: LedgerError) -> Failure {
+        let code = match e {
+            LedgerError::Refused(_) | LedgerError::Invalid { .. } | LedgerError::NotFound(_) => 1,
+            _ => 2,
+        };
+        Failure { code, error: e.into() }
+    }
+}
+
+impl From<ImportError> for Failure {
+    fn from(e: ImportError) -> Failure {
+        match e {
+            ImportError::Ledger(l) => l.into(),
+            ImportError::Blocked { .. } => refused(e.into()),
+            _ => usage(e.into()),
+        }
+    }
+}
+
+/// Parses the command line and runs it; the exit code to return.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("pledger: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn open_ledger(path: Option<PathBuf>) -> Result<Ledger, Failure> {
+    let path = path
+        .or_else(ledger::default_path)
+        .ok_or_else(|| usage(anyhow!("no home folder to keep the ledger in; give --ledger PATH")))?;
+    Ledger::open(&path).map_err(|e| usage(anyhow::Error::from(e).context(format!("cannot open the ledger {}", path.display()))))
+}
+
+fn parse_period(text: &str) -> Result<Period, Failure> {
+    Period::parse(text).map_err(|e| usage(e.into()))
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| usage(e.into()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let Some(command) = cli.command else {
+        println!(
+            "The Pledger desktop app is not in this build yet.\n\
+             Meanwhile, from the command line:\n  \
+             pledger sample                      fill the ledger with the sample agreements\n  \
+             pledger report --period 2021Q1      the advisory-group figures of a period\n  \
+             pledger --help                      every command"
+        );
+        return Ok(());
+    };
+    let mut ledger = open_ledger(cli.ledger)?;
+    match command {
+        Command::Sample => {
+            let s = import::load_sample(&mut ledger)?;
+            println!(
+                "Sample ledger loaded into {}: {} agreements created, {} updated, {} unchanged, {} partners created.",
+                ledger.path().map_or_else(|| "memory".into(), |p| p.display().to_string()),
+                s.created,
+                s.updated,
+                s.unchanged,
+                s.partners_created
+            );
+            println!("Try: pledger report --period 2021Q1");
+            Ok(())
+        }
+        Command::Backup { to } => {
+            ledger.backup(&to)?;
+            println!("Backup written to {}", to.display());
+            Ok(())
+        }
+        Command::Partners { json } => {
+            let partners = ledger.partners()?;
+            let lists = ledger.reference_lists()?;
+            let agreements = ledger.agreements(&AgreementFilter::default())?;
+            let count = |id| agreements.iter().filter(|a| a.partner_id == id).count();
+            if json {
+                let out: Vec<_> = partners
+                    .iter()
+                    .map(|p| json!({"id": p.id.0, "name": p.name, "name_zh": p.name_zh, "partner_type": p.partner_type,
+                                    "country": p.country, "aliases": p.aliases, "agreements": count(p.id)}))
+                    .collect();
+                return print_json(&out);
+            }
+            print!("{}", text::partners_table(&partners, &lists, &count));
+            Ok(())
+        }
+        Command::Agreements { period, json } => {
+            let period = period.as_deref().map(parse_period).transpose()?;
+            let agreements = ledger.agreements(&AgreementFilter { period, partner: None })?;
+            let partners = ledger.partners()?;
+            let name = |id| partners.iter().find(|p| p.id == id).map_or_else(|| "?".to_string(), |p| p.name.clone());
+            if json {
+                let out: Vec<_> = agreements
+                    .iter()
+                    .map(|a| json!({
+                        "id": a.id.0, "reference": a.reference, "title": a.title, "partner": name(a.partner_id),
+                        "signed_on": a.signed_on, "status": a.status,
+                        "amount": a.contribution.map(|m| m.amount().to_string()), "currency": a.contribution.map(|m| m.currency.to_string()),
+                        "own_contribution": a.own_part.map(|m| m.amount().to_string()), "own_currency": a.own_part.map(|m| m.currency.to_string()),
+                        "region": a.region, "themes": a.themes, "notes": a.notes,
+                    }))
+                    .collect();
+                return print_json(&out);
+            }
+            print!("{}", text::agreements_table(&agreements, &name));
+            Ok(())
+        }
+        Command::Rate { command } => rate(&mut ledger, command),
+        Command::Report { period, lang, top, json } => {
+            let period = parse_period(&period)?;
+            let lang: Lang = lang.parse().map_err(|e: String| usage(anyhow!(e)))?;
+            let snapshot = Snapshot::load(&ledger)?;
+            let report = snapshot.report(&period, top).map_err(|e| refused(e.into()))?;
+            if json {
+                return print_json(&report.to_json(lang));
+            }
+            print!("{}", text::report_text(&report, lang));
+            Ok(())
+        }
+        Command::Import(args) => import_command(&mut ledger, args),
+        Command::Audit { limit } => {
+            for e in ledger.audit(limit)? {
+                println!(
+                    "{}  {:<7} {} {}{}",
+                    e.at,
+                    e.action,
+                    e.entity,
+                    e.entity_id.unwrap_or_default(),
+                    e.batch_id.map(|b| format!("  (import batch {b})")).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn rate(ledger: &mut Ledger, command: RateCommand) -> Result<(), Failure> {
+    match command {
+        RateCommand::Set { currency, date, rate } => {
+            let currency: Currency = currency.parse().map_err(|e: crate::domain::MoneyError| usage(e.into()))?;
+            let valid_from = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                .with_context(|| format!("'{date}' is not a date (yyyy-mm-dd)"))
+                .map_err(usage)?;
+            let rate: Decimal = rate.parse().with_context(|| format!("'{rate}' is not a rate")).map_err(usage)?;
+            let quote = ledger.reporting_currency()?;
+            ledger.write(|w| w.set_rate(&ExchangeRate { currency, quote, valid_from, rate }))?;
+            println!("1 {currency} = {rate} {quote} from {valid_from}");
+            Ok(())
+        }
+        RateCommand::List { json } => {
+            let table = ledger.rates()?;
+            if json {
+                let out: Vec<_> = table
+                    .rates()
+                    .iter()
+                    .map(|r| json!({"currency": r.currency, "quote": r.quote, "valid_from": r.valid_from, "rate": r.rate.normalize().to_string()}))
+                    .collect();
+                return print_json(&out);
+            }
+            for r in table.rates() {
+                println!("{}  1 {} = {} {}", r.valid_from, r.currency, r.rate.normalize(), r.quote);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn split_pair(text: &str, what: &str) -> Result<(String, String), Failure> {
+    text.split_once('=')
+        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        .ok_or_else(|| usage(anyhow!("'{text}' is not {what}")))
+}
+
+fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> {
+    if let Some(batch) = args.undo {
+        let n = import::undo(ledger, batch)?;
+        println!("Import batch {batch} undone: {n} change(s) reversed.");
+        return Ok(());
+    }
+    let Some(file) = args.file else {
+        return Err(usage(anyhow!("give the file to import")));
+    };
+    let mut options = ImportOptions { sheet: args.sheet, header_row: args.header_row, profile: args.profile, ..Default::default() };
+    for m in &args.map {
+        let (field, header) = split_pair(m, "FIELD=HEADER")?;
+        let field: Field = field.parse().map_err(|e: String| usage(anyhow!(e)))?;
+        options.map.push((field, header));
+    }
+    for m in &args.matches {
+        options.confirmed_matches.push(split_pair(m, "SPELLING=PARTNER")?);
+    }
+    let wb = import::read_file(&file)?;
+    let (plan, mapping) = import::prepare(ledger, &wb, &options)?;
+    if let Some(name) = &args.save_profile {
+        ledger.write(|w| w.save_mapping_profile(name, &mapping.profile()))?;
+    }
+    let result = if args.dry_run { None } else { Some(import::commit(ledger, &plan, args.skip_invalid)) };
+    if args.json {
+        let summary = match &result {
+            Some(Ok(s)) => json!(s),
+            Some(Err(e)) => json!({"error": e.to_string()}),
+            None => json!(null),
+        };
+        print_json(&json!({"plan": plan, "committed": summary}))?;
+    } else {
+        print!("{}", text::plan_text(&plan, args.dry_run));
+        for p in &plan.problems {
+            if p.severity == Severity::Error {
+                eprintln!("{p}");
+            }
+        }
+    }
+    match result {
+        None => Ok(()),
+        Some(Ok(s)) => {
+            if !args.json {
+                match s.batch {
+                    Some(b) => println!(
+                        "Committed as import batch {b}: {} created, {} updated, {} unchanged, {} partner(s) created{}. Undo with: pledger import --undo {b}",
+                        s.created,
+                        s.updated,
+                        s.unchanged,
+                        s.partners_created,
+                        if s.skipped_invalid > 0 { format!(", {} invalid row(s) left out", s.skipped_invalid) } else { String::new() }
+                    ),
+                    None => println!("Nothing to change: every agreement is in the ledger already."),
+                }
+            }
+            Ok(())
+        }
+        Some(Err(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,200 @@
+//! Plain-text tables for the terminal, aligned for both Latin and Chinese text.
+
+use std::fmt::Write;
+
+use crate::domain::{Agreement, Lang, ListKind, Partner, PartnerId, ReferenceLists, group_thousands, minor_to_decimal};
+use crate::import::{Action, Plan, Severity};
+use crate::report::{Report, Slice, tenths_text};
+
+/// Display width: East Asian wide characters take two columns.
+fn width(text: &str) -> usize {
+    text.chars().map(|c| if ('\u{1100}'..='\u{115f}').contains(&c) || ('\u{2e80}'..='\u{a4cf}').contains(&c) || ('\u{ac00}'..='\u{d7a3}').contains(&c) || ('\u{f900}'..='\u{faff}').contains(&c) || ('\u{fe30}'..='\u{fe4f}').contains(&c) || ('\u{ff00}'..='\u{ff60}').contains(&c) { 2 } else { 1 }).sum()
+}
+
+fn pad(text: &str, to: usize) -> String {
+    let mut s = text.to_string();
+    s.extend(std::iter::repeat_n(' ', to.saturating_sub(width(text))));
+    s
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if width(&out) + width(&c.to_string()) > max.saturating_sub(1) {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// The partners list.
+pub fn partners_table(partners: &[Partner], lists: &ReferenceLists, count: &dyn Fn(PartnerId) -> usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {} {:>3}  {:<7} Aliases", pad("Partner", 60), pad("Type", 28), "#", "Country");
+    for p in partners {
+        let _ = writeln!(
+            out,
+            "{} {} {:>3}  {:<7} {}",
+            pad(&clip(&p.name, 60), 60),
+            pad(&clip(lists.label(ListKind::PartnerType, &p.partner_type, Lang::En), 28), 28),
+            count(p.id),
+            p.country.as_deref().unwrap_or("-"),
+            p.aliases.join(" | ")
+        );
+    }
+    let _ = writeln!(out, "{} partner(s)", partners.len());
+    out
+}
+
+/// The agreements list.
+pub fn agreements_table(agreements: &[Agreement], partner: &dyn Fn(PartnerId) -> String) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<12} {:<10} {:<9} {} {:>18}  Region", "Reference", "Signed", "Status", pad("Partner", 44), "Contribution");
+    for a in agreements {
+        let money = a.contribution.map_or_else(|| "non-financial".to_string(), |m| m.to_string());
+        let _ = writeln!(
+            out,
+            "{:<12} {:<10} {:<9} {} {:>18}  {}",
+            a.reference.as_deref().unwrap_or("-"),
+            a.signed_on,
+            a.status.as_str(),
+            pad(&clip(&partner(a.partner_id), 44), 44),
+            money,
+            a.region
+        );
+    }
+    let _ = writeln!(out, "{} agreement(s)", agreements.len());
+    out
+}
+
+struct Words {
+    title: &'static str,
+    signed: &'static str,
+    financial: &'static str,
+    partners_total: &'static str,
+    own_total: &'static str,
+    cofunding: &'static str,
+    by_type: &'static str,
+    by_region: &'static str,
+    by_theme: &'static str,
+    top: &'static str,
+    amounts_in: &'static str,
+    empty: &'static str,
+}
+
+const EN: Words = Words {
+    title: "Partnerships and resource mobilization",
+    signed: "Agreements signed",
+    financial: "  with a financial contribution",
+    partners_total: "Partners' contributions",
+    own_total: "Own co-funding part",
+    cofunding: "Co-funding composition",
+    by_type: "Partners' signed financial contributions by type",
+    by_region: "By region",
+    by_theme: "By thematic priority",
+    top: "Top funding partners",
+    amounts_in: "amounts in",
+    empty: "(no financial contribution in this period)",
+};
+
+const ZH: Words = Words {
+    title: "伙伴关系和资源筹措",
+    signed: "签署的协议",
+    financial: "  其中涉及财务捐款",
+    partners_total: "合作伙伴捐款",
+    own_total: "国际电联部分",
+    cofunding: "共同出资安排的构成",
+    by_type: "按类型排列的合作伙伴已签约财务捐款",
+    by_region: "按区域排列",
+    by_theme: "按专题重点工作排列",
+    top: "捐款最多的供资伙伴",
+    amounts_in: "金额单位",
+    empty: "（本期没有财务捐款）",
+};
+
+fn slices_text(out: &mut String, heading: &str, slices: &[Slice], report: &Report, lang: Lang, empty: &str) {
+    let _ = writeln!(out, "\n{heading}");
+    if slices.is_empty() {
+        let _ = writeln!(out, "  {empty}");
+        return;
+    }
+    for s in slices {
+        let amount = group_thousands(&minor_to_decimal(s.amount_minor, report.currency));
+        let _ = writeln!(out, "  {} {:>18} {:>6} %", pad(&clip(s.label(lang), 58), 58), amount, tenths_text(s.percent_tenths));
+    }
+}
+
+/// The report as a readable page.
+pub fn report_text(report: &Report, lang: Lang) -> String {
+    let w = if lang == Lang::Zh { &ZH } else { &EN };
+    let money = |m: i128| group_thousands(&minor_to_decimal(m, report.currency));
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {} ({} .. {}), {} {}", w.title, report.period.label(), report.period.from, report.period.to, w.amounts_in, report.currency);
+    let _ = writeln!(out, "\n{} {:>8}", pad(w.signed, 40), report.agreements_signed);
+    let _ = writeln!(out, "{} {:>8}", pad(w.financial, 40), report.agreements_financial);
+    let _ = writeln!(out, "{} {:>20}", pad(w.partners_total, 40), money(report.partner_total_minor));
+    let _ = writeln!(out, "{} {:>20}", pad(w.own_total, 40), money(report.own_total_minor));
+    slices_text(&mut out, w.cofunding, &report.cofunding, report, lang, w.empty);
+    slices_text(&mut out, w.by_type, &report.by_partner_type, report, lang, w.empty);
+    slices_text(&mut out, w.by_region, &report.by_region, report, lang, w.empty);
+    slices_text(&mut out, w.by_theme, &report.by_theme, report, lang, w.empty);
+    let _ = writeln!(out, "\n{}", w.top);
+    if report.top_partners.is_empty() {
+        let _ = writeln!(out, "  {}", w.empty);
+    }
+    for t in &report.top_partners {
+        let _ = writeln!(
+            out,
+            "  {}. {} {:>18} {:>6} %",
+            t.rank,
+            pad(&clip(t.display_name(lang), 55), 55),
+            money(t.amount_minor),
+            format!("{:.1}", t.share.decimal(3) * rust_decimal::Decimal::ONE_HUNDRED)
+        );
+    }
+    out
+}
+
+/// An import plan: mapping, counts, differences and warnings.
+pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — sheet '{}', header on row {}", plan.file, plan.sheet, plan.header_row);
+    for (header, field) in &plan.mapped {
+        let _ = writeln!(out, "  {header:<32} -> {field}");
+    }
+    if !plan.unmapped.is_empty() {
+        let _ = writeln!(out, "  not mapped: {}", plan.unmapped.join(", "));
+    }
+    let (created, updated, unchanged) = plan.counts();
+    let blocked = plan.rows.iter().filter(|r| r.blocked).count();
+    let new_partners = plan.new_partners.len();
+    let _ = writeln!(
+        out,
+        "{}: {created} new, {updated} updated, {unchanged} unchanged agreement(s); {new_partners} new partner(s); {blocked} row(s) with errors; {} row(s) skipped",
+        if dry_run { "Plan (dry run, nothing written)" } else { "Plan" },
+        plan.skipped_rows
+    );
+    for p in &plan.new_partners {
+        let _ = writeln!(out, "  new partner: {} ({})", p.name, p.partner_type);
+    }
+    for t in &plan.new_themes {
+        let _ = writeln!(out, "  new theme: {}", t.label_en);
+    }
+    for row in &plan.rows {
+        if let Action::Update { changes, .. } = &row.action {
+            let _ = writeln!(out, "  row {} updates {}:", row.row, row.agreement.reference.as_deref().unwrap_or("an agreement"));
+            for (field, old, new) in changes {
+                let _ = writeln!(out, "    {field}: {old} -> {new}");
+            }
+        }
+    }
+    for p in plan.problems.iter().filter(|p| p.severity == Severity::Warning) {
+        let _ = writeln!(out, "{p}");
+    }
+    out
+}

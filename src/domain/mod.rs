@@ -1,0 +1,19 @@
+//! Plain types of the ledger: partners, agreements, money, periods and reference lists.
+//! No I/O happens here.
+
+mod agreement;
+mod money;
+mod period;
+mod reference;
+
+pub use agreement::{
+    Agreement, AgreementId, FieldProblem, Partner, PartnerId, Status, ThemeShare, bp_text,
+};
+pub use money::{
+    Currency, ExchangeRate, Money, MoneyError, RateTable, group_thousands, minor_to_decimal,
+};
+pub use period::{Period, PeriodError, PeriodKind};
+pub use reference::{Lang, ListKind, MULTI_REGIONAL, RefEntry, ReferenceLists};
+
+/// Basis points in a whole: theme percentages are stored in hundredths of a percent.
+pub const WHOLE_BP: u32 = 10_000;

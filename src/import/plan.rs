@@ -1,0 +1,617 @@
+//! Rows -> validated plan: what an import would create, update or leave, which partners
+//! and themes it would add, and every problem found, before anything is written.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::domain::{
+    Agreement, AgreementId, Currency, ListKind, Money, Partner, PartnerId, RefEntry, ReferenceLists, Status,
+    ThemeShare, WHOLE_BP,
+};
+use crate::ledger::{AgreementFilter, Ledger};
+use crate::report::split_by_weights;
+
+use super::mapping::{Field, Mapping, column_letter};
+use super::matching::{PartnerMatcher, fingerprint};
+use super::source::{Cell, Sheet};
+use super::values::{AmountValue, DayOrder, day_order, match_entry, normalise, parse_amount, parse_date, parse_status, parse_theme_list};
+use super::{ImportOptions, Problem, Severity};
+
+/// Which partner a planned row belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum PartnerRef {
+    /// A partner already in the ledger.
+    Existing(PartnerId),
+    /// The plan's new partner at this index.
+    New(usize),
+}
+
+/// What the import does with one row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Action {
+    /// Adds a new agreement.
+    Create,
+    /// Changes an existing agreement; the changed fields as (field, old, new).
+    Update {
+        /// The agreement changed.
+        id: AgreementId,
+        /// Field, old value, new value.
+        changes: Vec<(String, String, String)>,
+    },
+    /// The agreement is in the ledger already, identical.
+    Unchanged(AgreementId),
+}
+
+/// One data row of the sheet and what it becomes.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedRow {
+    /// The sheet row, 1-based as a spreadsheet shows it.
+    pub row: usize,
+    /// The agreement read (its partner id is set at commit for new partners).
+    #[serde(skip)]
+    pub agreement: Agreement,
+    /// Whose agreement it is.
+    pub partner: PartnerRef,
+    /// What happens to it.
+    pub action: Action,
+    /// Whether an error blocks this row.
+    pub blocked: bool,
+}
+
+/// The whole plan of an import.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    /// File name.
+    pub file: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// The sheet read.
+    pub sheet: String,
+    /// 1-based header row.
+    pub header_row: usize,
+    /// Header -> field name, for the columns mapped.
+    pub mapped: Vec<(String, String)>,
+    /// Headers left unmapped.
+    pub unmapped: Vec<String>,
+    /// The data rows.
+    pub rows: Vec<PlannedRow>,
+    /// Partners the import creates.
+    pub new_partners: Vec<Partner>,
+    /// Spellings confirmed for existing partners, stored as aliases.
+    pub new_aliases: Vec<(PartnerId, String)>,
+    /// Themes the import adds to the theme list.
+    pub new_themes: Vec<RefEntry>,
+    /// Every problem found.
+    pub problems: Vec<Problem>,
+    /// Number of rows skipped (blank, totals, notes).
+    pub skipped_rows: usize,
+}
+
+impl Plan {
+    /// Rows that create, update and leave agreements, among those not blocked.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for r in self.rows.iter().filter(|r| !r.blocked) {
+            match r.action {
+                Action::Create => c.0 += 1,
+                Action::Update { .. } => c.1 += 1,
+                Action::Unchanged(_) => c.2 += 1,
+            }
+        }
+        c
+    }
+
+    /// Number of errors.
+    pub fn error_count(&self) -> usize {
+        self.problems.iter().filter(|p| p.severity == Severity::Error).count()
+    }
+}
+
+const TOTAL_WORDS: &[&str] = &["total", "totals", "grandtotal", "sum", "subtotal", "totalgeneral", "totaux", "合计", "总计", "小计", "共计", "总额", "合計"];
+
+fn is_totals_row(row: &[Cell]) -> bool {
+    row.iter().filter(|c| !c.is_blank()).take(2).any(|c| {
+        let n = normalise(&c.text());
+        TOTAL_WORDS.iter().any(|w| n == *w || (n.starts_with(w) && n.len() <= w.len() + 6))
+    })
+}
+
+struct RowReader<'a> {
+    file: &'a str,
+    sheet: &'a str,
+    mapping: &'a Mapping,
+    row: &'a [Cell],
+    row_number: usize,
+    problems: Vec<Problem>,
+}
+
+impl RowReader<'_> {
+    fn cell(&self, field: Field) -> Option<(usize, &Cell)> {
+        let col = self.mapping.column(field)?;
+        Some((col, self.row.get(col).unwrap_or(&Cell::Empty)))
+    }
+
+    fn text(&self, field: Field) -> Option<String> {
+        let (_, c) = self.cell(field)?;
+        let t = c.text().trim().to_string();
+        (!t.is_empty()).then_some(t)
+    }
+
+    fn problem(&mut self, field: Field, severity: Severity, message: String) {
+        let col = self.mapping.column(field);
+        let value = self.cell(field).map(|(_, c)| c.text().into_owned()).unwrap_or_default();
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            sheet: self.sheet.to_string(),
+            row: Some(self.row_number),
+            column: col.map(|c| format!("{} ({})", self.mapping.headers.get(c).map_or("", |h| h.trim()), column_letter(c))),
+            value,
+            message,
+            severity,
+        });
+    }
+}
+
+/// Everything a plan needs from the ledger, read once.
+pub struct LedgerView {
+    lists: ReferenceLists,
+    partners: Vec<Partner>,
+    matcher: PartnerMatcher,
+    agreements: Vec<Agreement>,
+    currency: Currency,
+}
+
+impl LedgerView {
+    /// Reads what planning needs.
+    pub fn load(ledger: &Ledger) -> Result<LedgerView, crate::ledger::LedgerError> {
+        let partners = ledger.partners()?;
+        Ok(LedgerView {
+            lists: ledger.reference_lists()?,
+            matcher: PartnerMatcher::new(&partners),
+            partners,
+            agreements: ledger.agreements(&AgreementFilter::default())?,
+            currency: ledger.reporting_currency()?,
+        })
+    }
+}
+
+fn money(value: Decimal, currency: Currency) -> Result<Money, String> {
+    Money::from_decimal(value, currency).map_err(|e| e.to_string())
+}
+
+fn slug(text: &str) -> String {
+    let s: String = text
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect();
+    s.split('_').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("_")
+}
+
+/// Builds the plan for `sheet` mapped by `mapping`.
+pub fn build_plan(
+    view: &LedgerView,
+    file: &str,
+    sha256: &str,
+    sheet: &Sheet,
+    mapping: &Mapping,
+    options: &ImportOptions,
+) -> Plan {
+    let mut plan = Plan {
+        file: file.into(),
+        sha256: sha256.into(),
+        sheet: sheet.name.clone(),
+        header_row: mapping.header_row + 1,
+        mapped: mapping.headers.iter().zip(&mapping.fields).filter_map(|(h, f)| f.map(|f| (h.clone(), f.name().into()))).collect(),
+        unmapped: mapping.unmapped().into_iter().map(str::to_string).collect(),
+        rows: vec![],
+        new_partners: vec![],
+        new_aliases: vec![],
+        new_themes: vec![],
+        problems: vec![],
+        skipped_rows: 0,
+    };
+    let sheet_problem = |message: String, severity| Problem {
+        file: file.into(),
+        sheet: sheet.name.clone(),
+        row: None,
+        column: None,
+        value: String::new(),
+        message,
+        severity,
+    };
+    for required in [Field::Partner, Field::SignedOn] {
+        if mapping.column(required).is_none() {
+            plan.problems.push(sheet_problem(
+                format!("no column gives the {required} field; map one with --map {required}=HEADER"),
+                Severity::Error,
+            ));
+        }
+    }
+    if plan.error_count() > 0 {
+        return plan;
+    }
+
+    let mut lists = view.lists.clone();
+    let mut matcher = view.matcher.clone();
+    for (spelling, partner_name) in &options.confirmed_matches {
+        if let Some(p) = view.partners.iter().find(|p| p.name == *partner_name || matcher.exact(partner_name) == Some(p.id)) {
+            matcher.add(spelling, p.id);
+            plan.new_aliases.push((p.id, spelling.clone()));
+        } else {
+            plan.problems.push(sheet_problem(format!("--match names '{partner_name}', which is not a partner"), Severity::Error));
+        }
+    }
+    let mut new_partner_index: HashMap<String, usize> = HashMap::new();
+    let by_reference: HashMap<&str, &Agreement> =
+        view.agreements.iter().filter_map(|a| a.reference.as_deref().map(|r| (r, a))).collect();
+    let mut seen_references: HashMap<String, usize> = HashMap::new();
+    let mut seen_keys: HashMap<(PartnerRef, chrono::NaiveDate, Option<Money>), usize> = HashMap::new();
+
+    // Dates: decide each column's day order from all its values first.
+    let data_rows: Vec<(usize, &Vec<Cell>)> = sheet.rows.iter().enumerate().skip(mapping.header_row + 1).collect();
+    let order = match mapping.column(Field::SignedOn) {
+        Some(col) => {
+            let texts: Vec<String> = data_rows.iter().filter_map(|(_, r)| r.get(col)).map(|c| c.text().into_owned()).collect();
+            day_order(texts.iter().map(String::as_str))
+        }
+        None => DayOrder::Unknown,
+    };
+
+    let last_data = data_rows
+        .iter()
+        .rposition(|(_, r)| r.iter().filter(|c| !c.is_blank()).count() > 1)
+        .unwrap_or(0);
+    for (position, (index, row)) in data_rows.iter().enumerate() {
+        let row_number = index + 1;
+        let filled = row.iter().filter(|c| !c.is_blank()).count();
+        if filled == 0 {
+            plan.skipped_rows += 1;
+            continue;
+        }
+        if position > last_data {
+            // Notes below the data.
+            plan.skipped_rows += data_rows.len() - position;
+            break;
+        }
+        if is_totals_row(row) {
+            plan.skipped_rows += 1;
+            plan.problems.push(Problem {
+                row: Some(row_number),
+                ..sheet_problem("a totals row; skipped (Pledger computes its own totals)".into(), Severity::Warning)
+            });
+            continue;
+        }
+        let mut r = RowReader { file, sheet: &sheet.name, mapping, row, row_number, problems: vec![] };
+        let planned = read_row(&mut r, view, &mut lists, &mut matcher, &mut plan, &mut new_partner_index, order);
+        let mut problems = std::mem::take(&mut r.problems);
+        let blocked = problems.iter().any(|p| p.severity == Severity::Error);
+        if let Some((mut agreement, partner)) = planned {
+            // Duplicates inside the file.
+            if let Some(reference) = agreement.reference.clone() {
+                if let Some(first) = seen_references.insert(reference.clone(), row_number) {
+                    r.problem(Field::Reference, Severity::Error, format!("reference '{reference}' appears already on row {first}"));
+                    problems.append(&mut r.problems);
+                }
+            } else if let Some(first) = seen_keys.insert((partner, agreement.signed_on, agreement.contribution), row_number) {
+                r.problem(Field::Partner, Severity::Warning, format!("same partner, date and amount as row {first}: a duplicate?"));
+                problems.append(&mut r.problems);
+            }
+            let blocked = problems.iter().any(|p| p.severity == Severity::Error);
+            let existing = agreement
+                .reference
+                .as_deref()
+                .and_then(|r| by_reference.get(r).copied())
+                .or_else(|| match partner {
+                    PartnerRef::Existing(pid) if agreement.reference.is_none() => view.agreements.iter().find(|a| {
+                        a.partner_id == pid && a.signed_on == agreement.signed_on && a.contribution == agreement.contribution
+                    }),
+                    _ => None,
+                });
+            let action = match existing {
+                None => Action::Create,
+                Some(old) => {
+                    agreement.id = old.id;
+                    agreement.value_date = old.value_date;
+                    if let PartnerRef::Existing(pid) = partner {
+                        agreement.partner_id = pid;
+                    }
+                    let changes = differences(old, &agreement, &view.partners, &plan.new_partners, partner, &lists);
+                    if changes.is_empty() { Action::Unchanged(old.id) } else { Action::Update { id: old.id, changes } }
+                }
+            };
+            plan.rows.push(PlannedRow { row: row_number, agreement, partner, action, blocked });
+        } else if !blocked {
+            plan.skipped_rows += 1;
+        }
+        plan.problems.extend(problems);
+    }
+    plan.new_themes = lists.themes.iter().filter(|t| view.lists.entry(ListKind::Theme, &t.key).is_none()).cloned().collect();
+    plan
+}
+
+fn read_row(
+    r: &mut RowReader<'_>,
+    view: &LedgerView,
+    lists: &mut ReferenceLists,
+    matcher: &mut PartnerMatcher,
+    plan: &mut Plan,
+    new_partner_index: &mut HashMap<String, usize>,
+    order: DayOrder,
+) -> Option<(Agreement, PartnerRef)> {
+    for field in Field::ALL {
+        if let Some((_, Cell::Error(e))) = r.cell(field) {
+            let e = e.clone();
+            r.problem(field, Severity::Error, format!("the cell holds a formula error ({e})"));
+        }
+    }
+    let partner_name = r.text(Field::Partner);
+    let signed_text = r.text(Field::SignedOn);
+    let (Some(partner_name), Some(_)) = (partner_name.clone(), signed_text.clone()) else {
+        if partner_name.is_none() {
+            r.problem(Field::Partner, Severity::Error, "the partner is missing".into());
+        }
+        if signed_text.is_none() {
+            r.problem(Field::SignedOn, Severity::Error, "the signing date is missing".into());
+        }
+        return None;
+    };
+
+    let signed_on = match r.cell(Field::SignedOn).map(|(_, c)| c.clone()) {
+        Some(Cell::Date(d)) => Some(d),
+        Some(Cell::Number(n)) => excel_serial(&n).or_else(|| {
+            r.problem(Field::SignedOn, Severity::Error, format!("'{n}' is not a date"));
+            None
+        }),
+        _ => match parse_date(signed_text.as_deref().unwrap_or_default(), order) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                r.problem(Field::SignedOn, Severity::Error, e);
+                None
+            }
+        },
+    };
+
+    // Partner type, region, themes, status.
+    let type_text = r.text(Field::PartnerType);
+    let partner_type = type_text.as_ref().and_then(|t| {
+        let key = match_entry(lists, ListKind::PartnerType, t).map(str::to_string);
+        if key.is_none() {
+            r.problem(Field::PartnerType, Severity::Error, format!("'{t}' is not a partner type; the list is: {}", labels(lists, ListKind::PartnerType)));
+        }
+        key
+    });
+    let region = match r.text(Field::Region) {
+        Some(t) => match match_entry(lists, ListKind::Region, &t) {
+            Some(k) => Some(k.to_string()),
+            None => {
+                r.problem(Field::Region, Severity::Error, format!("'{t}' is not a region; the list is: {}", labels(lists, ListKind::Region)));
+                None
+            }
+        },
+        None => {
+            r.problem(Field::Region, Severity::Error, "the region is missing (use Multi-regional for several)".into());
+            None
+        }
+    };
+    let themes = read_themes(r, lists);
+    let status = match r.text(Field::Status).map(|t| parse_status(&t)).transpose() {
+        Ok(s) => s.unwrap_or(Status::Signed),
+        Err(e) => {
+            r.problem(Field::Status, Severity::Error, e);
+            Status::Signed
+        }
+    };
+
+    // Money.
+    let column_currency = r.text(Field::Currency).and_then(|t| match t.parse::<Currency>() {
+        Ok(c) => Some(c),
+        Err(_) => {
+            r.problem(Field::Currency, Severity::Error, format!("'{t}' is not a currency code"));
+            None
+        }
+    });
+    let contribution = read_money(r, Field::Amount, column_currency, view.currency);
+    let own_part = read_money(r, Field::OwnContribution, column_currency, view.currency);
+
+    // Partner.
+    let partner = match matcher.exact(&partner_name) {
+        Some(id) => {
+            if let (Some(t), Some(p)) = (&partner_type, view.partners.iter().find(|p| p.id == id)) {
+                if *t != p.partner_type {
+                    r.problem(Field::PartnerType, Severity::Warning, format!("the ledger has '{}' as {}; keeping the ledger's type", p.name, p.partner_type));
+                }
+            }
+            Some(PartnerRef::Existing(id))
+        }
+        None => {
+            let key = fingerprint(&partner_name);
+            if let Some(&i) = new_partner_index.get(&key) {
+                Some(PartnerRef::New(i))
+            } else {
+                if let Some((id, score)) = matcher.suggest(&partner_name) {
+                    let name = view.partners.iter().find(|p| p.id == id).map_or("", |p| p.name.as_str());
+                    r.problem(
+                        Field::Partner,
+                        Severity::Warning,
+                        format!("new partner; it looks like '{name}' ({:.0} % alike): confirm with --match \"{partner_name}={name}\"", f64::from(score) * 100.0),
+                    );
+                }
+                match &partner_type {
+                    Some(t) => {
+                        let i = plan.new_partners.len();
+                        plan.new_partners.push(Partner {
+                            id: PartnerId(0),
+                            name: partner_name.trim().to_string(),
+                            name_zh: None,
+                            partner_type: t.clone(),
+                            country: r.text(Field::Country),
+                            aliases: vec![],
+                        });
+                        new_partner_index.insert(key, i);
+                        Some(PartnerRef::New(i))
+                    }
+                    None => {
+                        if type_text.is_none() {
+                            r.problem(Field::PartnerType, Severity::Error, format!("'{partner_name}' is a new partner and the row gives no partner type"));
+                        }
+                        None
+                    }
+                }
+            }
+        }
+    };
+
+    let (Some(signed_on), Some(region), Some(partner)) = (signed_on, region, partner) else { return None };
+    let contribution = contribution.ok()?;
+    let own_part = own_part.ok()?;
+    if own_part.is_some() && contribution.is_none() {
+        r.problem(Field::OwnContribution, Severity::Warning, "an own part on a non-financial agreement does not count in the co-funding figures".into());
+    }
+    let agreement = Agreement {
+        id: AgreementId(0),
+        reference: r.text(Field::Reference),
+        title: r.text(Field::Title).unwrap_or_default(),
+        partner_id: match partner {
+            PartnerRef::Existing(id) => id,
+            PartnerRef::New(_) => PartnerId(0),
+        },
+        signed_on,
+        status,
+        contribution,
+        value_date: None,
+        own_part,
+        region,
+        themes: themes?,
+        notes: r.text(Field::Notes).unwrap_or_default(),
+    };
+    if let Some(c) = agreement.contribution.filter(|c| c.minor <= 0) {
+        r.problem(Field::Amount, Severity::Error, format!("{} is not above zero; leave the cell blank for a non-financial agreement", c.amount()));
+        return None;
+    }
+    Some((agreement, partner))
+}
+
+fn labels(lists: &ReferenceLists, kind: ListKind) -> String {
+    lists.list(kind).iter().map(|e| e.label_en.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn read_money(r: &mut RowReader<'_>, field: Field, column_currency: Option<Currency>, reporting: Currency) -> Result<Option<Money>, ()> {
+    let Some((col, cell)) = r.cell(field).map(|(c, cell)| (c, cell.clone())) else { return Ok(None) };
+    let parsed = match &cell {
+        Cell::Number(n) => n.parse::<Decimal>().map(|d| AmountValue::Amount(d.normalize(), None)).map_err(|_| format!("'{n}' is not an amount")),
+        other => parse_amount(&other.text()),
+    };
+    match parsed {
+        Ok(AmountValue::NonFinancial) => Ok(None),
+        Ok(AmountValue::Amount(value, text_currency)) => {
+            let header_currency = r.mapping.header_currency.get(col).copied().flatten();
+            let currency = text_currency.or(header_currency).or(column_currency);
+            let currency = match currency {
+                Some(c) => c,
+                None => {
+                    r.problem(field, Severity::Warning, format!("no currency given; taken as {reporting}, the reporting currency"));
+                    reporting
+                }
+            };
+            money(value, currency).map(Some).map_err(|e| r.problem(field, Severity::Error, e))
+        }
+        Err(e) => {
+            r.problem(field, Severity::Error, e);
+            Err(())
+        }
+    }
+}
+
+fn read_themes(r: &mut RowReader<'_>, lists: &mut ReferenceLists) -> Option<Vec<ThemeShare>> {
+    let Some(text) = r.text(Field::Theme) else {
+        r.problem(Field::Theme, Severity::Error, "no thematic priority given".into());
+        return None;
+    };
+    let parts = match parse_theme_list(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            r.problem(Field::Theme, Severity::Error, e);
+            return None;
+        }
+    };
+    let mut keys = Vec::new();
+    for part in &parts {
+        let key = match match_entry(lists, ListKind::Theme, &part.name) {
+            Some(k) => k.to_string(),
+            None => {
+                let key = slug(&part.name);
+                r.problem(Field::Theme, Severity::Warning, format!("'{}' is a new theme; it will be added to the theme list", part.name));
+                lists.themes.push(RefEntry { key: key.clone(), label_en: part.name.clone(), label_zh: part.name.clone(), iati_code: None, synonyms: vec![] });
+                key
+            }
+        };
+        keys.push(key);
+    }
+    let given: Vec<Option<u32>> = parts.iter().map(|p| p.percent_bp).collect();
+    let weights: Vec<u32> = if given.iter().all(Option::is_none) {
+        let equal = vec![1; parts.len()];
+        split_by_weights(i64::from(WHOLE_BP), &equal).into_iter().map(|w| u32::try_from(w).unwrap_or(0)).collect()
+    } else if given.iter().all(Option::is_some) {
+        let w: Vec<u32> = given.into_iter().flatten().collect();
+        if w.iter().sum::<u32>() != WHOLE_BP {
+            r.problem(Field::Theme, Severity::Error, "the theme percentages do not add to 100".into());
+            return None;
+        }
+        w
+    } else {
+        r.problem(Field::Theme, Severity::Error, "give a percentage for every theme or for none".into());
+        return None;
+    };
+    Some(keys.into_iter().zip(weights).map(|(theme, percent_bp)| ThemeShare { theme, percent_bp }).collect())
+}
+
+/// An Excel serial day number (1900 system) as a date.
+fn excel_serial(text: &str) -> Option<chrono::NaiveDate> {
+    let days: Decimal = text.parse().ok()?;
+    let days = i64::try_from(days.trunc()).ok()?;
+    if !(1..=2_958_465).contains(&days) {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
+}
+
+fn differences(
+    old: &Agreement,
+    new: &Agreement,
+    partners: &[Partner],
+    new_partners: &[Partner],
+    partner: PartnerRef,
+    lists: &ReferenceLists,
+) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut cmp = |field: &str, a: String, b: String| {
+        if a != b {
+            out.push((field.to_string(), a, b));
+        }
+    };
+    let partner_name = |id: PartnerId| partners.iter().find(|p| p.id == id).map_or_else(|| id.0.to_string(), |p| p.name.clone());
+    let new_partner = match partner {
+        PartnerRef::Existing(id) => partner_name(id),
+        PartnerRef::New(i) => new_partners.get(i).map_or_else(String::new, |p| p.name.clone()),
+    };
+    let money = |m: &Option<Money>| m.map_or_else(|| "-".to_string(), |m| m.to_string());
+    let themes = |t: &[ThemeShare]| {
+        let mut v: Vec<String> = t.iter().map(|s| format!("{} {}%", lists.label(ListKind::Theme, &s.theme, crate::domain::Lang::En), crate::domain::bp_text(s.percent_bp))).collect();
+        v.sort();
+        v.join("; ")
+    };
+    cmp("reference", old.reference.clone().unwrap_or_default(), new.reference.clone().unwrap_or_default());
+    cmp("title", old.title.clone(), new.title.clone());
+    cmp("partner", partner_name(old.partner_id), new_partner);
+    cmp("signed_on", old.signed_on.to_string(), new.signed_on.to_string());
+    cmp("status", old.status.as_str().into(), new.status.as_str().into());
+    cmp("amount", money(&old.contribution), money(&new.contribution));
+    cmp("own_contribution", money(&old.own_part), money(&new.own_part));
+    cmp("region", old.region.clone(), new.region.clone());
+    cmp("theme", themes(&old.themes), themes(&new.themes));
+    cmp("notes", old.notes.clone(), new.notes.clone());
+    out
+}

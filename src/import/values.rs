@@ -1,0 +1,350 @@
+//! Reading the values people type into workbooks: amounts, dates, statuses, theme lists
+//! and reference-list entries, in English, French and Chinese.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::{Currency, ListKind, ReferenceLists, Status};
+
+/// What an amount cell says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AmountValue {
+    /// Blank, "n/a", "in kind", "-": no financial contribution.
+    NonFinancial,
+    /// An amount, with the currency the text names, if any.
+    Amount(Decimal, Option<Currency>),
+}
+
+const NON_FINANCIAL: &[&str] = &[
+    "", "-", "--", "—", "–", "n/a", "na", "n.a.", "none", "nil", "in kind", "in-kind", "inkind",
+    "non-financial", "non financial", "nonfinancial", "not applicable", "en nature", "néant",
+    "实物", "无", "非财务", "不适用", "无财务捐款",
+];
+
+const CURRENCY_WORDS: &[(&str, &str)] = &[
+    ("美元", "USD"), ("欧元", "EUR"), ("瑞士法郎", "CHF"), ("瑞郎", "CHF"), ("英镑", "GBP"),
+    ("人民币", "CNY"), ("日元", "JPY"), ("US$", "USD"), ("$", "USD"), ("€", "EUR"), ("£", "GBP"),
+    ("¥", "CNY"), ("fr.", "CHF"), ("sfr", "CHF"),
+];
+
+/// Reads an amount as typed: `1,800,000`, `1 800 000`, `1.800.000,50`, `USD 1,800,000`,
+/// `$562,500.00`, `CHF 250'000`, `1.4 million`, `180万`, `约180万美元`; or a non-financial mark.
+pub fn parse_amount(text: &str) -> Result<AmountValue, String> {
+    let original = text;
+    let mut t = text.trim().to_lowercase();
+    if NON_FINANCIAL.contains(&t.as_str()) {
+        return Ok(AmountValue::NonFinancial);
+    }
+    for prefix in ["approximately", "approx.", "approx", "about", "around", "circa", "ca.", "environ", "约", "大约", "~", "≈"] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            t = rest.trim().to_string();
+        }
+    }
+    let mut currency = None;
+    for (word, code) in CURRENCY_WORDS {
+        if t.contains(word) {
+            t = t.replacen(word, " ", 1);
+            currency = Currency::from_str(code).ok();
+            break;
+        }
+    }
+    // A three-letter code before or after the number.
+    let words: Vec<String> = t.split_whitespace().map(str::to_string).collect();
+    let mut rest = Vec::new();
+    for w in words {
+        if w.len() == 3 && w.chars().all(|c| c.is_ascii_alphabetic()) && !["mln", "bln", "mio"].contains(&w.as_str()) {
+            let code: Currency = w.parse().map_err(|_| format!("'{original}' is not an amount"))?;
+            if currency.is_some_and(|c| c != code) {
+                return Err(format!("'{original}' names two currencies"));
+            }
+            currency = Some(code);
+        } else {
+            rest.push(w);
+        }
+    }
+    let mut t = rest.join(" ");
+    let mut multiplier = Decimal::ONE;
+    for (word, factor) in [
+        ("billion", 1_000_000_000i64), ("bn", 1_000_000_000), ("million", 1_000_000), ("millions", 1_000_000),
+        ("mln", 1_000_000), ("mio", 1_000_000), ("m", 1_000_000), ("thousand", 1_000), ("k", 1_000),
+        ("百万", 1_000_000), ("亿", 100_000_000), ("万", 10_000), ("千", 1_000),
+    ] {
+        let trimmed = t.trim_end();
+        if let Some(stripped) = trimmed.strip_suffix(word) {
+            let before = stripped.trim_end();
+            let joined_ok = word.chars().all(|c| !c.is_ascii_alphabetic()) || stripped.ends_with(' ') || before.ends_with(|c: char| c.is_ascii_digit());
+            if joined_ok && !before.is_empty() {
+                multiplier = Decimal::from(factor);
+                t = before.to_string();
+                break;
+            }
+        }
+    }
+    let number = parse_number(t.trim()).ok_or_else(|| format!("'{original}' is not an amount"))?;
+    let value = number.checked_mul(multiplier).ok_or_else(|| format!("'{original}' is too large"))?;
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(format!("'{original}' is negative"));
+    }
+    Ok(AmountValue::Amount(value.normalize(), currency))
+}
+
+/// A number with thousands separators (`,` `.` space `'`) and a decimal point or comma.
+pub fn parse_number(text: &str) -> Option<Decimal> {
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\'' | '’' | '_'))
+        .collect();
+    if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-' | '+')) {
+        return None;
+    }
+    let commas = cleaned.matches(',').count();
+    let dots = cleaned.matches('.').count();
+    let normal = match (commas, dots) {
+        (0, 0) | (0, 1) => cleaned,
+        (0, _) => cleaned.replace('.', ""),
+        (_, 0) => {
+            let after = cleaned.rsplit(',').next().unwrap_or_default();
+            if commas == 1 && after.len() != 3 {
+                cleaned.replace(',', ".")
+            } else {
+                cleaned.replace(',', "")
+            }
+        }
+        _ => {
+            let last_comma = cleaned.rfind(',').unwrap_or(0);
+            let last_dot = cleaned.rfind('.').unwrap_or(0);
+            if last_comma > last_dot {
+                cleaned.replace('.', "").replace(',', ".")
+            } else {
+                cleaned.replace(',', "")
+            }
+        }
+    };
+    Decimal::from_str(&normal).ok()
+}
+
+/// The day/month order of a column's slash dates, decided from all its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayOrder {
+    /// 31/12/2021.
+    DayFirst,
+    /// 12/31/2021.
+    MonthFirst,
+    /// No value tells; a value such as 03/04/2021 is ambiguous.
+    Unknown,
+    /// Values contradict each other.
+    Mixed,
+}
+
+fn slash_parts(text: &str) -> Option<(u32, u32, i32)> {
+    let parts: Vec<&str> = text.trim().split(['/', '-', '.']).collect();
+    let [a, b, y] = parts.as_slice() else { return None };
+    if a.len() > 2 || b.len() > 2 || !(y.len() == 4 || y.len() == 2) {
+        return None;
+    }
+    let year: i32 = y.parse().ok()?;
+    let year = if y.len() == 2 { 2000 + year } else { year };
+    Some((a.parse().ok()?, b.parse().ok()?, year))
+}
+
+/// Decides the day order of a date column from every value in it.
+pub fn day_order<'a>(values: impl IntoIterator<Item = &'a str>) -> DayOrder {
+    let (mut day_first, mut month_first) = (false, false);
+    for v in values {
+        if let Some((a, b, _)) = slash_parts(v) {
+            day_first |= a > 12 && b <= 12;
+            month_first |= b > 12 && a <= 12;
+        }
+    }
+    match (day_first, month_first) {
+        (true, false) => DayOrder::DayFirst,
+        (false, true) => DayOrder::MonthFirst,
+        (true, true) => DayOrder::Mixed,
+        (false, false) => DayOrder::Unknown,
+    }
+}
+
+/// Reads a date: ISO, `2021/03/12`, `2021.03.12`, `2021年3月12日`, `12 March 2021`,
+/// `March 12, 2021`, `12-Mar-2021`, or dd/mm/yyyy and mm/dd/yyyy as `order` says.
+pub fn parse_date(text: &str, order: DayOrder) -> Result<NaiveDate, String> {
+    let t = text.trim();
+    let bad = || format!("'{text}' is not a date");
+    if let Some(d) = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+    {
+        return Ok(d);
+    }
+    let words = t.replace(',', " ");
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(d) = ["%d %B %Y", "%B %d %Y", "%d %b %Y", "%b %d %Y", "%d-%b-%Y", "%d-%b-%y", "%e %B %Y"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(&words, f).ok())
+    {
+        return Ok(d);
+    }
+    if let Some((a, b, year)) = slash_parts(t) {
+        let (day, month) = match order {
+            DayOrder::DayFirst => (a, b),
+            DayOrder::MonthFirst => (b, a),
+            _ if a > 12 => (a, b),
+            _ if b > 12 => (b, a),
+            _ if a == b => (a, b),
+            DayOrder::Mixed => return Err(format!("'{text}': the column mixes day-first and month-first dates")),
+            DayOrder::Unknown => {
+                return Err(format!("'{text}' is ambiguous: day/month or month/day? No date in the column tells; write it as yyyy-mm-dd"));
+            }
+        };
+        return NaiveDate::from_ymd_opt(year, month, day).ok_or_else(bad);
+    }
+    Err(bad())
+}
+
+/// Reads a status; blank means signed.
+pub fn parse_status(text: &str) -> Result<Status, String> {
+    match normalise(text).as_str() {
+        "" | "signed" | "signé" | "signe" | "executed" | "active" | "已签署" | "签署" | "已签" | "生效" => Ok(Status::Signed),
+        "draft" | "pending" | "negotiation" | "innegotiation" | "projet" | "brouillon" | "草稿" | "待签署" | "谈判中" => Ok(Status::Draft),
+        "cancelled" | "canceled" | "annulé" | "annule" | "terminated" | "已取消" | "取消" | "终止" => Ok(Status::Cancelled),
+        _ => Err(format!("'{text}' is not a status (signed, draft or cancelled)")),
+    }
+}
+
+/// Lowercase, without accents, spaces or punctuation: the form labels are compared in.
+pub fn normalise(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Finds the entry of `kind` whose key, labels or synonyms match `text`.
+pub fn match_entry<'a>(lists: &'a ReferenceLists, kind: ListKind, text: &str) -> Option<&'a str> {
+    let wanted = normalise(text);
+    if wanted.is_empty() {
+        return None;
+    }
+    lists.list(kind).iter().find_map(|e| {
+        let hit = normalise(&e.key) == wanted
+            || normalise(&e.label_en) == wanted
+            || normalise(&e.label_zh) == wanted
+            || e.synonyms.iter().any(|s| normalise(s) == wanted);
+        hit.then_some(e.key.as_str())
+    })
+}
+
+/// One theme as written in a cell, with its percentage in basis points when given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThemePart {
+    /// The theme's text.
+    pub name: String,
+    /// Its percentage in hundredths of a percent, when written.
+    pub percent_bp: Option<u32>,
+}
+
+/// Splits `Cybersecurity 60%; Digital inclusion 40%` (also `、` `/` `|` newlines) into parts.
+pub fn parse_theme_list(text: &str) -> Result<Vec<ThemePart>, String> {
+    let mut out = Vec::new();
+    for piece in text.split([';', '；', '、', '|', '\n', '/']) {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        let (name, percent) = match piece.rfind(|c: char| c == '%' || c == '％') {
+            Some(end) => {
+                let head = &piece[..end];
+                let start = head
+                    .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+                    .map_or(0, |i| i + head[i..].chars().next().map_or(1, char::len_utf8));
+                let number = parse_number(&head[start..]).ok_or_else(|| format!("'{piece}' has an unreadable percentage"))?;
+                let bp = (number * Decimal::ONE_HUNDRED).round();
+                let bp = u32::try_from(bp.mantissa()).map_err(|_| format!("'{piece}' has an unreadable percentage"))?;
+                let name = head[..start].trim().trim_end_matches([':', '：', '(', '（', '-', '–']).trim();
+                (name.to_string(), Some(bp))
+            }
+            None => (piece.to_string(), None),
+        };
+        if name.is_empty() {
+            return Err(format!("'{piece}' names no theme"));
+        }
+        out.push(ThemePart { name, percent_bp: percent });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amount(text: &str) -> (String, Option<String>) {
+        match parse_amount(text).unwrap() {
+            AmountValue::Amount(d, c) => (d.to_string(), c.map(|c| c.to_string())),
+            AmountValue::NonFinancial => ("none".into(), None),
+        }
+    }
+
+    #[test]
+    fn amounts_as_people_type_them() {
+        let usd = Some("USD".to_string());
+        assert_eq!(amount("1,800,000"), ("1800000".into(), None));
+        assert_eq!(amount("1 800 000"), ("1800000".into(), None));
+        assert_eq!(amount("1.800.000,50"), ("1800000.5".into(), None));
+        assert_eq!(amount("USD 1,800,000"), ("1800000".into(), usd.clone()));
+        assert_eq!(amount("$562,500.00"), ("562500".into(), usd.clone()));
+        assert_eq!(amount("CHF 250'000"), ("250000".into(), Some("CHF".into())));
+        assert_eq!(amount("1.4 million"), ("1400000".into(), None));
+        assert_eq!(amount("180万"), ("1800000".into(), None));
+        assert_eq!(amount("约180万美元"), ("1800000".into(), usd.clone()));
+        assert_eq!(amount("1.45M USD"), ("1450000".into(), usd));
+        assert_eq!(amount("12,5"), ("12.5".into(), None));
+        for none in ["n/a", "In kind", "-", "", "实物"] {
+            assert_eq!(amount(none).0, "none", "{none}");
+        }
+        for bad in ["abc", "-5", "1,8,0x", "USD EUR 5"] {
+            assert!(parse_amount(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_in_many_forms() {
+        let d = |s: &str| parse_date(s, DayOrder::Unknown).map(|d| d.to_string());
+        for s in ["2021-03-12", "2021/03/12", "2021.03.12", "2021年3月12日", "12 March 2021", "March 12, 2021", "12-Mar-2021", "13/03/2021"] {
+            let expected = if s.starts_with("13") { "2021-03-13" } else { "2021-03-12" };
+            assert_eq!(d(s).as_deref(), Ok(expected), "{s}");
+        }
+        assert!(d("03/04/2021").unwrap_err().contains("ambiguous"));
+        assert_eq!(parse_date("03/04/2021", DayOrder::DayFirst).unwrap().to_string(), "2021-04-03");
+        assert_eq!(parse_date("03/04/2021", DayOrder::MonthFirst).unwrap().to_string(), "2021-03-04");
+        assert_eq!(day_order(["13/01/2021", "03/04/2021"]), DayOrder::DayFirst);
+        assert_eq!(day_order(["01/13/2021", "03/04/2021"]), DayOrder::MonthFirst);
+        assert_eq!(day_order(["13/01/2021", "01/13/2021"]), DayOrder::Mixed);
+        assert!(d("31 Feb 2021").is_err());
+    }
+
+    #[test]
+    fn themes_with_and_without_percentages() {
+        let parts = parse_theme_list("Cybersecurity 60%; Digital inclusion (40%)").unwrap();
+        assert_eq!(parts[0], ThemePart { name: "Cybersecurity".into(), percent_bp: Some(6000) });
+        assert_eq!(parts[1], ThemePart { name: "Digital inclusion".into(), percent_bp: Some(4000) });
+        let parts = parse_theme_list("网络安全、能力建设").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[1].percent_bp, None);
+        assert_eq!(parse_theme_list("Capacity development 33.5%").unwrap()[0].percent_bp, Some(3350));
+    }
+
+    #[test]
+    fn list_entries_match_in_both_languages() {
+        let lists = ReferenceLists::defaults();
+        assert_eq!(match_entry(&lists, ListKind::Region, "multi-regional"), Some("multi_regional"));
+        assert_eq!(match_entry(&lists, ListKind::Region, "多个区域"), Some("multi_regional"));
+        assert_eq!(match_entry(&lists, ListKind::PartnerType, "Member State"), Some("government"));
+        assert_eq!(match_entry(&lists, ListKind::PartnerType, "联合国组织"), Some("un"));
+        assert_eq!(match_entry(&lists, ListKind::PartnerType, "Martians"), None);
+        assert_eq!(parse_status("Signé").unwrap(), Status::Signed);
+        assert_eq!(parse_status("已取消").unwrap(), Status::Cancelled);
+    }
+}

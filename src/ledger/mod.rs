@@ -1,0 +1,198 @@
+//! The ledger file: the only module that speaks SQL. Opens and migrates a SQLite file,
+//! reads partners, agreements, rates and reference lists, and writes them in audited,
+//! revision-bumping transactions.
+
+mod read;
+mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::domain::{Currency, FieldProblem, ReferenceLists};
+
+pub use read::{AgreementFilter, AuditEntry, BatchInfo, ScanRow};
+pub use schema::{MIGRATIONS, latest_version, migrate_to, version};
+pub use write::Writer;
+
+/// What can go wrong with a ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// SQLite reported an error.
+    #[error("ledger database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer Pledger.
+    #[error(
+        "this ledger was written by a newer Pledger (schema {found}; this build knows up to {supported}); update Pledger to open it"
+    )]
+    TooNew {
+        /// The file's schema version.
+        found: u32,
+        /// The newest this build knows.
+        supported: u32,
+    },
+    /// The file is not a Pledger ledger.
+    #[error("not a Pledger ledger: {0}")]
+    NotALedger(PathBuf),
+    /// A folder could not be created or a file could not be written.
+    #[error("{message}: {path}")]
+    Io {
+        /// What failed.
+        message: String,
+        /// The path involved.
+        path: PathBuf,
+    },
+    /// Something asked for is not in the ledger.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The change would break a rule of the ledger (a duplicate reference, ...).
+    #[error("{0}")]
+    Refused(String),
+    /// The record has invalid fields.
+    #[error("invalid {what}: {}", problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        /// The kind of record.
+        what: &'static str,
+        /// One line per problem.
+        problems: Vec<FieldProblem>,
+    },
+    /// A stored value could not be read back.
+    #[error("the ledger holds a value Pledger cannot read: {0}")]
+    Corrupt(String),
+}
+
+/// An open ledger.
+pub struct Ledger {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger").field("path", &self.path).finish()
+    }
+}
+
+/// The default ledger file: the platform's data folder (`~/.local/share/pledger/ledger.sqlite3`
+/// on Linux), overridden by the `PLEDGER_LEDGER` environment variable.
+pub fn default_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("PLEDGER_LEDGER").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("org", "pledger", "Pledger")
+        .map(|d| d.data_dir().join("ledger.sqlite3"))
+}
+
+impl Ledger {
+    /// Opens (creating if needed) the ledger at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| LedgerError::Io {
+                message: format!("cannot create the ledger's folder ({e})"),
+                path: parent.to_path_buf(),
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        let not_a_ledger = || LedgerError::NotALedger(path.to_path_buf());
+        // A file that is not SQLite fails on the first read.
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|_| not_a_ledger())?;
+        let v = version(&conn)?;
+        if v == 0 && tables > 0 {
+            return Err(not_a_ledger());
+        }
+        Ledger::setup(conn, Some(path.to_path_buf()))
+    }
+
+    /// A fresh ledger in memory, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Ledger, LedgerError> {
+        Ledger::setup(Connection::open_in_memory()?, None)
+    }
+
+    fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Ledger, LedgerError> {
+        if path.is_some() {
+            let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let fresh = version(&conn)? == 0;
+        migrate_to(&mut conn, latest_version())?;
+        let mut ledger = Ledger { conn, path };
+        if fresh {
+            let lists = ReferenceLists::defaults();
+            ledger.write(|w| w.replace_reference_lists(&lists))?;
+        }
+        Ok(ledger)
+    }
+
+    /// The file this ledger lives in; `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Runs `f` in one transaction: every change it makes lands together, with its audit
+    /// entries and one revision bump, or none does.
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let tx = self.conn.transaction()?;
+        let mut writer = Writer::new(&tx);
+        let out = f(&mut writer)?;
+        tx.execute(
+            "UPDATE setting SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// A number that every committed write increases; caches key on it.
+    pub fn revision(&self) -> Result<u64, LedgerError> {
+        let text: String = self.conn.query_row(
+            "SELECT value FROM setting WHERE key = 'revision'",
+            [],
+            |r| r.get(0),
+        )?;
+        text.parse()
+            .map_err(|_| LedgerError::Corrupt(format!("revision '{text}'")))
+    }
+
+    /// The currency reports are written in.
+    pub fn reporting_currency(&self) -> Result<Currency, LedgerError> {
+        let text: String = self.conn.query_row(
+            "SELECT value FROM setting WHERE key = 'reporting_currency'",
+            [],
+            |r| r.get(0),
+        )?;
+        text.parse()
+            .map_err(|_| LedgerError::Corrupt(format!("reporting currency '{text}'")))
+    }
+
+    /// Writes a consistent single-file copy of the ledger to `to` (which must not exist).
+    pub fn backup(&self, to: &Path) -> Result<(), LedgerError> {
+        if to.exists() {
+            return Err(LedgerError::Refused(format!(
+                "will not overwrite an existing file: {}",
+                to.display()
+            )));
+        }
+        let Some(target) = to.to_str() else {
+            return Err(LedgerError::Io { message: "the backup path is not valid UTF-8".into(), path: to.into() });
+        };
+        self.conn.execute("VACUUM INTO ?1", [target])?;
+        Ok(())
+    }
+
+    /// Direct access to the connection, for benchmarks that compare against plain SQL.
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}

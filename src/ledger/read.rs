@@ -1,0 +1,373 @@
+//! Queries: partners, agreements, rates, reference lists, audit entries and the compact
+//! scan the report snapshot is built from.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rusqlite::{Row, params};
+
+use super::{Ledger, LedgerError};
+use crate::domain::{
+    Agreement, AgreementId, Currency, ExchangeRate, ListKind, Money, Partner, PartnerId, Period,
+    RateTable, RefEntry, ReferenceLists, Status, ThemeShare,
+};
+
+/// Which agreements to list.
+#[derive(Clone, Debug, Default)]
+pub struct AgreementFilter {
+    /// Only those signed in this period.
+    pub period: Option<Period>,
+    /// Only this partner's.
+    pub partner: Option<PartnerId>,
+}
+
+/// One signed agreement as the report snapshot needs it, borrowed from the current row.
+#[derive(Debug)]
+pub struct ScanRow<'a> {
+    /// Agreement id.
+    pub id: i64,
+    /// Partner id.
+    pub partner_id: i64,
+    /// Signing date, ISO text.
+    pub signed_on: &'a str,
+    /// Contribution in minor units and its currency, when financial.
+    pub amount: Option<(i64, &'a str)>,
+    /// Value date for the conversion, ISO text, when set.
+    pub value_date: Option<&'a str>,
+    /// Own part in minor units and its currency.
+    pub own: Option<(i64, &'a str)>,
+    /// Region key.
+    pub region: &'a str,
+}
+
+/// One line of the audit trail.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AuditEntry {
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// `partner`, `agreement`, `rate`, ...
+    pub entity: String,
+    /// The record's id or key.
+    pub entity_id: Option<String>,
+    /// `create`, `update` or `delete`.
+    pub action: String,
+    /// JSON of the record before.
+    pub old: Option<String>,
+    /// JSON of the record after.
+    pub new: Option<String>,
+    /// The import batch that made the change.
+    pub batch_id: Option<i64>,
+}
+
+/// An import batch as recorded.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BatchInfo {
+    /// Batch id.
+    pub id: i64,
+    /// File name imported.
+    pub file_name: String,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// When (UTC).
+    pub imported_at: String,
+    /// Agreements created, updated and unchanged; partners created.
+    pub created: i64,
+    /// Agreements updated.
+    pub updated: i64,
+    /// Agreements unchanged.
+    pub unchanged: i64,
+    /// Partners created.
+    pub partners: i64,
+    /// When the batch was undone, if it was.
+    pub undone_at: Option<String>,
+}
+
+pub(super) fn parse_date(text: &str) -> Result<NaiveDate, LedgerError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| LedgerError::Corrupt(format!("date '{text}'")))
+}
+
+pub(super) fn parse_currency(text: &str) -> Result<Currency, LedgerError> {
+    text.parse()
+        .map_err(|_| LedgerError::Corrupt(format!("currency '{text}'")))
+}
+
+fn money(minor: Option<i64>, currency: Option<String>) -> Result<Option<Money>, LedgerError> {
+    match (minor, currency) {
+        (Some(m), Some(c)) => Ok(Some(Money::from_minor(m, parse_currency(&c)?))),
+        _ => Ok(None),
+    }
+}
+
+const AGREEMENT_COLUMNS: &str = "id, reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes";
+
+fn agreement_from_row(row: &Row<'_>) -> Result<Agreement, LedgerError> {
+    let status: String = row.get(5)?;
+    let value_date: Option<String> = row.get(8)?;
+    Ok(Agreement {
+        id: AgreementId(row.get(0)?),
+        reference: row.get(1)?,
+        title: row.get(2)?,
+        partner_id: PartnerId(row.get(3)?),
+        signed_on: parse_date(&row.get::<_, String>(4)?)?,
+        status: Status::from_name(&status)
+            .ok_or_else(|| LedgerError::Corrupt(format!("status '{status}'")))?,
+        contribution: money(row.get(6)?, row.get(7)?)?,
+        value_date: value_date.as_deref().map(parse_date).transpose()?,
+        own_part: money(row.get(9)?, row.get(10)?)?,
+        region: row.get(11)?,
+        themes: Vec::new(),
+        notes: row.get(12)?,
+    })
+}
+
+impl Ledger {
+    /// The reference lists in display order.
+    pub fn reference_lists(&self) -> Result<ReferenceLists, LedgerError> {
+        let mut lists = ReferenceLists { partner_types: vec![], regions: vec![], themes: vec![] };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, key, label_en, label_zh, iati_code, synonyms FROM reference_entry ORDER BY kind, position",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let kind: String = row.get(0)?;
+            let kind = ListKind::from_name(&kind)
+                .ok_or_else(|| LedgerError::Corrupt(format!("list kind '{kind}'")))?;
+            let synonyms: String = row.get(5)?;
+            lists.list_mut(kind).push(RefEntry {
+                key: row.get(1)?,
+                label_en: row.get(2)?,
+                label_zh: row.get(3)?,
+                iati_code: row.get(4)?,
+                synonyms: serde_json::from_str(&synonyms)
+                    .map_err(|_| LedgerError::Corrupt(format!("synonyms '{synonyms}'")))?,
+            });
+        }
+        Ok(lists)
+    }
+
+    /// Every partner with its aliases, by name.
+    pub fn partners(&self) -> Result<Vec<Partner>, LedgerError> {
+        let mut aliases: HashMap<i64, Vec<String>> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT partner_id, alias FROM partner_alias ORDER BY alias")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            aliases.entry(row.get(0)?).or_default().push(row.get(1)?);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, name_zh, partner_type, country FROM partner ORDER BY name COLLATE NOCASE",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            out.push(Partner {
+                id: PartnerId(id),
+                name: row.get(1)?,
+                name_zh: row.get(2)?,
+                partner_type: row.get(3)?,
+                country: row.get(4)?,
+                aliases: aliases.remove(&id).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// One partner.
+    pub fn partner(&self, id: PartnerId) -> Result<Partner, LedgerError> {
+        self.partners()?
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| LedgerError::NotFound(format!("partner {}", id.0)))
+    }
+
+    /// Agreements matching `filter`, by signing date then id, with their themes.
+    pub fn agreements(&self, filter: &AgreementFilter) -> Result<Vec<Agreement>, LedgerError> {
+        let (from, to) = match &filter.period {
+            Some(p) => (p.from.to_string(), p.to.to_string()),
+            None => ("0000-01-01".to_string(), "9999-12-31".to_string()),
+        };
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE signed_on BETWEEN ?1 AND ?2 AND (?3 IS NULL OR partner_id = ?3) ORDER BY signed_on, id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params![from, to, filter.partner.map(|p| p.0)])?;
+        let mut out = Vec::new();
+        let mut index = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let a = agreement_from_row(row)?;
+            index.insert(a.id.0, out.len());
+            out.push(a);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.agreement_id, t.theme, t.percent_bp FROM agreement_theme t JOIN agreement a ON a.id = t.agreement_id
+             WHERE a.signed_on BETWEEN ?1 AND ?2 ORDER BY t.agreement_id, t.percent_bp DESC, t.theme",
+        )?;
+        let mut rows = stmt.query(params![from, to])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            if let Some(a) = index.get(&id).and_then(|&i| out.get_mut(i)) {
+                a.themes.push(ThemeShare { theme: row.get(1)?, percent_bp: row.get(2)? });
+            }
+        }
+        Ok(out)
+    }
+
+    /// One agreement with its themes.
+    pub fn agreement(&self, id: AgreementId) -> Result<Agreement, LedgerError> {
+        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE id = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query([id.0])?;
+        let Some(row) = rows.next()? else {
+            return Err(LedgerError::NotFound(format!("agreement {}", id.0)));
+        };
+        let mut a = agreement_from_row(row)?;
+        a.themes = read_themes(&self.conn, id.0)?;
+        Ok(a)
+    }
+
+    /// Every exchange rate.
+    pub fn rates(&self) -> Result<RateTable, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT currency, quote, valid_from, rate FROM exchange_rate")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let rate: String = row.get(3)?;
+            out.push(ExchangeRate {
+                currency: parse_currency(&row.get::<_, String>(0)?)?,
+                quote: parse_currency(&row.get::<_, String>(1)?)?,
+                valid_from: parse_date(&row.get::<_, String>(2)?)?,
+                rate: rate
+                    .parse()
+                    .map_err(|_| LedgerError::Corrupt(format!("rate '{rate}'")))?,
+            });
+        }
+        Ok(RateTable::new(out))
+    }
+
+    /// Streams every signed agreement in id order, without allocating per row.
+    pub fn scan_signed_agreements(
+        &self,
+        mut f: impl FnMut(ScanRow<'_>) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, partner_id, signed_on, amount_minor, currency, value_date, own_minor, own_currency, region
+             FROM agreement WHERE status = 'signed' ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let text = |i: usize| -> Result<Option<&str>, LedgerError> {
+                Ok(row.get_ref(i)?.as_str_or_null().map_err(rusqlite::Error::from)?)
+            };
+            let amount = match (row.get_ref(3)?.as_i64_or_null().map_err(rusqlite::Error::from)?, text(4)?) {
+                (Some(m), Some(c)) => Some((m, c)),
+                _ => None,
+            };
+            let own = match (row.get_ref(6)?.as_i64_or_null().map_err(rusqlite::Error::from)?, text(7)?) {
+                (Some(m), Some(c)) => Some((m, c)),
+                _ => None,
+            };
+            f(ScanRow {
+                id: row.get(0)?,
+                partner_id: row.get(1)?,
+                signed_on: text(2)?.unwrap_or_default(),
+                amount,
+                value_date: text(5)?,
+                own,
+                region: text(8)?.unwrap_or_default(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Streams the themes of signed agreements in agreement-id order: (id, theme, percent_bp).
+    pub fn scan_signed_themes(
+        &self,
+        mut f: impl FnMut(i64, &str, u32) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.agreement_id, t.theme, t.percent_bp FROM agreement_theme t
+             WHERE t.agreement_id IN (SELECT id FROM agreement WHERE status = 'signed')
+             ORDER BY t.agreement_id, t.theme",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let theme = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            f(row.get(0)?, theme, row.get(2)?)?;
+        }
+        Ok(())
+    }
+
+    /// The audit trail, newest first, at most `limit` entries.
+    pub fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>, LedgerError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT at, entity, entity_id, action, old, new, batch_id FROM audit ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok(AuditEntry {
+                at: r.get(0)?,
+                entity: r.get(1)?,
+                entity_id: r.get(2)?,
+                action: r.get(3)?,
+                old: r.get(4)?,
+                new: r.get(5)?,
+                batch_id: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Import batches, newest first.
+    pub fn batches(&self) -> Result<Vec<BatchInfo>, LedgerError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, file_name, sha256, imported_at, created, updated, unchanged, partners, undone_at
+             FROM import_batch ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(BatchInfo {
+                id: r.get(0)?,
+                file_name: r.get(1)?,
+                sha256: r.get(2)?,
+                imported_at: r.get(3)?,
+                created: r.get(4)?,
+                updated: r.get(5)?,
+                unchanged: r.get(6)?,
+                partners: r.get(7)?,
+                undone_at: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The saved mapping profile `name`: normalised header text -> field name.
+    pub fn mapping_profile(&self, name: &str) -> Result<Vec<(String, String)>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT header_key, field FROM mapping_profile WHERE name = ?1 ORDER BY header_key")?;
+        let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of agreements in the ledger (all statuses).
+    pub fn agreement_count(&self) -> Result<u64, LedgerError> {
+        let n: i64 = self.conn.query_row("SELECT count(*) FROM agreement", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+pub(super) fn read_themes(
+    conn: &rusqlite::Connection,
+    agreement_id: i64,
+) -> Result<Vec<ThemeShare>, LedgerError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT theme, percent_bp FROM agreement_theme WHERE agreement_id = ?1 ORDER BY percent_bp DESC, theme",
+    )?;
+    let rows = stmt.query_map([agreement_id], |r| {
+        Ok(ThemeShare { theme: r.get(0)?, percent_bp: r.get(1)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

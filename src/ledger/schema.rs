@@ -1,0 +1,183 @@
+//! The ledger's schema as an append-only list of migrations, applied against SQLite's
+//! `user_version`. Never edit a step that has shipped: add one.
+
+use rusqlite::Connection;
+
+use super::LedgerError;
+
+/// Migration steps; step `i` takes the ledger from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: partners, agreements, reference lists, rates, settings, audit trail.
+    r#"
+    CREATE TABLE setting (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+    INSERT INTO setting (key, value) VALUES ('revision', '0'), ('reporting_currency', 'USD');
+
+    CREATE TABLE reference_entry (
+        kind      TEXT NOT NULL CHECK (kind IN ('partner_type', 'region', 'theme')),
+        key       TEXT NOT NULL,
+        label_en  TEXT NOT NULL,
+        label_zh  TEXT NOT NULL,
+        iati_code INTEGER,
+        synonyms  TEXT NOT NULL DEFAULT '[]',
+        position  INTEGER NOT NULL,
+        PRIMARY KEY (kind, key)
+    ) STRICT;
+
+    CREATE TABLE partner (
+        id           INTEGER PRIMARY KEY,
+        name         TEXT NOT NULL UNIQUE,
+        name_zh      TEXT,
+        partner_type TEXT NOT NULL,
+        country      TEXT
+    ) STRICT;
+
+    CREATE TABLE partner_alias (
+        alias      TEXT PRIMARY KEY,
+        partner_id INTEGER NOT NULL REFERENCES partner (id) ON DELETE CASCADE
+    ) STRICT;
+    CREATE INDEX partner_alias_partner ON partner_alias (partner_id);
+
+    CREATE TABLE agreement (
+        id           INTEGER PRIMARY KEY,
+        reference    TEXT UNIQUE,
+        title        TEXT NOT NULL DEFAULT '',
+        partner_id   INTEGER NOT NULL REFERENCES partner (id),
+        signed_on    TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('draft', 'signed', 'cancelled')),
+        amount_minor INTEGER,
+        currency     TEXT,
+        value_date   TEXT,
+        own_minor    INTEGER,
+        own_currency TEXT,
+        region       TEXT NOT NULL,
+        notes        TEXT NOT NULL DEFAULT '',
+        CHECK ((amount_minor IS NULL) = (currency IS NULL)),
+        CHECK ((own_minor IS NULL) = (own_currency IS NULL))
+    ) STRICT;
+    CREATE INDEX agreement_signed_on ON agreement (signed_on);
+    CREATE INDEX agreement_partner ON agreement (partner_id);
+
+    CREATE TABLE agreement_theme (
+        agreement_id INTEGER NOT NULL REFERENCES agreement (id) ON DELETE CASCADE,
+        theme        TEXT NOT NULL,
+        percent_bp   INTEGER NOT NULL CHECK (percent_bp > 0 AND percent_bp <= 10000),
+        PRIMARY KEY (agreement_id, theme)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE exchange_rate (
+        currency   TEXT NOT NULL,
+        quote      TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        rate       TEXT NOT NULL,
+        PRIMARY KEY (currency, quote, valid_from)
+    ) STRICT;
+
+    CREATE TABLE audit (
+        id        INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        entity    TEXT NOT NULL,
+        entity_id TEXT,
+        action    TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete')),
+        old       TEXT,
+        new       TEXT
+    ) STRICT;
+    "#,
+    // 2: import batches (undo an import) and saved column-mapping profiles.
+    r#"
+    CREATE TABLE import_batch (
+        id          INTEGER PRIMARY KEY,
+        file_name   TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        created     INTEGER NOT NULL,
+        updated     INTEGER NOT NULL,
+        unchanged   INTEGER NOT NULL,
+        partners    INTEGER NOT NULL,
+        undone_at   TEXT
+    ) STRICT;
+    ALTER TABLE audit ADD COLUMN batch_id INTEGER REFERENCES import_batch (id);
+    CREATE INDEX audit_batch ON audit (batch_id);
+
+    CREATE TABLE mapping_profile (
+        name       TEXT NOT NULL,
+        header_key TEXT NOT NULL,
+        field      TEXT NOT NULL,
+        PRIMARY KEY (name, header_key)
+    ) STRICT;
+    "#,
+];
+
+/// The schema version this build writes.
+pub fn latest_version() -> u32 {
+    u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX)
+}
+
+/// The ledger's schema version.
+pub fn version(conn: &Connection) -> Result<u32, LedgerError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Applies the missing steps up to `target`, each in its own transaction; refuses a
+/// ledger written by a newer Pledger.
+pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), LedgerError> {
+    let current = version(conn)?;
+    if current > latest_version() {
+        return Err(LedgerError::TooNew { found: current, supported: latest_version() });
+    }
+    for (index, step) in MIGRATIONS.iter().enumerate().take(target as usize).skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", i64::try_from(index + 1).unwrap_or(i64::MAX))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn step_one_creates_the_core_tables() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 1).unwrap();
+        assert_eq!(version(&conn).unwrap(), 1);
+        let t = tables(&conn);
+        for name in ["agreement", "agreement_theme", "audit", "exchange_rate", "partner", "partner_alias", "reference_entry", "setting"] {
+            assert!(t.contains(&name.to_string()), "{name} missing");
+        }
+        assert!(!t.contains(&"import_batch".to_string()));
+    }
+
+    #[test]
+    fn step_two_adds_batches_and_profiles_and_keeps_data() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 1).unwrap();
+        conn.execute("INSERT INTO audit (at, entity, action) VALUES ('2021-01-01', 'partner', 'create')", [])
+            .unwrap();
+        migrate_to(&mut conn, 2).unwrap();
+        assert_eq!(version(&conn).unwrap(), 2);
+        let t = tables(&conn);
+        assert!(t.contains(&"import_batch".to_string()) && t.contains(&"mapping_profile".to_string()));
+        let batch: Option<i64> = conn.query_row("SELECT batch_id FROM audit", [], |r| r.get(0)).unwrap();
+        assert_eq!(batch, None);
+    }
+
+    #[test]
+    fn a_newer_ledger_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", latest_version() + 1).unwrap();
+        let err = migrate_to(&mut conn, latest_version()).unwrap_err();
+        assert!(matches!(err, LedgerError::TooNew { .. }), "{err}");
+    }
+}

@@ -1,0 +1,507 @@
+//! Changes to the ledger, made inside one transaction by [`super::Ledger::write`]. Every
+//! change is validated and leaves an audit entry with the old and new values.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use super::LedgerError;
+use super::read::{parse_currency, parse_date, read_themes};
+use crate::domain::{
+    Agreement, AgreementId, Currency, ExchangeRate, ListKind, Partner, PartnerId, ReferenceLists,
+};
+
+/// The handle a write transaction hands to its closure.
+pub struct Writer<'t> {
+    tx: &'t Transaction<'t>,
+    batch: Option<i64>,
+    now: String,
+}
+
+fn json<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
+impl<'t> Writer<'t> {
+    pub(super) fn new(tx: &'t Transaction<'t>) -> Writer<'t> {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        Writer { tx, batch: None, now }
+    }
+
+    fn audit(
+        &self,
+        entity: &str,
+        id: &str,
+        action: &str,
+        old: Option<String>,
+        new: Option<String>,
+    ) -> Result<(), LedgerError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO audit (at, entity, entity_id, action, old, new, batch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![self.now, entity, id, action, old, new, self.batch])?;
+        Ok(())
+    }
+
+    /// Replaces the three reference lists with `lists` (labels, synonyms and order).
+    pub fn replace_reference_lists(&mut self, lists: &ReferenceLists) -> Result<(), LedgerError> {
+        self.tx.execute("DELETE FROM reference_entry", [])?;
+        for kind in [ListKind::PartnerType, ListKind::Region, ListKind::Theme] {
+            for (position, e) in lists.list(kind).iter().enumerate() {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO reference_entry (kind, key, label_en, label_zh, iati_code, synonyms, position)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )?
+                    .execute(params![
+                        kind.as_str(),
+                        e.key,
+                        e.label_en,
+                        e.label_zh,
+                        e.iati_code,
+                        json(&e.synonyms).unwrap_or_else(|| "[]".into()),
+                        i64::try_from(position).unwrap_or(i64::MAX)
+                    ])?;
+            }
+        }
+        self.audit("reference_lists", "all", "update", None, json(lists))
+    }
+
+    /// Sets the reporting currency.
+    pub fn set_reporting_currency(&mut self, currency: Currency) -> Result<(), LedgerError> {
+        self.tx.execute(
+            "UPDATE setting SET value = ?1 WHERE key = 'reporting_currency'",
+            [currency.code()],
+        )?;
+        self.audit("setting", "reporting_currency", "update", None, Some(currency.code().into()))
+    }
+
+    fn check_partner(&self, p: &Partner) -> Result<(), LedgerError> {
+        let mut problems = Vec::new();
+        if p.name.trim().is_empty() {
+            problems.push(crate::domain::FieldProblem { field: "name", message: "the name is blank".into() });
+        }
+        let known: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT 1 FROM reference_entry WHERE kind = 'partner_type' AND key = ?1",
+                [&p.partner_type],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if known.is_none() {
+            problems.push(crate::domain::FieldProblem {
+                field: "partner_type",
+                message: format!("'{}' is not in the partner-type list", p.partner_type),
+            });
+        }
+        if problems.is_empty() { Ok(()) } else { Err(LedgerError::Invalid { what: "partner", problems }) }
+    }
+
+    /// Adds a partner with its aliases; refuses a name or alias another partner uses.
+    pub fn add_partner(&mut self, partner: &Partner) -> Result<PartnerId, LedgerError> {
+        self.check_partner(partner)?;
+        self.tx
+            .prepare_cached("INSERT INTO partner (name, name_zh, partner_type, country) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![partner.name.trim(), partner.name_zh, partner.partner_type, partner.country])
+            .map_err(|e| refuse_duplicate(e, &format!("a partner named '{}' exists already", partner.name)))?;
+        let id = PartnerId(self.tx.last_insert_rowid());
+        for alias in &partner.aliases {
+            self.insert_alias(id, alias)?;
+        }
+        let stored = Partner { id, ..partner.clone() };
+        self.audit("partner", &id.0.to_string(), "create", None, json(&stored))?;
+        Ok(id)
+    }
+
+    fn insert_alias(&mut self, id: PartnerId, alias: &str) -> Result<(), LedgerError> {
+        let alias = alias.trim();
+        if alias.is_empty() {
+            return Ok(());
+        }
+        let owner: Option<i64> = self
+            .tx
+            .query_row("SELECT partner_id FROM partner_alias WHERE alias = ?1", [alias], |r| r.get(0))
+            .optional()?;
+        match owner {
+            Some(o) if o == id.0 => Ok(()),
+            Some(_) => Err(LedgerError::Refused(format!("the alias '{alias}' belongs to another partner"))),
+            None => {
+                self.tx
+                    .prepare_cached("INSERT INTO partner_alias (alias, partner_id) VALUES (?1, ?2)")?
+                    .execute(params![alias, id.0])?;
+                Ok(())
+            }
+        }
+    }
+
+    fn stored_partner(&self, id: PartnerId) -> Result<Partner, LedgerError> {
+        let row = self
+            .tx
+            .query_row(
+                "SELECT name, name_zh, partner_type, country FROM partner WHERE id = ?1",
+                [id.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((name, name_zh, partner_type, country)) = row else {
+            return Err(LedgerError::NotFound(format!("partner {}", id.0)));
+        };
+        let mut stmt = self.tx.prepare_cached("SELECT alias FROM partner_alias WHERE partner_id = ?1 ORDER BY alias")?;
+        let aliases = stmt.query_map([id.0], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(Partner { id, name, name_zh, partner_type, country, aliases })
+    }
+
+    /// Replaces a partner's fields and aliases.
+    pub fn update_partner(&mut self, partner: &Partner) -> Result<(), LedgerError> {
+        self.check_partner(partner)?;
+        let old = self.stored_partner(partner.id)?;
+        if old == *partner {
+            return Ok(());
+        }
+        self.tx
+            .execute(
+                "UPDATE partner SET name = ?2, name_zh = ?3, partner_type = ?4, country = ?5 WHERE id = ?1",
+                params![partner.id.0, partner.name.trim(), partner.name_zh, partner.partner_type, partner.country],
+            )
+            .map_err(|e| refuse_duplicate(e, &format!("a partner named '{}' exists already", partner.name)))?;
+        self.tx.execute("DELETE FROM partner_alias WHERE partner_id = ?1", [partner.id.0])?;
+        for alias in &partner.aliases {
+            self.insert_alias(partner.id, alias)?;
+        }
+        self.audit("partner", &partner.id.0.to_string(), "update", json(&old), json(partner))
+    }
+
+    /// Adds `alias` to a partner (a spelling confirmed during an import).
+    pub fn add_alias(&mut self, id: PartnerId, alias: &str) -> Result<(), LedgerError> {
+        let mut p = self.stored_partner(id)?;
+        if p.aliases.iter().any(|a| a == alias.trim()) || p.name == alias.trim() {
+            return Ok(());
+        }
+        p.aliases.push(alias.trim().to_string());
+        self.update_partner(&p)
+    }
+
+    /// Deletes a partner that has no agreements.
+    pub fn delete_partner(&mut self, id: PartnerId) -> Result<(), LedgerError> {
+        let old = self.stored_partner(id)?;
+        let n: i64 = self.tx.query_row("SELECT count(*) FROM agreement WHERE partner_id = ?1", [id.0], |r| r.get(0))?;
+        if n > 0 {
+            return Err(LedgerError::Refused(format!(
+                "'{}' has {n} agreement(s): merge the partner or delete its agreements first",
+                old.name
+            )));
+        }
+        self.tx.execute("DELETE FROM partner WHERE id = ?1", [id.0])?;
+        self.audit("partner", &id.0.to_string(), "delete", json(&old), None)
+    }
+
+    /// Moves every agreement of `from` to `into`, keeps `from`'s name and aliases as aliases
+    /// of `into`, and deletes `from`.
+    pub fn merge_partners(&mut self, from: PartnerId, into: PartnerId) -> Result<(), LedgerError> {
+        if from == into {
+            return Err(LedgerError::Refused("a partner cannot be merged into itself".into()));
+        }
+        let old = self.stored_partner(from)?;
+        let mut target = self.stored_partner(into)?;
+        let moved: Vec<i64> = {
+            let mut stmt = self.tx.prepare_cached("SELECT id FROM agreement WHERE partner_id = ?1")?;
+            stmt.query_map([from.0], |r| r.get(0))?.collect::<Result<_, _>>()?
+        };
+        for id in moved {
+            let before = self.stored_agreement(AgreementId(id))?;
+            let after = Agreement { partner_id: into, ..before.clone() };
+            self.tx.execute("UPDATE agreement SET partner_id = ?2 WHERE id = ?1", params![id, into.0])?;
+            self.audit("agreement", &id.to_string(), "update", json(&before), json(&after))?;
+        }
+        self.tx.execute("DELETE FROM partner_alias WHERE partner_id = ?1", [from.0])?;
+        self.tx.execute("DELETE FROM partner WHERE id = ?1", [from.0])?;
+        self.audit("partner", &from.0.to_string(), "delete", json(&old), None)?;
+        for alias in std::iter::once(old.name).chain(old.aliases) {
+            if !target.aliases.contains(&alias) && alias != target.name {
+                target.aliases.push(alias);
+            }
+        }
+        self.update_partner(&target)
+    }
+
+    fn check_agreement(&self, a: &Agreement) -> Result<(), LedgerError> {
+        let lists = load_lists(self.tx)?;
+        let problems = a.problems(&lists);
+        if !problems.is_empty() {
+            return Err(LedgerError::Invalid { what: "agreement", problems });
+        }
+        let exists: Option<i64> = self
+            .tx
+            .query_row("SELECT 1 FROM partner WHERE id = ?1", [a.partner_id.0], |r| r.get(0))
+            .optional()?;
+        if exists.is_none() {
+            return Err(LedgerError::NotFound(format!("partner {}", a.partner_id.0)));
+        }
+        Ok(())
+    }
+
+    fn write_themes(&self, a: &Agreement, id: i64) -> Result<(), LedgerError> {
+        self.tx.execute("DELETE FROM agreement_theme WHERE agreement_id = ?1", [id])?;
+        for t in &a.themes {
+            self.tx
+                .prepare_cached("INSERT INTO agreement_theme (agreement_id, theme, percent_bp) VALUES (?1, ?2, ?3)")?
+                .execute(params![id, t.theme, t.percent_bp])?;
+        }
+        Ok(())
+    }
+
+    /// Adds an agreement; refuses an invalid one or a reference already used.
+    pub fn add_agreement(&mut self, a: &Agreement) -> Result<AgreementId, LedgerError> {
+        self.check_agreement(a)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO agreement (reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                a.reference,
+                a.title,
+                a.partner_id.0,
+                a.signed_on.to_string(),
+                a.status.as_str(),
+                a.contribution.map(|m| m.minor),
+                a.contribution.map(|m| m.currency.code().to_string()),
+                a.value_date.map(|d| d.to_string()),
+                a.own_part.map(|m| m.minor),
+                a.own_part.map(|m| m.currency.code().to_string()),
+                a.region,
+                a.notes,
+            ])
+            .map_err(|e| refuse_duplicate(e, &duplicate_reference(a)))?;
+        let id = self.tx.last_insert_rowid();
+        self.write_themes(a, id)?;
+        let stored = Agreement { id: AgreementId(id), ..a.clone() };
+        self.audit("agreement", &id.to_string(), "create", None, json(&stored))?;
+        Ok(AgreementId(id))
+    }
+
+    fn stored_agreement(&self, id: AgreementId) -> Result<Agreement, LedgerError> {
+        let row = self
+            .tx
+            .query_row(
+                "SELECT reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes
+                 FROM agreement WHERE id = ?1",
+                [id.0],
+                |r| {
+                    Ok((
+                        (r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?),
+                        (r.get::<_, String>(4)?, r.get::<_, Option<i64>>(5)?, r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?),
+                        (r.get::<_, Option<i64>>(8)?, r.get::<_, Option<String>>(9)?, r.get::<_, String>(10)?, r.get::<_, String>(11)?),
+                    ))
+                },
+            )
+            .optional()?;
+        let Some(((reference, title, partner, signed), (status, amount, currency, value_date), (own, own_cur, region, notes))) = row else {
+            return Err(LedgerError::NotFound(format!("agreement {}", id.0)));
+        };
+        let money = |m: Option<i64>, c: Option<String>| -> Result<_, LedgerError> {
+            match (m, c) {
+                (Some(m), Some(c)) => Ok(Some(crate::domain::Money::from_minor(m, parse_currency(&c)?))),
+                _ => Ok(None),
+            }
+        };
+        Ok(Agreement {
+            id,
+            reference,
+            title,
+            partner_id: PartnerId(partner),
+            signed_on: parse_date(&signed)?,
+            status: crate::domain::Status::from_name(&status)
+                .ok_or_else(|| LedgerError::Corrupt(format!("status '{status}'")))?,
+            contribution: money(amount, currency)?,
+            value_date: value_date.as_deref().map(parse_date).transpose()?,
+            own_part: money(own, own_cur)?,
+            region,
+            themes: read_themes(self.tx, id.0)?,
+            notes,
+        })
+    }
+
+    /// Replaces an agreement's fields; returns whether anything changed.
+    pub fn update_agreement(&mut self, a: &Agreement) -> Result<bool, LedgerError> {
+        self.check_agreement(a)?;
+        let old = self.stored_agreement(a.id)?;
+        if same_agreement(&old, a) {
+            return Ok(false);
+        }
+        self.tx
+            .execute(
+                "UPDATE agreement SET reference = ?2, title = ?3, partner_id = ?4, signed_on = ?5, status = ?6, amount_minor = ?7,
+                 currency = ?8, value_date = ?9, own_minor = ?10, own_currency = ?11, region = ?12, notes = ?13 WHERE id = ?1",
+                params![
+                    a.id.0,
+                    a.reference,
+                    a.title,
+                    a.partner_id.0,
+                    a.signed_on.to_string(),
+                    a.status.as_str(),
+                    a.contribution.map(|m| m.minor),
+                    a.contribution.map(|m| m.currency.code().to_string()),
+                    a.value_date.map(|d| d.to_string()),
+                    a.own_part.map(|m| m.minor),
+                    a.own_part.map(|m| m.currency.code().to_string()),
+                    a.region,
+                    a.notes,
+                ],
+            )
+            .map_err(|e| refuse_duplicate(e, &duplicate_reference(a)))?;
+        self.write_themes(a, a.id.0)?;
+        self.audit("agreement", &a.id.0.to_string(), "update", json(&old), json(a))?;
+        Ok(true)
+    }
+
+    /// Deletes an agreement.
+    pub fn delete_agreement(&mut self, id: AgreementId) -> Result<(), LedgerError> {
+        let old = self.stored_agreement(id)?;
+        self.tx.execute("DELETE FROM agreement WHERE id = ?1", [id.0])?;
+        self.audit("agreement", &id.0.to_string(), "delete", json(&old), None)
+    }
+
+    /// Sets (or replaces) an exchange rate.
+    pub fn set_rate(&mut self, rate: &ExchangeRate) -> Result<(), LedgerError> {
+        if rate.rate <= rust_decimal::Decimal::ZERO {
+            return Err(LedgerError::Refused(format!("a rate must be above zero, not {}", rate.rate)));
+        }
+        if rate.currency == rate.quote {
+            return Err(LedgerError::Refused(format!("{} to itself needs no rate", rate.currency)));
+        }
+        let key = format!("{}/{}/{}", rate.currency, rate.quote, rate.valid_from);
+        let old: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT rate FROM exchange_rate WHERE currency = ?1 AND quote = ?2 AND valid_from = ?3",
+                params![rate.currency.code(), rate.quote.code(), rate.valid_from.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let text = rate.rate.normalize().to_string();
+        if old.as_deref() == Some(text.as_str()) {
+            return Ok(());
+        }
+        self.tx.execute(
+            "INSERT OR REPLACE INTO exchange_rate (currency, quote, valid_from, rate) VALUES (?1, ?2, ?3, ?4)",
+            params![rate.currency.code(), rate.quote.code(), rate.valid_from.to_string(), text],
+        )?;
+        let action = if old.is_some() { "update" } else { "create" };
+        self.audit("rate", &key, action, old, Some(text))
+    }
+
+    /// Opens an import batch; every later change in this transaction is tagged with it.
+    pub fn begin_batch(&mut self, file_name: &str, sha256: &str) -> Result<i64, LedgerError> {
+        self.tx.execute(
+            "INSERT INTO import_batch (file_name, sha256, imported_at, created, updated, unchanged, partners) VALUES (?1, ?2, ?3, 0, 0, 0, 0)",
+            params![file_name, sha256, self.now],
+        )?;
+        let id = self.tx.last_insert_rowid();
+        self.batch = Some(id);
+        Ok(id)
+    }
+
+    /// Records the counts of the open batch.
+    pub fn finish_batch(&mut self, created: usize, updated: usize, unchanged: usize, partners: usize) -> Result<(), LedgerError> {
+        let Some(id) = self.batch else { return Ok(()) };
+        let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        self.tx.execute(
+            "UPDATE import_batch SET created = ?2, updated = ?3, unchanged = ?4, partners = ?5 WHERE id = ?1",
+            params![id, n(created), n(updated), n(unchanged), n(partners)],
+        )?;
+        Ok(())
+    }
+
+    /// Reverses every change of import batch `batch`, newest first, restoring old values.
+    pub fn undo_batch(&mut self, batch: i64) -> Result<usize, LedgerError> {
+        let undone: Option<Option<String>> = self
+            .tx
+            .query_row("SELECT undone_at FROM import_batch WHERE id = ?1", [batch], |r| r.get(0))
+            .optional()?;
+        match undone {
+            None => return Err(LedgerError::NotFound(format!("import batch {batch}"))),
+            Some(Some(at)) => return Err(LedgerError::Refused(format!("import batch {batch} was undone already ({at})"))),
+            Some(None) => {}
+        }
+        let entries: Vec<(String, String, String, Option<String>)> = {
+            let mut stmt = self.tx.prepare(
+                "SELECT entity, entity_id, action, old FROM audit WHERE batch_id = ?1 ORDER BY id DESC",
+            )?;
+            stmt.query_map([batch], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let corrupt = |what: &str| LedgerError::Corrupt(format!("audit entry of batch {batch}: {what}"));
+        for (entity, id, action, old) in &entries {
+            let id: i64 = id.parse().map_err(|_| corrupt(id))?;
+            match (entity.as_str(), action.as_str()) {
+                ("agreement", "create") => self.delete_agreement(AgreementId(id))?,
+                ("agreement", "update") => {
+                    let old: Agreement = serde_json::from_str(old.as_deref().unwrap_or_default()).map_err(|_| corrupt("old agreement"))?;
+                    self.update_agreement(&old)?;
+                }
+                ("partner", "create") => self.delete_partner(PartnerId(id))?,
+                ("partner", "update") => {
+                    let old: Partner = serde_json::from_str(old.as_deref().unwrap_or_default()).map_err(|_| corrupt("old partner"))?;
+                    self.update_partner(&old)?;
+                }
+                (e, a) => return Err(corrupt(&format!("cannot undo {a} of {e}"))),
+            }
+        }
+        self.tx.execute("UPDATE import_batch SET undone_at = ?2 WHERE id = ?1", params![batch, self.now])?;
+        Ok(entries.len())
+    }
+
+    /// Saves a mapping profile: normalised header text -> field name.
+    pub fn save_mapping_profile(&mut self, name: &str, entries: &[(String, String)]) -> Result<(), LedgerError> {
+        self.tx.execute("DELETE FROM mapping_profile WHERE name = ?1", [name])?;
+        for (header, field) in entries {
+            self.tx
+                .prepare_cached("INSERT OR REPLACE INTO mapping_profile (name, header_key, field) VALUES (?1, ?2, ?3)")?
+                .execute(params![name, header, field])?;
+        }
+        Ok(())
+    }
+}
+
+fn load_lists(tx: &Transaction<'_>) -> Result<ReferenceLists, LedgerError> {
+    let mut lists = ReferenceLists { partner_types: vec![], regions: vec![], themes: vec![] };
+    let mut stmt = tx.prepare_cached("SELECT kind, key FROM reference_entry ORDER BY kind, position")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let kind: String = row.get(0)?;
+        if let Some(kind) = ListKind::from_name(&kind) {
+            lists.list_mut(kind).push(crate::domain::RefEntry {
+                key: row.get(1)?,
+                label_en: String::new(),
+                label_zh: String::new(),
+                iati_code: None,
+                synonyms: vec![],
+            });
+        }
+    }
+    Ok(lists)
+}
+
+fn same_agreement(a: &Agreement, b: &Agreement) -> bool {
+    let mut ta = a.themes.clone();
+    let mut tb = b.themes.clone();
+    ta.sort_by(|x, y| x.theme.cmp(&y.theme));
+    tb.sort_by(|x, y| x.theme.cmp(&y.theme));
+    Agreement { themes: ta, ..a.clone() } == Agreement { themes: tb, ..b.clone() }
+}
+
+fn duplicate_reference(a: &Agreement) -> String {
+    format!(
+        "another agreement has the reference '{}'",
+        a.reference.as_deref().unwrap_or_default()
+    )
+}
+
+fn refuse_duplicate(e: rusqlite::Error, message: &str) -> LedgerError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => LedgerError::Refused(message.to_string()),
+        _ => LedgerError::Sqlite(e),
+    }
+}

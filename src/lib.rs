@@ -1,0 +1,10 @@
+//! Pledger: a local ledger of partners and the agreements signed with them, the import of
+//! consultants' workbooks, and the figures of the quarterly advisory-group report.
+//!
+//! Layers point one way: `cli` -> `import` -> `report` -> `ledger` -> `domain`.
+
+pub mod cli;
+pub mod domain;
+pub mod import;
+pub mod ledger;
+pub mod report;

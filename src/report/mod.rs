@@ -1,0 +1,347 @@
+//! Report figures over an in-memory [`Snapshot`]: counts, totals, the co-funding
+//! composition, breakdowns by partner type, region and theme, and the top partners.
+
+mod share;
+mod snapshot;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decimal};
+
+pub use share::{Share, largest_remainder_tenths, split_by_weights, tenths_text};
+pub use snapshot::{MissingRate, Snapshot};
+
+use snapshot::{FINANCIAL, MISSING_RATE, UNKNOWN, day_number};
+
+/// Why a report cannot be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    /// Some amounts of the period need an exchange rate the ledger does not have.
+    #[error("no exchange rate for {}; set one with `pledger rate set CUR DATE RATE`", .0.iter().map(|m| format!("{} to {} on {}", m.currency, m.quote, m.date)).collect::<Vec<_>>().join(", "))]
+    MissingRates(Vec<MissingRate>),
+}
+
+/// One slice of a breakdown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slice {
+    /// The reference-list key (`government`, `africa`), or `unassigned`.
+    pub key: String,
+    /// English label.
+    pub label_en: String,
+    /// Chinese label.
+    pub label_zh: String,
+    /// Sum in reporting-currency minor units.
+    pub amount_minor: i128,
+    /// Exact share of the breakdown's total.
+    pub share: Share,
+    /// Displayed percentage in tenths, rounded so the breakdown adds to 1000.
+    pub percent_tenths: u32,
+}
+
+impl Slice {
+    /// The label in `lang`.
+    pub fn label(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.label_en,
+            Lang::Zh => &self.label_zh,
+        }
+    }
+}
+
+/// A partner among the top funders of a period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopPartner {
+    /// 1 for the largest.
+    pub rank: usize,
+    /// The partner.
+    pub partner_id: PartnerId,
+    /// Name.
+    pub name: String,
+    /// Chinese name, when known.
+    pub name_zh: Option<String>,
+    /// Partner-type key.
+    pub partner_type: String,
+    /// Sum of the period's contributions in reporting-currency minor units.
+    pub amount_minor: i128,
+    /// Share of the partners' total.
+    pub share: Share,
+}
+
+impl TopPartner {
+    /// The name to show in `lang`.
+    pub fn display_name(&self, lang: Lang) -> &str {
+        match (lang, &self.name_zh) {
+            (Lang::Zh, Some(zh)) if !zh.is_empty() => zh,
+            _ => &self.name,
+        }
+    }
+}
+
+/// Every figure of the advisory-group report for one period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// The period.
+    pub period: Period,
+    /// Reporting currency.
+    pub currency: Currency,
+    /// Signed agreements.
+    pub agreements_signed: u64,
+    /// Signed agreements with a financial contribution.
+    pub agreements_financial: u64,
+    /// Partners' contributions, minor units.
+    pub partner_total_minor: i128,
+    /// The organisation's own co-funding parts, minor units.
+    pub own_total_minor: i128,
+    /// Own part and partners' part, in that order.
+    pub cofunding: Vec<Slice>,
+    /// Partners' contributions by partner type (non-zero slices, list order).
+    pub by_partner_type: Vec<Slice>,
+    /// By region of implementation.
+    pub by_region: Vec<Slice>,
+    /// By thematic priority, split by each agreement's theme percentages.
+    pub by_theme: Vec<Slice>,
+    /// The largest funders, largest first.
+    pub top_partners: Vec<TopPartner>,
+}
+
+const UNASSIGNED: &str = "unassigned";
+
+fn slices(keys: &[(String, String, String)], amounts: &[i128]) -> Vec<Slice> {
+    let present: Vec<usize> = (0..amounts.len()).filter(|&i| amounts[i] != 0).collect();
+    let parts: Vec<i128> = present.iter().map(|&i| amounts[i]).collect();
+    let total: i128 = parts.iter().sum();
+    let tenths = largest_remainder_tenths(&parts);
+    present
+        .iter()
+        .zip(tenths)
+        .filter_map(|(&i, t)| {
+            let (key, en, zh) = keys.get(i)?;
+            Some(Slice {
+                key: key.clone(),
+                label_en: en.clone(),
+                label_zh: zh.clone(),
+                amount_minor: amounts[i],
+                share: Share::new(amounts[i], total),
+                percent_tenths: t,
+            })
+        })
+        .collect()
+}
+
+impl Snapshot {
+    fn keys(&self, kind: ListKind) -> Vec<(String, String, String)> {
+        let mut keys: Vec<_> = self
+            .lists
+            .list(kind)
+            .iter()
+            .map(|e| (e.key.clone(), e.label_en.clone(), e.label_zh.clone()))
+            .collect();
+        keys.push((UNASSIGNED.into(), "Unassigned".into(), "未分配".into()));
+        keys
+    }
+
+    /// Computes every figure for `period`, with the `top` largest partners.
+    pub fn report(&self, period: &Period, top: usize) -> Result<Report, ReportError> {
+        let (from, to) = (day_number(period.from), day_number(period.to));
+        let lo = self.rows.partition_point(|r| r.day < from);
+        let hi = self.rows.partition_point(|r| r.day <= to);
+        let rows = self.rows.get(lo..hi).unwrap_or_default();
+
+        let types = self.lists.partner_types.len();
+        let regions = self.lists.regions.len();
+        let themes = self.lists.themes.len();
+        let mut by_type = vec![0i128; types + 1];
+        let mut by_region = vec![0i128; regions + 1];
+        let mut by_theme = vec![0i128; themes + 1];
+        let mut by_partner = vec![0i128; self.partners.len()];
+        let (mut financial, mut partners_total, mut own_total, mut missing) = (0u64, 0i128, 0i128, false);
+        let slot = |i: usize, len: usize| if i < len { i } else { len };
+
+        for r in rows {
+            if r.flags & FINANCIAL == 0 {
+                continue;
+            }
+            financial += 1;
+            missing |= r.flags & MISSING_RATE != 0;
+            let amount = i128::from(r.amount);
+            partners_total += amount;
+            own_total += i128::from(r.own);
+            let partner = usize::try_from(r.partner).unwrap_or(usize::MAX);
+            let type_index = self.partners.get(partner).map_or(UNKNOWN, |p| p.type_index);
+            by_type[slot(usize::from(type_index), types)] += amount;
+            by_region[slot(usize::from(r.region), regions)] += amount;
+            if let Some(total) = by_partner.get_mut(partner) {
+                *total += amount;
+            }
+            match r.theme_count {
+                0 => by_theme[themes] += amount,
+                1 => by_theme[slot(usize::try_from(r.theme_start).unwrap_or(usize::MAX), themes)] += amount,
+                n => {
+                    let start = usize::try_from(r.theme_start).unwrap_or(usize::MAX);
+                    let end = start.saturating_add(usize::from(n));
+                    let (Some(ts), Some(amounts)) = (self.split_theme.get(start..end), self.split_amount.get(start..end)) else {
+                        continue;
+                    };
+                    for (t, a) in ts.iter().zip(amounts) {
+                        by_theme[slot(usize::from(*t), themes)] += i128::from(*a);
+                    }
+                }
+            }
+        }
+        if missing {
+            let mut list: Vec<MissingRate> =
+                self.missing.iter().filter(|m| (from..=to).contains(&m.day)).cloned().collect();
+            list.sort_by_key(|m| (m.currency, m.date));
+            list.dedup_by_key(|m| (m.currency, m.date));
+            return Err(ReportError::MissingRates(list));
+        }
+
+        let mut ranked: Vec<(usize, i128)> =
+            by_partner.iter().copied().enumerate().filter(|&(_, a)| a > 0).collect();
+        ranked.sort_by(|a, b| {
+            b.1.cmp(&a.1).then_with(|| self.partners[a.0].name.cmp(&self.partners[b.0].name))
+        });
+        let top_partners = ranked
+            .into_iter()
+            .take(top)
+            .enumerate()
+            .filter_map(|(rank, (i, amount))| {
+                let p = self.partners.get(i)?;
+                Some(TopPartner {
+                    rank: rank + 1,
+                    partner_id: p.id,
+                    name: p.name.clone(),
+                    name_zh: p.name_zh.clone(),
+                    partner_type: self
+                        .lists
+                        .partner_types
+                        .get(usize::from(p.type_index))
+                        .map_or_else(|| UNASSIGNED.to_string(), |e| e.key.clone()),
+                    amount_minor: amount,
+                    share: Share::new(amount, partners_total),
+                })
+            })
+            .collect();
+
+        let cofunding_keys = [
+            ("own".to_string(), "ITU part".to_string(), "国际电联部分".to_string()),
+            ("partners".to_string(), "Partners' part".to_string(), "合作伙伴部分".to_string()),
+        ];
+        Ok(Report {
+            period: period.clone(),
+            currency: self.currency,
+            agreements_signed: u64::try_from(rows.len()).unwrap_or(u64::MAX),
+            agreements_financial: financial,
+            partner_total_minor: partners_total,
+            own_total_minor: own_total,
+            cofunding: slices(&cofunding_keys, &[own_total, partners_total]),
+            by_partner_type: slices(&self.keys(ListKind::PartnerType), &by_type),
+            by_region: slices(&self.keys(ListKind::Region), &by_region),
+            by_theme: slices(&self.keys(ListKind::Theme), &by_theme),
+            top_partners,
+        })
+    }
+}
+
+/// The `--json` form of a report: a stable contract (see the README).
+#[derive(Serialize)]
+pub struct ReportJson {
+    period: PeriodJson,
+    currency: String,
+    agreements_signed: u64,
+    agreements_with_financial_contribution: u64,
+    partner_contributions: String,
+    own_contributions: String,
+    cofunding: CofundingJson,
+    by_partner_type: Vec<SliceJson>,
+    by_region: Vec<SliceJson>,
+    by_theme: Vec<SliceJson>,
+    top_partners: Vec<TopJson>,
+}
+
+#[derive(Serialize)]
+struct PeriodJson {
+    label: String,
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+#[derive(Serialize)]
+struct CofundingJson {
+    own_share: String,
+    partners_share: String,
+    own_percent: String,
+    partners_percent: String,
+}
+
+#[derive(Serialize)]
+struct SliceJson {
+    key: String,
+    label: String,
+    amount: String,
+    share: String,
+    percent: String,
+}
+
+#[derive(Serialize)]
+struct TopJson {
+    rank: usize,
+    partner: String,
+    partner_type: String,
+    amount: String,
+    share: String,
+    percent: String,
+}
+
+/// Digits of the shares written to JSON.
+pub const SHARE_DIGITS: u32 = 6;
+
+impl Report {
+    /// An amount of this report's currency as an exact decimal string.
+    pub fn amount_text(&self, minor: i128) -> String {
+        minor_to_decimal(minor, self.currency).to_string()
+    }
+
+    /// The JSON form in `lang`.
+    pub fn to_json(&self, lang: Lang) -> ReportJson {
+        let slice = |s: &Slice| SliceJson {
+            key: s.key.clone(),
+            label: s.label(lang).to_string(),
+            amount: self.amount_text(s.amount_minor),
+            share: s.share.decimal(SHARE_DIGITS).to_string(),
+            percent: tenths_text(s.percent_tenths),
+        };
+        let whole = self.own_total_minor + self.partner_total_minor;
+        let cof_tenths = largest_remainder_tenths(&[self.own_total_minor, self.partner_total_minor]);
+        ReportJson {
+            period: PeriodJson { label: self.period.label(), from: self.period.from, to: self.period.to },
+            currency: self.currency.to_string(),
+            agreements_signed: self.agreements_signed,
+            agreements_with_financial_contribution: self.agreements_financial,
+            partner_contributions: self.amount_text(self.partner_total_minor),
+            own_contributions: self.amount_text(self.own_total_minor),
+            cofunding: CofundingJson {
+                own_share: Share::new(self.own_total_minor, whole).decimal(SHARE_DIGITS).to_string(),
+                partners_share: Share::new(self.partner_total_minor, whole).decimal(SHARE_DIGITS).to_string(),
+                own_percent: tenths_text(cof_tenths.first().copied().unwrap_or(0)),
+                partners_percent: tenths_text(cof_tenths.get(1).copied().unwrap_or(0)),
+            },
+            by_partner_type: self.by_partner_type.iter().map(slice).collect(),
+            by_region: self.by_region.iter().map(slice).collect(),
+            by_theme: self.by_theme.iter().map(slice).collect(),
+            top_partners: self
+                .top_partners
+                .iter()
+                .map(|t| TopJson {
+                    rank: t.rank,
+                    partner: t.display_name(lang).to_string(),
+                    partner_type: t.partner_type.clone(),
+                    amount: self.amount_text(t.amount_minor),
+                    share: t.share.decimal(SHARE_DIGITS).to_string(),
+                    percent: format!("{:.1}", t.share.decimal(3) * rust_decimal::Decimal::ONE_HUNDRED),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! The in-memory snapshot every report is computed from: one compact row per signed
+//! agreement, amounts already converted to the reporting currency, sorted by signing date.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::domain::{Currency, ListKind, Money, PartnerId, RateTable, ReferenceLists};
+use crate::ledger::{Ledger, LedgerError, ScanRow};
+
+use super::share::split_by_weights;
+
+/// Index used for a key that is no longer in its reference list.
+pub(super) const UNKNOWN: u8 = u8::MAX;
+
+pub(super) const FINANCIAL: u8 = 1;
+pub(super) const MISSING_RATE: u8 = 2;
+
+/// One signed agreement, 32 bytes.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Row {
+    /// Partner's contribution in reporting-currency minor units (0 when non-financial).
+    pub amount: i64,
+    /// Own part in reporting-currency minor units.
+    pub own: i64,
+    /// Signing date, days from the Common Era.
+    pub day: i32,
+    /// Index into the snapshot's partners.
+    pub partner: u32,
+    /// Theme index when `theme_count` is 1; start of its splits when more.
+    pub theme_start: u32,
+    /// Index into the region list, or [`UNKNOWN`].
+    pub region: u8,
+    /// Number of themes.
+    pub theme_count: u8,
+    /// [`FINANCIAL`], [`MISSING_RATE`].
+    pub flags: u8,
+}
+
+/// A partner as reports show it.
+#[derive(Clone, Debug)]
+pub(super) struct PartnerInfo {
+    pub id: PartnerId,
+    pub name: String,
+    pub name_zh: Option<String>,
+    pub type_index: u8,
+}
+
+/// An amount that could not be converted for want of a rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingRate {
+    /// The amount's currency.
+    pub currency: Currency,
+    /// The reporting currency.
+    pub quote: Currency,
+    /// The date a rate is needed for.
+    pub date: NaiveDate,
+    /// The agreement's signing day (days from the Common Era), to filter by period.
+    pub(super) day: i32,
+}
+
+/// The ledger's signed agreements, ready for any report; load once per ledger revision.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// The ledger revision this snapshot was read at.
+    pub revision: u64,
+    /// The reporting currency.
+    pub currency: Currency,
+    /// The reference lists, for labels.
+    pub lists: ReferenceLists,
+    pub(super) partners: Vec<PartnerInfo>,
+    pub(super) rows: Vec<Row>,
+    pub(super) split_theme: Vec<u16>,
+    pub(super) split_amount: Vec<i64>,
+    pub(super) missing: Vec<MissingRate>,
+}
+
+pub(super) fn day_number(date: NaiveDate) -> i32 {
+    date.num_days_from_ce()
+}
+
+fn fast_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    }
+    let num = |s: &[u8]| s.iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')));
+    let year = i32::try_from(num(&b[0..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(&b[5..7])?, num(&b[8..10])?)
+}
+
+struct Converter<'a> {
+    rates: &'a RateTable,
+    to: Currency,
+}
+
+impl Converter<'_> {
+    /// Converts `minor` of `currency` on `date`; `None` when no rate is in force.
+    fn convert(&self, minor: i64, currency: &str, date: NaiveDate) -> Result<Result<i64, Currency>, LedgerError> {
+        let currency: Currency = currency
+            .parse()
+            .map_err(|_| LedgerError::Corrupt(format!("currency '{currency}'")))?;
+        if currency == self.to {
+            return Ok(Ok(minor));
+        }
+        let Some(rate) = self.rates.rate_on(currency, self.to, date) else {
+            return Ok(Err(currency));
+        };
+        Money::from_minor(minor, currency)
+            .convert(rate, self.to)
+            .map(|m| Ok(m.minor))
+            .map_err(|e| LedgerError::Corrupt(e.to_string()))
+    }
+}
+
+impl Snapshot {
+    /// Reads every signed agreement of `ledger` into a snapshot.
+    pub fn load(ledger: &Ledger) -> Result<Snapshot, LedgerError> {
+        let revision = ledger.revision()?;
+        let currency = ledger.reporting_currency()?;
+        let lists = ledger.reference_lists()?;
+        let rates = ledger.rates()?;
+        let index_of = |kind: ListKind| -> HashMap<String, u16> {
+            lists
+                .list(kind)
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.key.clone(), u16::try_from(i).unwrap_or(u16::MAX)))
+                .collect()
+        };
+        let type_index = index_of(ListKind::PartnerType);
+        let region_index = index_of(ListKind::Region);
+        let theme_index = index_of(ListKind::Theme);
+        let small = |i: Option<&u16>| i.and_then(|&i| u8::try_from(i).ok()).filter(|&i| i != UNKNOWN).unwrap_or(UNKNOWN);
+
+        let mut partners = Vec::new();
+        let mut partner_index = HashMap::new();
+        for p in ledger.partners()? {
+            partner_index.insert(p.id.0, u32::try_from(partners.len()).unwrap_or(u32::MAX));
+            partners.push(PartnerInfo {
+                id: p.id,
+                type_index: small(type_index.get(&p.partner_type)),
+                name: p.name,
+                name_zh: p.name_zh,
+            });
+        }
+
+        let converter = Converter { rates: &rates, to: currency };
+        let mut rows = Vec::new();
+        let mut ids = Vec::new();
+        let mut missing = Vec::new();
+        ledger.scan_signed_agreements(|r: ScanRow<'_>| {
+            let signed = fast_date(r.signed_on).ok_or_else(|| LedgerError::Corrupt(format!("date '{}'", r.signed_on)))?;
+            let value_date = match r.value_date {
+                Some(v) => fast_date(v).ok_or_else(|| LedgerError::Corrupt(format!("date '{v}'")))?,
+                None => signed,
+            };
+            let day = day_number(signed);
+            let mut flags = 0;
+            let mut convert = |money: Option<(i64, &str)>| -> Result<i64, LedgerError> {
+                let Some((minor, cur)) = money else { return Ok(0) };
+                match converter.convert(minor, cur, value_date)? {
+                    Ok(v) => Ok(v),
+                    Err(c) => {
+                        flags |= MISSING_RATE;
+                        missing.push(MissingRate { currency: c, quote: currency, date: value_date, day });
+                        Ok(0)
+                    }
+                }
+            };
+            let amount = convert(r.amount)?;
+            let own = if r.amount.is_some() { convert(r.own)? } else { 0 };
+            if r.amount.is_some() {
+                flags |= FINANCIAL;
+            }
+            rows.push(Row {
+                amount,
+                own,
+                day,
+                partner: partner_index.get(&r.partner_id).copied().unwrap_or(u32::MAX),
+                theme_start: 0,
+                region: small(region_index.get(r.region)),
+                theme_count: 0,
+                flags,
+            });
+            ids.push(r.id);
+            Ok(())
+        })?;
+
+        // Themes arrive in agreement-id order, as the rows did: walk both together.
+        let mut split_theme = Vec::new();
+        let mut split_amount = Vec::new();
+        let mut cursor = 0usize;
+        let mut pending: Vec<(u16, u32)> = Vec::new();
+        let mut pending_row: Option<usize> = None;
+        let mut flush = |row: Option<usize>, pending: &mut Vec<(u16, u32)>, rows: &mut Vec<Row>| {
+            let Some(r) = row.and_then(|i| rows.get_mut(i)) else { return };
+            match pending.as_slice() {
+                [] => {}
+                [(theme, _)] => {
+                    r.theme_start = u32::from(*theme);
+                    r.theme_count = 1;
+                }
+                many => {
+                    let weights: Vec<u32> = many.iter().map(|(_, w)| *w).collect();
+                    r.theme_start = u32::try_from(split_theme.len()).unwrap_or(u32::MAX);
+                    r.theme_count = u8::try_from(many.len()).unwrap_or(u8::MAX);
+                    for ((theme, _), part) in many.iter().zip(split_by_weights(r.amount, &weights)) {
+                        split_theme.push(*theme);
+                        split_amount.push(part);
+                    }
+                }
+            }
+            pending.clear();
+        };
+        ledger.scan_signed_themes(|id, theme, bp| {
+            while ids.get(cursor).is_some_and(|&i| i < id) {
+                cursor += 1;
+            }
+            if ids.get(cursor) != Some(&id) {
+                return Ok(());
+            }
+            if pending_row != Some(cursor) {
+                flush(pending_row, &mut pending, &mut rows);
+                pending_row = Some(cursor);
+            }
+            pending.push((theme_index.get(theme).copied().unwrap_or(u16::MAX), bp));
+            Ok(())
+        })?;
+        flush(pending_row, &mut pending, &mut rows);
+        drop(ids);
+
+        rows.sort_by_key(|r| r.day);
+        rows.shrink_to_fit();
+        split_theme.shrink_to_fit();
+        split_amount.shrink_to_fit();
+        Ok(Snapshot { revision, currency, lists, partners, rows, split_theme, split_amount, missing })
+    }
+
+    /// Number of signed agreements held.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the ledger has no signed agreement.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Memory held by the agreement data (rows and theme splits), in bytes.
+    pub fn agreement_bytes(&self) -> usize {
+        self.rows.capacity() * std::mem::size_of::<Row>()
+            + self.split_theme.capacity() * std::mem::size_of::<u16>()
+            + self.split_amount.capacity() * std::mem::size_of::<i64>()
+            + self.missing.capacity() * std::mem::size_of::<MissingRate>()
+    }
+
+    /// The first and last signing dates held, if any.
+    pub fn date_range(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let first = self.rows.first()?;
+        let last = self.rows.last()?;
+        Some((NaiveDate::from_num_days_from_ce_opt(first.day)?, NaiveDate::from_num_days_from_ce_opt(last.day)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_stay_small() {
+        assert_eq!(std::mem::size_of::<Row>(), 32);
+    }
+
+    #[test]
+    fn dates_parse_fast_and_right() {
+        assert_eq!(fast_date("2021-03-31"), NaiveDate::from_ymd_opt(2021, 3, 31));
+        assert_eq!(fast_date("2021-02-30"), None);
+        assert_eq!(fast_date("2021-3-1"), NaiveDate::from_ymd_opt(2021, 3, 1));
+        assert_eq!(fast_date("21-03-01x"), None);
+    }
+}
