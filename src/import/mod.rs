@@ -175,7 +175,10 @@ pub struct CommitSummary {
 /// which commits the valid rows only. A plan that changes nothing writes nothing.
 pub fn commit(ledger: &mut Ledger, plan: &Plan, skip_invalid: bool) -> Result<CommitSummary, ImportError> {
     let errors = plan.error_count();
-    let blocked_rows = plan.rows.iter().filter(|r| r.blocked).count();
+    let mut error_rows: Vec<usize> = plan.problems.iter().filter(|p| p.severity == Severity::Error).filter_map(|p| p.row).collect();
+    error_rows.sort_unstable();
+    error_rows.dedup();
+    let blocked_rows = error_rows.len();
     let sheet_errors = plan.problems.iter().any(|p| p.severity == Severity::Error && p.row.is_none());
     if errors > 0 && (!skip_invalid || sheet_errors) {
         return Err(ImportError::Blocked { file: plan.file.clone(), errors });

@@ -134,9 +134,33 @@ pub fn read_delimited(file_name: &str, bytes: &[u8]) -> Result<Workbook, ImportE
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| ImportError::Unreadable { file: file_name.into(), reason: format!("row {}: {e}", i + 1) })?;
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    // The csv reader skips blank lines; put them back so row numbers match a spreadsheet's.
+    loop {
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| ImportError::Unreadable { file: file_name.into(), reason: format!("row {}: {e}", rows.len() + 1) })?;
+        if !more {
+            break;
+        }
+        // A record's position is where the reader resumed, before any blank lines it skipped.
+        let mut start = usize::try_from(record.position().map_or(0, csv::Position::byte)).unwrap_or(usize::MAX);
+        let bytes = text.as_bytes();
+        // The reader may resume between the CR and LF of the previous record's end.
+        if start > 0 && bytes.get(start - 1) == Some(&b'\r') && bytes.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        let skipped = bytes
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .filter(|&&b| b == b'\n')
+            .count();
+        for _ in 0..skipped.min(MAX_ROWS) {
+            rows.push(Vec::new());
+        }
         if rows.len() >= MAX_ROWS || record.len() > MAX_COLUMNS {
             return Err(ImportError::Unreadable {
                 file: file_name.into(),

@@ -1,0 +1,191 @@
+//! The ledger file as a user meets it: migrations from old files, refusal of newer ones
+//! and of non-ledgers, backups, rates, exit codes and the audit trail.
+
+mod common;
+
+use common::{fixture, ok, pledger, report_json, temp_ledger};
+use pledger::domain::{Agreement, AgreementId, Currency, Money, Partner, PartnerId, Period, Status, ThemeShare};
+use pledger::ledger::{Ledger, LedgerError, latest_version};
+use pledger::report::Snapshot;
+
+fn v1_ledger(path: &std::path::Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&std::fs::read_to_string(fixture("ledger-v1.sql")).unwrap()).unwrap();
+}
+
+#[test]
+fn a_first_schema_ledger_migrates_and_keeps_its_data() {
+    let (_dir, path) = temp_ledger();
+    v1_ledger(&path);
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(pledger::ledger::version(ledger.connection()).unwrap(), latest_version());
+    assert_eq!(ledger.revision().unwrap(), 7);
+    assert_eq!(ledger.partners().unwrap()[0].aliases, vec!["Norad".to_string()]);
+    let report = Snapshot::load(&ledger).unwrap().report(&Period::parse("2020").unwrap(), 3).unwrap();
+    // USD 3,300,000 + EUR 1,000.00 at 1.12.
+    assert_eq!(report.partner_total_minor, 330_000_000 + 112_000);
+    assert!(ledger.batches().unwrap().is_empty());
+    assert_eq!(ledger.audit(10).unwrap().len(), 1);
+}
+
+#[test]
+fn newer_and_foreign_files_are_refused() {
+    let (dir, path) = temp_ledger();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    match Ledger::open(&path) {
+        Err(LedgerError::TooNew { found: 99, .. }) => {}
+        other => panic!("expected TooNew, got {other:?}"),
+    }
+    let out = pledger(&path, &["partners"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("newer Pledger"));
+
+    let text = dir.path().join("notes.sqlite3");
+    std::fs::write(&text, "these are not the droids").unwrap();
+    let out = pledger(&text, &["partners"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a Pledger ledger") && err.contains("notes.sqlite3"), "{err}");
+}
+
+#[test]
+fn backups_rates_and_exit_codes() {
+    let (dir, path) = temp_ledger();
+    ok(&path, &["sample"]);
+    let copy = dir.path().join("copy.sqlite3");
+    ok(&path, &["backup", "--to", copy.to_str().unwrap()]);
+    assert_eq!(report_json(&copy, "2021Q1", "en"), report_json(&path, "2021Q1", "en"));
+    // Refused: the backup exists already.
+    assert_eq!(pledger(&path, &["backup", "--to", copy.to_str().unwrap()]).status.code(), Some(1));
+    // Bad usage.
+    assert_eq!(pledger(&path, &["report", "--period", "2021Q7"]).status.code(), Some(2));
+    assert_eq!(pledger(&path, &["rate", "set", "EURO", "2021-01-01", "1.2"]).status.code(), Some(2));
+
+    ok(&path, &["rate", "set", "JPY", "2021-01-01", "0.0095"]);
+    let rates: serde_json::Value = serde_json::from_str(&ok(&path, &["rate", "list", "--json"])).unwrap();
+    assert!(rates.as_array().unwrap().iter().any(|r| r["currency"] == "JPY" && r["rate"] == "0.0095"));
+}
+
+#[test]
+fn a_missing_rate_is_named_not_guessed() {
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    let nok: Currency = "NOK".parse().unwrap();
+    ledger
+        .write(|w| {
+            let p = w.add_partner(&Partner {
+                id: PartnerId(0),
+                name: "Norad".into(),
+                name_zh: None,
+                partner_type: "government".into(),
+                country: Some("NO".into()),
+                aliases: vec![],
+            })?;
+            w.add_agreement(&Agreement {
+                id: AgreementId(0),
+                reference: None,
+                title: "T".into(),
+                partner_id: p,
+                signed_on: chrono::NaiveDate::from_ymd_opt(2021, 2, 3).unwrap(),
+                status: Status::Signed,
+                contribution: Some(Money::from_minor(100_000, nok)),
+                value_date: None,
+                own_part: None,
+                region: "africa".into(),
+                themes: vec![ThemeShare { theme: "capacity".into(), percent_bp: 10_000 }],
+                notes: String::new(),
+            })
+        })
+        .unwrap();
+    let err = Snapshot::load(&ledger).unwrap().report(&Period::parse("2021Q1").unwrap(), 3).unwrap_err();
+    assert!(err.to_string().contains("NOK to USD on 2021-02-03"), "{err}");
+    // Another period is unaffected.
+    assert!(Snapshot::load(&ledger).unwrap().report(&Period::parse("2020").unwrap(), 3).is_ok());
+}
+
+#[test]
+fn every_write_bumps_the_revision_and_is_audited() {
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    let before = ledger.revision().unwrap();
+    let id = ledger
+        .write(|w| {
+            w.add_partner(&Partner {
+                id: PartnerId(0),
+                name: "UNDP".into(),
+                name_zh: None,
+                partner_type: "un".into(),
+                country: None,
+                aliases: vec!["United Nations Development Programme".into()],
+            })
+        })
+        .unwrap();
+    assert_eq!(ledger.revision().unwrap(), before + 1);
+    let mut p = ledger.partner(id).unwrap();
+    p.country = Some("US".into());
+    ledger.write(|w| w.update_partner(&p)).unwrap();
+    let audit = ledger.audit(5).unwrap();
+    assert_eq!(audit[0].action, "update");
+    assert!(audit[0].old.as_deref().unwrap().contains("\"country\":null"));
+    assert!(audit[0].new.as_deref().unwrap().contains("\"country\":\"US\""));
+    // An invalid change is refused whole: nothing lands, the revision stays.
+    let rev = ledger.revision().unwrap();
+    let bad = ledger.write(|w| {
+        w.delete_partner(id)?;
+        w.add_partner(&Partner { partner_type: "martians".into(), ..p.clone() })
+    });
+    assert!(matches!(bad, Err(LedgerError::Invalid { .. })), "{bad:?}");
+    assert_eq!(ledger.revision().unwrap(), rev);
+    assert_eq!(ledger.partners().unwrap().len(), 1);
+}
+
+#[test]
+fn merging_partners_moves_agreements_and_keeps_the_old_name_as_alias() {
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    pledger::import::load_sample(&mut ledger).unwrap();
+    let partners = ledger.partners().unwrap();
+    let miit = partners.iter().find(|p| p.aliases.contains(&"MIIT".to_string())).unwrap().id;
+    let dup = ledger
+        .write(|w| {
+            w.add_partner(&Partner {
+                id: PartnerId(0),
+                name: "Ministry of Industry & IT (China)".into(),
+                name_zh: None,
+                partner_type: "government".into(),
+                country: Some("CN".into()),
+                aliases: vec![],
+            })
+        })
+        .unwrap();
+    ledger.write(|w| w.merge_partners(dup, miit)).unwrap();
+    let merged = ledger.partner(miit).unwrap();
+    assert!(merged.aliases.contains(&"Ministry of Industry & IT (China)".to_string()));
+    assert!(ledger.partner(dup).is_err());
+}
+
+/// The layers of ARCHITECTURE.md: only `ledger` speaks SQL; only `ui` names egui, eframe or rfd.
+#[test]
+fn layers_keep_to_their_rooms() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+            let text = std::fs::read_to_string(&path).unwrap();
+            if !rel.starts_with("ledger/") {
+                assert!(!text.contains("rusqlite"), "{rel} speaks SQL outside src/ledger");
+            }
+            if !rel.starts_with("ui/") {
+                for gui in ["egui", "eframe", "rfd::"] {
+                    assert!(!text.contains(gui), "{rel} names {gui} outside src/ui");
+                }
+            }
+        }
+    }
+}
