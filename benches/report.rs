@@ -1,1 +1,222 @@
-fn main(){}
+//! Report engine benchmark: a generated ledger of 1,000,000 agreements; measures, in one
+//! run, loading the snapshot, a full recompute of every report figure, and the same figures
+//! computed by SQL `GROUP BY` as the baseline. Run with `cargo bench --bench report`
+//! (`PLEDGER_BENCH_ROWS` changes the size).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_wrap,
+    clippy::float_arithmetic,
+    clippy::print_stdout,
+    reason = "a benchmark: fails loudly, prints ratios"
+)]
+
+use std::time::{Duration, Instant};
+
+use pledger::domain::Period;
+use pledger::ledger::Ledger;
+use pledger::report::Snapshot;
+use rusqlite::params;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        last = Some(std::hint::black_box(f()));
+        times.push(start.elapsed());
+    }
+    (median(times), last.expect("at least one run"))
+}
+
+/// A deterministic generator (xorshift), so every run measures the same ledger.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn generate(ledger: &mut Ledger, rows: usize) {
+    pledger::import::load_sample(ledger).expect("sample");
+    let lists = ledger.reference_lists().expect("lists");
+    let partners: Vec<i64> = ledger
+        .partners()
+        .expect("partners")
+        .iter()
+        .map(|p| p.id.0)
+        .collect();
+    let regions: Vec<String> = lists.regions.iter().map(|e| e.key.clone()).collect();
+    let themes: Vec<String> = lists.themes.iter().map(|e| e.key.clone()).collect();
+    let conn = ledger.connection();
+    conn.execute_batch("BEGIN").expect("begin");
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    {
+        let mut insert = conn
+            .prepare(
+                "INSERT INTO agreement (title, partner_id, signed_on, status, amount_minor, currency, own_minor, own_currency, region)
+                 VALUES ('generated', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .expect("prepare");
+        let mut theme = conn
+            .prepare(
+                "INSERT INTO agreement_theme (agreement_id, theme, percent_bp) VALUES (?1, ?2, ?3)",
+            )
+            .expect("prepare");
+        for _ in 0..rows {
+            let day = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()
+                + chrono::Duration::days(rng.below(9000) as i64);
+            let status = match rng.below(20) {
+                0 => "draft",
+                1 => "cancelled",
+                _ => "signed",
+            };
+            let financial = rng.below(4) != 0;
+            let currency = if rng.below(10) == 0 { "EUR" } else { "USD" };
+            let amount = financial.then(|| (rng.below(5_000_000) as i64 + 1) * 100);
+            let own = amount.map(|a| a / 4);
+            insert
+                .execute(params![
+                    partners[rng.below(partners.len() as u64) as usize],
+                    day.to_string(),
+                    status,
+                    amount,
+                    amount.map(|_| currency),
+                    own,
+                    own.map(|_| "USD"),
+                    regions[rng.below(regions.len() as u64) as usize],
+                ])
+                .expect("insert");
+            let id = conn.last_insert_rowid();
+            let first = rng.below(themes.len() as u64) as usize;
+            if rng.below(4) == 0 {
+                let second =
+                    (first + 1 + rng.below(themes.len() as u64 - 1) as usize) % themes.len();
+                theme
+                    .execute(params![id, themes[first], 6000])
+                    .expect("theme");
+                theme
+                    .execute(params![id, themes[second], 4000])
+                    .expect("theme");
+            } else {
+                theme
+                    .execute(params![id, themes[first], 10000])
+                    .expect("theme");
+            }
+        }
+    }
+    conn.execute_batch("COMMIT; ANALYZE;").expect("commit");
+}
+
+/// The same figures by SQL GROUP BY (EUR converted at one rate in SQL).
+fn sql_report(ledger: &Ledger, period: &Period) -> (i64, i64, i64, Vec<(String, i64)>) {
+    let conn = ledger.connection();
+    let (from, to) = (period.from.to_string(), period.to.to_string());
+    let usd = "CASE WHEN a.currency = 'USD' THEN a.amount_minor ELSE CAST(round(a.amount_minor * 1.22) AS INTEGER) END";
+    let (signed, financial, total): (i64, i64, i64) = conn
+        .query_row(
+            &format!("SELECT count(*), count(a.amount_minor), coalesce(sum({usd}), 0) FROM agreement a WHERE a.status = 'signed' AND a.signed_on BETWEEN ?1 AND ?2"),
+            params![from, to],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("totals");
+    let mut groups = Vec::new();
+    for sql in [
+        "SELECT 'own', coalesce(sum(a.own_minor), 0) FROM agreement a WHERE a.status = 'signed' AND a.amount_minor IS NOT NULL AND a.signed_on BETWEEN ?1 AND ?2".to_string(),
+        format!(
+            "SELECT p.partner_type, sum({usd}) FROM agreement a JOIN partner p ON p.id = a.partner_id WHERE a.status = 'signed' AND a.amount_minor IS NOT NULL AND a.signed_on BETWEEN ?1 AND ?2 GROUP BY p.partner_type"
+        ),
+        format!(
+            "SELECT a.region, sum({usd}) FROM agreement a WHERE a.status = 'signed' AND a.amount_minor IS NOT NULL AND a.signed_on BETWEEN ?1 AND ?2 GROUP BY a.region"
+        ),
+        format!(
+            "SELECT t.theme, sum({usd} * t.percent_bp / 10000) FROM agreement a JOIN agreement_theme t ON t.agreement_id = a.id WHERE a.status = 'signed' AND a.amount_minor IS NOT NULL AND a.signed_on BETWEEN ?1 AND ?2 GROUP BY t.theme"
+        ),
+        format!(
+            "SELECT a.partner_id, sum({usd}) AS s FROM agreement a WHERE a.status = 'signed' AND a.amount_minor IS NOT NULL AND a.signed_on BETWEEN ?1 AND ?2 GROUP BY a.partner_id ORDER BY s DESC LIMIT 3"
+        ),
+    ] {
+        let mut stmt = conn.prepare_cached(&sql).expect("prepare");
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok((
+                    r.get::<_, rusqlite::types::Value>(0)
+                        .map(|v| format!("{v:?}"))?,
+                    r.get::<_, i64>(1)?,
+                ))
+            })
+            .expect("query");
+        groups.extend(rows.map(|r| r.expect("row")));
+    }
+    (signed, financial, total, groups)
+}
+
+fn main() {
+    let rows: usize = std::env::var("PLEDGER_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.sqlite3");
+    let mut ledger = Ledger::open(&path).expect("ledger");
+    let gen_start = Instant::now();
+    generate(&mut ledger, rows);
+    ledger
+        .connection()
+        .execute(
+            "INSERT INTO exchange_rate VALUES ('EUR', 'USD', '1990-01-01', '1.22')",
+            [],
+        )
+        .expect("rate");
+    println!(
+        "generated {rows} agreements (+ the sample) in {:.1?}",
+        gen_start.elapsed()
+    );
+
+    let (load, snapshot) = time(3, || Snapshot::load(&ledger).expect("snapshot"));
+    let bytes = snapshot.agreement_bytes() as f64 / snapshot.len() as f64;
+    let all = Period::parse("2000-01-01..2025-12-31").expect("period");
+    let year = Period::parse("2010").expect("period");
+    let (recompute_all, report) = time(21, || snapshot.report(&all, 3).expect("report"));
+    let (recompute_year, _) = time(51, || snapshot.report(&year, 3).expect("report"));
+    let (sql_all, baseline) = time(3, || sql_report(&ledger, &all));
+    let (sql_year, _) = time(5, || sql_report(&ledger, &year));
+    assert_eq!(
+        report.agreements_signed as i64, baseline.0,
+        "both count the same agreements"
+    );
+    assert_eq!(report.agreements_financial as i64, baseline.1);
+
+    println!(
+        "snapshot: {} signed agreements, load {:.1?} (goal < 1 s), {bytes:.1} bytes per agreement (goal <= 40)",
+        snapshot.len(),
+        load
+    );
+    println!(
+        "full recompute, all {} years: {:.2?} (goal < 10 ms); SQL GROUP BY baseline {:.1?}; ratio {:.0}x (goal >= 20x)",
+        26,
+        recompute_all,
+        sql_all,
+        sql_all.as_secs_f64() / recompute_all.as_secs_f64()
+    );
+    println!(
+        "full recompute, one year: {:.3?}; SQL GROUP BY baseline {:.1?}; ratio {:.0}x",
+        recompute_year,
+        sql_year,
+        sql_year.as_secs_f64() / recompute_year.as_secs_f64()
+    );
+}

@@ -1,6 +1,13 @@
 //! Importing consultants' sheets through the real binary: automatic mapping, messy values,
 //! re-imports that change nothing, corrections, undo, and bad input that writes nothing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 mod common;
 
 use common::{fixture, ok, pledger, report_json, temp_ledger};
@@ -8,9 +15,19 @@ use serde_json::Value;
 
 fn with_sample_partners(ledger: &std::path::Path) {
     let mut l = pledger::ledger::Ledger::open(ledger).unwrap();
-    pledger::import::import_partners(&mut l, "partners.csv", pledger::import::sample::PARTNERS_CSV.as_bytes()).unwrap();
-    pledger::import::import_rates(&mut l, "rates.csv", pledger::import::sample::RATES_CSV.as_bytes(), pledger::domain::Currency::USD)
-        .unwrap();
+    pledger::import::import_partners(
+        &mut l,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    pledger::import::import_rates(
+        &mut l,
+        "rates.csv",
+        pledger::import::sample::RATES_CSV.as_bytes(),
+        pledger::domain::Currency::USD,
+    )
+    .unwrap();
 }
 
 fn dump(ledger: &std::path::Path) -> (Value, Value) {
@@ -26,12 +43,25 @@ fn a_chinese_consultant_sheet_reproduces_2021q1_and_reimports_as_no_change() {
     let file = fixture("workbooks/consultant-2021Q1-zh.csv");
     let file = file.to_str().unwrap();
 
-    let dry: Value = serde_json::from_str(&ok(&ledger, &["import", file, "--dry-run", "--json"])).unwrap();
+    let dry: Value =
+        serde_json::from_str(&ok(&ledger, &["import", file, "--dry-run", "--json"])).unwrap();
     assert_eq!(dry["plan"]["header_row"], 3);
     assert!(dry["committed"].is_null());
-    let warnings: Vec<&str> = dry["plan"]["problems"].as_array().unwrap().iter().map(|p| p["message"].as_str().unwrap()).collect();
-    assert!(warnings.iter().any(|w| w.contains("totals row")), "{warnings:?}");
-    assert_eq!(report_json(&ledger, "2021Q1", "en")["agreements_signed"], 0, "a dry run writes nothing");
+    let warnings: Vec<&str> = dry["plan"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("totals row")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        report_json(&ledger, "2021Q1", "en")["agreements_signed"],
+        0,
+        "a dry run writes nothing"
+    );
 
     let out = ok(&ledger, &["import", file]);
     assert!(out.contains("21 created"), "{out}");
@@ -40,7 +70,10 @@ fn a_chinese_consultant_sheet_reproduces_2021q1_and_reimports_as_no_change() {
     assert_eq!(q1["agreements_with_financial_contribution"], 14);
     assert_eq!(q1["partner_contributions"], "6400000.00");
     assert_eq!(q1["own_contributions"], "2021052.63");
-    assert_eq!(q1["top_partners"][0]["partner"], "中华人民共和国工业和信息化部");
+    assert_eq!(
+        q1["top_partners"][0]["partner"],
+        "中华人民共和国工业和信息化部"
+    );
     assert_eq!(q1["top_partners"][0]["amount"], "1800000.00");
     assert_eq!(q1["top_partners"][1]["amount"], "1400000.00");
     assert_eq!(q1["top_partners"][2]["amount"], "562500.00");
@@ -75,20 +108,33 @@ fn corrections_update_field_by_field_and_undo_restores_exactly() {
     std::fs::write(&first, original).unwrap();
     let empty = dump(&ledger);
     let out = ok(&ledger, &["import", first.to_str().unwrap()]);
-    assert!(out.contains("2 created") && out.contains("1 partner(s) created"), "{out}");
+    assert!(
+        out.contains("2 created") && out.contains("1 partner(s) created"),
+        "{out}"
+    );
     let after_first = dump(&ledger);
 
     let corrected = dir.path().join("corrected.csv");
-    std::fs::write(&corrected, original.replace("\"1,000,000\"", "\"1,200,000\"")).unwrap();
+    std::fs::write(
+        &corrected,
+        original.replace("\"1,000,000\"", "\"1,200,000\""),
+    )
+    .unwrap();
     let out = ok(&ledger, &["import", corrected.to_str().unwrap()]);
-    assert!(out.contains("1 updated") && out.contains("amount: USD 1,000,000.00 -> USD 1,200,000.00"), "{out}");
+    assert!(
+        out.contains("1 updated") && out.contains("amount: USD 1,000,000.00 -> USD 1,200,000.00"),
+        "{out}"
+    );
     assert!(out.contains("import batch 2"), "{out}");
 
     ok(&ledger, &["import", "--undo", "2"]);
     assert_eq!(dump(&ledger), after_first);
     ok(&ledger, &["import", "--undo", "1"]);
     assert_eq!(dump(&ledger), empty);
-    assert_eq!(pledger(&ledger, &["import", "--undo", "1"]).status.code(), Some(1));
+    assert_eq!(
+        pledger(&ledger, &["import", "--undo", "1"]).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
@@ -108,15 +154,27 @@ fn bad_values_name_the_cell_and_write_nothing() {
     let out = pledger(&ledger, &["import", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.csv, sheet 'bad', row 3, column Region (C), value 'Mars'"), "{err}");
-    assert!(err.contains("row 4, column Amount (F), value 'abc'"), "{err}");
+    assert!(
+        err.contains("bad.csv, sheet 'bad', row 3, column Region (C), value 'Mars'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("row 4, column Amount (F), value 'abc'"),
+        "{err}"
+    );
     assert!(err.contains("'Alien' is not a partner type"), "{err}");
     assert!(err.contains("nothing was written"), "{err}");
     assert_eq!(dump(&ledger), before);
 
     // --skip-invalid commits the valid row only.
-    let out = ok(&ledger, &["import", file.to_str().unwrap(), "--skip-invalid"]);
-    assert!(out.contains("1 created") && out.contains("2 invalid row(s) left out"), "{out}");
+    let out = ok(
+        &ledger,
+        &["import", file.to_str().unwrap(), "--skip-invalid"],
+    );
+    assert!(
+        out.contains("1 created") && out.contains("2 invalid row(s) left out"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -126,14 +184,36 @@ fn ambiguous_dates_are_reported_not_guessed_and_mapping_can_be_explicit() {
     let file = dir.path().join("dates.csv");
     std::fs::write(&file, "Partner,Type,Region,Theme,Signed,Funds\nNorad,Government,Africa,Cybersecurity,03/04/2021,100\n").unwrap();
     let out = pledger(&ledger, &["import", file.to_str().unwrap(), "--dry-run"]);
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("ambiguous"), "{text}");
     assert!(text.contains("not mapped: Funds"), "{text}");
-    let json: Value =
-        serde_json::from_str(&ok(&ledger, &["import", file.to_str().unwrap(), "--dry-run", "--json", "--map", "amount=Funds"])).unwrap();
-    assert!(json["plan"]["mapped"].as_array().unwrap().iter().any(|m| m[0] == "Funds" && m[1] == "amount"));
+    let json: Value = serde_json::from_str(&ok(
+        &ledger,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+            "--map",
+            "amount=Funds",
+        ],
+    ))
+    .unwrap();
+    assert!(
+        json["plan"]["mapped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m[0] == "Funds" && m[1] == "amount")
+    );
     // Unreadable files are usage errors (exit 2).
     let xyz = dir.path().join("notes.xyz");
     std::fs::write(&xyz, "x").unwrap();
-    assert_eq!(pledger(&ledger, &["import", xyz.to_str().unwrap()]).status.code(), Some(2));
+    assert_eq!(
+        pledger(&ledger, &["import", xyz.to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
 }

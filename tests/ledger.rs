@@ -1,16 +1,26 @@
 //! The ledger file as a user meets it: migrations from old files, refusal of newer ones
 //! and of non-ledgers, backups, rates, exit codes and the audit trail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 mod common;
 
 use common::{fixture, ok, pledger, report_json, temp_ledger};
-use pledger::domain::{Agreement, AgreementId, Currency, Money, Partner, PartnerId, Period, Status, ThemeShare};
+use pledger::domain::{
+    Agreement, AgreementId, Currency, Money, Partner, PartnerId, Period, Status, ThemeShare,
+};
 use pledger::ledger::{Ledger, LedgerError, latest_version};
 use pledger::report::Snapshot;
 
 fn v1_ledger(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch(&std::fs::read_to_string(fixture("ledger-v1.sql")).unwrap()).unwrap();
+    conn.execute_batch(&std::fs::read_to_string(fixture("ledger-v1.sql")).unwrap())
+        .unwrap();
 }
 
 #[test]
@@ -18,10 +28,19 @@ fn a_first_schema_ledger_migrates_and_keeps_its_data() {
     let (_dir, path) = temp_ledger();
     v1_ledger(&path);
     let ledger = Ledger::open(&path).unwrap();
-    assert_eq!(pledger::ledger::version(ledger.connection()).unwrap(), latest_version());
+    assert_eq!(
+        pledger::ledger::version(ledger.connection()).unwrap(),
+        latest_version()
+    );
     assert_eq!(ledger.revision().unwrap(), 7);
-    assert_eq!(ledger.partners().unwrap()[0].aliases, vec!["Norad".to_string()]);
-    let report = Snapshot::load(&ledger).unwrap().report(&Period::parse("2020").unwrap(), 3).unwrap();
+    assert_eq!(
+        ledger.partners().unwrap()[0].aliases,
+        vec!["Norad".to_string()]
+    );
+    let report = Snapshot::load(&ledger)
+        .unwrap()
+        .report(&Period::parse("2020").unwrap(), 3)
+        .unwrap();
     // USD 3,300,000 + EUR 1,000.00 at 1.12.
     assert_eq!(report.partner_total_minor, 330_000_000 + 112_000);
     assert!(ledger.batches().unwrap().is_empty());
@@ -48,7 +67,10 @@ fn newer_and_foreign_files_are_refused() {
     let out = pledger(&text, &["partners"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not a Pledger ledger") && err.contains("notes.sqlite3"), "{err}");
+    assert!(
+        err.contains("not a Pledger ledger") && err.contains("notes.sqlite3"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -57,16 +79,41 @@ fn backups_rates_and_exit_codes() {
     ok(&path, &["sample"]);
     let copy = dir.path().join("copy.sqlite3");
     ok(&path, &["backup", "--to", copy.to_str().unwrap()]);
-    assert_eq!(report_json(&copy, "2021Q1", "en"), report_json(&path, "2021Q1", "en"));
+    assert_eq!(
+        report_json(&copy, "2021Q1", "en"),
+        report_json(&path, "2021Q1", "en")
+    );
     // Refused: the backup exists already.
-    assert_eq!(pledger(&path, &["backup", "--to", copy.to_str().unwrap()]).status.code(), Some(1));
+    assert_eq!(
+        pledger(&path, &["backup", "--to", copy.to_str().unwrap()])
+            .status
+            .code(),
+        Some(1)
+    );
     // Bad usage.
-    assert_eq!(pledger(&path, &["report", "--period", "2021Q7"]).status.code(), Some(2));
-    assert_eq!(pledger(&path, &["rate", "set", "EURO", "2021-01-01", "1.2"]).status.code(), Some(2));
+    assert_eq!(
+        pledger(&path, &["report", "--period", "2021Q7"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        pledger(&path, &["rate", "set", "EURO", "2021-01-01", "1.2"])
+            .status
+            .code(),
+        Some(2)
+    );
 
     ok(&path, &["rate", "set", "JPY", "2021-01-01", "0.0095"]);
-    let rates: serde_json::Value = serde_json::from_str(&ok(&path, &["rate", "list", "--json"])).unwrap();
-    assert!(rates.as_array().unwrap().iter().any(|r| r["currency"] == "JPY" && r["rate"] == "0.0095"));
+    let rates: serde_json::Value =
+        serde_json::from_str(&ok(&path, &["rate", "list", "--json"])).unwrap();
+    assert!(
+        rates
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["currency"] == "JPY" && r["rate"] == "0.0095")
+    );
 }
 
 #[test]
@@ -94,15 +141,29 @@ fn a_missing_rate_is_named_not_guessed() {
                 value_date: None,
                 own_part: None,
                 region: "africa".into(),
-                themes: vec![ThemeShare { theme: "capacity".into(), percent_bp: 10_000 }],
+                themes: vec![ThemeShare {
+                    theme: "capacity".into(),
+                    percent_bp: 10_000,
+                }],
                 notes: String::new(),
             })
         })
         .unwrap();
-    let err = Snapshot::load(&ledger).unwrap().report(&Period::parse("2021Q1").unwrap(), 3).unwrap_err();
-    assert!(err.to_string().contains("NOK to USD on 2021-02-03"), "{err}");
+    let err = Snapshot::load(&ledger)
+        .unwrap()
+        .report(&Period::parse("2021Q1").unwrap(), 3)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("NOK to USD on 2021-02-03"),
+        "{err}"
+    );
     // Another period is unaffected.
-    assert!(Snapshot::load(&ledger).unwrap().report(&Period::parse("2020").unwrap(), 3).is_ok());
+    assert!(
+        Snapshot::load(&ledger)
+            .unwrap()
+            .report(&Period::parse("2020").unwrap(), 3)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -127,13 +188,28 @@ fn every_write_bumps_the_revision_and_is_audited() {
     ledger.write(|w| w.update_partner(&p)).unwrap();
     let audit = ledger.audit(5).unwrap();
     assert_eq!(audit[0].action, "update");
-    assert!(audit[0].old.as_deref().unwrap().contains("\"country\":null"));
-    assert!(audit[0].new.as_deref().unwrap().contains("\"country\":\"US\""));
+    assert!(
+        audit[0]
+            .old
+            .as_deref()
+            .unwrap()
+            .contains("\"country\":null")
+    );
+    assert!(
+        audit[0]
+            .new
+            .as_deref()
+            .unwrap()
+            .contains("\"country\":\"US\"")
+    );
     // An invalid change is refused whole: nothing lands, the revision stays.
     let rev = ledger.revision().unwrap();
     let bad = ledger.write(|w| {
         w.delete_partner(id)?;
-        w.add_partner(&Partner { partner_type: "martians".into(), ..p.clone() })
+        w.add_partner(&Partner {
+            partner_type: "martians".into(),
+            ..p.clone()
+        })
     });
     assert!(matches!(bad, Err(LedgerError::Invalid { .. })), "{bad:?}");
     assert_eq!(ledger.revision().unwrap(), rev);
@@ -145,7 +221,11 @@ fn merging_partners_moves_agreements_and_keeps_the_old_name_as_alias() {
     let mut ledger = Ledger::open_in_memory().unwrap();
     pledger::import::load_sample(&mut ledger).unwrap();
     let partners = ledger.partners().unwrap();
-    let miit = partners.iter().find(|p| p.aliases.contains(&"MIIT".to_string())).unwrap().id;
+    let miit = partners
+        .iter()
+        .find(|p| p.aliases.contains(&"MIIT".to_string()))
+        .unwrap()
+        .id;
     let dup = ledger
         .write(|w| {
             w.add_partner(&Partner {
@@ -160,7 +240,11 @@ fn merging_partners_moves_agreements_and_keeps_the_old_name_as_alias() {
         .unwrap();
     ledger.write(|w| w.merge_partners(dup, miit)).unwrap();
     let merged = ledger.partner(miit).unwrap();
-    assert!(merged.aliases.contains(&"Ministry of Industry & IT (China)".to_string()));
+    assert!(
+        merged
+            .aliases
+            .contains(&"Ministry of Industry & IT (China)".to_string())
+    );
     assert!(ledger.partner(dup).is_err());
 }
 
@@ -176,10 +260,17 @@ fn layers_keep_to_their_rooms() {
                 stack.push(path);
                 continue;
             }
-            let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let text = std::fs::read_to_string(&path).unwrap();
             if !rel.starts_with("ledger/") {
-                assert!(!text.contains("rusqlite"), "{rel} speaks SQL outside src/ledger");
+                assert!(
+                    !text.contains("rusqlite"),
+                    "{rel} speaks SQL outside src/ledger"
+                );
             }
             if !rel.starts_with("ui/") {
                 for gui in ["egui", "eframe", "rfd::"] {

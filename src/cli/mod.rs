@@ -165,7 +165,10 @@ impl From<LedgerError> for Failure {
             LedgerError::Refused(_) | LedgerError::Invalid { .. } | LedgerError::NotFound(_) => 1,
             _ => 2,
         };
-        Failure { code, error: e.into() }
+        Failure {
+            code,
+            error: e.into(),
+        }
     }
 }
 
@@ -192,10 +195,14 @@ pub fn main() -> ExitCode {
 }
 
 fn open_ledger(path: Option<PathBuf>) -> Result<Ledger, Failure> {
-    let path = path
-        .or_else(ledger::default_path)
-        .ok_or_else(|| usage(anyhow!("no home folder to keep the ledger in; give --ledger PATH")))?;
-    Ledger::open(&path).map_err(|e| usage(anyhow::Error::from(e).context(format!("cannot open the ledger {}", path.display()))))
+    let path = path.or_else(ledger::default_path).ok_or_else(|| {
+        usage(anyhow!(
+            "no home folder to keep the ledger in; give --ledger PATH"
+        ))
+    })?;
+    Ledger::open(&path).map_err(|e| {
+        usage(anyhow::Error::from(e).context(format!("cannot open the ledger {}", path.display())))
+    })
 }
 
 fn parse_period(text: &str) -> Result<Period, Failure> {
@@ -226,7 +233,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let s = import::load_sample(&mut ledger)?;
             println!(
                 "Sample ledger loaded into {}: {} agreements created, {} updated, {} unchanged, {} partners created.",
-                ledger.path().map_or_else(|| "memory".into(), |p| p.display().to_string()),
+                ledger
+                    .path()
+                    .map_or_else(|| "memory".into(), |p| p.display().to_string()),
                 s.created,
                 s.updated,
                 s.unchanged,
@@ -258,9 +267,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Agreements { period, json } => {
             let period = period.as_deref().map(parse_period).transpose()?;
-            let agreements = ledger.agreements(&AgreementFilter { period, partner: None })?;
+            let agreements = ledger.agreements(&AgreementFilter {
+                period,
+                partner: None,
+            })?;
             let partners = ledger.partners()?;
-            let name = |id| partners.iter().find(|p| p.id == id).map_or_else(|| "?".to_string(), |p| p.name.clone());
+            let name = |id| {
+                partners
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map_or_else(|| "?".to_string(), |p| p.name.clone())
+            };
             if json {
                 let out: Vec<_> = agreements
                     .iter()
@@ -278,11 +295,18 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Rate { command } => rate(&mut ledger, command),
-        Command::Report { period, lang, top, json } => {
+        Command::Report {
+            period,
+            lang,
+            top,
+            json,
+        } => {
             let period = parse_period(&period)?;
             let lang: Lang = lang.parse().map_err(|e: String| usage(anyhow!(e)))?;
             let snapshot = Snapshot::load(&ledger)?;
-            let report = snapshot.report(&period, top).map_err(|e| refused(e.into()))?;
+            let report = snapshot
+                .report(&period, top)
+                .map_err(|e| refused(e.into()))?;
             if json {
                 return print_json(&report.to_json(lang));
             }
@@ -298,7 +322,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     e.action,
                     e.entity,
                     e.entity_id.unwrap_or_default(),
-                    e.batch_id.map(|b| format!("  (import batch {b})")).unwrap_or_default()
+                    e.batch_id
+                        .map(|b| format!("  (import batch {b})"))
+                        .unwrap_or_default()
                 );
             }
             Ok(())
@@ -308,14 +334,30 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 
 fn rate(ledger: &mut Ledger, command: RateCommand) -> Result<(), Failure> {
     match command {
-        RateCommand::Set { currency, date, rate } => {
-            let currency: Currency = currency.parse().map_err(|e: crate::domain::MoneyError| usage(e.into()))?;
+        RateCommand::Set {
+            currency,
+            date,
+            rate,
+        } => {
+            let currency: Currency = currency
+                .parse()
+                .map_err(|e: crate::domain::MoneyError| usage(e.into()))?;
             let valid_from = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
                 .with_context(|| format!("'{date}' is not a date (yyyy-mm-dd)"))
                 .map_err(usage)?;
-            let rate: Decimal = rate.parse().with_context(|| format!("'{rate}' is not a rate")).map_err(usage)?;
+            let rate: Decimal = rate
+                .parse()
+                .with_context(|| format!("'{rate}' is not a rate"))
+                .map_err(usage)?;
             let quote = ledger.reporting_currency()?;
-            ledger.write(|w| w.set_rate(&ExchangeRate { currency, quote, valid_from, rate }))?;
+            ledger.write(|w| {
+                w.set_rate(&ExchangeRate {
+                    currency,
+                    quote,
+                    valid_from,
+                    rate,
+                })
+            })?;
             println!("1 {currency} = {rate} {quote} from {valid_from}");
             Ok(())
         }
@@ -330,7 +372,13 @@ fn rate(ledger: &mut Ledger, command: RateCommand) -> Result<(), Failure> {
                 return print_json(&out);
             }
             for r in table.rates() {
-                println!("{}  1 {} = {} {}", r.valid_from, r.currency, r.rate.normalize(), r.quote);
+                println!(
+                    "{}  1 {} = {} {}",
+                    r.valid_from,
+                    r.currency,
+                    r.rate.normalize(),
+                    r.quote
+                );
             }
             Ok(())
         }
@@ -352,21 +400,32 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
     let Some(file) = args.file else {
         return Err(usage(anyhow!("give the file to import")));
     };
-    let mut options = ImportOptions { sheet: args.sheet, header_row: args.header_row, profile: args.profile, ..Default::default() };
+    let mut options = ImportOptions {
+        sheet: args.sheet,
+        header_row: args.header_row,
+        profile: args.profile,
+        ..Default::default()
+    };
     for m in &args.map {
         let (field, header) = split_pair(m, "FIELD=HEADER")?;
         let field: Field = field.parse().map_err(|e: String| usage(anyhow!(e)))?;
         options.map.push((field, header));
     }
     for m in &args.matches {
-        options.confirmed_matches.push(split_pair(m, "SPELLING=PARTNER")?);
+        options
+            .confirmed_matches
+            .push(split_pair(m, "SPELLING=PARTNER")?);
     }
     let wb = import::read_file(&file)?;
     let (plan, mapping) = import::prepare(ledger, &wb, &options)?;
     if let Some(name) = &args.save_profile {
         ledger.write(|w| w.save_mapping_profile(name, &mapping.profile()))?;
     }
-    let result = if args.dry_run { None } else { Some(import::commit(ledger, &plan, args.skip_invalid)) };
+    let result = if args.dry_run {
+        None
+    } else {
+        Some(import::commit(ledger, &plan, args.skip_invalid))
+    };
     if args.json {
         let summary = match &result {
             Some(Ok(s)) => json!(s),
@@ -393,9 +452,15 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
                         s.updated,
                         s.unchanged,
                         s.partners_created,
-                        if s.skipped_invalid > 0 { format!(", {} invalid row(s) left out", s.skipped_invalid) } else { String::new() }
+                        if s.skipped_invalid > 0 {
+                            format!(", {} invalid row(s) left out", s.skipped_invalid)
+                        } else {
+                            String::new()
+                        }
                     ),
-                    None => println!("Nothing to change: every agreement is in the ledger already."),
+                    None => {
+                        println!("Nothing to change: every agreement is in the ledger already.")
+                    }
                 }
             }
             Ok(())

@@ -2,13 +2,30 @@
 
 use std::fmt::Write;
 
-use crate::domain::{Agreement, Lang, ListKind, Partner, PartnerId, ReferenceLists, group_thousands, minor_to_decimal};
+use crate::domain::{
+    Agreement, Lang, ListKind, Partner, PartnerId, ReferenceLists, group_thousands,
+    minor_to_decimal,
+};
 use crate::import::{Action, Plan, Severity};
 use crate::report::{Report, Slice, tenths_text};
 
 /// Display width: East Asian wide characters take two columns.
 fn width(text: &str) -> usize {
-    text.chars().map(|c| if ('\u{1100}'..='\u{115f}').contains(&c) || ('\u{2e80}'..='\u{a4cf}').contains(&c) || ('\u{ac00}'..='\u{d7a3}').contains(&c) || ('\u{f900}'..='\u{faff}').contains(&c) || ('\u{fe30}'..='\u{fe4f}').contains(&c) || ('\u{ff00}'..='\u{ff60}').contains(&c) { 2 } else { 1 }).sum()
+    text.chars()
+        .map(|c| {
+            if ('\u{1100}'..='\u{115f}').contains(&c)
+                || ('\u{2e80}'..='\u{a4cf}').contains(&c)
+                || ('\u{ac00}'..='\u{d7a3}').contains(&c)
+                || ('\u{f900}'..='\u{faff}').contains(&c)
+                || ('\u{fe30}'..='\u{fe4f}').contains(&c)
+                || ('\u{ff00}'..='\u{ff60}').contains(&c)
+            {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 fn pad(text: &str, to: usize) -> String {
@@ -33,15 +50,32 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 /// The partners list.
-pub fn partners_table(partners: &[Partner], lists: &ReferenceLists, count: &dyn Fn(PartnerId) -> usize) -> String {
+pub fn partners_table(
+    partners: &[Partner],
+    lists: &ReferenceLists,
+    count: &dyn Fn(PartnerId) -> usize,
+) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} {} {:>3}  {:<7} Aliases", pad("Partner", 60), pad("Type", 28), "#", "Country");
+    let _ = writeln!(
+        out,
+        "{} {} {:>3}  {:<7} Aliases",
+        pad("Partner", 60),
+        pad("Type", 28),
+        "#",
+        "Country"
+    );
     for p in partners {
         let _ = writeln!(
             out,
             "{} {} {:>3}  {:<7} {}",
             pad(&clip(&p.name, 60), 60),
-            pad(&clip(lists.label(ListKind::PartnerType, &p.partner_type, Lang::En), 28), 28),
+            pad(
+                &clip(
+                    lists.label(ListKind::PartnerType, &p.partner_type, Lang::En),
+                    28
+                ),
+                28
+            ),
             count(p.id),
             p.country.as_deref().unwrap_or("-"),
             p.aliases.join(" | ")
@@ -54,9 +88,19 @@ pub fn partners_table(partners: &[Partner], lists: &ReferenceLists, count: &dyn 
 /// The agreements list.
 pub fn agreements_table(agreements: &[Agreement], partner: &dyn Fn(PartnerId) -> String) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<12} {:<10} {:<9} {} {:>18}  Region", "Reference", "Signed", "Status", pad("Partner", 44), "Contribution");
+    let _ = writeln!(
+        out,
+        "{:<12} {:<10} {:<9} {} {:>18}  Region",
+        "Reference",
+        "Signed",
+        "Status",
+        pad("Partner", 44),
+        "Contribution"
+    );
     for a in agreements {
-        let money = a.contribution.map_or_else(|| "non-financial".to_string(), |m| m.to_string());
+        let money = a
+            .contribution
+            .map_or_else(|| "non-financial".to_string(), |m| m.to_string());
         let _ = writeln!(
             out,
             "{:<12} {:<10} {:<9} {} {:>18}  {}",
@@ -117,7 +161,14 @@ const ZH: Words = Words {
     empty: "（本期没有财务捐款）",
 };
 
-fn slices_text(out: &mut String, heading: &str, slices: &[Slice], report: &Report, lang: Lang, empty: &str) {
+fn slices_text(
+    out: &mut String,
+    heading: &str,
+    slices: &[Slice],
+    report: &Report,
+    lang: Lang,
+    empty: &str,
+) {
     let _ = writeln!(out, "\n{heading}");
     if slices.is_empty() {
         let _ = writeln!(out, "  {empty}");
@@ -125,7 +176,13 @@ fn slices_text(out: &mut String, heading: &str, slices: &[Slice], report: &Repor
     }
     for s in slices {
         let amount = group_thousands(&minor_to_decimal(s.amount_minor, report.currency));
-        let _ = writeln!(out, "  {} {:>18} {:>6} %", pad(&clip(s.label(lang), 58), 58), amount, tenths_text(s.percent_tenths));
+        let _ = writeln!(
+            out,
+            "  {} {:>18} {:>6} %",
+            pad(&clip(s.label(lang), 58), 58),
+            amount,
+            tenths_text(s.percent_tenths)
+        );
     }
 }
 
@@ -134,15 +191,72 @@ pub fn report_text(report: &Report, lang: Lang) -> String {
     let w = if lang == Lang::Zh { &ZH } else { &EN };
     let money = |m: i128| group_thousands(&minor_to_decimal(m, report.currency));
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {} ({} .. {}), {} {}", w.title, report.period.label(), report.period.from, report.period.to, w.amounts_in, report.currency);
-    let _ = writeln!(out, "\n{} {:>8}", pad(w.signed, 40), report.agreements_signed);
-    let _ = writeln!(out, "{} {:>8}", pad(w.financial, 40), report.agreements_financial);
-    let _ = writeln!(out, "{} {:>20}", pad(w.partners_total, 40), money(report.partner_total_minor));
-    let _ = writeln!(out, "{} {:>20}", pad(w.own_total, 40), money(report.own_total_minor));
-    slices_text(&mut out, w.cofunding, &report.cofunding, report, lang, w.empty);
-    slices_text(&mut out, w.by_type, &report.by_partner_type, report, lang, w.empty);
-    slices_text(&mut out, w.by_region, &report.by_region, report, lang, w.empty);
-    slices_text(&mut out, w.by_theme, &report.by_theme, report, lang, w.empty);
+    let _ = writeln!(
+        out,
+        "{} — {} ({} .. {}), {} {}",
+        w.title,
+        report.period.label(),
+        report.period.from,
+        report.period.to,
+        w.amounts_in,
+        report.currency
+    );
+    let _ = writeln!(
+        out,
+        "\n{} {:>8}",
+        pad(w.signed, 40),
+        report.agreements_signed
+    );
+    let _ = writeln!(
+        out,
+        "{} {:>8}",
+        pad(w.financial, 40),
+        report.agreements_financial
+    );
+    let _ = writeln!(
+        out,
+        "{} {:>20}",
+        pad(w.partners_total, 40),
+        money(report.partner_total_minor)
+    );
+    let _ = writeln!(
+        out,
+        "{} {:>20}",
+        pad(w.own_total, 40),
+        money(report.own_total_minor)
+    );
+    slices_text(
+        &mut out,
+        w.cofunding,
+        &report.cofunding,
+        report,
+        lang,
+        w.empty,
+    );
+    slices_text(
+        &mut out,
+        w.by_type,
+        &report.by_partner_type,
+        report,
+        lang,
+        w.empty,
+    );
+    slices_text(
+        &mut out,
+        w.by_region,
+        &report.by_region,
+        report,
+        lang,
+        w.empty,
+    );
+    slices_text(
+        &mut out,
+        w.by_theme,
+        &report.by_theme,
+        report,
+        lang,
+        w.empty,
+    );
     let _ = writeln!(out, "\n{}", w.top);
     if report.top_partners.is_empty() {
         let _ = writeln!(out, "  {}", w.empty);
@@ -154,7 +268,10 @@ pub fn report_text(report: &Report, lang: Lang) -> String {
             t.rank,
             pad(&clip(t.display_name(lang), 55), 55),
             money(t.amount_minor),
-            format!("{:.1}", t.share.decimal(3) * rust_decimal::Decimal::ONE_HUNDRED)
+            format!(
+                "{:.1}",
+                t.share.decimal(3) * rust_decimal::Decimal::ONE_HUNDRED
+            )
         );
     }
     out
@@ -163,7 +280,11 @@ pub fn report_text(report: &Report, lang: Lang) -> String {
 /// An import plan: mapping, counts, differences and warnings.
 pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — sheet '{}', header on row {}", plan.file, plan.sheet, plan.header_row);
+    let _ = writeln!(
+        out,
+        "{} — sheet '{}', header on row {}",
+        plan.file, plan.sheet, plan.header_row
+    );
     for (header, field) in &plan.mapped {
         let _ = writeln!(out, "  {header:<32} -> {field}");
     }
@@ -176,7 +297,11 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
     let _ = writeln!(
         out,
         "{}: {created} new, {updated} updated, {unchanged} unchanged agreement(s); {new_partners} new partner(s); {blocked} row(s) with errors; {} row(s) skipped",
-        if dry_run { "Plan (dry run, nothing written)" } else { "Plan" },
+        if dry_run {
+            "Plan (dry run, nothing written)"
+        } else {
+            "Plan"
+        },
         plan.skipped_rows
     );
     for p in &plan.new_partners {
@@ -187,13 +312,22 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
     }
     for row in &plan.rows {
         if let Action::Update { changes, .. } = &row.action {
-            let _ = writeln!(out, "  row {} updates {}:", row.row, row.agreement.reference.as_deref().unwrap_or("an agreement"));
+            let _ = writeln!(
+                out,
+                "  row {} updates {}:",
+                row.row,
+                row.agreement.reference.as_deref().unwrap_or("an agreement")
+            );
             for (field, old, new) in changes {
                 let _ = writeln!(out, "    {field}: {old} -> {new}");
             }
         }
     }
-    for p in plan.problems.iter().filter(|p| p.severity == Severity::Warning) {
+    for p in plan
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Warning)
+    {
         let _ = writeln!(out, "{p}");
     }
     out

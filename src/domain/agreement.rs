@@ -129,7 +129,10 @@ impl Agreement {
         let mut out = Vec::new();
         let mut push = |field, message: String| out.push(FieldProblem { field, message });
         if lists.entry(ListKind::Region, &self.region).is_none() {
-            push("region", format!("'{}' is not in the region list", self.region));
+            push(
+                "region",
+                format!("'{}' is not in the region list", self.region),
+            );
         }
         if self.themes.is_empty() {
             push("themes", "at least one thematic priority is needed".into());
@@ -155,17 +158,20 @@ impl Agreement {
                 push("themes", "a theme is listed twice".into());
             }
         }
-        if let Some(c) = &self.contribution {
-            if c.minor <= 0 {
-                push("contribution", "a financial contribution must be above zero".into());
-            }
+        if self.contribution.is_some_and(|c| c.minor <= 0) {
+            push(
+                "contribution",
+                "a financial contribution must be above zero".into(),
+            );
         }
-        if let Some(own) = &self.own_part {
-            if own.minor < 0 {
-                push("own_part", "the own part cannot be negative".into());
-            }
+        if self.own_part.is_some_and(|own| own.minor < 0) {
+            push("own_part", "the own part cannot be negative".into());
         }
-        if self.reference.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        if self
+            .reference
+            .as_deref()
+            .is_some_and(|r| r.trim().is_empty())
+        {
             push("reference", "the reference is blank".into());
         }
         out
@@ -178,7 +184,7 @@ pub fn bp_text(bp: u32) -> String {
     let frac = bp % 100;
     if frac == 0 {
         whole.to_string()
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{whole}.{}", frac / 10)
     } else {
         format!("{whole}.{frac:02}")
@@ -203,8 +209,14 @@ mod tests {
             own_part: None,
             region: "africa".into(),
             themes: vec![
-                ThemeShare { theme: "cybersecurity".into(), percent_bp: 6000 },
-                ThemeShare { theme: "capacity".into(), percent_bp: 4000 },
+                ThemeShare {
+                    theme: "cybersecurity".into(),
+                    percent_bp: 6000,
+                },
+                ThemeShare {
+                    theme: "capacity".into(),
+                    percent_bp: 4000,
+                },
             ],
             notes: String::new(),
         }
@@ -221,7 +233,11 @@ mod tests {
         a.region = "mars".into();
         a.themes[1].percent_bp = 3000;
         a.contribution = Some(Money::from_minor(0, Currency::USD));
-        let fields: Vec<_> = a.problems(&ReferenceLists::defaults()).iter().map(|p| p.field).collect();
+        let fields: Vec<_> = a
+            .problems(&ReferenceLists::defaults())
+            .iter()
+            .map(|p| p.field)
+            .collect();
         assert_eq!(fields, ["region", "themes", "contribution"]);
         assert_eq!(bp_text(9000), "90");
         assert_eq!(bp_text(3350), "33.5");

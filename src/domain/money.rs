@@ -300,14 +300,39 @@ mod tests {
     fn rate_in_force_is_the_latest_on_or_before_the_date() {
         let eur: Currency = "EUR".parse().unwrap();
         let table = RateTable::new(vec![
-            ExchangeRate { currency: eur, quote: Currency::USD, valid_from: day("2021-01-01"), rate: d("1.2") },
-            ExchangeRate { currency: eur, quote: Currency::USD, valid_from: day("2020-01-01"), rate: d("1.1") },
+            ExchangeRate {
+                currency: eur,
+                quote: Currency::USD,
+                valid_from: day("2021-01-01"),
+                rate: d("1.2"),
+            },
+            ExchangeRate {
+                currency: eur,
+                quote: Currency::USD,
+                valid_from: day("2020-01-01"),
+                rate: d("1.1"),
+            },
         ]);
-        assert_eq!(table.rate_on(eur, Currency::USD, day("2020-06-30")), Some(d("1.1")));
-        assert_eq!(table.rate_on(eur, Currency::USD, day("2021-01-01")), Some(d("1.2")));
+        assert_eq!(
+            table.rate_on(eur, Currency::USD, day("2020-06-30")),
+            Some(d("1.1"))
+        );
+        assert_eq!(
+            table.rate_on(eur, Currency::USD, day("2021-01-01")),
+            Some(d("1.2"))
+        );
         assert_eq!(table.rate_on(eur, Currency::USD, day("2019-12-31")), None);
-        assert_eq!(table.rate_on(Currency::CHF, Currency::USD, day("2021-01-01")), None);
-        assert_eq!(table.rate_on(Currency::USD, eur, day("2021-06-01")).unwrap().round_dp(4), d("0.8333"));
+        assert_eq!(
+            table.rate_on(Currency::CHF, Currency::USD, day("2021-01-01")),
+            None
+        );
+        assert_eq!(
+            table
+                .rate_on(Currency::USD, eur, day("2021-06-01"))
+                .unwrap()
+                .round_dp(4),
+            d("0.8333")
+        );
     }
 
     #[test]

@@ -47,7 +47,11 @@ impl Period {
             if to < from {
                 return Err(err());
             }
-            return Ok(Period { kind: PeriodKind::Range, from, to });
+            return Ok(Period {
+                kind: PeriodKind::Range,
+                from,
+                to,
+            });
         }
         if let Some((y, q)) = t.split_once(['Q', 'q']) {
             let year: i32 = y.parse().map_err(|_| err())?;
@@ -79,14 +83,22 @@ impl Period {
         }
         let from = NaiveDate::from_ymd_opt(year, (q - 1) * 3 + 1, 1)?;
         let to = from.checked_add_months(Months::new(3))?.pred_opt()?;
-        Some(Period { kind: PeriodKind::Quarter, from, to })
+        Some(Period {
+            kind: PeriodKind::Quarter,
+            from,
+            to,
+        })
     }
 
     /// Month `month` (1 to 12) of `year`.
     pub fn month(year: i32, month: u32) -> Option<Period> {
         let from = NaiveDate::from_ymd_opt(year, month, 1)?;
         let to = from.checked_add_months(Months::new(1))?.pred_opt()?;
-        Some(Period { kind: PeriodKind::Month, from, to })
+        Some(Period {
+            kind: PeriodKind::Month,
+            from,
+            to,
+        })
     }
 
     /// Whether `date` falls in the period.
@@ -111,11 +123,17 @@ impl Period {
             PeriodKind::Year => Period::year(y + step),
             PeriodKind::Quarter => {
                 let index = y * 4 + i32::try_from(self.from.month0() / 3).ok()? + step;
-                Period::quarter(index.div_euclid(4), u32::try_from(index.rem_euclid(4)).ok()? + 1)
+                Period::quarter(
+                    index.div_euclid(4),
+                    u32::try_from(index.rem_euclid(4)).ok()? + 1,
+                )
             }
             PeriodKind::Month => {
                 let index = y * 12 + i32::try_from(self.from.month0()).ok()? + step;
-                Period::month(index.div_euclid(12), u32::try_from(index.rem_euclid(12)).ok()? + 1)
+                Period::month(
+                    index.div_euclid(12),
+                    u32::try_from(index.rem_euclid(12)).ok()? + 1,
+                )
             }
             PeriodKind::Range => {
                 let days = (self.to - self.from).num_days() + 1;
@@ -157,7 +175,10 @@ mod tests {
     #[test]
     fn parses_every_kind() {
         let q = Period::parse("2021Q1").unwrap();
-        assert_eq!((q.from.to_string(), q.to.to_string()), ("2021-01-01".into(), "2021-03-31".into()));
+        assert_eq!(
+            (q.from.to_string(), q.to.to_string()),
+            ("2021-01-01".into(), "2021-03-31".into())
+        );
         assert_eq!(q.label(), "2021Q1");
         let y = Period::parse("2020").unwrap();
         assert_eq!(y.to.to_string(), "2020-12-31");
@@ -172,11 +193,30 @@ mod tests {
 
     #[test]
     fn neighbours_keep_the_kind() {
-        assert_eq!(Period::parse("2021Q1").unwrap().previous().unwrap().label(), "2020Q4");
-        assert_eq!(Period::parse("2020Q4").unwrap().next().unwrap().label(), "2021Q1");
-        assert_eq!(Period::parse("2021-01").unwrap().previous().unwrap().label(), "2020-12");
-        assert_eq!(Period::parse("2020").unwrap().next().unwrap().label(), "2021");
-        let r = Period::parse("2021-01-11..2021-01-20").unwrap().previous().unwrap();
+        assert_eq!(
+            Period::parse("2021Q1").unwrap().previous().unwrap().label(),
+            "2020Q4"
+        );
+        assert_eq!(
+            Period::parse("2020Q4").unwrap().next().unwrap().label(),
+            "2021Q1"
+        );
+        assert_eq!(
+            Period::parse("2021-01")
+                .unwrap()
+                .previous()
+                .unwrap()
+                .label(),
+            "2020-12"
+        );
+        assert_eq!(
+            Period::parse("2020").unwrap().next().unwrap().label(),
+            "2021"
+        );
+        let r = Period::parse("2021-01-11..2021-01-20")
+            .unwrap()
+            .previous()
+            .unwrap();
         assert_eq!(r.label(), "2021-01-01..2021-01-10");
     }
 }

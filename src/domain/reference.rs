@@ -137,40 +137,233 @@ impl ReferenceLists {
         }
         ReferenceLists {
             partner_types: vec![
-                e("government", "Member states and other government entities", "国际电联成员国和其他政府实体", Some(10),
-                  &["Government", "Member State", "Member States", "Ministry", "Government entity", "Public sector", "政府", "成员国", "政府实体"]),
-                e("fund", "Funds", "基金", Some(60), &["Fund", "Foundation", "Trust fund", "基金会"]),
-                e("un", "UN organizations", "联合国组织", Some(40),
-                  &["UN", "UN organization", "UN organisation", "United Nations", "UN agency", "联合国"]),
-                e("intl_org", "International and regional organizations and associations", "国际和区域组织及协会", Some(40),
-                  &["International organization", "International organisation", "Regional organization", "Association", "Multilateral", "IGO", "国际组织", "区域组织", "协会"]),
-                e("academia", "Academia members", "学术成员", Some(80),
-                  &["Academia", "Academic", "University", "Research", "学术", "大学"]),
-                e("private", "Private-sector entities", "私营部门实体", Some(70),
-                  &["Private sector", "Private", "Company", "Industry", "Sector member", "私营部门", "企业"]),
-                e("other", "Other entities", "其他实体", Some(90), &["Other", "Other entity", "NGO", "其他"]),
+                e(
+                    "government",
+                    "Member states and other government entities",
+                    "国际电联成员国和其他政府实体",
+                    Some(10),
+                    &[
+                        "Government",
+                        "Member State",
+                        "Member States",
+                        "Ministry",
+                        "Government entity",
+                        "Public sector",
+                        "政府",
+                        "成员国",
+                        "政府实体",
+                    ],
+                ),
+                e(
+                    "fund",
+                    "Funds",
+                    "基金",
+                    Some(60),
+                    &["Fund", "Foundation", "Trust fund", "基金会"],
+                ),
+                e(
+                    "un",
+                    "UN organizations",
+                    "联合国组织",
+                    Some(40),
+                    &[
+                        "UN",
+                        "UN organization",
+                        "UN organisation",
+                        "United Nations",
+                        "UN agency",
+                        "联合国",
+                    ],
+                ),
+                e(
+                    "intl_org",
+                    "International and regional organizations and associations",
+                    "国际和区域组织及协会",
+                    Some(40),
+                    &[
+                        "International organization",
+                        "International organisation",
+                        "Regional organization",
+                        "Association",
+                        "Multilateral",
+                        "IGO",
+                        "国际组织",
+                        "区域组织",
+                        "协会",
+                    ],
+                ),
+                e(
+                    "academia",
+                    "Academia members",
+                    "学术成员",
+                    Some(80),
+                    &[
+                        "Academia",
+                        "Academic",
+                        "University",
+                        "Research",
+                        "学术",
+                        "大学",
+                    ],
+                ),
+                e(
+                    "private",
+                    "Private-sector entities",
+                    "私营部门实体",
+                    Some(70),
+                    &[
+                        "Private sector",
+                        "Private",
+                        "Company",
+                        "Industry",
+                        "Sector member",
+                        "私营部门",
+                        "企业",
+                    ],
+                ),
+                e(
+                    "other",
+                    "Other entities",
+                    "其他实体",
+                    Some(90),
+                    &["Other", "Other entity", "NGO", "其他"],
+                ),
             ],
             regions: vec![
                 e("africa", "Africa", "非洲", None, &["AFR", "非洲区域"]),
-                e("americas", "Americas", "美洲", None, &["AMS", "Latin America", "America", "美洲区域"]),
-                e("arab_states", "Arab States", "阿拉伯国家", None, &["ARB", "Arab region", "阿拉伯"]),
-                e("asia_pacific", "Asia-Pacific", "亚太", None, &["ASP", "Asia and the Pacific", "Asia Pacific", "亚太地区", "亚洲及太平洋"]),
-                e("cis", "CIS", "独联体", None, &["Commonwealth of Independent States", "独联体国家"]),
+                e(
+                    "americas",
+                    "Americas",
+                    "美洲",
+                    None,
+                    &["AMS", "Latin America", "America", "美洲区域"],
+                ),
+                e(
+                    "arab_states",
+                    "Arab States",
+                    "阿拉伯国家",
+                    None,
+                    &["ARB", "Arab region", "阿拉伯"],
+                ),
+                e(
+                    "asia_pacific",
+                    "Asia-Pacific",
+                    "亚太",
+                    None,
+                    &[
+                        "ASP",
+                        "Asia and the Pacific",
+                        "Asia Pacific",
+                        "亚太地区",
+                        "亚洲及太平洋",
+                    ],
+                ),
+                e(
+                    "cis",
+                    "CIS",
+                    "独联体",
+                    None,
+                    &["Commonwealth of Independent States", "独联体国家"],
+                ),
                 e("europe", "Europe", "欧洲", None, &["EUR", "欧洲区域"]),
-                e(MULTI_REGIONAL, "Multi-regional", "多个区域", None,
-                  &["Multiregional", "Global", "Inter-regional", "Interregional", "Worldwide", "多区域", "全球", "跨区域"]),
+                e(
+                    MULTI_REGIONAL,
+                    "Multi-regional",
+                    "多个区域",
+                    None,
+                    &[
+                        "Multiregional",
+                        "Global",
+                        "Inter-regional",
+                        "Interregional",
+                        "Worldwide",
+                        "多区域",
+                        "全球",
+                        "跨区域",
+                    ],
+                ),
             ],
             themes: vec![
-                e("infrastructure", "Digital infrastructure", "数字基础设施", None, &["Infrastructure", "Connectivity", "Broadband", "基础设施"]),
-                e("enabling_environment", "Enabling environment", "有利环境", None, &["Policy and regulation", "Regulation", "Policy", "政策与监管"]),
-                e("cybersecurity", "Cybersecurity", "网络安全", None, &["Cyber security", "Cyber", "信息安全"]),
-                e("digital_inclusion", "Digital inclusion", "数字包容", None, &["Inclusion", "Gender", "Accessibility", "数字包容性"]),
-                e("emergency", "Emergency telecommunications", "应急通信", None, &["Emergency", "Disaster", "应急电信"]),
-                e("environment", "Environment and climate change", "环境与气候变化", None, &["Environment", "Climate change", "E-waste", "环境"]),
-                e("ict_applications", "ICT applications and services", "信通技术应用与服务", None, &["ICT applications", "Digital services", "E-services", "信通技术应用"]),
-                e("capacity", "Capacity development", "能力建设", None, &["Capacity building", "Training", "Skills", "培训"]),
-                e("statistics", "ICT statistics", "信通技术统计", None, &["Statistics", "Data", "统计"]),
-                e("innovation", "Innovation and entrepreneurship", "创新与创业", None, &["Innovation", "Entrepreneurship", "创新"]),
+                e(
+                    "infrastructure",
+                    "Digital infrastructure",
+                    "数字基础设施",
+                    None,
+                    &["Infrastructure", "Connectivity", "Broadband", "基础设施"],
+                ),
+                e(
+                    "enabling_environment",
+                    "Enabling environment",
+                    "有利环境",
+                    None,
+                    &[
+                        "Policy and regulation",
+                        "Regulation",
+                        "Policy",
+                        "政策与监管",
+                    ],
+                ),
+                e(
+                    "cybersecurity",
+                    "Cybersecurity",
+                    "网络安全",
+                    None,
+                    &["Cyber security", "Cyber", "信息安全"],
+                ),
+                e(
+                    "digital_inclusion",
+                    "Digital inclusion",
+                    "数字包容",
+                    None,
+                    &["Inclusion", "Gender", "Accessibility", "数字包容性"],
+                ),
+                e(
+                    "emergency",
+                    "Emergency telecommunications",
+                    "应急通信",
+                    None,
+                    &["Emergency", "Disaster", "应急电信"],
+                ),
+                e(
+                    "environment",
+                    "Environment and climate change",
+                    "环境与气候变化",
+                    None,
+                    &["Environment", "Climate change", "E-waste", "环境"],
+                ),
+                e(
+                    "ict_applications",
+                    "ICT applications and services",
+                    "信通技术应用与服务",
+                    None,
+                    &[
+                        "ICT applications",
+                        "Digital services",
+                        "E-services",
+                        "信通技术应用",
+                    ],
+                ),
+                e(
+                    "capacity",
+                    "Capacity development",
+                    "能力建设",
+                    None,
+                    &["Capacity building", "Training", "Skills", "培训"],
+                ),
+                e(
+                    "statistics",
+                    "ICT statistics",
+                    "信通技术统计",
+                    None,
+                    &["Statistics", "Data", "统计"],
+                ),
+                e(
+                    "innovation",
+                    "Innovation and entrepreneurship",
+                    "创新与创业",
+                    None,
+                    &["Innovation", "Entrepreneurship", "创新"],
+                ),
             ],
         }
     }
@@ -185,9 +378,18 @@ mod tests {
         let lists = ReferenceLists::defaults();
         assert_eq!(lists.partner_types.len(), 7);
         assert_eq!(lists.regions.len(), 7);
-        assert_eq!(lists.label(ListKind::PartnerType, "government", Lang::Zh), "国际电联成员国和其他政府实体");
-        assert_eq!(lists.label(ListKind::Region, MULTI_REGIONAL, Lang::Zh), "多个区域");
-        assert_eq!(lists.label(ListKind::Region, "asia_pacific", Lang::Zh), "亚太");
+        assert_eq!(
+            lists.label(ListKind::PartnerType, "government", Lang::Zh),
+            "国际电联成员国和其他政府实体"
+        );
+        assert_eq!(
+            lists.label(ListKind::Region, MULTI_REGIONAL, Lang::Zh),
+            "多个区域"
+        );
+        assert_eq!(
+            lists.label(ListKind::Region, "asia_pacific", Lang::Zh),
+            "亚太"
+        );
         assert!(lists.partner_types.iter().all(|t| t.iati_code.is_some()));
         assert_eq!(lists.label(ListKind::Theme, "gone", Lang::En), "gone");
     }

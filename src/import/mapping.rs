@@ -43,8 +43,19 @@ pub enum Field {
 impl Field {
     /// Every field, in display order.
     pub const ALL: [Field; 13] = [
-        Field::Reference, Field::Title, Field::Partner, Field::PartnerType, Field::Country, Field::Region, Field::Theme,
-        Field::SignedOn, Field::Amount, Field::Currency, Field::OwnContribution, Field::Status, Field::Notes,
+        Field::Reference,
+        Field::Title,
+        Field::Partner,
+        Field::PartnerType,
+        Field::Country,
+        Field::Region,
+        Field::Theme,
+        Field::SignedOn,
+        Field::Amount,
+        Field::Currency,
+        Field::OwnContribution,
+        Field::Status,
+        Field::Notes,
     ];
 
     /// The field's name on the command line and in profiles.
@@ -68,19 +79,195 @@ impl Field {
 
     fn synonyms(&self) -> &'static [&'static str] {
         match self {
-            Field::Reference => &["reference", "ref", "ref no", "reference no", "reference number", "agreement no", "agreement number", "agreement id", "agreement reference", "contract no", "contract number", "id", "référence", "no", "编号", "协议编号", "参考编号", "合同编号", "协议号"],
-            Field::Title => &["title", "project", "project title", "project name", "agreement title", "agreement", "description", "subject", "titre", "projet", "intitulé", "标题", "项目", "项目名称", "协议名称", "协议标题", "名称"],
-            Field::Partner => &["partner", "partner name", "donor", "donor name", "funding partner", "funder", "contributor", "organization", "organisation", "partner organization", "signatory", "partenaire", "bailleur", "bailleur de fonds", "donateur", "合作伙伴", "供资伙伴", "伙伴", "捐助方", "出资方", "合作方", "合作伙伴名称", "捐款方"],
-            Field::PartnerType => &["partner type", "type", "type of partner", "partner category", "category", "donor type", "funder type", "type de partenaire", "catégorie", "合作伙伴类型", "伙伴类型", "类型", "类别", "合作伙伴类别"],
+            Field::Reference => &[
+                "reference",
+                "ref",
+                "ref no",
+                "reference no",
+                "reference number",
+                "agreement no",
+                "agreement number",
+                "agreement id",
+                "agreement reference",
+                "contract no",
+                "contract number",
+                "id",
+                "référence",
+                "no",
+                "编号",
+                "协议编号",
+                "参考编号",
+                "合同编号",
+                "协议号",
+            ],
+            Field::Title => &[
+                "title",
+                "project",
+                "project title",
+                "project name",
+                "agreement title",
+                "agreement",
+                "description",
+                "subject",
+                "titre",
+                "projet",
+                "intitulé",
+                "标题",
+                "项目",
+                "项目名称",
+                "协议名称",
+                "协议标题",
+                "名称",
+            ],
+            Field::Partner => &[
+                "partner",
+                "partner name",
+                "donor",
+                "donor name",
+                "funding partner",
+                "funder",
+                "contributor",
+                "organization",
+                "organisation",
+                "partner organization",
+                "signatory",
+                "partenaire",
+                "bailleur",
+                "bailleur de fonds",
+                "donateur",
+                "合作伙伴",
+                "供资伙伴",
+                "伙伴",
+                "捐助方",
+                "出资方",
+                "合作方",
+                "合作伙伴名称",
+                "捐款方",
+            ],
+            Field::PartnerType => &[
+                "partner type",
+                "type",
+                "type of partner",
+                "partner category",
+                "category",
+                "donor type",
+                "funder type",
+                "type de partenaire",
+                "catégorie",
+                "合作伙伴类型",
+                "伙伴类型",
+                "类型",
+                "类别",
+                "合作伙伴类别",
+            ],
             Field::Country => &["country", "partner country", "pays", "国家", "国别"],
-            Field::Region => &["region", "region of implementation", "implementation region", "région", "区域", "地区", "实施区域", "所属区域"],
-            Field::Theme => &["theme", "themes", "thematic priority", "thematic priorities", "thematic area", "priority", "priorities", "sector", "thème", "thèmes", "priorité thématique", "专题", "专题重点", "专题重点工作", "主题", "重点工作", "领域"],
-            Field::SignedOn => &["signed on", "signing date", "date signed", "date of signature", "signature date", "date of signing", "signed", "date", "date de signature", "signé le", "签署日期", "签约日期", "签订日期", "日期", "签署时间"],
-            Field::Amount => &["amount", "contribution", "financial contribution", "partner contribution", "contribution amount", "amount signed", "signed amount", "value", "pledge", "montant", "contribution financière", "金额", "财务捐款", "捐款", "出资金额", "签约出资金额", "捐款金额", "合作伙伴出资"],
-            Field::Currency => &["currency", "cur", "ccy", "devise", "monnaie", "货币", "币种"],
-            Field::OwnContribution => &["own contribution", "own part", "itu part", "itu contribution", "itu share", "co funding", "cofunding", "organization part", "bdt contribution", "part uit", "contribution uit", "国际电联部分", "国际电联出资", "自有出资", "配套资金", "电信发展局出资"],
-            Field::Status => &["status", "agreement status", "statut", "état", "状态", "协议状态"],
-            Field::Notes => &["notes", "note", "remarks", "comments", "comment", "remarques", "observations", "备注", "说明", "注释"],
+            Field::Region => &[
+                "region",
+                "region of implementation",
+                "implementation region",
+                "région",
+                "区域",
+                "地区",
+                "实施区域",
+                "所属区域",
+            ],
+            Field::Theme => &[
+                "theme",
+                "themes",
+                "thematic priority",
+                "thematic priorities",
+                "thematic area",
+                "priority",
+                "priorities",
+                "sector",
+                "thème",
+                "thèmes",
+                "priorité thématique",
+                "专题",
+                "专题重点",
+                "专题重点工作",
+                "主题",
+                "重点工作",
+                "领域",
+            ],
+            Field::SignedOn => &[
+                "signed on",
+                "signing date",
+                "date signed",
+                "date of signature",
+                "signature date",
+                "date of signing",
+                "signed",
+                "date",
+                "date de signature",
+                "signé le",
+                "签署日期",
+                "签约日期",
+                "签订日期",
+                "日期",
+                "签署时间",
+            ],
+            Field::Amount => &[
+                "amount",
+                "contribution",
+                "financial contribution",
+                "partner contribution",
+                "contribution amount",
+                "amount signed",
+                "signed amount",
+                "value",
+                "pledge",
+                "montant",
+                "contribution financière",
+                "金额",
+                "财务捐款",
+                "捐款",
+                "出资金额",
+                "签约出资金额",
+                "捐款金额",
+                "合作伙伴出资",
+            ],
+            Field::Currency => &[
+                "currency", "cur", "ccy", "devise", "monnaie", "货币", "币种",
+            ],
+            Field::OwnContribution => &[
+                "own contribution",
+                "own part",
+                "itu part",
+                "itu contribution",
+                "itu share",
+                "co funding",
+                "cofunding",
+                "organization part",
+                "bdt contribution",
+                "part uit",
+                "contribution uit",
+                "国际电联部分",
+                "国际电联出资",
+                "自有出资",
+                "配套资金",
+                "电信发展局出资",
+            ],
+            Field::Status => &[
+                "status",
+                "agreement status",
+                "statut",
+                "état",
+                "状态",
+                "协议状态",
+            ],
+            Field::Notes => &[
+                "notes",
+                "note",
+                "remarks",
+                "comments",
+                "comment",
+                "remarques",
+                "observations",
+                "备注",
+                "说明",
+                "注释",
+            ],
         }
     }
 }
@@ -92,7 +279,12 @@ impl FromStr for Field {
         Field::ALL
             .into_iter()
             .find(|f| f.name() == wanted)
-            .ok_or_else(|| format!("'{s}' is not a field; fields are {}", Field::ALL.map(|f| f.name()).join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "'{s}' is not a field; fields are {}",
+                    Field::ALL.map(|f| f.name()).join(", ")
+                )
+            })
     }
 }
 
@@ -108,16 +300,18 @@ pub fn header_key(header: &str) -> (String, Option<Currency>) {
     let mut text = header.trim().to_string();
     let mut currency = None;
     for (open, close) in [('(', ')'), ('（', '）'), ('[', ']')] {
-        if let (Some(a), Some(b)) = (text.find(open), text.rfind(close)) {
-            if a < b {
-                let inner = &text[a + open.len_utf8()..b];
-                if let Ok(super::values::AmountValue::Amount(_, Some(c))) = super::values::parse_amount(&format!("1 {inner}")) {
-                    currency = Some(c);
-                    text = format!("{}{}", &text[..a], &text[b + close.len_utf8()..]);
-                } else if let Ok(c) = inner.trim().parse::<Currency>() {
-                    currency = Some(c);
-                    text = format!("{}{}", &text[..a], &text[b + close.len_utf8()..]);
-                }
+        if let (Some(a), Some(b)) = (text.find(open), text.rfind(close))
+            && a < b
+        {
+            let inner = &text[a + open.len_utf8()..b];
+            if let Ok(super::values::AmountValue::Amount(_, Some(c))) =
+                super::values::parse_amount(&format!("1 {inner}"))
+            {
+                currency = Some(c);
+                text = format!("{}{}", &text[..a], &text[b + close.len_utf8()..]);
+            } else if let Ok(c) = inner.trim().parse::<Currency>() {
+                currency = Some(c);
+                text = format!("{}{}", &text[..a], &text[b + close.len_utf8()..]);
             }
         }
     }
@@ -130,7 +324,9 @@ pub fn field_for_header(header: &str) -> Option<Field> {
     if key.is_empty() {
         return None;
     }
-    Field::ALL.into_iter().find(|f| f.synonyms().iter().any(|s| normalise(s) == key))
+    Field::ALL
+        .into_iter()
+        .find(|f| f.synonyms().iter().any(|s| normalise(s) == key))
 }
 
 /// How a sheet's columns map to fields.
@@ -180,7 +376,9 @@ impl Mapping {
     /// Applies a saved profile (normalised header -> field) over the automatic choices.
     pub fn apply_profile(&mut self, profile: &[(String, String)]) {
         for (key, field) in profile {
-            let Ok(field) = field.parse::<Field>() else { continue };
+            let Ok(field) = field.parse::<Field>() else {
+                continue;
+            };
             if let Some(i) = self.headers.iter().position(|h| header_key(h).0 == *key) {
                 self.set(i, field);
             }
@@ -194,7 +392,12 @@ impl Mapping {
             .headers
             .iter()
             .position(|h| h.trim() == header.trim() || header_key(h).0 == wanted)
-            .ok_or_else(|| format!("no column is headed '{header}' (headers: {})", self.headers.join(", ")))?;
+            .ok_or_else(|| {
+                format!(
+                    "no column is headed '{header}' (headers: {})",
+                    self.headers.join(", ")
+                )
+            })?;
         self.set(i, field);
         Ok(())
     }
@@ -222,7 +425,9 @@ impl Mapping {
 
 /// How many header cells of a row name a field.
 fn header_score(row: &[Cell]) -> usize {
-    row.iter().filter(|c| matches!(c, Cell::Text(t) if field_for_header(t).is_some())).count()
+    row.iter()
+        .filter(|c| matches!(c, Cell::Text(t) if field_for_header(t).is_some()))
+        .count()
 }
 
 /// Finds the header row among the first rows: the one naming the most fields (at least two).
@@ -239,7 +444,9 @@ pub fn find_header_row(sheet: &Sheet) -> Option<usize> {
 
 /// How well a sheet's best header matches, to pick a workbook's sheet.
 pub fn sheet_score(sheet: &Sheet) -> usize {
-    find_header_row(sheet).and_then(|i| sheet.rows.get(i)).map_or(0, |r| header_score(r))
+    find_header_row(sheet)
+        .and_then(|i| sheet.rows.get(i))
+        .map_or(0, |r| header_score(r))
 }
 
 /// The spreadsheet letter of a 0-based column: 0 -> A, 27 -> AB.
@@ -285,7 +492,10 @@ mod tests {
             ],
         };
         assert_eq!(find_header_row(&sheet), Some(2));
-        let headers: Vec<String> = sheet.rows[2].iter().map(|c| c.text().into_owned()).collect();
+        let headers: Vec<String> = sheet.rows[2]
+            .iter()
+            .map(|c| c.text().into_owned())
+            .collect();
         let mut m = Mapping::automatic(2, &headers);
         assert_eq!(m.column(Field::Partner), Some(1));
         assert_eq!(m.column(Field::Amount), Some(3));

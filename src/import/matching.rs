@@ -35,9 +35,25 @@ pub fn similarity(a: &str, b: &str) -> f32 {
     if union == 0 {
         return 0.0;
     }
-    #[allow(clippy::cast_precision_loss, clippy::float_arithmetic, reason = "a similarity score, not money")]
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::float_arithmetic,
+        reason = "a similarity score, not money"
+    )]
     let score = inter as f32 / union as f32;
     score
+}
+
+/// A similarity as a whole percentage, for messages.
+pub fn percent_of_one(score: f32) -> u32 {
+    #[allow(
+        clippy::float_arithmetic,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a similarity score for a message, not money"
+    )]
+    let pct = (score.clamp(0.0, 1.0) * 100.0).round() as u32;
+    pct
 }
 
 /// Similarity from which a near match is suggested.
@@ -112,16 +128,32 @@ mod tests {
 
     #[test]
     fn spellings_that_differ_in_case_order_and_accents_match() {
-        assert_eq!(fingerprint("Ministère de l'Économie, FRANCE"), fingerprint("france ministere economie l de"));
+        assert_eq!(
+            fingerprint("Ministère de l'Économie, FRANCE"),
+            fingerprint("france ministere economie l de")
+        );
         let m = PartnerMatcher::new(&[
-            partner(1, "Ministry of Industry and Information Technology (MIIT), People's Republic of China", &["MIIT", "工业和信息化部"]),
-            partner(2, "Norwegian Agency for Development Cooperation (Norad)", &[]),
+            partner(
+                1,
+                "Ministry of Industry and Information Technology (MIIT), People's Republic of China",
+                &["MIIT", "工业和信息化部"],
+            ),
+            partner(
+                2,
+                "Norwegian Agency for Development Cooperation (Norad)",
+                &[],
+            ),
         ]);
         assert_eq!(m.exact("miit"), Some(PartnerId(1)));
         assert_eq!(m.exact(" 工业和信息化部 "), Some(PartnerId(1)));
-        assert_eq!(m.exact("Norwegian Agency for Development Cooperation (NORAD)"), Some(PartnerId(2)));
+        assert_eq!(
+            m.exact("Norwegian Agency for Development Cooperation (NORAD)"),
+            Some(PartnerId(2))
+        );
         assert_eq!(m.exact("Norad agency"), None);
-        let (id, score) = m.suggest("Norwegian Agency for Devlopment Cooperation").unwrap();
+        let (id, score) = m
+            .suggest("Norwegian Agency for Devlopment Cooperation")
+            .unwrap();
         assert_eq!(id, PartnerId(2));
         assert!(score > 0.6, "{score}");
         assert!(m.suggest("Acme Widgets").is_none());

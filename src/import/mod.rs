@@ -16,11 +16,15 @@ use serde::Serialize;
 use crate::domain::{Currency, ExchangeRate, ListKind, Partner, PartnerId};
 use crate::ledger::{Ledger, LedgerError};
 
-pub use mapping::{Field, Mapping, column_letter, field_for_header, find_header_row, header_key, sheet_score};
-pub use matching::{PartnerMatcher, fingerprint, similarity};
+pub use mapping::{
+    Field, Mapping, column_letter, field_for_header, find_header_row, header_key, sheet_score,
+};
+pub use matching::{PartnerMatcher, fingerprint, percent_of_one, similarity};
 pub use plan::{Action, LedgerView, PartnerRef, Plan, PlannedRow, build_plan};
 pub use source::{Cell, Sheet, Workbook, decode, read_delimited, read_file, sha256_hex};
-pub use values::{AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number};
+pub use values::{
+    AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
+};
 
 /// Why an import could not go ahead at all.
 #[derive(Debug, thiserror::Error)]
@@ -114,20 +118,36 @@ pub struct ImportOptions {
 }
 
 /// Picks the sheet, finds the header, maps the columns and builds the plan.
-pub fn prepare(ledger: &Ledger, workbook: &Workbook, options: &ImportOptions) -> Result<(Plan, Mapping), ImportError> {
+pub fn prepare(
+    ledger: &Ledger,
+    workbook: &Workbook,
+    options: &ImportOptions,
+) -> Result<(Plan, Mapping), ImportError> {
     let sheet = match &options.sheet {
-        Some(name) => workbook.sheets.iter().find(|s| s.name == *name).ok_or_else(|| {
-            ImportError::Usage(format!(
-                "{} has no sheet '{name}' (sheets: {})",
-                workbook.file_name,
-                workbook.sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
-            ))
-        })?,
+        Some(name) => workbook
+            .sheets
+            .iter()
+            .find(|s| s.name == *name)
+            .ok_or_else(|| {
+                ImportError::Usage(format!(
+                    "{} has no sheet '{name}' (sheets: {})",
+                    workbook.file_name,
+                    workbook
+                        .sheets
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?,
         None => workbook
             .sheets
             .iter()
             .max_by_key(|s| sheet_score(s))
-            .ok_or_else(|| ImportError::Unreadable { file: workbook.file_name.clone(), reason: "the workbook has no sheet".into() })?,
+            .ok_or_else(|| ImportError::Unreadable {
+                file: workbook.file_name.clone(),
+                reason: "the workbook has no sheet".into(),
+            })?,
     };
     let header_row = match options.header_row {
         Some(0) => return Err(ImportError::Usage("rows count from 1".into())),
@@ -137,20 +157,35 @@ pub fn prepare(ledger: &Ledger, workbook: &Workbook, options: &ImportOptions) ->
             reason: format!("no header row found in sheet '{}': no row names a partner, a date or an amount; give --header-row N and --map FIELD=HEADER", sheet.name),
         })?,
     };
-    let headers: Vec<String> = sheet.rows.get(header_row).map(|r| r.iter().map(|c| c.text().trim().to_string()).collect()).unwrap_or_default();
+    let headers: Vec<String> = sheet
+        .rows
+        .get(header_row)
+        .map(|r| r.iter().map(|c| c.text().trim().to_string()).collect())
+        .unwrap_or_default();
     let mut mapping = Mapping::automatic(header_row, &headers);
     if let Some(name) = &options.profile {
         let profile = ledger.mapping_profile(name)?;
         if profile.is_empty() {
-            return Err(ImportError::Usage(format!("no mapping profile named '{name}'")));
+            return Err(ImportError::Usage(format!(
+                "no mapping profile named '{name}'"
+            )));
         }
         mapping.apply_profile(&profile);
     }
     for (field, header) in &options.map {
-        mapping.map_explicit(*field, header).map_err(ImportError::Usage)?;
+        mapping
+            .map_explicit(*field, header)
+            .map_err(ImportError::Usage)?;
     }
     let view = LedgerView::load(ledger)?;
-    let plan = build_plan(&view, &workbook.file_name, &workbook.sha256, sheet, &mapping, options);
+    let plan = build_plan(
+        &view,
+        &workbook.file_name,
+        &workbook.sha256,
+        sheet,
+        &mapping,
+        options,
+    );
     Ok((plan, mapping))
 }
 
@@ -173,15 +208,30 @@ pub struct CommitSummary {
 
 /// Writes `plan` in one transaction. With errors, nothing is written unless `skip_invalid`,
 /// which commits the valid rows only. A plan that changes nothing writes nothing.
-pub fn commit(ledger: &mut Ledger, plan: &Plan, skip_invalid: bool) -> Result<CommitSummary, ImportError> {
+pub fn commit(
+    ledger: &mut Ledger,
+    plan: &Plan,
+    skip_invalid: bool,
+) -> Result<CommitSummary, ImportError> {
     let errors = plan.error_count();
-    let mut error_rows: Vec<usize> = plan.problems.iter().filter(|p| p.severity == Severity::Error).filter_map(|p| p.row).collect();
+    let mut error_rows: Vec<usize> = plan
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .filter_map(|p| p.row)
+        .collect();
     error_rows.sort_unstable();
     error_rows.dedup();
     let blocked_rows = error_rows.len();
-    let sheet_errors = plan.problems.iter().any(|p| p.severity == Severity::Error && p.row.is_none());
+    let sheet_errors = plan
+        .problems
+        .iter()
+        .any(|p| p.severity == Severity::Error && p.row.is_none());
     if errors > 0 && (!skip_invalid || sheet_errors) {
-        return Err(ImportError::Blocked { file: plan.file.clone(), errors });
+        return Err(ImportError::Blocked {
+            file: plan.file.clone(),
+            errors,
+        });
     }
     let (created, updated, unchanged) = plan.counts();
     let used_partners: Vec<usize> = plan
@@ -193,7 +243,14 @@ pub fn commit(ledger: &mut Ledger, plan: &Plan, skip_invalid: bool) -> Result<Co
             PartnerRef::Existing(_) => None,
         })
         .collect();
-    let mut summary = CommitSummary { batch: None, created, updated, unchanged, partners_created: 0, skipped_invalid: blocked_rows };
+    let mut summary = CommitSummary {
+        batch: None,
+        created,
+        updated,
+        unchanged,
+        partners_created: 0,
+        skipped_invalid: blocked_rows,
+    };
     if created == 0 && updated == 0 && plan.new_aliases.is_empty() {
         return Ok(summary);
     }
@@ -217,7 +274,11 @@ pub fn commit(ledger: &mut Ledger, plan: &Plan, skip_invalid: bool) -> Result<Co
         for row in plan.rows.iter().filter(|r| !r.blocked) {
             let mut a = row.agreement.clone();
             if let PartnerRef::New(i) = row.partner {
-                a.partner_id = new_ids.get(i).copied().flatten().ok_or_else(|| LedgerError::NotFound(format!("new partner {i}")))?;
+                a.partner_id = new_ids
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| LedgerError::NotFound(format!("new partner {i}")))?;
             }
             match row.action {
                 plan::Action::Create => {
@@ -254,17 +315,35 @@ pub mod sample {
 /// Imports a partners sheet (Name, Chinese name, Type, Country, Aliases): creates the
 /// partners not in the ledger and adds new aliases to those that are. Returns how many
 /// partners it created.
-pub fn import_partners(ledger: &mut Ledger, file_name: &str, bytes: &[u8]) -> Result<usize, ImportError> {
+pub fn import_partners(
+    ledger: &mut Ledger,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<usize, ImportError> {
     let wb = read_delimited(file_name, bytes)?;
     let lists = ledger.reference_lists()?;
     let existing = ledger.partners()?;
     let matcher = PartnerMatcher::new(&existing);
-    let Some(sheet) = wb.sheets.first() else { return Ok(0) };
+    let Some(sheet) = wb.sheets.first() else {
+        return Ok(0);
+    };
     let mut rows = sheet.rows.iter().enumerate();
-    let Some((_, header)) = rows.next() else { return Ok(0) };
-    let col = |names: &[&str]| header.iter().position(|c| names.iter().any(|n| normalise(&c.text()) == normalise(n)));
-    let (Some(name_col), Some(type_col)) = (col(&["name", "partner", "名称", "合作伙伴"]), col(&["type", "partner type", "类型"])) else {
-        return Err(ImportError::Unreadable { file: file_name.into(), reason: "a partners sheet needs Name and Type columns".into() });
+    let Some((_, header)) = rows.next() else {
+        return Ok(0);
+    };
+    let col = |names: &[&str]| {
+        header
+            .iter()
+            .position(|c| names.iter().any(|n| normalise(&c.text()) == normalise(n)))
+    };
+    let (Some(name_col), Some(type_col)) = (
+        col(&["name", "partner", "名称", "合作伙伴"]),
+        col(&["type", "partner type", "类型"]),
+    ) else {
+        return Err(ImportError::Unreadable {
+            file: file_name.into(),
+            reason: "a partners sheet needs Name and Type columns".into(),
+        });
     };
     let zh_col = col(&["chinese name", "name zh", "中文名称"]);
     let country_col = col(&["country", "国家"]);
@@ -273,16 +352,32 @@ pub fn import_partners(ledger: &mut Ledger, file_name: &str, bytes: &[u8]) -> Re
     let mut aliases = Vec::new();
     let mut problems = Vec::new();
     for (i, row) in rows {
-        let get = |c: Option<usize>| c.and_then(|c| row.get(c)).map(|v| v.text().trim().to_string()).filter(|v| !v.is_empty());
-        let Some(name) = get(Some(name_col)) else { continue };
-        let row_aliases: Vec<String> = get(alias_col).map(|a| a.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        let get = |c: Option<usize>| {
+            c.and_then(|c| row.get(c))
+                .map(|v| v.text().trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let Some(name) = get(Some(name_col)) else {
+            continue;
+        };
+        let row_aliases: Vec<String> = get(alias_col)
+            .map(|a| {
+                a.split('|')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         if let Some(id) = matcher.exact(&name) {
             aliases.extend(row_aliases.into_iter().map(|a| (id, a)));
             continue;
         }
         let type_text = get(Some(type_col)).unwrap_or_default();
         let Some(partner_type) = match_entry(&lists, ListKind::PartnerType, &type_text) else {
-            problems.push(format!("{file_name}, row {}, column Type, value '{type_text}': not a partner type", i + 1));
+            problems.push(format!(
+                "{file_name}, row {}, column Type, value '{type_text}': not a partner type",
+                i + 1
+            ));
             continue;
         };
         new_partners.push(Partner {
@@ -295,7 +390,10 @@ pub fn import_partners(ledger: &mut Ledger, file_name: &str, bytes: &[u8]) -> Re
         });
     }
     if !problems.is_empty() {
-        return Err(ImportError::Unreadable { file: file_name.into(), reason: problems.join("; ") });
+        return Err(ImportError::Unreadable {
+            file: file_name.into(),
+            reason: problems.join("; "),
+        });
     }
     let created = new_partners.len();
     if created == 0 && aliases.is_empty() {
@@ -314,13 +412,25 @@ pub fn import_partners(ledger: &mut Ledger, file_name: &str, bytes: &[u8]) -> Re
 }
 
 /// Reads a rates sheet (Currency, Date, Rate: units of `quote` per unit) and stores them.
-pub fn import_rates(ledger: &mut Ledger, file_name: &str, bytes: &[u8], quote: Currency) -> Result<usize, ImportError> {
+pub fn import_rates(
+    ledger: &mut Ledger,
+    file_name: &str,
+    bytes: &[u8],
+    quote: Currency,
+) -> Result<usize, ImportError> {
     let wb = read_delimited(file_name, bytes)?;
     let mut rates = Vec::new();
     for sheet in &wb.sheets {
         for (i, row) in sheet.rows.iter().enumerate().skip(1) {
-            let cell = |c: usize| row.get(c).map(|v| v.text().trim().to_string()).unwrap_or_default();
-            let bad = |what: &str| ImportError::Unreadable { file: file_name.into(), reason: format!("row {}: {what}", i + 1) };
+            let cell = |c: usize| {
+                row.get(c)
+                    .map(|v| v.text().trim().to_string())
+                    .unwrap_or_default()
+            };
+            let bad = |what: &str| ImportError::Unreadable {
+                file: file_name.into(),
+                reason: format!("row {}: {what}", i + 1),
+            };
             if cell(0).is_empty() {
                 continue;
             }
@@ -341,14 +451,24 @@ pub fn import_rates(ledger: &mut Ledger, file_name: &str, bytes: &[u8], quote: C
 /// the same import steps as user files. Loading it twice changes nothing.
 pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
     import_partners(ledger, "partners.csv", sample::PARTNERS_CSV.as_bytes())?;
-    import_rates(ledger, "rates.csv", sample::RATES_CSV.as_bytes(), Currency::USD)?;
+    import_rates(
+        ledger,
+        "rates.csv",
+        sample::RATES_CSV.as_bytes(),
+        Currency::USD,
+    )?;
     let wb = read_delimited("agreements.csv", sample::AGREEMENTS_CSV.as_bytes())?;
     let (plan, _) = prepare(ledger, &wb, &ImportOptions::default())?;
     commit(ledger, &plan, false)
 }
 
 /// Reads and imports `path` in one go (what `pledger import` does without `--dry-run`).
-pub fn import_path(ledger: &mut Ledger, path: &Path, options: &ImportOptions, skip_invalid: bool) -> Result<(Plan, CommitSummary), ImportError> {
+pub fn import_path(
+    ledger: &mut Ledger,
+    path: &Path,
+    options: &ImportOptions,
+    skip_invalid: bool,
+) -> Result<(Plan, CommitSummary), ImportError> {
     let wb = read_file(path)?;
     let (plan, _) = prepare(ledger, &wb, options)?;
     let summary = commit(ledger, &plan, skip_invalid)?;

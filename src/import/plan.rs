@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::domain::{
-    Agreement, AgreementId, Currency, ListKind, Money, Partner, PartnerId, RefEntry, ReferenceLists, Status,
-    ThemeShare, WHOLE_BP,
+    Agreement, AgreementId, Currency, ListKind, Money, Partner, PartnerId, RefEntry,
+    ReferenceLists, Status, ThemeShare, WHOLE_BP,
 };
 use crate::ledger::{AgreementFilter, Ledger};
 use crate::report::split_by_weights;
@@ -16,7 +16,10 @@ use crate::report::split_by_weights;
 use super::mapping::{Field, Mapping, column_letter};
 use super::matching::{PartnerMatcher, fingerprint};
 use super::source::{Cell, Sheet};
-use super::values::{AmountValue, DayOrder, day_order, match_entry, normalise, parse_amount, parse_date, parse_status, parse_theme_list};
+use super::values::{
+    AmountValue, DayOrder, day_order, match_entry, normalise, parse_amount, parse_date,
+    parse_status, parse_theme_list,
+};
 use super::{ImportOptions, Problem, Severity};
 
 /// Which partner a planned row belongs to.
@@ -105,16 +108,35 @@ impl Plan {
 
     /// Number of errors.
     pub fn error_count(&self) -> usize {
-        self.problems.iter().filter(|p| p.severity == Severity::Error).count()
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count()
     }
 }
 
-const TOTAL_WORDS: &[&str] = &["total", "totals", "grandtotal", "sum", "subtotal", "totalgeneral", "totaux", "合计", "总计", "小计", "共计", "总额", "合計"];
+const TOTAL_WORDS: &[&str] = &[
+    "total",
+    "totals",
+    "grandtotal",
+    "sum",
+    "subtotal",
+    "totalgeneral",
+    "totaux",
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "总额",
+    "合計",
+];
 
 fn is_totals_row(row: &[Cell]) -> bool {
     row.iter().filter(|c| !c.is_blank()).take(2).any(|c| {
         let n = normalise(&c.text());
-        TOTAL_WORDS.iter().any(|w| n == *w || (n.starts_with(w) && n.len() <= w.len() + 6))
+        TOTAL_WORDS
+            .iter()
+            .any(|w| n == *w || (n.starts_with(w) && n.len() <= w.len() + 6))
     })
 }
 
@@ -141,12 +163,21 @@ impl RowReader<'_> {
 
     fn problem(&mut self, field: Field, severity: Severity, message: String) {
         let col = self.mapping.column(field);
-        let value = self.cell(field).map(|(_, c)| c.text().into_owned()).unwrap_or_default();
+        let value = self
+            .cell(field)
+            .map(|(_, c)| c.text().into_owned())
+            .unwrap_or_default();
         self.problems.push(Problem {
             file: self.file.to_string(),
             sheet: self.sheet.to_string(),
             row: Some(self.row_number),
-            column: col.map(|c| format!("{} ({})", self.mapping.headers.get(c).map_or("", |h| h.trim()), column_letter(c))),
+            column: col.map(|c| {
+                format!(
+                    "{} ({})",
+                    self.mapping.headers.get(c).map_or("", |h| h.trim()),
+                    column_letter(c)
+                )
+            }),
             value,
             message,
             severity,
@@ -187,7 +218,10 @@ fn slug(text: &str) -> String {
         .flat_map(char::to_lowercase)
         .map(|c| if c.is_alphanumeric() { c } else { '_' })
         .collect();
-    s.split('_').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("_")
+    s.split('_')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Builds the plan for `sheet` mapped by `mapping`.
@@ -204,7 +238,12 @@ pub fn build_plan(
         sha256: sha256.into(),
         sheet: sheet.name.clone(),
         header_row: mapping.header_row + 1,
-        mapped: mapping.headers.iter().zip(&mapping.fields).filter_map(|(h, f)| f.map(|f| (h.clone(), f.name().into()))).collect(),
+        mapped: mapping
+            .headers
+            .iter()
+            .zip(&mapping.fields)
+            .filter_map(|(h, f)| f.map(|f| (h.clone(), f.name().into())))
+            .collect(),
         unmapped: mapping.unmapped().into_iter().map(str::to_string).collect(),
         rows: vec![],
         new_partners: vec![],
@@ -225,7 +264,9 @@ pub fn build_plan(
     for required in [Field::Partner, Field::SignedOn] {
         if mapping.column(required).is_none() {
             plan.problems.push(sheet_problem(
-                format!("no column gives the {required} field; map one with --map {required}=HEADER"),
+                format!(
+                    "no column gives the {required} field; map one with --map {required}=HEADER"
+                ),
                 Severity::Error,
             ));
         }
@@ -237,24 +278,44 @@ pub fn build_plan(
     let mut lists = view.lists.clone();
     let mut matcher = view.matcher.clone();
     for (spelling, partner_name) in &options.confirmed_matches {
-        if let Some(p) = view.partners.iter().find(|p| p.name == *partner_name || matcher.exact(partner_name) == Some(p.id)) {
+        if let Some(p) = view
+            .partners
+            .iter()
+            .find(|p| p.name == *partner_name || matcher.exact(partner_name) == Some(p.id))
+        {
             matcher.add(spelling, p.id);
             plan.new_aliases.push((p.id, spelling.clone()));
         } else {
-            plan.problems.push(sheet_problem(format!("--match names '{partner_name}', which is not a partner"), Severity::Error));
+            plan.problems.push(sheet_problem(
+                format!("--match names '{partner_name}', which is not a partner"),
+                Severity::Error,
+            ));
         }
     }
     let mut new_partner_index: HashMap<String, usize> = HashMap::new();
-    let by_reference: HashMap<&str, &Agreement> =
-        view.agreements.iter().filter_map(|a| a.reference.as_deref().map(|r| (r, a))).collect();
+    let by_reference: HashMap<&str, &Agreement> = view
+        .agreements
+        .iter()
+        .filter_map(|a| a.reference.as_deref().map(|r| (r, a)))
+        .collect();
     let mut seen_references: HashMap<String, usize> = HashMap::new();
-    let mut seen_keys: HashMap<(PartnerRef, chrono::NaiveDate, Option<Money>), usize> = HashMap::new();
+    let mut seen_keys: HashMap<(PartnerRef, chrono::NaiveDate, Option<Money>), usize> =
+        HashMap::new();
 
     // Dates: decide each column's day order from all its values first.
-    let data_rows: Vec<(usize, &Vec<Cell>)> = sheet.rows.iter().enumerate().skip(mapping.header_row + 1).collect();
+    let data_rows: Vec<(usize, &Vec<Cell>)> = sheet
+        .rows
+        .iter()
+        .enumerate()
+        .skip(mapping.header_row + 1)
+        .collect();
     let order = match mapping.column(Field::SignedOn) {
         Some(col) => {
-            let texts: Vec<String> = data_rows.iter().filter_map(|(_, r)| r.get(col)).map(|c| c.text().into_owned()).collect();
+            let texts: Vec<String> = data_rows
+                .iter()
+                .filter_map(|(_, r)| r.get(col))
+                .map(|c| c.text().into_owned())
+                .collect();
             day_order(texts.iter().map(String::as_str))
         }
         None => DayOrder::Unknown,
@@ -280,23 +341,52 @@ pub fn build_plan(
             plan.skipped_rows += 1;
             plan.problems.push(Problem {
                 row: Some(row_number),
-                ..sheet_problem("a totals row; skipped (Pledger computes its own totals)".into(), Severity::Warning)
+                ..sheet_problem(
+                    "a totals row; skipped (Pledger computes its own totals)".into(),
+                    Severity::Warning,
+                )
             });
             continue;
         }
-        let mut r = RowReader { file, sheet: &sheet.name, mapping, row, row_number, problems: vec![] };
-        let planned = read_row(&mut r, view, &mut lists, &mut matcher, &mut plan, &mut new_partner_index, order);
+        let mut r = RowReader {
+            file,
+            sheet: &sheet.name,
+            mapping,
+            row,
+            row_number,
+            problems: vec![],
+        };
+        let planned = read_row(
+            &mut r,
+            view,
+            &mut lists,
+            &mut matcher,
+            &mut plan,
+            &mut new_partner_index,
+            order,
+        );
         let mut problems = std::mem::take(&mut r.problems);
         let blocked = problems.iter().any(|p| p.severity == Severity::Error);
         if let Some((mut agreement, partner)) = planned {
             // Duplicates inside the file.
             if let Some(reference) = agreement.reference.clone() {
                 if let Some(first) = seen_references.insert(reference.clone(), row_number) {
-                    r.problem(Field::Reference, Severity::Error, format!("reference '{reference}' appears already on row {first}"));
+                    r.problem(
+                        Field::Reference,
+                        Severity::Error,
+                        format!("reference '{reference}' appears already on row {first}"),
+                    );
                     problems.append(&mut r.problems);
                 }
-            } else if let Some(first) = seen_keys.insert((partner, agreement.signed_on, agreement.contribution), row_number) {
-                r.problem(Field::Partner, Severity::Warning, format!("same partner, date and amount as row {first}: a duplicate?"));
+            } else if let Some(first) = seen_keys.insert(
+                (partner, agreement.signed_on, agreement.contribution),
+                row_number,
+            ) {
+                r.problem(
+                    Field::Partner,
+                    Severity::Warning,
+                    format!("same partner, date and amount as row {first}: a duplicate?"),
+                );
                 problems.append(&mut r.problems);
             }
             let blocked = problems.iter().any(|p| p.severity == Severity::Error);
@@ -305,9 +395,13 @@ pub fn build_plan(
                 .as_deref()
                 .and_then(|r| by_reference.get(r).copied())
                 .or_else(|| match partner {
-                    PartnerRef::Existing(pid) if agreement.reference.is_none() => view.agreements.iter().find(|a| {
-                        a.partner_id == pid && a.signed_on == agreement.signed_on && a.contribution == agreement.contribution
-                    }),
+                    PartnerRef::Existing(pid) if agreement.reference.is_none() => {
+                        view.agreements.iter().find(|a| {
+                            a.partner_id == pid
+                                && a.signed_on == agreement.signed_on
+                                && a.contribution == agreement.contribution
+                        })
+                    }
                     _ => None,
                 });
             let action = match existing {
@@ -318,17 +412,42 @@ pub fn build_plan(
                     if let PartnerRef::Existing(pid) = partner {
                         agreement.partner_id = pid;
                     }
-                    let changes = differences(old, &agreement, &view.partners, &plan.new_partners, partner, &lists);
-                    if changes.is_empty() { Action::Unchanged(old.id) } else { Action::Update { id: old.id, changes } }
+                    let changes = differences(
+                        old,
+                        &agreement,
+                        &view.partners,
+                        &plan.new_partners,
+                        partner,
+                        &lists,
+                    );
+                    if changes.is_empty() {
+                        Action::Unchanged(old.id)
+                    } else {
+                        Action::Update {
+                            id: old.id,
+                            changes,
+                        }
+                    }
                 }
             };
-            plan.rows.push(PlannedRow { row: row_number, agreement, partner, action, blocked });
+            plan.rows.push(PlannedRow {
+                row: row_number,
+                agreement,
+                partner,
+                action,
+                blocked,
+            });
         } else if !blocked {
             plan.skipped_rows += 1;
         }
         plan.problems.extend(problems);
     }
-    plan.new_themes = lists.themes.iter().filter(|t| view.lists.entry(ListKind::Theme, &t.key).is_none()).cloned().collect();
+    plan.new_themes = lists
+        .themes
+        .iter()
+        .filter(|t| view.lists.entry(ListKind::Theme, &t.key).is_none())
+        .cloned()
+        .collect();
     plan
 }
 
@@ -344,17 +463,29 @@ fn read_row(
     for field in Field::ALL {
         if let Some((_, Cell::Error(e))) = r.cell(field) {
             let e = e.clone();
-            r.problem(field, Severity::Error, format!("the cell holds a formula error ({e})"));
+            r.problem(
+                field,
+                Severity::Error,
+                format!("the cell holds a formula error ({e})"),
+            );
         }
     }
     let partner_name = r.text(Field::Partner);
     let signed_text = r.text(Field::SignedOn);
     let (Some(partner_name), Some(_)) = (partner_name.clone(), signed_text.clone()) else {
         if partner_name.is_none() {
-            r.problem(Field::Partner, Severity::Error, "the partner is missing".into());
+            r.problem(
+                Field::Partner,
+                Severity::Error,
+                "the partner is missing".into(),
+            );
         }
         if signed_text.is_none() {
-            r.problem(Field::SignedOn, Severity::Error, "the signing date is missing".into());
+            r.problem(
+                Field::SignedOn,
+                Severity::Error,
+                "the signing date is missing".into(),
+            );
         }
         return None;
     };
@@ -362,7 +493,11 @@ fn read_row(
     let signed_on = match r.cell(Field::SignedOn).map(|(_, c)| c.clone()) {
         Some(Cell::Date(d)) => Some(d),
         Some(Cell::Number(n)) => excel_serial(&n).or_else(|| {
-            r.problem(Field::SignedOn, Severity::Error, format!("'{n}' is not a date"));
+            r.problem(
+                Field::SignedOn,
+                Severity::Error,
+                format!("'{n}' is not a date"),
+            );
             None
         }),
         _ => match parse_date(signed_text.as_deref().unwrap_or_default(), order) {
@@ -379,7 +514,14 @@ fn read_row(
     let partner_type = type_text.as_ref().and_then(|t| {
         let key = match_entry(lists, ListKind::PartnerType, t).map(str::to_string);
         if key.is_none() {
-            r.problem(Field::PartnerType, Severity::Error, format!("'{t}' is not a partner type; the list is: {}", labels(lists, ListKind::PartnerType)));
+            r.problem(
+                Field::PartnerType,
+                Severity::Error,
+                format!(
+                    "'{t}' is not a partner type; the list is: {}",
+                    labels(lists, ListKind::PartnerType)
+                ),
+            );
         }
         key
     });
@@ -387,12 +529,23 @@ fn read_row(
         Some(t) => match match_entry(lists, ListKind::Region, &t) {
             Some(k) => Some(k.to_string()),
             None => {
-                r.problem(Field::Region, Severity::Error, format!("'{t}' is not a region; the list is: {}", labels(lists, ListKind::Region)));
+                r.problem(
+                    Field::Region,
+                    Severity::Error,
+                    format!(
+                        "'{t}' is not a region; the list is: {}",
+                        labels(lists, ListKind::Region)
+                    ),
+                );
                 None
             }
         },
         None => {
-            r.problem(Field::Region, Severity::Error, "the region is missing (use Multi-regional for several)".into());
+            r.problem(
+                Field::Region,
+                Severity::Error,
+                "the region is missing (use Multi-regional for several)".into(),
+            );
             None
         }
     };
@@ -406,23 +559,36 @@ fn read_row(
     };
 
     // Money.
-    let column_currency = r.text(Field::Currency).and_then(|t| match t.parse::<Currency>() {
-        Ok(c) => Some(c),
-        Err(_) => {
-            r.problem(Field::Currency, Severity::Error, format!("'{t}' is not a currency code"));
-            None
-        }
-    });
+    let column_currency = r
+        .text(Field::Currency)
+        .and_then(|t| match t.parse::<Currency>() {
+            Ok(c) => Some(c),
+            Err(_) => {
+                r.problem(
+                    Field::Currency,
+                    Severity::Error,
+                    format!("'{t}' is not a currency code"),
+                );
+                None
+            }
+        });
     let contribution = read_money(r, Field::Amount, column_currency, view.currency);
     let own_part = read_money(r, Field::OwnContribution, column_currency, view.currency);
 
     // Partner.
     let partner = match matcher.exact(&partner_name) {
         Some(id) => {
-            if let (Some(t), Some(p)) = (&partner_type, view.partners.iter().find(|p| p.id == id)) {
-                if *t != p.partner_type {
-                    r.problem(Field::PartnerType, Severity::Warning, format!("the ledger has '{}' as {}; keeping the ledger's type", p.name, p.partner_type));
-                }
+            if let (Some(t), Some(p)) = (&partner_type, view.partners.iter().find(|p| p.id == id))
+                && *t != p.partner_type
+            {
+                r.problem(
+                    Field::PartnerType,
+                    Severity::Warning,
+                    format!(
+                        "the ledger has '{}' as {}; keeping the ledger's type",
+                        p.name, p.partner_type
+                    ),
+                );
             }
             Some(PartnerRef::Existing(id))
         }
@@ -432,11 +598,15 @@ fn read_row(
                 Some(PartnerRef::New(i))
             } else {
                 if let Some((id, score)) = matcher.suggest(&partner_name) {
-                    let name = view.partners.iter().find(|p| p.id == id).map_or("", |p| p.name.as_str());
+                    let name = view
+                        .partners
+                        .iter()
+                        .find(|p| p.id == id)
+                        .map_or("", |p| p.name.as_str());
                     r.problem(
                         Field::Partner,
                         Severity::Warning,
-                        format!("new partner; it looks like '{name}' ({:.0} % alike): confirm with --match \"{partner_name}={name}\"", f64::from(score) * 100.0),
+                        format!("new partner; it looks like '{name}' ({} % alike): confirm with --match \"{partner_name}={name}\"", crate::import::percent_of_one(score)),
                     );
                 }
                 match &partner_type {
@@ -464,11 +634,18 @@ fn read_row(
         }
     };
 
-    let (Some(signed_on), Some(region), Some(partner)) = (signed_on, region, partner) else { return None };
+    let (Some(signed_on), Some(region), Some(partner)) = (signed_on, region, partner) else {
+        return None;
+    };
     let contribution = contribution.ok()?;
     let own_part = own_part.ok()?;
     if own_part.is_some() && contribution.is_none() {
-        r.problem(Field::OwnContribution, Severity::Warning, "an own part on a non-financial agreement does not count in the co-funding figures".into());
+        r.problem(
+            Field::OwnContribution,
+            Severity::Warning,
+            "an own part on a non-financial agreement does not count in the co-funding figures"
+                .into(),
+        );
     }
     let agreement = Agreement {
         id: AgreementId(0),
@@ -488,20 +665,42 @@ fn read_row(
         notes: r.text(Field::Notes).unwrap_or_default(),
     };
     if let Some(c) = agreement.contribution.filter(|c| c.minor <= 0) {
-        r.problem(Field::Amount, Severity::Error, format!("{} is not above zero; leave the cell blank for a non-financial agreement", c.amount()));
+        r.problem(
+            Field::Amount,
+            Severity::Error,
+            format!(
+                "{} is not above zero; leave the cell blank for a non-financial agreement",
+                c.amount()
+            ),
+        );
         return None;
     }
     Some((agreement, partner))
 }
 
 fn labels(lists: &ReferenceLists, kind: ListKind) -> String {
-    lists.list(kind).iter().map(|e| e.label_en.as_str()).collect::<Vec<_>>().join(", ")
+    lists
+        .list(kind)
+        .iter()
+        .map(|e| e.label_en.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn read_money(r: &mut RowReader<'_>, field: Field, column_currency: Option<Currency>, reporting: Currency) -> Result<Option<Money>, ()> {
-    let Some((col, cell)) = r.cell(field).map(|(c, cell)| (c, cell.clone())) else { return Ok(None) };
+fn read_money(
+    r: &mut RowReader<'_>,
+    field: Field,
+    column_currency: Option<Currency>,
+    reporting: Currency,
+) -> Result<Option<Money>, ()> {
+    let Some((col, cell)) = r.cell(field).map(|(c, cell)| (c, cell.clone())) else {
+        return Ok(None);
+    };
     let parsed = match &cell {
-        Cell::Number(n) => n.parse::<Decimal>().map(|d| AmountValue::Amount(d.normalize(), None)).map_err(|_| format!("'{n}' is not an amount")),
+        Cell::Number(n) => n
+            .parse::<Decimal>()
+            .map(|d| AmountValue::Amount(d.normalize(), None))
+            .map_err(|_| format!("'{n}' is not an amount")),
         other => parse_amount(&other.text()),
     };
     match parsed {
@@ -512,11 +711,17 @@ fn read_money(r: &mut RowReader<'_>, field: Field, column_currency: Option<Curre
             let currency = match currency {
                 Some(c) => c,
                 None => {
-                    r.problem(field, Severity::Warning, format!("no currency given; taken as {reporting}, the reporting currency"));
+                    r.problem(
+                        field,
+                        Severity::Warning,
+                        format!("no currency given; taken as {reporting}, the reporting currency"),
+                    );
                     reporting
                 }
             };
-            money(value, currency).map(Some).map_err(|e| r.problem(field, Severity::Error, e))
+            money(value, currency)
+                .map(Some)
+                .map_err(|e| r.problem(field, Severity::Error, e))
         }
         Err(e) => {
             r.problem(field, Severity::Error, e);
@@ -527,7 +732,11 @@ fn read_money(r: &mut RowReader<'_>, field: Field, column_currency: Option<Curre
 
 fn read_themes(r: &mut RowReader<'_>, lists: &mut ReferenceLists) -> Option<Vec<ThemeShare>> {
     let Some(text) = r.text(Field::Theme) else {
-        r.problem(Field::Theme, Severity::Error, "no thematic priority given".into());
+        r.problem(
+            Field::Theme,
+            Severity::Error,
+            "no thematic priority given".into(),
+        );
         return None;
     };
     let parts = match parse_theme_list(&text) {
@@ -543,8 +752,21 @@ fn read_themes(r: &mut RowReader<'_>, lists: &mut ReferenceLists) -> Option<Vec<
             Some(k) => k.to_string(),
             None => {
                 let key = slug(&part.name);
-                r.problem(Field::Theme, Severity::Warning, format!("'{}' is a new theme; it will be added to the theme list", part.name));
-                lists.themes.push(RefEntry { key: key.clone(), label_en: part.name.clone(), label_zh: part.name.clone(), iati_code: None, synonyms: vec![] });
+                r.problem(
+                    Field::Theme,
+                    Severity::Warning,
+                    format!(
+                        "'{}' is a new theme; it will be added to the theme list",
+                        part.name
+                    ),
+                );
+                lists.themes.push(RefEntry {
+                    key: key.clone(),
+                    label_en: part.name.clone(),
+                    label_zh: part.name.clone(),
+                    iati_code: None,
+                    synonyms: vec![],
+                });
                 key
             }
         };
@@ -553,19 +775,35 @@ fn read_themes(r: &mut RowReader<'_>, lists: &mut ReferenceLists) -> Option<Vec<
     let given: Vec<Option<u32>> = parts.iter().map(|p| p.percent_bp).collect();
     let weights: Vec<u32> = if given.iter().all(Option::is_none) {
         let equal = vec![1; parts.len()];
-        split_by_weights(i64::from(WHOLE_BP), &equal).into_iter().map(|w| u32::try_from(w).unwrap_or(0)).collect()
+        split_by_weights(i64::from(WHOLE_BP), &equal)
+            .into_iter()
+            .map(|w| u32::try_from(w).unwrap_or(0))
+            .collect()
     } else if given.iter().all(Option::is_some) {
         let w: Vec<u32> = given.into_iter().flatten().collect();
         if w.iter().sum::<u32>() != WHOLE_BP {
-            r.problem(Field::Theme, Severity::Error, "the theme percentages do not add to 100".into());
+            r.problem(
+                Field::Theme,
+                Severity::Error,
+                "the theme percentages do not add to 100".into(),
+            );
             return None;
         }
         w
     } else {
-        r.problem(Field::Theme, Severity::Error, "give a percentage for every theme or for none".into());
+        r.problem(
+            Field::Theme,
+            Severity::Error,
+            "give a percentage for every theme or for none".into(),
+        );
         return None;
     };
-    Some(keys.into_iter().zip(weights).map(|(theme, percent_bp)| ThemeShare { theme, percent_bp }).collect())
+    Some(
+        keys.into_iter()
+            .zip(weights)
+            .map(|(theme, percent_bp)| ThemeShare { theme, percent_bp })
+            .collect(),
+    )
 }
 
 /// An Excel serial day number (1900 system) as a date.
@@ -592,24 +830,56 @@ fn differences(
             out.push((field.to_string(), a, b));
         }
     };
-    let partner_name = |id: PartnerId| partners.iter().find(|p| p.id == id).map_or_else(|| id.0.to_string(), |p| p.name.clone());
+    let partner_name = |id: PartnerId| {
+        partners
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| id.0.to_string(), |p| p.name.clone())
+    };
     let new_partner = match partner {
         PartnerRef::Existing(id) => partner_name(id),
-        PartnerRef::New(i) => new_partners.get(i).map_or_else(String::new, |p| p.name.clone()),
+        PartnerRef::New(i) => new_partners
+            .get(i)
+            .map_or_else(String::new, |p| p.name.clone()),
     };
     let money = |m: &Option<Money>| m.map_or_else(|| "-".to_string(), |m| m.to_string());
     let themes = |t: &[ThemeShare]| {
-        let mut v: Vec<String> = t.iter().map(|s| format!("{} {}%", lists.label(ListKind::Theme, &s.theme, crate::domain::Lang::En), crate::domain::bp_text(s.percent_bp))).collect();
+        let mut v: Vec<String> = t
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {}%",
+                    lists.label(ListKind::Theme, &s.theme, crate::domain::Lang::En),
+                    crate::domain::bp_text(s.percent_bp)
+                )
+            })
+            .collect();
         v.sort();
         v.join("; ")
     };
-    cmp("reference", old.reference.clone().unwrap_or_default(), new.reference.clone().unwrap_or_default());
+    cmp(
+        "reference",
+        old.reference.clone().unwrap_or_default(),
+        new.reference.clone().unwrap_or_default(),
+    );
     cmp("title", old.title.clone(), new.title.clone());
     cmp("partner", partner_name(old.partner_id), new_partner);
-    cmp("signed_on", old.signed_on.to_string(), new.signed_on.to_string());
-    cmp("status", old.status.as_str().into(), new.status.as_str().into());
+    cmp(
+        "signed_on",
+        old.signed_on.to_string(),
+        new.signed_on.to_string(),
+    );
+    cmp(
+        "status",
+        old.status.as_str().into(),
+        new.status.as_str().into(),
+    );
     cmp("amount", money(&old.contribution), money(&new.contribution));
-    cmp("own_contribution", money(&old.own_part), money(&new.own_part));
+    cmp(
+        "own_contribution",
+        money(&old.own_part),
+        money(&new.own_part),
+    );
     cmp("region", old.region.clone(), new.region.clone());
     cmp("theme", themes(&old.themes), themes(&new.themes));
     cmp("notes", old.notes.clone(), new.notes.clone());

@@ -70,20 +70,35 @@ pub struct Workbook {
 
 /// Reads `path` (CSV or TSV) into a workbook.
 pub fn read_file(path: &Path) -> Result<Workbook, ImportError> {
-    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let unreadable = |reason: String| ImportError::Unreadable { file: file_name.clone(), reason };
+    let file_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let unreadable = |reason: String| ImportError::Unreadable {
+        file: file_name.clone(),
+        reason,
+    };
     let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(unreadable(format!("the file is {} MB; Pledger reads files up to {} MB", meta.len() >> 20, MAX_FILE_BYTES >> 20)));
+        return Err(unreadable(format!(
+            "the file is {} MB; Pledger reads files up to {} MB",
+            meta.len() >> 20,
+            MAX_FILE_BYTES >> 20
+        )));
     }
     let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
-    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "csv" | "tsv" | "txt" => read_delimited(&file_name, &bytes),
         "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Err(unreadable(format!(
             "reading .{ext} workbooks is not available in this build yet; save the sheet as CSV (UTF-8) and import that"
         ))),
-        _ => Err(unreadable(format!("'.{ext}' is not a spreadsheet type Pledger reads (csv, tsv)"))),
+        _ => Err(unreadable(format!(
+            "'.{ext}' is not a spreadsheet type Pledger reads (csv, tsv)"
+        ))),
     }
 }
 
@@ -91,31 +106,57 @@ pub fn read_file(path: &Path) -> Result<Workbook, ImportError> {
 /// BOM (or without, told by its NUL bytes), else GB18030 (what Chinese Excel writes).
 pub fn decode(bytes: &[u8]) -> String {
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        return enc.decode_without_bom_handling(&bytes[bom..]).0.into_owned();
+        return enc
+            .decode_without_bom_handling(&bytes[bom..])
+            .0
+            .into_owned();
     }
     let sample = &bytes[..bytes.len().min(4096)];
     let zeros_even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-    let zeros_odd = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let zeros_odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
     // Text files never hold NUL bytes, but UTF-16 puts one beside every ASCII character.
     if zeros_odd > zeros_even {
-        return encoding_rs::UTF_16LE.decode_without_bom_handling(bytes).0.into_owned();
+        return encoding_rs::UTF_16LE
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned();
     }
     if zeros_even > zeros_odd {
-        return encoding_rs::UTF_16BE.decode_without_bom_handling(bytes).0.into_owned();
+        return encoding_rs::UTF_16BE
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned();
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_string(),
-        Err(_) => encoding_rs::GB18030.decode_without_bom_handling(bytes).0.into_owned(),
+        Err(_) => encoding_rs::GB18030
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
     }
 }
 
 /// Picks the delimiter (`,` `;` or tab) that splits the first lines most consistently.
 fn detect_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
     let mut best = (b',', 0usize);
     for d in [b',', b';', b'\t'] {
-        let counts: Vec<usize> = lines.iter().map(|l| l.matches(char::from(d)).count()).collect();
-        let Some(&most) = counts.iter().max() else { continue };
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|l| l.matches(char::from(d)).count())
+            .collect();
+        let Some(&most) = counts.iter().max() else {
+            continue;
+        };
         // Lines that agree with the most common count score.
         let score = counts.iter().filter(|&&c| c == most && c > 0).count() * most;
         if score > best.1 {
@@ -140,12 +181,16 @@ pub fn read_delimited(file_name: &str, bytes: &[u8]) -> Result<Workbook, ImportE
     loop {
         let more = reader
             .read_record(&mut record)
-            .map_err(|e| ImportError::Unreadable { file: file_name.into(), reason: format!("row {}: {e}", rows.len() + 1) })?;
+            .map_err(|e| ImportError::Unreadable {
+                file: file_name.into(),
+                reason: format!("row {}: {e}", rows.len() + 1),
+            })?;
         if !more {
             break;
         }
         // A record's position is where the reader resumed, before any blank lines it skipped.
-        let mut start = usize::try_from(record.position().map_or(0, csv::Position::byte)).unwrap_or(usize::MAX);
+        let mut start =
+            usize::try_from(record.position().map_or(0, csv::Position::byte)).unwrap_or(usize::MAX);
         let bytes = text.as_bytes();
         // The reader may resume between the CR and LF of the previous record's end.
         if start > 0 && bytes.get(start - 1) == Some(&b'\r') && bytes.get(start) == Some(&b'\n') {
@@ -164,18 +209,41 @@ pub fn read_delimited(file_name: &str, bytes: &[u8]) -> Result<Workbook, ImportE
         if rows.len() >= MAX_ROWS || record.len() > MAX_COLUMNS {
             return Err(ImportError::Unreadable {
                 file: file_name.into(),
-                reason: format!("the sheet is larger than Pledger reads ({MAX_ROWS} rows, {MAX_COLUMNS} columns)"),
+                reason: format!(
+                    "the sheet is larger than Pledger reads ({MAX_ROWS} rows, {MAX_COLUMNS} columns)"
+                ),
             });
         }
-        rows.push(record.iter().map(|v| if v.is_empty() { Cell::Empty } else { Cell::Text(v.to_string()) }).collect());
+        rows.push(
+            record
+                .iter()
+                .map(|v| {
+                    if v.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(v.to_string())
+                    }
+                })
+                .collect(),
+        );
     }
-    let name = Path::new(file_name).file_stem().map_or_else(|| file_name.to_string(), |s| s.to_string_lossy().into_owned());
-    Ok(Workbook { file_name: file_name.into(), sha256: sha256_hex(bytes), sheets: vec![Sheet { name, rows }] })
+    let name = Path::new(file_name).file_stem().map_or_else(
+        || file_name.to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    Ok(Workbook {
+        file_name: file_name.into(),
+        sha256: sha256_hex(bytes),
+        sheets: vec![Sheet { name, rows }],
+    })
 }
 
 /// SHA-256 of `bytes` as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -187,9 +255,18 @@ mod tests {
         let text = "合作伙伴;金额\n工业和信息化部;180万\n";
         let utf8_bom = [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat();
         let (gbk, _, _) = encoding_rs::GB18030.encode(text);
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
         let utf16_nobom: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        for bytes in [text.as_bytes().to_vec(), utf8_bom, gbk.into_owned(), utf16, utf16_nobom] {
+        for bytes in [
+            text.as_bytes().to_vec(),
+            utf8_bom,
+            gbk.into_owned(),
+            utf16,
+            utf16_nobom,
+        ] {
             let wb = read_delimited("x.csv", &bytes).unwrap();
             let rows = &wb.sheets[0].rows;
             assert_eq!(rows[1][0], Cell::Text("工业和信息化部".into()));
@@ -199,7 +276,11 @@ mod tests {
 
     #[test]
     fn delimiters_are_detected() {
-        for (text, n) in [("a,b,c\n1,2,3\n", 3), ("a;b\n\"1,5\";2\n", 2), ("a\tb\tc\td\n1\t2\t3\t4\n", 4)] {
+        for (text, n) in [
+            ("a,b,c\n1,2,3\n", 3),
+            ("a;b\n\"1,5\";2\n", 2),
+            ("a\tb\tc\td\n1\t2\t3\t4\n", 4),
+        ] {
             let wb = read_delimited("x.csv", text.as_bytes()).unwrap();
             assert_eq!(wb.sheets[0].rows[0].len(), n, "{text}");
         }

@@ -18,15 +18,47 @@ pub enum AmountValue {
 }
 
 const NON_FINANCIAL: &[&str] = &[
-    "", "-", "--", "—", "–", "n/a", "na", "n.a.", "none", "nil", "in kind", "in-kind", "inkind",
-    "non-financial", "non financial", "nonfinancial", "not applicable", "en nature", "néant",
-    "实物", "无", "非财务", "不适用", "无财务捐款",
+    "",
+    "-",
+    "--",
+    "—",
+    "–",
+    "n/a",
+    "na",
+    "n.a.",
+    "none",
+    "nil",
+    "in kind",
+    "in-kind",
+    "inkind",
+    "non-financial",
+    "non financial",
+    "nonfinancial",
+    "not applicable",
+    "en nature",
+    "néant",
+    "实物",
+    "无",
+    "非财务",
+    "不适用",
+    "无财务捐款",
 ];
 
 const CURRENCY_WORDS: &[(&str, &str)] = &[
-    ("美元", "USD"), ("欧元", "EUR"), ("瑞士法郎", "CHF"), ("瑞郎", "CHF"), ("英镑", "GBP"),
-    ("人民币", "CNY"), ("日元", "JPY"), ("US$", "USD"), ("$", "USD"), ("€", "EUR"), ("£", "GBP"),
-    ("¥", "CNY"), ("fr.", "CHF"), ("sfr", "CHF"),
+    ("美元", "USD"),
+    ("欧元", "EUR"),
+    ("瑞士法郎", "CHF"),
+    ("瑞郎", "CHF"),
+    ("英镑", "GBP"),
+    ("人民币", "CNY"),
+    ("日元", "JPY"),
+    ("US$", "USD"),
+    ("$", "USD"),
+    ("€", "EUR"),
+    ("£", "GBP"),
+    ("¥", "CNY"),
+    ("fr.", "CHF"),
+    ("sfr", "CHF"),
 ];
 
 /// Reads an amount as typed: `1,800,000`, `1 800 000`, `1.800.000,50`, `USD 1,800,000`,
@@ -37,7 +69,20 @@ pub fn parse_amount(text: &str) -> Result<AmountValue, String> {
     if NON_FINANCIAL.contains(&t.as_str()) {
         return Ok(AmountValue::NonFinancial);
     }
-    for prefix in ["approximately", "approx.", "approx", "about", "around", "circa", "ca.", "environ", "约", "大约", "~", "≈"] {
+    for prefix in [
+        "approximately",
+        "approx.",
+        "approx",
+        "about",
+        "around",
+        "circa",
+        "ca.",
+        "environ",
+        "约",
+        "大约",
+        "~",
+        "≈",
+    ] {
         if let Some(rest) = t.strip_prefix(prefix) {
             t = rest.trim().to_string();
         }
@@ -54,8 +99,13 @@ pub fn parse_amount(text: &str) -> Result<AmountValue, String> {
     let words: Vec<String> = t.split_whitespace().map(str::to_string).collect();
     let mut rest = Vec::new();
     for w in words {
-        if w.len() == 3 && w.chars().all(|c| c.is_ascii_alphabetic()) && !["mln", "bln", "mio"].contains(&w.as_str()) {
-            let code: Currency = w.parse().map_err(|_| format!("'{original}' is not an amount"))?;
+        if w.len() == 3
+            && w.chars().all(|c| c.is_ascii_alphabetic())
+            && !["mln", "bln", "mio"].contains(&w.as_str())
+        {
+            let code: Currency = w
+                .parse()
+                .map_err(|_| format!("'{original}' is not an amount"))?;
             if currency.is_some_and(|c| c != code) {
                 return Err(format!("'{original}' names two currencies"));
             }
@@ -67,14 +117,26 @@ pub fn parse_amount(text: &str) -> Result<AmountValue, String> {
     let mut t = rest.join(" ");
     let mut multiplier = Decimal::ONE;
     for (word, factor) in [
-        ("billion", 1_000_000_000i64), ("bn", 1_000_000_000), ("million", 1_000_000), ("millions", 1_000_000),
-        ("mln", 1_000_000), ("mio", 1_000_000), ("m", 1_000_000), ("thousand", 1_000), ("k", 1_000),
-        ("百万", 1_000_000), ("亿", 100_000_000), ("万", 10_000), ("千", 1_000),
+        ("billion", 1_000_000_000i64),
+        ("bn", 1_000_000_000),
+        ("million", 1_000_000),
+        ("millions", 1_000_000),
+        ("mln", 1_000_000),
+        ("mio", 1_000_000),
+        ("m", 1_000_000),
+        ("thousand", 1_000),
+        ("k", 1_000),
+        ("百万", 1_000_000),
+        ("亿", 100_000_000),
+        ("万", 10_000),
+        ("千", 1_000),
     ] {
         let trimmed = t.trim_end();
         if let Some(stripped) = trimmed.strip_suffix(word) {
             let before = stripped.trim_end();
-            let joined_ok = word.chars().all(|c| !c.is_ascii_alphabetic()) || stripped.ends_with(' ') || before.ends_with(|c: char| c.is_ascii_digit());
+            let joined_ok = word.chars().all(|c| !c.is_ascii_alphabetic())
+                || stripped.ends_with(' ')
+                || before.ends_with(|c: char| c.is_ascii_digit());
             if joined_ok && !before.is_empty() {
                 multiplier = Decimal::from(factor);
                 t = before.to_string();
@@ -83,7 +145,9 @@ pub fn parse_amount(text: &str) -> Result<AmountValue, String> {
         }
     }
     let number = parse_number(t.trim()).ok_or_else(|| format!("'{original}' is not an amount"))?;
-    let value = number.checked_mul(multiplier).ok_or_else(|| format!("'{original}' is too large"))?;
+    let value = number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("'{original}' is too large"))?;
     if value.is_sign_negative() && !value.is_zero() {
         return Err(format!("'{original}' is negative"));
     }
@@ -94,9 +158,18 @@ pub fn parse_amount(text: &str) -> Result<AmountValue, String> {
 pub fn parse_number(text: &str) -> Option<Decimal> {
     let cleaned: String = text
         .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\'' | '’' | '_'))
+        .filter(|c| {
+            !matches!(
+                c,
+                ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\'' | '’' | '_'
+            )
+        })
         .collect();
-    if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-' | '+')) {
+    if cleaned.is_empty()
+        || !cleaned
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-' | '+'))
+    {
         return None;
     }
     let commas = cleaned.matches(',').count();
@@ -140,7 +213,9 @@ pub enum DayOrder {
 
 fn slash_parts(text: &str) -> Option<(u32, u32, i32)> {
     let parts: Vec<&str> = text.trim().split(['/', '-', '.']).collect();
-    let [a, b, y] = parts.as_slice() else { return None };
+    let [a, b, y] = parts.as_slice() else {
+        return None;
+    };
     if a.len() > 2 || b.len() > 2 || !(y.len() == 4 || y.len() == 2) {
         return None;
     }
@@ -171,17 +246,26 @@ pub fn day_order<'a>(values: impl IntoIterator<Item = &'a str>) -> DayOrder {
 pub fn parse_date(text: &str, order: DayOrder) -> Result<NaiveDate, String> {
     let t = text.trim();
     let bad = || format!("'{text}' is not a date");
-    if let Some(d) = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+    if let Some(d) = [
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+        "%Y.%m.%d",
+        "%Y年%m月%d日",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
     {
         return Ok(d);
     }
     let words = t.replace(',', " ");
     let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(d) = ["%d %B %Y", "%B %d %Y", "%d %b %Y", "%b %d %Y", "%d-%b-%Y", "%d-%b-%y", "%e %B %Y"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(&words, f).ok())
+    if let Some(d) = [
+        "%d %B %Y", "%B %d %Y", "%d %b %Y", "%b %d %Y", "%d-%b-%Y", "%d-%b-%y", "%e %B %Y",
+    ]
+    .iter()
+    .find_map(|f| NaiveDate::parse_from_str(&words, f).ok())
     {
         return Ok(d);
     }
@@ -192,9 +276,15 @@ pub fn parse_date(text: &str, order: DayOrder) -> Result<NaiveDate, String> {
             _ if a > 12 => (a, b),
             _ if b > 12 => (b, a),
             _ if a == b => (a, b),
-            DayOrder::Mixed => return Err(format!("'{text}': the column mixes day-first and month-first dates")),
+            DayOrder::Mixed => {
+                return Err(format!(
+                    "'{text}': the column mixes day-first and month-first dates"
+                ));
+            }
             DayOrder::Unknown => {
-                return Err(format!("'{text}' is ambiguous: day/month or month/day? No date in the column tells; write it as yyyy-mm-dd"));
+                return Err(format!(
+                    "'{text}' is ambiguous: day/month or month/day? No date in the column tells; write it as yyyy-mm-dd"
+                ));
             }
         };
         return NaiveDate::from_ymd_opt(year, month, day).ok_or_else(bad);
@@ -205,10 +295,15 @@ pub fn parse_date(text: &str, order: DayOrder) -> Result<NaiveDate, String> {
 /// Reads a status; blank means signed.
 pub fn parse_status(text: &str) -> Result<Status, String> {
     match normalise(text).as_str() {
-        "" | "signed" | "signé" | "signe" | "executed" | "active" | "已签署" | "签署" | "已签" | "生效" => Ok(Status::Signed),
-        "draft" | "pending" | "negotiation" | "innegotiation" | "projet" | "brouillon" | "草稿" | "待签署" | "谈判中" => Ok(Status::Draft),
-        "cancelled" | "canceled" | "annulé" | "annule" | "terminated" | "已取消" | "取消" | "终止" => Ok(Status::Cancelled),
-        _ => Err(format!("'{text}' is not a status (signed, draft or cancelled)")),
+        "" | "signed" | "signé" | "signe" | "executed" | "active" | "已签署" | "签署" | "已签"
+        | "生效" => Ok(Status::Signed),
+        "draft" | "pending" | "negotiation" | "innegotiation" | "projet" | "brouillon" | "草稿"
+        | "待签署" | "谈判中" => Ok(Status::Draft),
+        "cancelled" | "canceled" | "annulé" | "annule" | "terminated" | "已取消" | "取消"
+        | "终止" => Ok(Status::Cancelled),
+        _ => Err(format!(
+            "'{text}' is not a status (signed, draft or cancelled)"
+        )),
     }
 }
 
@@ -254,16 +349,23 @@ pub fn parse_theme_list(text: &str) -> Result<Vec<ThemePart>, String> {
         if piece.is_empty() {
             continue;
         }
-        let (name, percent) = match piece.rfind(|c: char| c == '%' || c == '％') {
+        let (name, percent) = match piece.rfind(['%', '％']) {
             Some(end) => {
                 let head = &piece[..end];
                 let start = head
                     .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
-                    .map_or(0, |i| i + head[i..].chars().next().map_or(1, char::len_utf8));
-                let number = parse_number(&head[start..]).ok_or_else(|| format!("'{piece}' has an unreadable percentage"))?;
+                    .map_or(0, |i| {
+                        i + head[i..].chars().next().map_or(1, char::len_utf8)
+                    });
+                let number = parse_number(&head[start..])
+                    .ok_or_else(|| format!("'{piece}' has an unreadable percentage"))?;
                 let bp = (number * Decimal::ONE_HUNDRED).round();
-                let bp = u32::try_from(bp.mantissa()).map_err(|_| format!("'{piece}' has an unreadable percentage"))?;
-                let name = head[..start].trim().trim_end_matches([':', '：', '(', '（', '-', '–']).trim();
+                let bp = u32::try_from(bp.mantissa())
+                    .map_err(|_| format!("'{piece}' has an unreadable percentage"))?;
+                let name = head[..start]
+                    .trim()
+                    .trim_end_matches([':', '：', '(', '（', '-', '–'])
+                    .trim();
                 (name.to_string(), Some(bp))
             }
             None => (piece.to_string(), None),
@@ -271,7 +373,10 @@ pub fn parse_theme_list(text: &str) -> Result<Vec<ThemePart>, String> {
         if name.is_empty() {
             return Err(format!("'{piece}' names no theme"));
         }
-        out.push(ThemePart { name, percent_bp: percent });
+        out.push(ThemePart {
+            name,
+            percent_bp: percent,
+        });
     }
     Ok(out)
 }
@@ -312,15 +417,41 @@ mod tests {
     #[test]
     fn dates_in_many_forms() {
         let d = |s: &str| parse_date(s, DayOrder::Unknown).map(|d| d.to_string());
-        for s in ["2021-03-12", "2021/03/12", "2021.03.12", "2021年3月12日", "12 March 2021", "March 12, 2021", "12-Mar-2021", "13/03/2021"] {
-            let expected = if s.starts_with("13") { "2021-03-13" } else { "2021-03-12" };
+        for s in [
+            "2021-03-12",
+            "2021/03/12",
+            "2021.03.12",
+            "2021年3月12日",
+            "12 March 2021",
+            "March 12, 2021",
+            "12-Mar-2021",
+            "13/03/2021",
+        ] {
+            let expected = if s.starts_with("13") {
+                "2021-03-13"
+            } else {
+                "2021-03-12"
+            };
             assert_eq!(d(s).as_deref(), Ok(expected), "{s}");
         }
         assert!(d("03/04/2021").unwrap_err().contains("ambiguous"));
-        assert_eq!(parse_date("03/04/2021", DayOrder::DayFirst).unwrap().to_string(), "2021-04-03");
-        assert_eq!(parse_date("03/04/2021", DayOrder::MonthFirst).unwrap().to_string(), "2021-03-04");
+        assert_eq!(
+            parse_date("03/04/2021", DayOrder::DayFirst)
+                .unwrap()
+                .to_string(),
+            "2021-04-03"
+        );
+        assert_eq!(
+            parse_date("03/04/2021", DayOrder::MonthFirst)
+                .unwrap()
+                .to_string(),
+            "2021-03-04"
+        );
         assert_eq!(day_order(["13/01/2021", "03/04/2021"]), DayOrder::DayFirst);
-        assert_eq!(day_order(["01/13/2021", "03/04/2021"]), DayOrder::MonthFirst);
+        assert_eq!(
+            day_order(["01/13/2021", "03/04/2021"]),
+            DayOrder::MonthFirst
+        );
         assert_eq!(day_order(["13/01/2021", "01/13/2021"]), DayOrder::Mixed);
         assert!(d("31 Feb 2021").is_err());
     }
@@ -328,21 +459,48 @@ mod tests {
     #[test]
     fn themes_with_and_without_percentages() {
         let parts = parse_theme_list("Cybersecurity 60%; Digital inclusion (40%)").unwrap();
-        assert_eq!(parts[0], ThemePart { name: "Cybersecurity".into(), percent_bp: Some(6000) });
-        assert_eq!(parts[1], ThemePart { name: "Digital inclusion".into(), percent_bp: Some(4000) });
+        assert_eq!(
+            parts[0],
+            ThemePart {
+                name: "Cybersecurity".into(),
+                percent_bp: Some(6000)
+            }
+        );
+        assert_eq!(
+            parts[1],
+            ThemePart {
+                name: "Digital inclusion".into(),
+                percent_bp: Some(4000)
+            }
+        );
         let parts = parse_theme_list("网络安全、能力建设").unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[1].percent_bp, None);
-        assert_eq!(parse_theme_list("Capacity development 33.5%").unwrap()[0].percent_bp, Some(3350));
+        assert_eq!(
+            parse_theme_list("Capacity development 33.5%").unwrap()[0].percent_bp,
+            Some(3350)
+        );
     }
 
     #[test]
     fn list_entries_match_in_both_languages() {
         let lists = ReferenceLists::defaults();
-        assert_eq!(match_entry(&lists, ListKind::Region, "multi-regional"), Some("multi_regional"));
-        assert_eq!(match_entry(&lists, ListKind::Region, "多个区域"), Some("multi_regional"));
-        assert_eq!(match_entry(&lists, ListKind::PartnerType, "Member State"), Some("government"));
-        assert_eq!(match_entry(&lists, ListKind::PartnerType, "联合国组织"), Some("un"));
+        assert_eq!(
+            match_entry(&lists, ListKind::Region, "multi-regional"),
+            Some("multi_regional")
+        );
+        assert_eq!(
+            match_entry(&lists, ListKind::Region, "多个区域"),
+            Some("multi_regional")
+        );
+        assert_eq!(
+            match_entry(&lists, ListKind::PartnerType, "Member State"),
+            Some("government")
+        );
+        assert_eq!(
+            match_entry(&lists, ListKind::PartnerType, "联合国组织"),
+            Some("un")
+        );
         assert_eq!(match_entry(&lists, ListKind::PartnerType, "Martians"), None);
         assert_eq!(parse_status("Signé").unwrap(), Status::Signed);
         assert_eq!(parse_status("已取消").unwrap(), Status::Cancelled);

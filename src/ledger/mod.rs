@@ -184,7 +184,10 @@ impl Ledger {
             )));
         }
         let Some(target) = to.to_str() else {
-            return Err(LedgerError::Io { message: "the backup path is not valid UTF-8".into(), path: to.into() });
+            return Err(LedgerError::Io {
+                message: "the backup path is not valid UTF-8".into(),
+                path: to.into(),
+            });
         };
         self.conn.execute("VACUUM INTO ?1", [target])?;
         Ok(())

@@ -124,7 +124,11 @@ fn agreement_from_row(row: &Row<'_>) -> Result<Agreement, LedgerError> {
 impl Ledger {
     /// The reference lists in display order.
     pub fn reference_lists(&self) -> Result<ReferenceLists, LedgerError> {
-        let mut lists = ReferenceLists { partner_types: vec![], regions: vec![], themes: vec![] };
+        let mut lists = ReferenceLists {
+            partner_types: vec![],
+            regions: vec![],
+            themes: vec![],
+        };
         let mut stmt = self.conn.prepare_cached(
             "SELECT kind, key, label_en, label_zh, iati_code, synonyms FROM reference_entry ORDER BY kind, position",
         )?;
@@ -209,7 +213,10 @@ impl Ledger {
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             if let Some(a) = index.get(&id).and_then(|&i| out.get_mut(i)) {
-                a.themes.push(ThemeShare { theme: row.get(1)?, percent_bp: row.get(2)? });
+                a.themes.push(ThemeShare {
+                    theme: row.get(1)?,
+                    percent_bp: row.get(2)?,
+                });
             }
         }
         Ok(out)
@@ -261,13 +268,26 @@ impl Ledger {
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let text = |i: usize| -> Result<Option<&str>, LedgerError> {
-                Ok(row.get_ref(i)?.as_str_or_null().map_err(rusqlite::Error::from)?)
+                Ok(row
+                    .get_ref(i)?
+                    .as_str_or_null()
+                    .map_err(rusqlite::Error::from)?)
             };
-            let amount = match (row.get_ref(3)?.as_i64_or_null().map_err(rusqlite::Error::from)?, text(4)?) {
+            let amount = match (
+                row.get_ref(3)?
+                    .as_i64_or_null()
+                    .map_err(rusqlite::Error::from)?,
+                text(4)?,
+            ) {
                 (Some(m), Some(c)) => Some((m, c)),
                 _ => None,
             };
-            let own = match (row.get_ref(6)?.as_i64_or_null().map_err(rusqlite::Error::from)?, text(7)?) {
+            let own = match (
+                row.get_ref(6)?
+                    .as_i64_or_null()
+                    .map_err(rusqlite::Error::from)?,
+                text(7)?,
+            ) {
                 (Some(m), Some(c)) => Some((m, c)),
                 _ => None,
             };
@@ -284,15 +304,13 @@ impl Ledger {
         Ok(())
     }
 
-    /// Streams the themes of signed agreements in agreement-id order: (id, theme, percent_bp).
-    pub fn scan_signed_themes(
+    /// Streams every agreement's themes in agreement-id order: (id, theme, percent_bp).
+    pub fn scan_themes(
         &self,
         mut f: impl FnMut(i64, &str, u32) -> Result<(), LedgerError>,
     ) -> Result<(), LedgerError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.agreement_id, t.theme, t.percent_bp FROM agreement_theme t
-             WHERE t.agreement_id IN (SELECT id FROM agreement WHERE status = 'signed')
-             ORDER BY t.agreement_id, t.theme",
+            "SELECT agreement_id, theme, percent_bp FROM agreement_theme ORDER BY agreement_id, theme",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
@@ -345,16 +363,18 @@ impl Ledger {
 
     /// The saved mapping profile `name`: normalised header text -> field name.
     pub fn mapping_profile(&self, name: &str) -> Result<Vec<(String, String)>, LedgerError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT header_key, field FROM mapping_profile WHERE name = ?1 ORDER BY header_key")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT header_key, field FROM mapping_profile WHERE name = ?1 ORDER BY header_key",
+        )?;
         let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Number of agreements in the ledger (all statuses).
     pub fn agreement_count(&self) -> Result<u64, LedgerError> {
-        let n: i64 = self.conn.query_row("SELECT count(*) FROM agreement", [], |r| r.get(0))?;
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM agreement", [], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 }
@@ -367,7 +387,10 @@ pub(super) fn read_themes(
         "SELECT theme, percent_bp FROM agreement_theme WHERE agreement_id = ?1 ORDER BY percent_bp DESC, theme",
     )?;
     let rows = stmt.query_map([agreement_id], |r| {
-        Ok(ThemeShare { theme: r.get(0)?, percent_bp: r.get(1)? })
+        Ok(ThemeShare {
+            theme: r.get(0)?,
+            percent_bp: r.get(1)?,
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -125,12 +125,24 @@ pub fn version(conn: &Connection) -> Result<u32, LedgerError> {
 pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), LedgerError> {
     let current = version(conn)?;
     if current > latest_version() {
-        return Err(LedgerError::TooNew { found: current, supported: latest_version() });
+        return Err(LedgerError::TooNew {
+            found: current,
+            supported: latest_version(),
+        });
     }
-    for (index, step) in MIGRATIONS.iter().enumerate().take(target as usize).skip(current as usize) {
+    for (index, step) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
         let tx = conn.transaction()?;
         tx.execute_batch(step)?;
-        tx.pragma_update(None, "user_version", i64::try_from(index + 1).unwrap_or(i64::MAX))?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(index + 1).unwrap_or(i64::MAX),
+        )?;
         tx.commit()?;
     }
     Ok(())
@@ -144,7 +156,10 @@ mod tests {
         let mut stmt = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             .unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     }
 
     #[test]
@@ -153,7 +168,16 @@ mod tests {
         migrate_to(&mut conn, 1).unwrap();
         assert_eq!(version(&conn).unwrap(), 1);
         let t = tables(&conn);
-        for name in ["agreement", "agreement_theme", "audit", "exchange_rate", "partner", "partner_alias", "reference_entry", "setting"] {
+        for name in [
+            "agreement",
+            "agreement_theme",
+            "audit",
+            "exchange_rate",
+            "partner",
+            "partner_alias",
+            "reference_entry",
+            "setting",
+        ] {
             assert!(t.contains(&name.to_string()), "{name} missing");
         }
         assert!(!t.contains(&"import_batch".to_string()));
@@ -163,20 +187,28 @@ mod tests {
     fn step_two_adds_batches_and_profiles_and_keeps_data() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_to(&mut conn, 1).unwrap();
-        conn.execute("INSERT INTO audit (at, entity, action) VALUES ('2021-01-01', 'partner', 'create')", [])
-            .unwrap();
+        conn.execute(
+            "INSERT INTO audit (at, entity, action) VALUES ('2021-01-01', 'partner', 'create')",
+            [],
+        )
+        .unwrap();
         migrate_to(&mut conn, 2).unwrap();
         assert_eq!(version(&conn).unwrap(), 2);
         let t = tables(&conn);
-        assert!(t.contains(&"import_batch".to_string()) && t.contains(&"mapping_profile".to_string()));
-        let batch: Option<i64> = conn.query_row("SELECT batch_id FROM audit", [], |r| r.get(0)).unwrap();
+        assert!(
+            t.contains(&"import_batch".to_string()) && t.contains(&"mapping_profile".to_string())
+        );
+        let batch: Option<i64> = conn
+            .query_row("SELECT batch_id FROM audit", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(batch, None);
     }
 
     #[test]
     fn a_newer_ledger_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.pragma_update(None, "user_version", latest_version() + 1).unwrap();
+        conn.pragma_update(None, "user_version", latest_version() + 1)
+            .unwrap();
         let err = migrate_to(&mut conn, latest_version()).unwrap_err();
         assert!(matches!(err, LedgerError::TooNew { .. }), "{err}");
     }

@@ -24,7 +24,11 @@ fn json<T: Serialize>(value: &T) -> Option<String> {
 impl<'t> Writer<'t> {
     pub(super) fn new(tx: &'t Transaction<'t>) -> Writer<'t> {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        Writer { tx, batch: None, now }
+        Writer {
+            tx,
+            batch: None,
+            now,
+        }
     }
 
     fn audit(
@@ -73,13 +77,22 @@ impl<'t> Writer<'t> {
             "UPDATE setting SET value = ?1 WHERE key = 'reporting_currency'",
             [currency.code()],
         )?;
-        self.audit("setting", "reporting_currency", "update", None, Some(currency.code().into()))
+        self.audit(
+            "setting",
+            "reporting_currency",
+            "update",
+            None,
+            Some(currency.code().into()),
+        )
     }
 
     fn check_partner(&self, p: &Partner) -> Result<(), LedgerError> {
         let mut problems = Vec::new();
         if p.name.trim().is_empty() {
-            problems.push(crate::domain::FieldProblem { field: "name", message: "the name is blank".into() });
+            problems.push(crate::domain::FieldProblem {
+                field: "name",
+                message: "the name is blank".into(),
+            });
         }
         let known: Option<i64> = self
             .tx
@@ -95,7 +108,14 @@ impl<'t> Writer<'t> {
                 message: format!("'{}' is not in the partner-type list", p.partner_type),
             });
         }
-        if problems.is_empty() { Ok(()) } else { Err(LedgerError::Invalid { what: "partner", problems }) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(LedgerError::Invalid {
+                what: "partner",
+                problems,
+            })
+        }
     }
 
     /// Adds a partner with its aliases; refuses a name or alias another partner uses.
@@ -109,7 +129,10 @@ impl<'t> Writer<'t> {
         for alias in &partner.aliases {
             self.insert_alias(id, alias)?;
         }
-        let stored = Partner { id, ..partner.clone() };
+        let stored = Partner {
+            id,
+            ..partner.clone()
+        };
         self.audit("partner", &id.0.to_string(), "create", None, json(&stored))?;
         Ok(id)
     }
@@ -121,14 +144,22 @@ impl<'t> Writer<'t> {
         }
         let owner: Option<i64> = self
             .tx
-            .query_row("SELECT partner_id FROM partner_alias WHERE alias = ?1", [alias], |r| r.get(0))
+            .query_row(
+                "SELECT partner_id FROM partner_alias WHERE alias = ?1",
+                [alias],
+                |r| r.get(0),
+            )
             .optional()?;
         match owner {
             Some(o) if o == id.0 => Ok(()),
-            Some(_) => Err(LedgerError::Refused(format!("the alias '{alias}' belongs to another partner"))),
+            Some(_) => Err(LedgerError::Refused(format!(
+                "the alias '{alias}' belongs to another partner"
+            ))),
             None => {
                 self.tx
-                    .prepare_cached("INSERT INTO partner_alias (alias, partner_id) VALUES (?1, ?2)")?
+                    .prepare_cached(
+                        "INSERT INTO partner_alias (alias, partner_id) VALUES (?1, ?2)",
+                    )?
                     .execute(params![alias, id.0])?;
                 Ok(())
             }
@@ -147,9 +178,20 @@ impl<'t> Writer<'t> {
         let Some((name, name_zh, partner_type, country)) = row else {
             return Err(LedgerError::NotFound(format!("partner {}", id.0)));
         };
-        let mut stmt = self.tx.prepare_cached("SELECT alias FROM partner_alias WHERE partner_id = ?1 ORDER BY alias")?;
-        let aliases = stmt.query_map([id.0], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(Partner { id, name, name_zh, partner_type, country, aliases })
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT alias FROM partner_alias WHERE partner_id = ?1 ORDER BY alias",
+        )?;
+        let aliases = stmt
+            .query_map([id.0], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(Partner {
+            id,
+            name,
+            name_zh,
+            partner_type,
+            country,
+            aliases,
+        })
     }
 
     /// Replaces a partner's fields and aliases.
@@ -165,11 +207,20 @@ impl<'t> Writer<'t> {
                 params![partner.id.0, partner.name.trim(), partner.name_zh, partner.partner_type, partner.country],
             )
             .map_err(|e| refuse_duplicate(e, &format!("a partner named '{}' exists already", partner.name)))?;
-        self.tx.execute("DELETE FROM partner_alias WHERE partner_id = ?1", [partner.id.0])?;
+        self.tx.execute(
+            "DELETE FROM partner_alias WHERE partner_id = ?1",
+            [partner.id.0],
+        )?;
         for alias in &partner.aliases {
             self.insert_alias(partner.id, alias)?;
         }
-        self.audit("partner", &partner.id.0.to_string(), "update", json(&old), json(partner))
+        self.audit(
+            "partner",
+            &partner.id.0.to_string(),
+            "update",
+            json(&old),
+            json(partner),
+        )
     }
 
     /// Adds `alias` to a partner (a spelling confirmed during an import).
@@ -185,14 +236,19 @@ impl<'t> Writer<'t> {
     /// Deletes a partner that has no agreements.
     pub fn delete_partner(&mut self, id: PartnerId) -> Result<(), LedgerError> {
         let old = self.stored_partner(id)?;
-        let n: i64 = self.tx.query_row("SELECT count(*) FROM agreement WHERE partner_id = ?1", [id.0], |r| r.get(0))?;
+        let n: i64 = self.tx.query_row(
+            "SELECT count(*) FROM agreement WHERE partner_id = ?1",
+            [id.0],
+            |r| r.get(0),
+        )?;
         if n > 0 {
             return Err(LedgerError::Refused(format!(
                 "'{}' has {n} agreement(s): merge the partner or delete its agreements first",
                 old.name
             )));
         }
-        self.tx.execute("DELETE FROM partner WHERE id = ?1", [id.0])?;
+        self.tx
+            .execute("DELETE FROM partner WHERE id = ?1", [id.0])?;
         self.audit("partner", &id.0.to_string(), "delete", json(&old), None)
     }
 
@@ -200,22 +256,41 @@ impl<'t> Writer<'t> {
     /// of `into`, and deletes `from`.
     pub fn merge_partners(&mut self, from: PartnerId, into: PartnerId) -> Result<(), LedgerError> {
         if from == into {
-            return Err(LedgerError::Refused("a partner cannot be merged into itself".into()));
+            return Err(LedgerError::Refused(
+                "a partner cannot be merged into itself".into(),
+            ));
         }
         let old = self.stored_partner(from)?;
         let mut target = self.stored_partner(into)?;
         let moved: Vec<i64> = {
-            let mut stmt = self.tx.prepare_cached("SELECT id FROM agreement WHERE partner_id = ?1")?;
-            stmt.query_map([from.0], |r| r.get(0))?.collect::<Result<_, _>>()?
+            let mut stmt = self
+                .tx
+                .prepare_cached("SELECT id FROM agreement WHERE partner_id = ?1")?;
+            stmt.query_map([from.0], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
         };
         for id in moved {
             let before = self.stored_agreement(AgreementId(id))?;
-            let after = Agreement { partner_id: into, ..before.clone() };
-            self.tx.execute("UPDATE agreement SET partner_id = ?2 WHERE id = ?1", params![id, into.0])?;
-            self.audit("agreement", &id.to_string(), "update", json(&before), json(&after))?;
+            let after = Agreement {
+                partner_id: into,
+                ..before.clone()
+            };
+            self.tx.execute(
+                "UPDATE agreement SET partner_id = ?2 WHERE id = ?1",
+                params![id, into.0],
+            )?;
+            self.audit(
+                "agreement",
+                &id.to_string(),
+                "update",
+                json(&before),
+                json(&after),
+            )?;
         }
-        self.tx.execute("DELETE FROM partner_alias WHERE partner_id = ?1", [from.0])?;
-        self.tx.execute("DELETE FROM partner WHERE id = ?1", [from.0])?;
+        self.tx
+            .execute("DELETE FROM partner_alias WHERE partner_id = ?1", [from.0])?;
+        self.tx
+            .execute("DELETE FROM partner WHERE id = ?1", [from.0])?;
         self.audit("partner", &from.0.to_string(), "delete", json(&old), None)?;
         for alias in std::iter::once(old.name).chain(old.aliases) {
             if !target.aliases.contains(&alias) && alias != target.name {
@@ -229,11 +304,18 @@ impl<'t> Writer<'t> {
         let lists = load_lists(self.tx)?;
         let problems = a.problems(&lists);
         if !problems.is_empty() {
-            return Err(LedgerError::Invalid { what: "agreement", problems });
+            return Err(LedgerError::Invalid {
+                what: "agreement",
+                problems,
+            });
         }
         let exists: Option<i64> = self
             .tx
-            .query_row("SELECT 1 FROM partner WHERE id = ?1", [a.partner_id.0], |r| r.get(0))
+            .query_row(
+                "SELECT 1 FROM partner WHERE id = ?1",
+                [a.partner_id.0],
+                |r| r.get(0),
+            )
             .optional()?;
         if exists.is_none() {
             return Err(LedgerError::NotFound(format!("partner {}", a.partner_id.0)));
@@ -242,7 +324,8 @@ impl<'t> Writer<'t> {
     }
 
     fn write_themes(&self, a: &Agreement, id: i64) -> Result<(), LedgerError> {
-        self.tx.execute("DELETE FROM agreement_theme WHERE agreement_id = ?1", [id])?;
+        self.tx
+            .execute("DELETE FROM agreement_theme WHERE agreement_id = ?1", [id])?;
         for t in &a.themes {
             self.tx
                 .prepare_cached("INSERT INTO agreement_theme (agreement_id, theme, percent_bp) VALUES (?1, ?2, ?3)")?
@@ -276,7 +359,10 @@ impl<'t> Writer<'t> {
             .map_err(|e| refuse_duplicate(e, &duplicate_reference(a)))?;
         let id = self.tx.last_insert_rowid();
         self.write_themes(a, id)?;
-        let stored = Agreement { id: AgreementId(id), ..a.clone() };
+        let stored = Agreement {
+            id: AgreementId(id),
+            ..a.clone()
+        };
         self.audit("agreement", &id.to_string(), "create", None, json(&stored))?;
         Ok(AgreementId(id))
     }
@@ -297,12 +383,20 @@ impl<'t> Writer<'t> {
                 },
             )
             .optional()?;
-        let Some(((reference, title, partner, signed), (status, amount, currency, value_date), (own, own_cur, region, notes))) = row else {
+        let Some((
+            (reference, title, partner, signed),
+            (status, amount, currency, value_date),
+            (own, own_cur, region, notes),
+        )) = row
+        else {
             return Err(LedgerError::NotFound(format!("agreement {}", id.0)));
         };
         let money = |m: Option<i64>, c: Option<String>| -> Result<_, LedgerError> {
             match (m, c) {
-                (Some(m), Some(c)) => Ok(Some(crate::domain::Money::from_minor(m, parse_currency(&c)?))),
+                (Some(m), Some(c)) => Ok(Some(crate::domain::Money::from_minor(
+                    m,
+                    parse_currency(&c)?,
+                ))),
                 _ => Ok(None),
             }
         };
@@ -352,24 +446,37 @@ impl<'t> Writer<'t> {
             )
             .map_err(|e| refuse_duplicate(e, &duplicate_reference(a)))?;
         self.write_themes(a, a.id.0)?;
-        self.audit("agreement", &a.id.0.to_string(), "update", json(&old), json(a))?;
+        self.audit(
+            "agreement",
+            &a.id.0.to_string(),
+            "update",
+            json(&old),
+            json(a),
+        )?;
         Ok(true)
     }
 
     /// Deletes an agreement.
     pub fn delete_agreement(&mut self, id: AgreementId) -> Result<(), LedgerError> {
         let old = self.stored_agreement(id)?;
-        self.tx.execute("DELETE FROM agreement WHERE id = ?1", [id.0])?;
+        self.tx
+            .execute("DELETE FROM agreement WHERE id = ?1", [id.0])?;
         self.audit("agreement", &id.0.to_string(), "delete", json(&old), None)
     }
 
     /// Sets (or replaces) an exchange rate.
     pub fn set_rate(&mut self, rate: &ExchangeRate) -> Result<(), LedgerError> {
         if rate.rate <= rust_decimal::Decimal::ZERO {
-            return Err(LedgerError::Refused(format!("a rate must be above zero, not {}", rate.rate)));
+            return Err(LedgerError::Refused(format!(
+                "a rate must be above zero, not {}",
+                rate.rate
+            )));
         }
         if rate.currency == rate.quote {
-            return Err(LedgerError::Refused(format!("{} to itself needs no rate", rate.currency)));
+            return Err(LedgerError::Refused(format!(
+                "{} to itself needs no rate",
+                rate.currency
+            )));
         }
         let key = format!("{}/{}/{}", rate.currency, rate.quote, rate.valid_from);
         let old: Option<String> = self
@@ -404,7 +511,13 @@ impl<'t> Writer<'t> {
     }
 
     /// Records the counts of the open batch.
-    pub fn finish_batch(&mut self, created: usize, updated: usize, unchanged: usize, partners: usize) -> Result<(), LedgerError> {
+    pub fn finish_batch(
+        &mut self,
+        created: usize,
+        updated: usize,
+        unchanged: usize,
+        partners: usize,
+    ) -> Result<(), LedgerError> {
         let Some(id) = self.batch else { return Ok(()) };
         let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
         self.tx.execute(
@@ -418,44 +531,65 @@ impl<'t> Writer<'t> {
     pub fn undo_batch(&mut self, batch: i64) -> Result<usize, LedgerError> {
         let undone: Option<Option<String>> = self
             .tx
-            .query_row("SELECT undone_at FROM import_batch WHERE id = ?1", [batch], |r| r.get(0))
+            .query_row(
+                "SELECT undone_at FROM import_batch WHERE id = ?1",
+                [batch],
+                |r| r.get(0),
+            )
             .optional()?;
         match undone {
             None => return Err(LedgerError::NotFound(format!("import batch {batch}"))),
-            Some(Some(at)) => return Err(LedgerError::Refused(format!("import batch {batch} was undone already ({at})"))),
+            Some(Some(at)) => {
+                return Err(LedgerError::Refused(format!(
+                    "import batch {batch} was undone already ({at})"
+                )));
+            }
             Some(None) => {}
         }
         let entries: Vec<(String, String, String, Option<String>)> = {
             let mut stmt = self.tx.prepare(
                 "SELECT entity, entity_id, action, old FROM audit WHERE batch_id = ?1 ORDER BY id DESC",
             )?;
-            stmt.query_map([batch], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<Result<_, _>>()?
+            stmt.query_map([batch], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?
         };
-        let corrupt = |what: &str| LedgerError::Corrupt(format!("audit entry of batch {batch}: {what}"));
+        let corrupt =
+            |what: &str| LedgerError::Corrupt(format!("audit entry of batch {batch}: {what}"));
         for (entity, id, action, old) in &entries {
             let id: i64 = id.parse().map_err(|_| corrupt(id))?;
             match (entity.as_str(), action.as_str()) {
                 ("agreement", "create") => self.delete_agreement(AgreementId(id))?,
                 ("agreement", "update") => {
-                    let old: Agreement = serde_json::from_str(old.as_deref().unwrap_or_default()).map_err(|_| corrupt("old agreement"))?;
+                    let old: Agreement = serde_json::from_str(old.as_deref().unwrap_or_default())
+                        .map_err(|_| corrupt("old agreement"))?;
                     self.update_agreement(&old)?;
                 }
                 ("partner", "create") => self.delete_partner(PartnerId(id))?,
                 ("partner", "update") => {
-                    let old: Partner = serde_json::from_str(old.as_deref().unwrap_or_default()).map_err(|_| corrupt("old partner"))?;
+                    let old: Partner = serde_json::from_str(old.as_deref().unwrap_or_default())
+                        .map_err(|_| corrupt("old partner"))?;
                     self.update_partner(&old)?;
                 }
                 (e, a) => return Err(corrupt(&format!("cannot undo {a} of {e}"))),
             }
         }
-        self.tx.execute("UPDATE import_batch SET undone_at = ?2 WHERE id = ?1", params![batch, self.now])?;
+        self.tx.execute(
+            "UPDATE import_batch SET undone_at = ?2 WHERE id = ?1",
+            params![batch, self.now],
+        )?;
         Ok(entries.len())
     }
 
     /// Saves a mapping profile: normalised header text -> field name.
-    pub fn save_mapping_profile(&mut self, name: &str, entries: &[(String, String)]) -> Result<(), LedgerError> {
-        self.tx.execute("DELETE FROM mapping_profile WHERE name = ?1", [name])?;
+    pub fn save_mapping_profile(
+        &mut self,
+        name: &str,
+        entries: &[(String, String)],
+    ) -> Result<(), LedgerError> {
+        self.tx
+            .execute("DELETE FROM mapping_profile WHERE name = ?1", [name])?;
         for (header, field) in entries {
             self.tx
                 .prepare_cached("INSERT OR REPLACE INTO mapping_profile (name, header_key, field) VALUES (?1, ?2, ?3)")?
@@ -466,8 +600,13 @@ impl<'t> Writer<'t> {
 }
 
 fn load_lists(tx: &Transaction<'_>) -> Result<ReferenceLists, LedgerError> {
-    let mut lists = ReferenceLists { partner_types: vec![], regions: vec![], themes: vec![] };
-    let mut stmt = tx.prepare_cached("SELECT kind, key FROM reference_entry ORDER BY kind, position")?;
+    let mut lists = ReferenceLists {
+        partner_types: vec![],
+        regions: vec![],
+        themes: vec![],
+    };
+    let mut stmt =
+        tx.prepare_cached("SELECT kind, key FROM reference_entry ORDER BY kind, position")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let kind: String = row.get(0)?;
@@ -489,7 +628,13 @@ fn same_agreement(a: &Agreement, b: &Agreement) -> bool {
     let mut tb = b.themes.clone();
     ta.sort_by(|x, y| x.theme.cmp(&y.theme));
     tb.sort_by(|x, y| x.theme.cmp(&y.theme));
-    Agreement { themes: ta, ..a.clone() } == Agreement { themes: tb, ..b.clone() }
+    Agreement {
+        themes: ta,
+        ..a.clone()
+    } == Agreement {
+        themes: tb,
+        ..b.clone()
+    }
 }
 
 fn duplicate_reference(a: &Agreement) -> String {

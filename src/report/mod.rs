@@ -12,7 +12,7 @@ use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decima
 pub use share::{Share, largest_remainder_tenths, split_by_weights, tenths_text};
 pub use snapshot::{MissingRate, Snapshot};
 
-use snapshot::{FINANCIAL, MISSING_RATE, UNKNOWN, day_number};
+use snapshot::{FINANCIAL, MISSING_RATE, day_number};
 
 /// Why a report cannot be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -155,7 +155,8 @@ impl Snapshot {
         let mut by_region = vec![0i128; regions + 1];
         let mut by_theme = vec![0i128; themes + 1];
         let mut by_partner = vec![0i128; self.partners.len()];
-        let (mut financial, mut partners_total, mut own_total, mut missing) = (0u64, 0i128, 0i128, false);
+        let (mut financial, mut partners_total, mut own_total, mut missing) =
+            (0u64, 0i128, 0i128, false);
         let slot = |i: usize, len: usize| if i < len { i } else { len };
 
         for r in rows {
@@ -168,19 +169,24 @@ impl Snapshot {
             partners_total += amount;
             own_total += i128::from(r.own);
             let partner = usize::try_from(r.partner).unwrap_or(usize::MAX);
-            let type_index = self.partners.get(partner).map_or(UNKNOWN, |p| p.type_index);
-            by_type[slot(usize::from(type_index), types)] += amount;
+            by_type[slot(usize::from(r.partner_type), types)] += amount;
             by_region[slot(usize::from(r.region), regions)] += amount;
             if let Some(total) = by_partner.get_mut(partner) {
                 *total += amount;
             }
             match r.theme_count {
                 0 => by_theme[themes] += amount,
-                1 => by_theme[slot(usize::try_from(r.theme_start).unwrap_or(usize::MAX), themes)] += amount,
+                1 => {
+                    by_theme[slot(usize::try_from(r.theme_start).unwrap_or(usize::MAX), themes)] +=
+                        amount
+                }
                 n => {
                     let start = usize::try_from(r.theme_start).unwrap_or(usize::MAX);
                     let end = start.saturating_add(usize::from(n));
-                    let (Some(ts), Some(amounts)) = (self.split_theme.get(start..end), self.split_amount.get(start..end)) else {
+                    let (Some(ts), Some(amounts)) = (
+                        self.split_theme.get(start..end),
+                        self.split_amount.get(start..end),
+                    ) else {
                         continue;
                     };
                     for (t, a) in ts.iter().zip(amounts) {
@@ -190,17 +196,26 @@ impl Snapshot {
             }
         }
         if missing {
-            let mut list: Vec<MissingRate> =
-                self.missing.iter().filter(|m| (from..=to).contains(&m.day)).cloned().collect();
+            let mut list: Vec<MissingRate> = self
+                .missing
+                .iter()
+                .filter(|m| (from..=to).contains(&m.day))
+                .cloned()
+                .collect();
             list.sort_by_key(|m| (m.currency, m.date));
             list.dedup_by_key(|m| (m.currency, m.date));
             return Err(ReportError::MissingRates(list));
         }
 
-        let mut ranked: Vec<(usize, i128)> =
-            by_partner.iter().copied().enumerate().filter(|&(_, a)| a > 0).collect();
+        let mut ranked: Vec<(usize, i128)> = by_partner
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(_, a)| a > 0)
+            .collect();
         ranked.sort_by(|a, b| {
-            b.1.cmp(&a.1).then_with(|| self.partners[a.0].name.cmp(&self.partners[b.0].name))
+            b.1.cmp(&a.1)
+                .then_with(|| self.partners[a.0].name.cmp(&self.partners[b.0].name))
         });
         let top_partners = ranked
             .into_iter()
@@ -225,8 +240,16 @@ impl Snapshot {
             .collect();
 
         let cofunding_keys = [
-            ("own".to_string(), "ITU part".to_string(), "国际电联部分".to_string()),
-            ("partners".to_string(), "Partners' part".to_string(), "合作伙伴部分".to_string()),
+            (
+                "own".to_string(),
+                "ITU part".to_string(),
+                "国际电联部分".to_string(),
+            ),
+            (
+                "partners".to_string(),
+                "Partners' part".to_string(),
+                "合作伙伴部分".to_string(),
+            ),
         ];
         Ok(Report {
             period: period.clone(),
@@ -313,17 +336,26 @@ impl Report {
             percent: tenths_text(s.percent_tenths),
         };
         let whole = self.own_total_minor + self.partner_total_minor;
-        let cof_tenths = largest_remainder_tenths(&[self.own_total_minor, self.partner_total_minor]);
+        let cof_tenths =
+            largest_remainder_tenths(&[self.own_total_minor, self.partner_total_minor]);
         ReportJson {
-            period: PeriodJson { label: self.period.label(), from: self.period.from, to: self.period.to },
+            period: PeriodJson {
+                label: self.period.label(),
+                from: self.period.from,
+                to: self.period.to,
+            },
             currency: self.currency.to_string(),
             agreements_signed: self.agreements_signed,
             agreements_with_financial_contribution: self.agreements_financial,
             partner_contributions: self.amount_text(self.partner_total_minor),
             own_contributions: self.amount_text(self.own_total_minor),
             cofunding: CofundingJson {
-                own_share: Share::new(self.own_total_minor, whole).decimal(SHARE_DIGITS).to_string(),
-                partners_share: Share::new(self.partner_total_minor, whole).decimal(SHARE_DIGITS).to_string(),
+                own_share: Share::new(self.own_total_minor, whole)
+                    .decimal(SHARE_DIGITS)
+                    .to_string(),
+                partners_share: Share::new(self.partner_total_minor, whole)
+                    .decimal(SHARE_DIGITS)
+                    .to_string(),
                 own_percent: tenths_text(cof_tenths.first().copied().unwrap_or(0)),
                 partners_percent: tenths_text(cof_tenths.get(1).copied().unwrap_or(0)),
             },
@@ -339,7 +371,10 @@ impl Report {
                     partner_type: t.partner_type.clone(),
                     amount: self.amount_text(t.amount_minor),
                     share: t.share.decimal(SHARE_DIGITS).to_string(),
-                    percent: format!("{:.1}", t.share.decimal(3) * rust_decimal::Decimal::ONE_HUNDRED),
+                    percent: format!(
+                        "{:.1}",
+                        t.share.decimal(3) * rust_decimal::Decimal::ONE_HUNDRED
+                    ),
                 })
                 .collect(),
         }

@@ -27,7 +27,11 @@ impl Share {
         let num = self.part.saturating_mul(scale);
         let q = num / self.whole;
         let r = num % self.whole;
-        let rounded = if 2 * r.abs() >= self.whole.abs() { q + num.signum() * self.whole.signum() } else { q };
+        let rounded = if 2 * r.abs() >= self.whole.abs() {
+            q + num.signum() * self.whole.signum()
+        } else {
+            q
+        };
         let mut d = Decimal::from_i128_with_scale(rounded, 0);
         let _ = d.set_scale(digits);
         d.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero)
@@ -53,7 +57,11 @@ pub fn largest_remainder_tenths(parts: &[i128]) -> Vec<u32> {
     }
     let given: u32 = floors.iter().sum();
     let missing = usize::try_from(1000u32.saturating_sub(given)).unwrap_or(0);
-    order.sort_by(|a, b| b.1.cmp(&a.1).then(parts[b.0].cmp(&parts[a.0])).then(a.0.cmp(&b.0)));
+    order.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(parts[b.0].cmp(&parts[a.0]))
+            .then(a.0.cmp(&b.0))
+    });
     for &(i, _) in order.iter().take(missing) {
         if let Some(f) = floors.get_mut(i) {
             *f += 1;
@@ -89,7 +97,10 @@ pub fn split_by_weights(amount: i64, weights: &[u32]) -> Vec<i64> {
             *p += step;
         }
     }
-    parts.into_iter().map(|p| i64::try_from(p).unwrap_or(0)).collect()
+    parts
+        .into_iter()
+        .map(|p| i64::try_from(p).unwrap_or(0))
+        .collect()
 }
 
 #[cfg(test)]
@@ -99,7 +110,10 @@ mod tests {
 
     #[test]
     fn shares_round_to_six_digits() {
-        assert_eq!(Share::new(1_800_000, 6_400_000).decimal(6).to_string(), "0.281250");
+        assert_eq!(
+            Share::new(1_800_000, 6_400_000).decimal(6).to_string(),
+            "0.281250"
+        );
         assert_eq!(Share::new(1, 3).decimal(6).to_string(), "0.333333");
         assert_eq!(Share::new(2, 3).decimal(6).to_string(), "0.666667");
         assert_eq!(Share::new(0, 0).decimal(6).to_string(), "0.000000");

@@ -31,6 +31,8 @@ pub(super) struct Row {
     pub theme_start: u32,
     /// Index into the region list, or [`UNKNOWN`].
     pub region: u8,
+    /// Index of the partner's type in the partner-type list, or [`UNKNOWN`].
+    pub partner_type: u8,
     /// Number of themes.
     pub theme_count: u8,
     /// [`FINANCIAL`], [`MISSING_RATE`].
@@ -84,7 +86,11 @@ fn fast_date(text: &str) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
     }
-    let num = |s: &[u8]| s.iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')));
+    let num = |s: &[u8]| {
+        s.iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
     let year = i32::try_from(num(&b[0..4])?).ok()?;
     NaiveDate::from_ymd_opt(year, num(&b[5..7])?, num(&b[8..10])?)
 }
@@ -96,7 +102,12 @@ struct Converter<'a> {
 
 impl Converter<'_> {
     /// Converts `minor` of `currency` on `date`; `None` when no rate is in force.
-    fn convert(&self, minor: i64, currency: &str, date: NaiveDate) -> Result<Result<i64, Currency>, LedgerError> {
+    fn convert(
+        &self,
+        minor: i64,
+        currency: &str,
+        date: NaiveDate,
+    ) -> Result<Result<i64, Currency>, LedgerError> {
         let currency: Currency = currency
             .parse()
             .map_err(|_| LedgerError::Corrupt(format!("currency '{currency}'")))?;
@@ -131,7 +142,11 @@ impl Snapshot {
         let type_index = index_of(ListKind::PartnerType);
         let region_index = index_of(ListKind::Region);
         let theme_index = index_of(ListKind::Theme);
-        let small = |i: Option<&u16>| i.and_then(|&i| u8::try_from(i).ok()).filter(|&i| i != UNKNOWN).unwrap_or(UNKNOWN);
+        let small = |i: Option<&u16>| {
+            i.and_then(|&i| u8::try_from(i).ok())
+                .filter(|&i| i != UNKNOWN)
+                .unwrap_or(UNKNOWN)
+        };
 
         let mut partners = Vec::new();
         let mut partner_index = HashMap::new();
@@ -145,39 +160,63 @@ impl Snapshot {
             });
         }
 
-        let converter = Converter { rates: &rates, to: currency };
+        let converter = Converter {
+            rates: &rates,
+            to: currency,
+        };
         let mut rows = Vec::new();
         let mut ids = Vec::new();
         let mut missing = Vec::new();
         ledger.scan_signed_agreements(|r: ScanRow<'_>| {
-            let signed = fast_date(r.signed_on).ok_or_else(|| LedgerError::Corrupt(format!("date '{}'", r.signed_on)))?;
+            let signed = fast_date(r.signed_on)
+                .ok_or_else(|| LedgerError::Corrupt(format!("date '{}'", r.signed_on)))?;
             let value_date = match r.value_date {
-                Some(v) => fast_date(v).ok_or_else(|| LedgerError::Corrupt(format!("date '{v}'")))?,
+                Some(v) => {
+                    fast_date(v).ok_or_else(|| LedgerError::Corrupt(format!("date '{v}'")))?
+                }
                 None => signed,
             };
             let day = day_number(signed);
             let mut flags = 0;
             let mut convert = |money: Option<(i64, &str)>| -> Result<i64, LedgerError> {
-                let Some((minor, cur)) = money else { return Ok(0) };
+                let Some((minor, cur)) = money else {
+                    return Ok(0);
+                };
                 match converter.convert(minor, cur, value_date)? {
                     Ok(v) => Ok(v),
                     Err(c) => {
                         flags |= MISSING_RATE;
-                        missing.push(MissingRate { currency: c, quote: currency, date: value_date, day });
+                        missing.push(MissingRate {
+                            currency: c,
+                            quote: currency,
+                            date: value_date,
+                            day,
+                        });
                         Ok(0)
                     }
                 }
             };
             let amount = convert(r.amount)?;
-            let own = if r.amount.is_some() { convert(r.own)? } else { 0 };
+            let own = if r.amount.is_some() {
+                convert(r.own)?
+            } else {
+                0
+            };
             if r.amount.is_some() {
                 flags |= FINANCIAL;
             }
+            let partner = partner_index
+                .get(&r.partner_id)
+                .copied()
+                .unwrap_or(u32::MAX);
             rows.push(Row {
                 amount,
                 own,
                 day,
-                partner: partner_index.get(&r.partner_id).copied().unwrap_or(u32::MAX),
+                partner,
+                partner_type: partners
+                    .get(usize::try_from(partner).unwrap_or(usize::MAX))
+                    .map_or(UNKNOWN, |p: &PartnerInfo| p.type_index),
                 theme_start: 0,
                 region: small(region_index.get(r.region)),
                 theme_count: 0,
@@ -187,14 +226,17 @@ impl Snapshot {
             Ok(())
         })?;
 
-        // Themes arrive in agreement-id order, as the rows did: walk both together.
+        // Themes arrive in agreement-id order, as the rows did: walk both together, passing
+        // over the themes of agreements that are not signed.
         let mut split_theme = Vec::new();
         let mut split_amount = Vec::new();
         let mut cursor = 0usize;
         let mut pending: Vec<(u16, u32)> = Vec::new();
         let mut pending_row: Option<usize> = None;
         let mut flush = |row: Option<usize>, pending: &mut Vec<(u16, u32)>, rows: &mut Vec<Row>| {
-            let Some(r) = row.and_then(|i| rows.get_mut(i)) else { return };
+            let Some(r) = row.and_then(|i| rows.get_mut(i)) else {
+                return;
+            };
             match pending.as_slice() {
                 [] => {}
                 [(theme, _)] => {
@@ -205,7 +247,8 @@ impl Snapshot {
                     let weights: Vec<u32> = many.iter().map(|(_, w)| *w).collect();
                     r.theme_start = u32::try_from(split_theme.len()).unwrap_or(u32::MAX);
                     r.theme_count = u8::try_from(many.len()).unwrap_or(u8::MAX);
-                    for ((theme, _), part) in many.iter().zip(split_by_weights(r.amount, &weights)) {
+                    for ((theme, _), part) in many.iter().zip(split_by_weights(r.amount, &weights))
+                    {
                         split_theme.push(*theme);
                         split_amount.push(part);
                     }
@@ -213,7 +256,7 @@ impl Snapshot {
             }
             pending.clear();
         };
-        ledger.scan_signed_themes(|id, theme, bp| {
+        ledger.scan_themes(|id, theme, bp| {
             while ids.get(cursor).is_some_and(|&i| i < id) {
                 cursor += 1;
             }
@@ -234,7 +277,16 @@ impl Snapshot {
         rows.shrink_to_fit();
         split_theme.shrink_to_fit();
         split_amount.shrink_to_fit();
-        Ok(Snapshot { revision, currency, lists, partners, rows, split_theme, split_amount, missing })
+        Ok(Snapshot {
+            revision,
+            currency,
+            lists,
+            partners,
+            rows,
+            split_theme,
+            split_amount,
+            missing,
+        })
     }
 
     /// Number of signed agreements held.
@@ -259,7 +311,10 @@ impl Snapshot {
     pub fn date_range(&self) -> Option<(NaiveDate, NaiveDate)> {
         let first = self.rows.first()?;
         let last = self.rows.last()?;
-        Some((NaiveDate::from_num_days_from_ce_opt(first.day)?, NaiveDate::from_num_days_from_ce_opt(last.day)?))
+        Some((
+            NaiveDate::from_num_days_from_ce_opt(first.day)?,
+            NaiveDate::from_num_days_from_ce_opt(last.day)?,
+        ))
     }
 }
 
@@ -274,7 +329,10 @@ mod tests {
 
     #[test]
     fn dates_parse_fast_and_right() {
-        assert_eq!(fast_date("2021-03-31"), NaiveDate::from_ymd_opt(2021, 3, 31));
+        assert_eq!(
+            fast_date("2021-03-31"),
+            NaiveDate::from_ymd_opt(2021, 3, 31)
+        );
         assert_eq!(fast_date("2021-02-30"), None);
         assert_eq!(fast_date("2021-3-1"), NaiveDate::from_ymd_opt(2021, 3, 1));
         assert_eq!(fast_date("21-03-01x"), None);

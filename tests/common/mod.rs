@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: run the real `pledger` binary.
 
 #![allow(dead_code, reason = "each test file uses its own part of the helpers")]
+#![allow(clippy::expect_used, reason = "tests fail loudly")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -37,10 +38,18 @@ pub fn temp_ledger() -> (tempfile::TempDir, PathBuf) {
 
 /// The report of `period` as JSON.
 pub fn report_json(ledger: &Path, period: &str, lang: &str) -> serde_json::Value {
-    serde_json::from_str(&ok(ledger, &["report", "--period", period, "--json", "--lang", lang, "--top", "5"])).expect("report JSON")
+    serde_json::from_str(&ok(
+        ledger,
+        &[
+            "report", "--period", period, "--json", "--lang", lang, "--top", "5",
+        ],
+    ))
+    .expect("report JSON")
 }
 
 /// A fixture file's path.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
