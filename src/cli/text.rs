@@ -286,7 +286,7 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
         plan.file, plan.sheet, plan.header_row
     );
     for (header, field) in &plan.mapped {
-        let _ = writeln!(out, "  {header:<32} -> {field}");
+        let _ = writeln!(out, "  {} -> {field}", pad(header, 32));
     }
     if !plan.unmapped.is_empty() {
         let _ = writeln!(out, "  not mapped: {}", plan.unmapped.join(", "));

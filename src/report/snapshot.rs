@@ -228,8 +228,8 @@ impl Snapshot {
 
         // Themes arrive in agreement-id order, as the rows did: walk both together, passing
         // over the themes of agreements that are not signed.
-        let mut split_theme = Vec::new();
-        let mut split_amount = Vec::new();
+        let mut split_theme: Vec<u16> = Vec::new();
+        let mut split_amount: Vec<i64> = Vec::new();
         let mut cursor = 0usize;
         let mut pending: Vec<(u16, u32)> = Vec::new();
         let mut pending_row: Option<usize> = None;
@@ -275,8 +275,17 @@ impl Snapshot {
 
         rows.sort_by_key(|r| r.day);
         rows.shrink_to_fit();
-        split_theme.shrink_to_fit();
-        split_amount.shrink_to_fit();
+        // Lay the theme splits out in row order too, so a report reads them sequentially.
+        let mut ordered_theme = Vec::with_capacity(split_theme.len());
+        let mut ordered_amount = Vec::with_capacity(split_amount.len());
+        for r in rows.iter_mut().filter(|r| r.theme_count > 1) {
+            let start = usize::try_from(r.theme_start).unwrap_or(usize::MAX);
+            let end = start.saturating_add(usize::from(r.theme_count));
+            r.theme_start = u32::try_from(ordered_theme.len()).unwrap_or(u32::MAX);
+            ordered_theme.extend_from_slice(split_theme.get(start..end).unwrap_or_default());
+            ordered_amount.extend_from_slice(split_amount.get(start..end).unwrap_or_default());
+        }
+        let (split_theme, split_amount) = (ordered_theme, ordered_amount);
         Ok(Snapshot {
             revision,
             currency,
