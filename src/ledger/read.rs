@@ -124,30 +124,7 @@ fn agreement_from_row(row: &Row<'_>) -> Result<Agreement, LedgerError> {
 impl Ledger {
     /// The reference lists in display order.
     pub fn reference_lists(&self) -> Result<ReferenceLists, LedgerError> {
-        let mut lists = ReferenceLists {
-            partner_types: vec![],
-            regions: vec![],
-            themes: vec![],
-        };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, key, label_en, label_zh, iati_code, synonyms FROM reference_entry ORDER BY kind, position",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let kind: String = row.get(0)?;
-            let kind = ListKind::from_name(&kind)
-                .ok_or_else(|| LedgerError::Corrupt(format!("list kind '{kind}'")))?;
-            let synonyms: String = row.get(5)?;
-            lists.list_mut(kind).push(RefEntry {
-                key: row.get(1)?,
-                label_en: row.get(2)?,
-                label_zh: row.get(3)?,
-                iati_code: row.get(4)?,
-                synonyms: serde_json::from_str(&synonyms)
-                    .map_err(|_| LedgerError::Corrupt(format!("synonyms '{synonyms}'")))?,
-            });
-        }
-        Ok(lists)
+        read_lists(&self.conn)
     }
 
     /// Every partner with its aliases, by name.
@@ -224,15 +201,7 @@ impl Ledger {
 
     /// One agreement with its themes.
     pub fn agreement(&self, id: AgreementId) -> Result<Agreement, LedgerError> {
-        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE id = ?1");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query([id.0])?;
-        let Some(row) = rows.next()? else {
-            return Err(LedgerError::NotFound(format!("agreement {}", id.0)));
-        };
-        let mut a = agreement_from_row(row)?;
-        a.themes = read_themes(&self.conn, id.0)?;
-        Ok(a)
+        read_agreement(&self.conn, id)
     }
 
     /// Every exchange rate.
@@ -393,4 +362,46 @@ pub(super) fn read_themes(
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(super) fn read_lists(conn: &rusqlite::Connection) -> Result<ReferenceLists, LedgerError> {
+    let mut lists = ReferenceLists {
+        partner_types: vec![],
+        regions: vec![],
+        themes: vec![],
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, key, label_en, label_zh, iati_code, synonyms FROM reference_entry ORDER BY kind, position",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let kind: String = row.get(0)?;
+        let kind = ListKind::from_name(&kind)
+            .ok_or_else(|| LedgerError::Corrupt(format!("list kind '{kind}'")))?;
+        let synonyms: String = row.get(5)?;
+        lists.list_mut(kind).push(RefEntry {
+            key: row.get(1)?,
+            label_en: row.get(2)?,
+            label_zh: row.get(3)?,
+            iati_code: row.get(4)?,
+            synonyms: serde_json::from_str(&synonyms)
+                .map_err(|_| LedgerError::Corrupt(format!("synonyms '{synonyms}'")))?,
+        });
+    }
+    Ok(lists)
+}
+
+pub(super) fn read_agreement(
+    conn: &rusqlite::Connection,
+    id: AgreementId,
+) -> Result<Agreement, LedgerError> {
+    let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE id = ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([id.0])?;
+    let Some(row) = rows.next()? else {
+        return Err(LedgerError::NotFound(format!("agreement {}", id.0)));
+    };
+    let mut a = agreement_from_row(row)?;
+    a.themes = read_themes(conn, id.0)?;
+    Ok(a)
 }

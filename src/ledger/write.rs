@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::LedgerError;
-use super::read::{parse_currency, parse_date, read_themes};
+use super::read::{read_agreement, read_lists};
 use crate::domain::{
     Agreement, AgreementId, Currency, ExchangeRate, ListKind, Partner, PartnerId, ReferenceLists,
 };
@@ -301,7 +301,7 @@ impl<'t> Writer<'t> {
     }
 
     fn check_agreement(&self, a: &Agreement) -> Result<(), LedgerError> {
-        let lists = load_lists(self.tx)?;
+        let lists = read_lists(self.tx)?;
         let problems = a.problems(&lists);
         if !problems.is_empty() {
             return Err(LedgerError::Invalid {
@@ -368,53 +368,7 @@ impl<'t> Writer<'t> {
     }
 
     fn stored_agreement(&self, id: AgreementId) -> Result<Agreement, LedgerError> {
-        let row = self
-            .tx
-            .query_row(
-                "SELECT reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes
-                 FROM agreement WHERE id = ?1",
-                [id.0],
-                |r| {
-                    Ok((
-                        (r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?),
-                        (r.get::<_, String>(4)?, r.get::<_, Option<i64>>(5)?, r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?),
-                        (r.get::<_, Option<i64>>(8)?, r.get::<_, Option<String>>(9)?, r.get::<_, String>(10)?, r.get::<_, String>(11)?),
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((
-            (reference, title, partner, signed),
-            (status, amount, currency, value_date),
-            (own, own_cur, region, notes),
-        )) = row
-        else {
-            return Err(LedgerError::NotFound(format!("agreement {}", id.0)));
-        };
-        let money = |m: Option<i64>, c: Option<String>| -> Result<_, LedgerError> {
-            match (m, c) {
-                (Some(m), Some(c)) => Ok(Some(crate::domain::Money::from_minor(
-                    m,
-                    parse_currency(&c)?,
-                ))),
-                _ => Ok(None),
-            }
-        };
-        Ok(Agreement {
-            id,
-            reference,
-            title,
-            partner_id: PartnerId(partner),
-            signed_on: parse_date(&signed)?,
-            status: crate::domain::Status::from_name(&status)
-                .ok_or_else(|| LedgerError::Corrupt(format!("status '{status}'")))?,
-            contribution: money(amount, currency)?,
-            value_date: value_date.as_deref().map(parse_date).transpose()?,
-            own_part: money(own, own_cur)?,
-            region,
-            themes: read_themes(self.tx, id.0)?,
-            notes,
-        })
+        read_agreement(self.tx, id)
     }
 
     /// Replaces an agreement's fields; returns whether anything changed.
@@ -597,30 +551,6 @@ impl<'t> Writer<'t> {
         }
         Ok(())
     }
-}
-
-fn load_lists(tx: &Transaction<'_>) -> Result<ReferenceLists, LedgerError> {
-    let mut lists = ReferenceLists {
-        partner_types: vec![],
-        regions: vec![],
-        themes: vec![],
-    };
-    let mut stmt =
-        tx.prepare_cached("SELECT kind, key FROM reference_entry ORDER BY kind, position")?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let kind: String = row.get(0)?;
-        if let Some(kind) = ListKind::from_name(&kind) {
-            lists.list_mut(kind).push(crate::domain::RefEntry {
-                key: row.get(1)?,
-                label_en: String::new(),
-                label_zh: String::new(),
-                iati_code: None,
-                synonyms: vec![],
-            });
-        }
-    }
-    Ok(lists)
 }
 
 fn same_agreement(a: &Agreement, b: &Agreement) -> bool {
