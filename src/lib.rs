@@ -3,6 +3,7 @@
 //!
 //! Layers point one way: `cli` -> `import` -> `report` -> `ledger` -> `domain`.
 
+pub mod chart;
 pub mod cli;
 pub mod domain;
 pub mod import;
