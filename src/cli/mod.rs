@@ -218,14 +218,12 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let Some(command) = cli.command else {
-        println!(
-            "The Pledger desktop app is not in this build yet.\n\
-             Meanwhile, from the command line:\n  \
-             pledger sample                      fill the ledger with the sample agreements\n  \
-             pledger report --period 2021Q1      the advisory-group figures of a period\n  \
-             pledger --help                      every command"
-        );
-        return Ok(());
+        let path = cli.ledger.or_else(ledger::default_path).ok_or_else(|| {
+            usage(anyhow!(
+                "no home folder to keep the ledger in; give --ledger PATH"
+            ))
+        })?;
+        return crate::ui::run(&path).map_err(|e| Failure { error: e, code: 1 });
     };
     let mut ledger = open_ledger(cli.ledger)?;
     match command {

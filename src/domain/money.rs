@@ -12,6 +12,13 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct Currency([u8; 3]);
 
+impl Default for Currency {
+    /// The default reporting currency, US dollars.
+    fn default() -> Currency {
+        Currency(*b"USD")
+    }
+}
+
 /// Why a text is not a currency code or an amount is not representable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {

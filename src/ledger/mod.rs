@@ -4,6 +4,7 @@
 
 mod read;
 mod schema;
+mod undo;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use crate::domain::{Currency, FieldProblem, ReferenceLists};
 
 pub use read::{AgreementFilter, AuditEntry, BatchInfo, ScanRow};
 pub use schema::{MIGRATIONS, latest_version, migrate_to, version};
+pub use undo::Change;
 pub use write::Writer;
 
 /// What can go wrong with a ledger.
@@ -66,6 +68,8 @@ pub enum LedgerError {
 pub struct Ledger {
     conn: Connection,
     path: Option<PathBuf>,
+    recording: bool,
+    recorded: Vec<Change>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -123,7 +127,12 @@ impl Ledger {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let fresh = version(&conn)? == 0;
         migrate_to(&mut conn, latest_version())?;
-        let mut ledger = Ledger { conn, path };
+        let mut ledger = Ledger {
+            conn,
+            path,
+            recording: false,
+            recorded: Vec::new(),
+        };
         if fresh {
             let lists = ReferenceLists::defaults();
             ledger.write(|w| w.replace_reference_lists(&lists))?;
@@ -142,7 +151,12 @@ impl Ledger {
         &mut self,
         f: impl FnOnce(&mut Writer<'_>) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
-        let tx = self.conn.transaction()?;
+        let session = if self.recording {
+            Some(undo::start_session(&self.conn)?)
+        } else {
+            None
+        };
+        let tx = self.conn.unchecked_transaction()?;
         let mut writer = Writer::new(&tx);
         let out = f(&mut writer)?;
         tx.execute(
@@ -150,6 +164,8 @@ impl Ledger {
             [],
         )?;
         tx.commit()?;
+        let change = session.map(undo::finish_session).transpose()?.flatten();
+        self.recorded.extend(change);
         Ok(out)
     }
 

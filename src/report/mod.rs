@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decimal};
 
 pub use share::{Share, largest_remainder_tenths, split_by_weights, tenths_text};
-pub use snapshot::{MissingRate, Snapshot};
+pub use snapshot::{MissingRate, PartnerTotal, Snapshot};
 
 use snapshot::{FINANCIAL, MISSING_RATE, day_number};
 

@@ -61,6 +61,17 @@ pub struct MissingRate {
     pub(super) day: i32,
 }
 
+/// One partner's signed agreements, summed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PartnerTotal {
+    /// Signed agreements.
+    pub signed: u64,
+    /// Signed agreements with a financial contribution.
+    pub financial: u64,
+    /// Their contributions in reporting-currency minor units.
+    pub amount_minor: i128,
+}
+
 /// The ledger's signed agreements, ready for any report; load once per ledger revision.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -314,6 +325,27 @@ impl Snapshot {
             + self.split_theme.capacity() * std::mem::size_of::<u16>()
             + self.split_amount.capacity() * std::mem::size_of::<i64>()
             + self.missing.capacity() * std::mem::size_of::<MissingRate>()
+    }
+
+    /// Every partner with signed agreements: how many, how many financial, and their sum in
+    /// the reporting currency (amounts lacking a rate count as zero), by partner id.
+    pub fn partner_totals(&self) -> std::collections::HashMap<PartnerId, PartnerTotal> {
+        let mut totals = std::collections::HashMap::new();
+        for r in &self.rows {
+            let Some(p) = usize::try_from(r.partner)
+                .ok()
+                .and_then(|i| self.partners.get(i))
+            else {
+                continue;
+            };
+            let t: &mut PartnerTotal = totals.entry(p.id).or_default();
+            t.signed += 1;
+            if r.flags & FINANCIAL != 0 {
+                t.financial += 1;
+                t.amount_minor += i128::from(r.amount);
+            }
+        }
+        totals
     }
 
     /// The first and last signing dates held, if any.

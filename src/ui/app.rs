@@ -1,0 +1,822 @@
+//! The application: its state, the commands widgets emit, and the frame.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
+
+use super::dialogs::FileDialogs;
+use super::import_wizard::ImportWizard;
+use super::pie::color;
+use super::{agreements, partners, settings, t};
+use crate::chart::{PieChart, TopTable, palette};
+use crate::domain::{
+    Agreement, AgreementId, Currency, ExchangeRate, Lang, Partner, PartnerId, Period,
+    ReferenceLists,
+};
+use crate::ledger::{Change, Ledger, LedgerError};
+use crate::report::{Report, ReportError, Snapshot};
+
+/// The pages of the window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    /// Figures and charts of a period.
+    Dashboard,
+    /// The agreements table and form.
+    Agreements,
+    /// Partners, their totals, aliases and merges.
+    Partners,
+    /// The import wizard.
+    Import,
+    /// Reference lists, exchange rates, currency, language.
+    Settings,
+}
+
+/// A change the user asked for; run once, after layout, in one transaction.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// Fill the ledger with the sample agreements.
+    LoadSample,
+    /// Add an agreement.
+    AddAgreement(Box<Agreement>),
+    /// Replace an agreement's fields.
+    UpdateAgreement(Box<Agreement>),
+    /// Delete an agreement.
+    DeleteAgreement(AgreementId),
+    /// Add a partner.
+    AddPartner(Box<Partner>),
+    /// Replace a partner's fields and aliases.
+    UpdatePartner(Box<Partner>),
+    /// Move every agreement of `from` to `into`; `from`'s name becomes an alias.
+    MergePartners {
+        /// The partner that disappears.
+        from: PartnerId,
+        /// The partner that stays.
+        into: PartnerId,
+    },
+    /// Set an exchange rate.
+    SetRate(ExchangeRate),
+    /// Change the reporting currency.
+    SetCurrency(Currency),
+    /// Replace the reference lists.
+    ReplaceLists(Box<ReferenceLists>),
+    /// An import committed elsewhere (the wizard's thread): record it for undo.
+    ImportCommitted {
+        /// What it changed.
+        changes: Vec<Change>,
+        /// A line for the status bar.
+        summary: String,
+    },
+    /// Undo the last step.
+    Undo,
+    /// Redo the last undone step.
+    Redo,
+    /// Switch to another ledger file (created if missing).
+    OpenLedger(PathBuf),
+    /// Write a backup copy.
+    Backup(PathBuf),
+    /// Change the language.
+    SetLang(Lang),
+    /// Open the import wizard on a file.
+    StartImport(PathBuf),
+}
+
+/// One step of the undo history.
+struct UndoStep {
+    label: String,
+    changes: Vec<Change>,
+}
+
+/// Undo history kept in memory, at most this many bytes of changes.
+const UNDO_BUDGET_BYTES: usize = 256 * 1024 * 1024;
+
+/// Data derived from the ledger, reloaded only when its revision changes.
+pub(super) struct Cache {
+    /// Revision the cache was loaded at.
+    pub revision: Option<u64>,
+    /// The report snapshot.
+    pub snapshot: Option<Snapshot>,
+    /// Partners, sorted by name.
+    pub partners: Vec<Partner>,
+    /// Partner id -> index in `partners`.
+    pub partner_index: HashMap<PartnerId, usize>,
+    /// Reference lists.
+    pub lists: ReferenceLists,
+    /// Number of agreements in the ledger (any status).
+    pub agreement_count: u64,
+    /// The key of the report below.
+    report_key: Option<(u64, Period, usize, Lang)>,
+    /// The period's report, or why there is none.
+    pub report: Option<Result<Report, ReportError>>,
+    /// The previous period's report, for the tiles' changes.
+    pub previous: Option<Report>,
+    /// The four pies of the report.
+    pub pies: Vec<PieChart>,
+    /// The top-partners table.
+    pub top: Option<TopTable>,
+    /// How many times the report was computed (tests check no frame recomputes it).
+    pub report_computations: u64,
+}
+
+impl Cache {
+    fn empty() -> Cache {
+        Cache {
+            revision: None,
+            snapshot: None,
+            partners: Vec::new(),
+            partner_index: HashMap::new(),
+            lists: ReferenceLists::defaults(),
+            agreement_count: 0,
+            report_key: None,
+            report: None,
+            previous: None,
+            pies: Vec::new(),
+            top: None,
+            report_computations: 0,
+        }
+    }
+
+    /// The partner with `id`.
+    pub fn partner(&self, id: PartnerId) -> Option<&Partner> {
+        self.partner_index
+            .get(&id)
+            .and_then(|&i| self.partners.get(i))
+    }
+}
+
+/// What a slice click filters the agreements list to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SliceFilter {
+    /// Which breakdown.
+    pub chart: crate::chart::ChartKind,
+    /// The slice's key.
+    pub key: String,
+    /// Its label, for the filter chip.
+    pub label: String,
+}
+
+/// Settings remembered between runs.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Remembered {
+    lang: Option<Lang>,
+    recent: Vec<PathBuf>,
+}
+
+const REMEMBERED_KEY: &str = "pledger";
+
+/// The Pledger desktop app.
+pub struct PledgerApp {
+    pub(super) ledger: Ledger,
+    pub(super) lang: Lang,
+    pub(super) page: Page,
+    pub(super) commands: Vec<Command>,
+    pub(super) status: Option<(String, bool)>,
+    pub(super) dialogs: Box<dyn FileDialogs>,
+    pub(super) recent: Vec<PathBuf>,
+    pub(super) period: Period,
+    pub(super) top_n: usize,
+    pub(super) cache: Cache,
+    pub(super) slice_filter: Option<SliceFilter>,
+    pub(super) agreements: agreements::AgreementsView,
+    pub(super) partners_view: partners::PartnersView,
+    pub(super) settings: settings::SettingsView,
+    pub(super) wizard: Option<ImportWizard>,
+    undo: Vec<UndoStep>,
+    redo: Vec<UndoStep>,
+    title_shown: Option<String>,
+}
+
+impl PledgerApp {
+    /// The app on `ledger`, in `lang`, asking for files through `dialogs`.
+    pub fn new(mut ledger: Ledger, lang: Lang, dialogs: Box<dyn FileDialogs>) -> PledgerApp {
+        ledger.set_recording(true);
+        let mut app = PledgerApp {
+            ledger,
+            lang,
+            page: Page::Dashboard,
+            commands: Vec::new(),
+            status: None,
+            dialogs,
+            recent: Vec::new(),
+            period: Period::quarter(2021, 1).unwrap_or_else(today_quarter),
+            top_n: 10,
+            cache: Cache::empty(),
+            slice_filter: None,
+            agreements: agreements::AgreementsView::default(),
+            partners_view: partners::PartnersView::default(),
+            settings: settings::SettingsView::default(),
+            wizard: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            title_shown: None,
+        };
+        app.refresh();
+        app.period = app.latest_period();
+        app.agreements.period = Some(app.period.clone());
+        app
+    }
+
+    /// The app as eframe starts it: fonts, remembered language and recent ledgers.
+    pub fn from_creation_context(cc: &eframe::CreationContext<'_>, ledger: Ledger) -> PledgerApp {
+        cc.egui_ctx.set_fonts(super::fonts::font_definitions(true));
+        let remembered: Remembered = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, REMEMBERED_KEY))
+            .unwrap_or_default();
+        let lang = remembered.lang.unwrap_or_else(super::system_lang);
+        let mut app = PledgerApp::new(ledger, lang, Box::new(super::dialogs::NativeDialogs));
+        app.recent = remembered.recent;
+        app.remember_recent();
+        app
+    }
+
+    /// The ledger, for tests.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The current language.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The dashboard's period.
+    pub fn period(&self) -> &Period {
+        &self.period
+    }
+
+    /// Sets the dashboard's period.
+    pub fn set_period(&mut self, period: Period) {
+        self.period = period;
+    }
+
+    /// Shows the agreements page, listing the agreements of `period` (all when `None`).
+    pub fn show_agreements(&mut self, period: Option<Period>) {
+        self.agreements.period = period;
+        self.page = Page::Agreements;
+    }
+
+    /// The status line's message, if any.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_ref().map(|(m, _)| m.as_str())
+    }
+
+    /// How many times a report was computed since start.
+    pub fn report_computations(&self) -> u64 {
+        self.cache.report_computations
+    }
+
+    /// Queues a command, as a widget would.
+    pub fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// The period of the latest signed agreement's quarter, or the current quarter.
+    fn latest_period(&self) -> Period {
+        self.cache
+            .snapshot
+            .as_ref()
+            .and_then(Snapshot::date_range)
+            .and_then(|(_, last)| {
+                use chrono::Datelike;
+                Period::quarter(last.year(), last.month0() / 3 + 1)
+            })
+            .unwrap_or_else(today_quarter)
+    }
+
+    /// Reloads what derives from the ledger when its revision moved.
+    pub(super) fn refresh(&mut self) {
+        let revision = match self.ledger.revision() {
+            Ok(r) => r,
+            Err(e) => return self.fail(&e.to_string()),
+        };
+        if self.cache.revision == Some(revision) {
+            return;
+        }
+        let loaded = (|| -> Result<(), LedgerError> {
+            let snapshot = Snapshot::load(&self.ledger)?;
+            let mut partners = self.ledger.partners()?;
+            partners.sort_by_key(|p| p.name.to_lowercase());
+            self.cache.partner_index = partners
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id, i))
+                .collect();
+            self.cache.partners = partners;
+            self.cache.lists = snapshot.lists.clone();
+            self.cache.agreement_count = self.ledger.agreement_count()?;
+            self.cache.snapshot = Some(snapshot);
+            Ok(())
+        })();
+        if let Err(e) = loaded {
+            return self.fail(&e.to_string());
+        }
+        self.cache.revision = Some(revision);
+        self.agreements.invalidate();
+    }
+
+    /// Recomputes the report when the revision, period, N or language changed.
+    pub(super) fn report(&mut self) {
+        let Some(revision) = self.cache.revision else {
+            return;
+        };
+        let key = (revision, self.period.clone(), self.top_n, self.lang);
+        if self.cache.report_key.as_ref() == Some(&key) {
+            return;
+        }
+        let Some(snapshot) = &self.cache.snapshot else {
+            return;
+        };
+        let report = snapshot.report(&self.period, self.top_n);
+        self.cache.previous = self
+            .period
+            .previous()
+            .and_then(|p| snapshot.report(&p, 0).ok());
+        match &report {
+            Ok(r) => {
+                self.cache.pies = PieChart::all(r, &snapshot.lists, self.lang);
+                self.cache.top = Some(TopTable::from_report(r, &snapshot.lists, self.lang));
+            }
+            Err(_) => {
+                self.cache.pies.clear();
+                self.cache.top = None;
+            }
+        }
+        self.cache.report = Some(report);
+        self.cache.report_key = Some(key);
+        self.cache.report_computations += 1;
+    }
+
+    pub(super) fn fail(&mut self, message: &str) {
+        self.status = Some((message.to_owned(), true));
+    }
+
+    pub(super) fn inform(&mut self, message: String) {
+        self.status = Some((message, false));
+    }
+
+    /// Runs the queued commands.
+    pub fn run_commands(&mut self, ctx: &egui::Context) {
+        for command in std::mem::take(&mut self.commands) {
+            self.run(command, ctx);
+        }
+    }
+
+    fn write_step(
+        &mut self,
+        label: String,
+        f: impl FnOnce(&mut crate::ledger::Writer<'_>) -> Result<(), LedgerError>,
+    ) {
+        match self.ledger.write(f) {
+            Ok(()) => {
+                let changes = self.ledger.take_recorded();
+                self.record(label.clone(), changes);
+                self.inform(label);
+            }
+            Err(e) => {
+                let _ = self.ledger.take_recorded();
+                self.fail(&e.to_string());
+            }
+        }
+        self.refresh();
+    }
+
+    fn record(&mut self, label: String, changes: Vec<Change>) {
+        if changes.is_empty() {
+            return;
+        }
+        self.undo.push(UndoStep { label, changes });
+        self.redo.clear();
+        let mut total: usize = self
+            .undo
+            .iter()
+            .flat_map(|s| &s.changes)
+            .map(Change::len_bytes)
+            .sum();
+        while total > UNDO_BUDGET_BYTES && self.undo.len() > 1 {
+            let dropped = self.undo.remove(0);
+            total -= dropped.changes.iter().map(Change::len_bytes).sum::<usize>();
+        }
+    }
+
+    fn run(&mut self, command: Command, ctx: &egui::Context) {
+        let lang = self.lang;
+        match command {
+            Command::LoadSample => {
+                let result = crate::import::load_sample(&mut self.ledger);
+                let changes = self.ledger.take_recorded();
+                match result {
+                    Ok(summary) => {
+                        let label = format!(
+                            "{} {}",
+                            t(lang, "Sample ledger loaded:", "已载入示例账本："),
+                            summary.created
+                        );
+                        self.record(label.clone(), changes);
+                        self.inform(label);
+                        self.refresh();
+                        self.period = self.latest_period();
+                        self.agreements.period = Some(self.period.clone());
+                        self.page = Page::Dashboard;
+                    }
+                    Err(e) => self.fail(&e.to_string()),
+                }
+                self.refresh();
+            }
+            Command::AddAgreement(a) => {
+                let label = format!("{} {}", t(lang, "Added", "已添加"), a.title);
+                self.write_step(label, |w| w.add_agreement(&a).map(|_| ()));
+            }
+            Command::UpdateAgreement(a) => {
+                let label = format!("{} {}", t(lang, "Saved", "已保存"), a.title);
+                self.write_step(label, |w| w.update_agreement(&a).map(|_| ()));
+            }
+            Command::DeleteAgreement(id) => {
+                let label = t(lang, "Agreement deleted", "已删除协议").to_owned();
+                self.write_step(label, |w| w.delete_agreement(id));
+            }
+            Command::AddPartner(p) => {
+                let label = format!("{} {}", t(lang, "Added", "已添加"), p.name);
+                self.write_step(label, |w| w.add_partner(&p).map(|_| ()));
+            }
+            Command::UpdatePartner(p) => {
+                let label = format!("{} {}", t(lang, "Saved", "已保存"), p.name);
+                self.write_step(label, |w| w.update_partner(&p));
+            }
+            Command::MergePartners { from, into } => {
+                let label = t(lang, "Partners merged", "已合并伙伴").to_owned();
+                self.write_step(label, |w| w.merge_partners(from, into));
+            }
+            Command::SetRate(rate) => {
+                let label = format!(
+                    "{} {}/{} {}",
+                    t(lang, "Rate set:", "已设置汇率："),
+                    rate.currency,
+                    rate.quote,
+                    rate.valid_from
+                );
+                self.write_step(label, |w| w.set_rate(&rate));
+            }
+            Command::SetCurrency(c) => {
+                let label = format!("{} {c}", t(lang, "Reporting currency:", "报告货币："));
+                self.write_step(label, |w| w.set_reporting_currency(c));
+            }
+            Command::ReplaceLists(lists) => {
+                let label = t(lang, "Reference lists saved", "已保存参考列表").to_owned();
+                self.write_step(label, |w| w.replace_reference_lists(&lists));
+            }
+            Command::ImportCommitted { changes, summary } => {
+                self.record(summary.clone(), changes);
+                self.inform(summary);
+                self.refresh();
+            }
+            Command::Undo => self.undo_redo(true),
+            Command::Redo => self.undo_redo(false),
+            Command::OpenLedger(path) => match Ledger::open(&path) {
+                Ok(ledger) => {
+                    self.ledger = ledger;
+                    self.ledger.set_recording(true);
+                    self.undo.clear();
+                    self.redo.clear();
+                    self.cache = Cache::empty();
+                    self.wizard = None;
+                    self.refresh();
+                    self.period = self.latest_period();
+                    self.agreements.period = Some(self.period.clone());
+                    self.remember_recent();
+                    self.inform(format!(
+                        "{} {}",
+                        t(lang, "Opened", "已打开"),
+                        path.display()
+                    ));
+                }
+                Err(e) => self.fail(&e.to_string()),
+            },
+            Command::Backup(path) => match self.ledger.backup(&path) {
+                Ok(()) => self.inform(format!(
+                    "{} {}",
+                    t(lang, "Backup written to", "备份已写入"),
+                    path.display()
+                )),
+                Err(e) => self.fail(&e.to_string()),
+            },
+            Command::SetLang(l) => {
+                self.lang = l;
+                ctx.request_repaint();
+            }
+            Command::StartImport(path) => {
+                self.wizard = Some(ImportWizard::open(&self.ledger, path));
+                self.page = Page::Import;
+            }
+        }
+    }
+
+    fn undo_redo(&mut self, undo: bool) {
+        let lang = self.lang;
+        let Some(step) = (if undo {
+            self.undo.pop()
+        } else {
+            self.redo.pop()
+        }) else {
+            return;
+        };
+        let result = if undo {
+            self.ledger.undo(&step.changes)
+        } else {
+            self.ledger.redo(&step.changes)
+        };
+        match result {
+            Ok(()) => {
+                let verb = if undo {
+                    t(lang, "Undone:", "已撤销：")
+                } else {
+                    t(lang, "Redone:", "已重做：")
+                };
+                self.inform(format!("{verb} {}", step.label));
+                if undo {
+                    self.redo.push(step);
+                } else {
+                    self.undo.push(step);
+                }
+            }
+            Err(e) => {
+                self.fail(&e.to_string());
+                self.undo.clear();
+                self.redo.clear();
+            }
+        }
+        self.refresh();
+    }
+
+    fn remember_recent(&mut self) {
+        if let Some(path) = self.ledger.path().map(Path::to_path_buf) {
+            self.recent.retain(|p| *p != path);
+            self.recent.insert(0, path);
+            self.recent.truncate(8);
+        }
+    }
+
+    /// `Pledger — ledger.sqlite3`.
+    pub fn window_title(&self) -> String {
+        let name = self
+            .ledger
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| t(self.lang, "(in memory)", "（内存中）").to_owned());
+        format!("Pledger — {name}")
+    }
+
+    fn is_empty_ledger(&self) -> bool {
+        self.cache.agreement_count == 0 && self.cache.partners.is_empty()
+    }
+
+    fn shortcuts(&mut self, ui: &Ui) {
+        let redo = KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+        let undo = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
+        let typing = ui.ctx().egui_wants_keyboard_input();
+        if typing {
+            return;
+        }
+        ui.input_mut(|i| {
+            if i.consume_shortcut(&redo) {
+                self.commands.push(Command::Redo);
+            } else if i.consume_shortcut(&undo) {
+                self.commands.push(Command::Undo);
+            }
+        });
+        let dropped: Vec<PathBuf> = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(path) = dropped.into_iter().next() {
+            self.commands.push(Command::StartImport(path));
+        }
+    }
+
+    fn menu_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button(t(lang, "File", "文件"), |ui| {
+                if ui.button(t(lang, "Open ledger…", "打开账本…")).clicked()
+                    && let Some(path) = self.dialogs.pick_ledger()
+                {
+                    self.commands.push(Command::OpenLedger(path));
+                }
+                if ui.button(t(lang, "New ledger…", "新建账本…")).clicked()
+                    && let Some(path) = self.dialogs.save_file("ledger.sqlite3", "sqlite3")
+                {
+                    self.commands.push(Command::OpenLedger(path));
+                }
+                if ui.button(t(lang, "Backup…", "备份…")).clicked()
+                    && let Some(path) = self.dialogs.save_file("ledger-backup.sqlite3", "sqlite3")
+                {
+                    self.commands.push(Command::Backup(path));
+                }
+                ui.menu_button(t(lang, "Recent ledgers", "最近的账本"), |ui| {
+                    if self.recent.is_empty() {
+                        ui.label(t(lang, "None yet", "暂无"));
+                    }
+                    for path in self.recent.clone() {
+                        if ui.button(path.display().to_string()).clicked() {
+                            self.commands.push(Command::OpenLedger(path));
+                        }
+                    }
+                });
+                ui.separator();
+                if ui
+                    .button(t(lang, "Import a workbook…", "导入工作簿…"))
+                    .clicked()
+                    && let Some(path) = self.dialogs.pick_workbook()
+                {
+                    self.commands.push(Command::StartImport(path));
+                }
+                ui.separator();
+                if ui.button(t(lang, "Quit", "退出")).clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button(t(lang, "Edit", "编辑"), |ui| {
+                let undo_label = match self.undo.last() {
+                    Some(s) => format!("{} {}", t(lang, "Undo", "撤销"), s.label),
+                    None => t(lang, "Undo", "撤销").to_owned(),
+                };
+                if ui
+                    .add_enabled(
+                        !self.undo.is_empty(),
+                        egui::Button::new(undo_label).shortcut_text("Ctrl+Z"),
+                    )
+                    .clicked()
+                {
+                    self.commands.push(Command::Undo);
+                }
+                if ui
+                    .add_enabled(
+                        !self.redo.is_empty(),
+                        egui::Button::new(t(lang, "Redo", "重做")).shortcut_text("Ctrl+Shift+Z"),
+                    )
+                    .clicked()
+                {
+                    self.commands.push(Command::Redo);
+                }
+            });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                for (l, name) in [(Lang::Zh, "中文"), (Lang::En, "English")] {
+                    if ui.selectable_label(self.lang == l, name).clicked() && self.lang != l {
+                        self.commands.push(Command::SetLang(l));
+                    }
+                }
+            });
+        });
+    }
+
+    fn tabs_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            for (page, en, zh) in [
+                (Page::Dashboard, "Dashboard", "仪表板"),
+                (Page::Agreements, "Agreements", "协议"),
+                (Page::Partners, "Partners", "伙伴"),
+                (Page::Import, "Import", "导入"),
+                (Page::Settings, "Settings", "设置"),
+            ] {
+                let text = RichText::new(t(lang, en, zh)).size(15.0);
+                if ui.selectable_label(self.page == page, text).clicked() {
+                    self.page = page;
+                }
+            }
+        });
+    }
+
+    fn status_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            if let Some((message, error)) = &self.status {
+                let c = if *error {
+                    palette::ERROR
+                } else {
+                    palette::MUTED
+                };
+                ui.label(RichText::new(message).color(color(c)));
+                if ui.small_button("×").clicked() {
+                    self.status = None;
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "{} {} · {} {}",
+                        self.cache.agreement_count,
+                        t(self.lang, "agreements", "项协议"),
+                        t(self.lang, "revision", "版本"),
+                        self.cache.revision.unwrap_or(0)
+                    ))
+                    .small()
+                    .color(color(palette::MUTED)),
+                );
+            });
+        });
+    }
+
+    fn welcome_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        ui.vertical_centered(|ui| {
+            ui.add_space(60.0);
+            ui.heading(RichText::new(t(lang, "Welcome to Pledger", "欢迎使用 Pledger")).size(26.0));
+            ui.add_space(8.0);
+            ui.label(t(
+                lang,
+                "This ledger is empty. Start with the sample, a consultant's workbook, or your first partner.",
+                "此账本为空。可以从示例账本、顾问的工作簿或第一个伙伴开始。",
+            ));
+            ui.add_space(20.0);
+            let size = egui::vec2(260.0, 36.0);
+            if ui
+                .add_sized(size, egui::Button::new(t(lang, "Load the sample ledger", "载入示例账本")))
+                .clicked()
+            {
+                self.commands.push(Command::LoadSample);
+            }
+            if ui
+                .add_sized(size, egui::Button::new(t(lang, "Import a workbook…", "导入工作簿…")))
+                .clicked()
+                && let Some(path) = self.dialogs.pick_workbook()
+            {
+                self.commands.push(Command::StartImport(path));
+            }
+            if ui
+                .add_sized(size, egui::Button::new(t(lang, "Add a partner…", "添加伙伴…")))
+                .clicked()
+            {
+                self.page = Page::Partners;
+                self.partners_view.start_new();
+            }
+        });
+    }
+
+    /// One frame of the whole window.
+    pub fn frame_ui(&mut self, ui: &mut Ui) {
+        self.shortcuts(ui);
+        if let Some(wizard) = &mut self.wizard
+            && let Some(done) = wizard.poll(ui.ctx())
+        {
+            self.commands.push(done);
+        }
+        self.report();
+        let title = self.window_title();
+        if self.title_shown.as_ref() != Some(&title) {
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title_shown = Some(title);
+        }
+        egui::Panel::top("menu").show(ui, |ui| {
+            self.menu_ui(ui);
+            ui.add_space(2.0);
+            self.tabs_ui(ui);
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            if self.is_empty_ledger() && self.page == Page::Dashboard {
+                self.welcome_ui(ui);
+                return;
+            }
+            match self.page {
+                Page::Dashboard => self.dashboard_ui(ui),
+                Page::Agreements => self.agreements_ui(ui),
+                Page::Partners => self.partners_ui(ui),
+                Page::Import => self.import_ui(ui),
+                Page::Settings => self.settings_ui(ui),
+            }
+        });
+        let ctx = ui.ctx().clone();
+        self.run_commands(&ctx);
+    }
+}
+
+impl eframe::App for PledgerApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.frame_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let remembered = Remembered {
+            lang: Some(self.lang),
+            recent: self.recent.clone(),
+        };
+        eframe::set_value(storage, REMEMBERED_KEY, &remembered);
+    }
+}
+
+/// The quarter of today's date.
+fn today_quarter() -> Period {
+    use chrono::Datelike;
+    let today = chrono::Local::now().date_naive();
+    Period::quarter(today.year(), today.month0() / 3 + 1).unwrap_or(Period {
+        kind: crate::domain::PeriodKind::Year,
+        from: today,
+        to: today,
+    })
+}

@@ -1,0 +1,301 @@
+//! The dashboard: period picker, tiles, the four pies and the top-partners table.
+
+use egui::{RichText, Ui};
+
+use super::app::{Page, PledgerApp, SliceFilter};
+use super::format::{change_text, money_change_text, money_text, period_text};
+use super::pie::{color, pie_ui};
+use super::t;
+use crate::chart::palette;
+use crate::domain::{Lang, Period, PeriodKind};
+use crate::report::ReportError;
+
+/// The kinds of period the picker offers.
+const KINDS: [(PeriodKind, &str, &str); 4] = [
+    (PeriodKind::Quarter, "Quarter", "季度"),
+    (PeriodKind::Year, "Year", "年度"),
+    (PeriodKind::Month, "Month", "月份"),
+    (PeriodKind::Range, "Custom", "自定义"),
+];
+
+/// The same date in a period of another kind.
+fn period_of_kind(kind: PeriodKind, around: &Period) -> Option<Period> {
+    use chrono::Datelike;
+    let d = around.from;
+    match kind {
+        PeriodKind::Quarter => Period::quarter(d.year(), d.month0() / 3 + 1),
+        PeriodKind::Year => Period::year(d.year()),
+        PeriodKind::Month => Period::month(d.year(), d.month()),
+        PeriodKind::Range => Some(Period {
+            kind: PeriodKind::Range,
+            from: around.from,
+            to: around.to,
+        }),
+    }
+}
+
+fn tile_ui(ui: &mut Ui, title: &str, value: &str, change: Option<(String, i128)>, lang: Lang) {
+    egui::Frame::group(ui.style())
+        .inner_margin(egui::Margin::same(10))
+        .show(ui, |ui| {
+            ui.set_min_width(220.0);
+            ui.vertical(|ui| {
+                ui.label(RichText::new(title).color(color(palette::MUTED)));
+                ui.label(RichText::new(value).size(22.0).strong());
+                if let Some((text, sign)) = change {
+                    let c = match sign.signum() {
+                        1 => palette::UP,
+                        -1 => palette::DOWN,
+                        _ => palette::MUTED,
+                    };
+                    ui.label(
+                        RichText::new(format!(
+                            "{text} {}",
+                            t(lang, "vs previous period", "较上期")
+                        ))
+                        .small()
+                        .color(color(c)),
+                    );
+                }
+            });
+        });
+}
+
+impl PledgerApp {
+    fn period_picker_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            ui.label(t(lang, "Period", "期间"));
+            let current = KINDS
+                .iter()
+                .find(|k| k.0 == self.period.kind)
+                .map_or("", |k| t(lang, k.1, k.2));
+            egui::ComboBox::from_id_salt("period-kind")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for (kind, en, zh) in KINDS {
+                        if ui
+                            .selectable_label(self.period.kind == kind, t(lang, en, zh))
+                            .clicked()
+                            && let Some(p) = period_of_kind(kind, &self.period)
+                        {
+                            self.period = p;
+                        }
+                    }
+                })
+                .response
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(
+                        egui::Role::ComboBox,
+                        true,
+                        t(lang, "Kind of period", "期间类型"),
+                    )
+                });
+            if ui
+                .button("◀")
+                .on_hover_text(t(lang, "Previous period", "上一期"))
+                .clicked()
+                && let Some(p) = self.period.previous()
+            {
+                self.period = p;
+            }
+            ui.label(
+                RichText::new(period_text(lang, &self.period))
+                    .strong()
+                    .size(16.0),
+            );
+            if ui
+                .button("▶")
+                .on_hover_text(t(lang, "Next period", "下一期"))
+                .clicked()
+                && let Some(p) = self.period.next()
+            {
+                self.period = p;
+            }
+            if self.period.kind == PeriodKind::Range {
+                let mut from = self.period.from.to_string();
+                let mut to = self.period.to.to_string();
+                ui.label(t(lang, "From", "从"));
+                let a = ui.add(egui::TextEdit::singleline(&mut from).desired_width(90.0));
+                ui.label(t(lang, "to", "至"));
+                let b = ui.add(egui::TextEdit::singleline(&mut to).desired_width(90.0));
+                if (a.changed() || b.changed())
+                    && let Ok(p) = Period::parse(&format!("{from}..{to}"))
+                {
+                    self.period = p;
+                }
+            }
+        });
+    }
+
+    /// The dashboard page.
+    pub(super) fn dashboard_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        self.period_picker_ui(ui);
+        ui.add_space(6.0);
+        let report = match &self.cache.report {
+            Some(Ok(r)) => r.clone(),
+            Some(Err(ReportError::MissingRates(_))) | None => {
+                let message = match &self.cache.report {
+                    Some(Err(e)) => e.to_string(),
+                    _ => String::new(),
+                };
+                ui.label(RichText::new(message).color(color(palette::ERROR)));
+                if ui
+                    .button(t(lang, "Set exchange rates…", "设置汇率…"))
+                    .clicked()
+                {
+                    self.page = Page::Settings;
+                }
+                return;
+            }
+        };
+        let previous = self.cache.previous.clone();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                let change = |now: u64, before: Option<u64>| {
+                    before.map(|b| {
+                        let (n, b) = (i128::from(now), i128::from(b));
+                        (change_text(n, b), n - b)
+                    })
+                };
+                tile_ui(
+                    ui,
+                    t(lang, "Agreements signed", "签署的协议"),
+                    &report.agreements_signed.to_string(),
+                    change(
+                        report.agreements_signed,
+                        previous.as_ref().map(|p| p.agreements_signed),
+                    ),
+                    lang,
+                );
+                tile_ui(
+                    ui,
+                    t(lang, "With a financial contribution", "含财务捐款的协议"),
+                    &report.agreements_financial.to_string(),
+                    change(
+                        report.agreements_financial,
+                        previous.as_ref().map(|p| p.agreements_financial),
+                    ),
+                    lang,
+                );
+                let money_change = |now: i128, before: Option<i128>| {
+                    before.map(|b| (money_change_text(now, b, report.currency), now - b))
+                };
+                tile_ui(
+                    ui,
+                    t(lang, "Partners' contributions", "伙伴捐款总额"),
+                    &money_text(lang, report.partner_total_minor, report.currency),
+                    money_change(
+                        report.partner_total_minor,
+                        previous.as_ref().map(|p| p.partner_total_minor),
+                    ),
+                    lang,
+                );
+                tile_ui(
+                    ui,
+                    t(lang, "Own co-funding part", "本组织联合供资部分"),
+                    &money_text(lang, report.own_total_minor, report.currency),
+                    money_change(
+                        report.own_total_minor,
+                        previous.as_ref().map(|p| p.own_total_minor),
+                    ),
+                    lang,
+                );
+            });
+            ui.add_space(10.0);
+            let pies = self.cache.pies.clone();
+            let selected = self.slice_filter.clone();
+            let width = ui.available_width();
+            let columns = if width > 1100.0 { 2 } else { 1 };
+            let diameter = 170.0;
+            egui::Grid::new("pies")
+                .num_columns(columns)
+                .spacing([28.0, 18.0])
+                .show(ui, |ui| {
+                    for (i, pie) in pies.iter().enumerate() {
+                        ui.vertical(|ui| {
+                            let key = selected
+                                .as_ref()
+                                .filter(|s| s.chart == pie.kind)
+                                .map(|s| s.key.as_str());
+                            let response = pie_ui(ui, pie, key, diameter);
+                            if let Some(slice) = response.clicked.and_then(|i| pie.slices.get(i)) {
+                                self.slice_filter = Some(SliceFilter {
+                                    chart: pie.kind,
+                                    key: slice.key.clone(),
+                                    label: slice.label.clone(),
+                                });
+                                self.agreements.period = Some(self.period.clone());
+                                self.page = Page::Agreements;
+                            }
+                            self.export_chart_button_ui(ui, pie.kind);
+                        });
+                        if (i + 1) % columns == 0 {
+                            ui.end_row();
+                        }
+                    }
+                });
+            ui.add_space(12.0);
+            self.top_partners_ui(ui);
+        });
+    }
+
+    fn top_partners_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let Some(table) = self.cache.top.clone() else {
+            return;
+        };
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&table.title).strong().size(15.0));
+            ui.label(
+                RichText::new(&table.subtitle)
+                    .small()
+                    .color(color(palette::MUTED)),
+            );
+            ui.add_space(16.0);
+            ui.label(t(lang, "Show", "显示"));
+            ui.add(egui::DragValue::new(&mut self.top_n).range(1..=100))
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(
+                        egui::Role::SpinButton,
+                        true,
+                        t(lang, "Number of top partners", "主要伙伴数量"),
+                    )
+                });
+            self.export_chart_button_ui(ui, crate::chart::ChartKind::TopPartners);
+        });
+        if table.rows.is_empty() {
+            ui.label(RichText::new(&table.empty_text).color(color(palette::MUTED)));
+            return;
+        }
+        egui::Grid::new("top-partners")
+            .striped(true)
+            .num_columns(5)
+            .spacing([18.0, 4.0])
+            .show(ui, |ui| {
+                for h in &table.headers {
+                    ui.label(RichText::new(h).strong());
+                }
+                ui.end_row();
+                for row in &table.rows {
+                    for (i, cell) in row.iter().enumerate() {
+                        if i >= 3 {
+                            ui.with_layout(
+                                egui::Layout::right_to_left(egui::Align::Center),
+                                |ui| {
+                                    ui.label(cell);
+                                },
+                            );
+                        } else {
+                            ui.label(cell);
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+    }
+
+    /// "Export PNG…" under a chart. Export lands with the export module.
+    fn export_chart_button_ui(&mut self, _ui: &mut Ui, _kind: crate::chart::ChartKind) {}
+}

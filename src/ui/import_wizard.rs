@@ -1,0 +1,627 @@
+//! The import wizard: read a workbook on a background thread, show the mapping, a preview
+//! with each problem on its cell, partner matches to confirm, then commit in one
+//! transaction (on a background thread for a ledger file) that the undo history records.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+
+use egui::{RichText, Ui};
+
+use super::app::{Command, PledgerApp};
+use super::pie::color;
+use super::t;
+use crate::chart::palette;
+use crate::import::{
+    self, CommitSummary, Field, ImportOptions, Mapping, PartnerMatcher, Plan, Severity, Workbook,
+    column_letter, percent_of_one,
+};
+use crate::ledger::{Change, Ledger};
+
+enum Stage {
+    Reading,
+    Review,
+    Committing,
+    Done(String),
+}
+
+enum Message {
+    Read(Result<Workbook, String>),
+    Committed(Result<(Vec<Change>, CommitSummary), String>),
+}
+
+/// A near match the user can confirm: the sheet's spelling and the ledger's partner.
+struct Suggestion {
+    spelling: String,
+    partner_name: String,
+    percent: u32,
+}
+
+/// The wizard's state for one file.
+pub struct ImportWizard {
+    path: PathBuf,
+    stage: Stage,
+    rx: Option<Receiver<Message>>,
+    workbook: Option<Arc<Workbook>>,
+    options: ImportOptions,
+    plan: Option<Plan>,
+    mapping: Option<Mapping>,
+    error: Option<String>,
+    needs_plan: bool,
+    skip_invalid: bool,
+    suggestions: Vec<Suggestion>,
+    rejected: Vec<String>,
+}
+
+impl ImportWizard {
+    /// Starts reading `path` on a background thread.
+    pub fn open(_ledger: &Ledger, path: PathBuf) -> ImportWizard {
+        let (tx, rx) = channel();
+        let reading = path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("pledger-import-read".into())
+            .spawn(move || {
+                let result = import::read_file(&reading).map_err(|e| e.to_string());
+                let _ = tx.send(Message::Read(result));
+            });
+        let mut wizard = ImportWizard {
+            path,
+            stage: Stage::Reading,
+            rx: Some(rx),
+            workbook: None,
+            options: ImportOptions::default(),
+            plan: None,
+            mapping: None,
+            error: None,
+            needs_plan: false,
+            skip_invalid: false,
+            suggestions: Vec::new(),
+            rejected: Vec::new(),
+        };
+        if let Err(e) = spawned {
+            wizard.error = Some(e.to_string());
+            wizard.rx = None;
+        }
+        wizard
+    }
+
+    /// Takes what the background thread sent; a finished commit becomes a command.
+    pub fn poll(&mut self, ctx: &egui::Context) -> Option<Command> {
+        let rx = self.rx.as_ref()?;
+        ctx.request_repaint_after(std::time::Duration::from_millis(80));
+        let message = rx.try_recv().ok()?;
+        self.rx = None;
+        match message {
+            Message::Read(Ok(workbook)) => {
+                self.workbook = Some(Arc::new(workbook));
+                self.stage = Stage::Review;
+                self.needs_plan = true;
+                None
+            }
+            Message::Read(Err(e)) => {
+                self.error = Some(e);
+                self.stage = Stage::Review;
+                None
+            }
+            Message::Committed(Ok((changes, summary))) => {
+                let text = summary_text(&summary);
+                self.stage = Stage::Done(text.clone());
+                Some(Command::ImportCommitted {
+                    changes,
+                    summary: text,
+                })
+            }
+            Message::Committed(Err(e)) => {
+                self.error = Some(e);
+                self.stage = Stage::Review;
+                None
+            }
+        }
+    }
+}
+
+fn summary_text(s: &CommitSummary) -> String {
+    format!(
+        "Import: {} created, {} updated, {} unchanged, {} new partners, {} rows left out",
+        s.created, s.updated, s.unchanged, s.partners_created, s.skipped_invalid
+    )
+}
+
+impl PledgerApp {
+    fn plan_import(&mut self) {
+        let Some(wizard) = &mut self.wizard else {
+            return;
+        };
+        if !wizard.needs_plan {
+            return;
+        }
+        wizard.needs_plan = false;
+        let Some(workbook) = wizard.workbook.clone() else {
+            return;
+        };
+        match import::prepare(&self.ledger, &workbook, &wizard.options) {
+            Ok((plan, mapping)) => {
+                let matcher = PartnerMatcher::new(&self.cache.partners);
+                wizard.suggestions = plan
+                    .new_partners
+                    .iter()
+                    .filter(|p| !wizard.rejected.contains(&p.name))
+                    .filter_map(|p| {
+                        let (id, score) = matcher.suggest(&p.name)?;
+                        let partner = self.cache.partner(id)?;
+                        Some(Suggestion {
+                            spelling: p.name.clone(),
+                            partner_name: partner.name.clone(),
+                            percent: percent_of_one(score),
+                        })
+                    })
+                    .collect();
+                wizard.plan = Some(plan);
+                wizard.mapping = Some(mapping);
+                wizard.error = None;
+            }
+            Err(e) => {
+                wizard.plan = None;
+                wizard.error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// The import page.
+    pub(super) fn import_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        self.plan_import();
+        let Some(wizard) = &mut self.wizard else {
+            ui.vertical_centered(|ui| {
+                ui.add_space(40.0);
+                ui.label(t(
+                    lang,
+                    "Choose a workbook (xlsx, xls, ods, csv) or drop it on the window.",
+                    "选择工作簿（xlsx、xls、ods、csv），或将其拖放到窗口中。",
+                ));
+                if ui
+                    .button(t(lang, "Import a workbook…", "导入工作簿…"))
+                    .clicked()
+                    && let Some(path) = self.dialogs.pick_workbook()
+                {
+                    self.commands.push(Command::StartImport(path));
+                }
+            });
+            return;
+        };
+        ui.horizontal(|ui| {
+            ui.heading(format!(
+                "{} {}",
+                t(lang, "Import", "导入"),
+                wizard
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ));
+        });
+        if let Some(e) = &wizard.error {
+            ui.label(RichText::new(e).color(color(palette::ERROR)));
+        }
+        let mut close = false;
+        let mut commit = false;
+        match &wizard.stage {
+            Stage::Reading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(t(lang, "Reading the workbook…", "正在读取工作簿…"));
+                    if ui.button(t(lang, "Cancel", "取消")).clicked() {
+                        close = true;
+                    }
+                });
+            }
+            Stage::Committing => {
+                ui.add(egui::ProgressBar::new(0.5).animate(true).text(t(
+                    lang,
+                    "Committing…",
+                    "正在提交…",
+                )));
+            }
+            Stage::Done(summary) => {
+                ui.label(RichText::new(summary).strong());
+                ui.horizontal(|ui| {
+                    if ui
+                        .button(t(lang, "Show the dashboard", "查看仪表板"))
+                        .clicked()
+                    {
+                        self.page = super::app::Page::Dashboard;
+                        close = true;
+                    }
+                    if ui.button(t(lang, "Close", "关闭")).clicked() {
+                        close = true;
+                    }
+                });
+            }
+            Stage::Review => {
+                let mut replan = false;
+                if let Some(workbook) = wizard.workbook.clone() {
+                    ui.horizontal(|ui| {
+                        ui.label(t(lang, "Sheet", "工作表"));
+                        let current = wizard
+                            .plan
+                            .as_ref()
+                            .map(|p| p.sheet.clone())
+                            .or_else(|| wizard.options.sheet.clone())
+                            .unwrap_or_default();
+                        egui::ComboBox::from_id_salt("import-sheet")
+                            .selected_text(&current)
+                            .show_ui(ui, |ui| {
+                                for s in &workbook.sheets {
+                                    if ui.selectable_label(s.name == current, &s.name).clicked() {
+                                        wizard.options.sheet = Some(s.name.clone());
+                                        wizard.options.header_row = None;
+                                        wizard.options.map.clear();
+                                        replan = true;
+                                    }
+                                }
+                            })
+                            .response
+                            .widget_info(|| {
+                                egui::WidgetInfo::labeled(
+                                    egui::Role::ComboBox,
+                                    true,
+                                    t(lang, "Sheet", "工作表"),
+                                )
+                            });
+                        ui.label(t(lang, "Header row", "标题行"));
+                        let mut row = wizard.plan.as_ref().map_or(1, |p| p.header_row);
+                        let spin = ui.add(egui::DragValue::new(&mut row).range(1..=1000));
+                        spin.widget_info(|| {
+                            egui::WidgetInfo::labeled(
+                                egui::Role::SpinButton,
+                                true,
+                                t(lang, "Header row", "标题行"),
+                            )
+                        });
+                        if spin.changed() {
+                            wizard.options.header_row = Some(row);
+                            wizard.options.map.clear();
+                            replan = true;
+                        }
+                    });
+                    if let (Some(plan), Some(mapping)) = (&wizard.plan, &wizard.mapping) {
+                        replan |= mapping_ui(ui, lang, mapping, &mut wizard.options);
+                        ui.separator();
+                        replan |= matches_ui(
+                            ui,
+                            lang,
+                            &wizard.suggestions,
+                            &mut wizard.options,
+                            &mut wizard.rejected,
+                        );
+                        plan_summary_ui(ui, lang, plan);
+                        ui.checkbox(
+                            &mut wizard.skip_invalid,
+                            t(
+                                lang,
+                                "Commit the valid rows only (leave rows with errors out)",
+                                "仅提交有效行（跳过有错误的行）",
+                            ),
+                        );
+                        ui.horizontal(|ui| {
+                            let blocked = plan.error_count() > 0 && !wizard.skip_invalid;
+                            let button = egui::Button::new(RichText::new(t(lang, "Commit import", "提交导入")).strong());
+                            if ui.add_enabled(!blocked, button).clicked() {
+                                commit = true;
+                            }
+                            if ui.button(t(lang, "Cancel", "取消")).clicked() {
+                                close = true;
+                            }
+                            if blocked {
+                                ui.label(
+                                    RichText::new(t(
+                                        lang,
+                                        "Errors block the import: fix the file, or tick “valid rows only”.",
+                                        "存在错误，无法导入：请修正文件，或勾选“仅提交有效行”。",
+                                    ))
+                                    .color(color(palette::ERROR)),
+                                );
+                            }
+                        });
+                        ui.separator();
+                        preview_ui(ui, lang, &workbook, plan);
+                    } else if ui.button(t(lang, "Close", "关闭")).clicked() {
+                        close = true;
+                    }
+                } else if ui.button(t(lang, "Close", "关闭")).clicked() {
+                    close = true;
+                }
+                if replan {
+                    wizard.needs_plan = true;
+                }
+            }
+        }
+        if commit {
+            self.commit_import();
+        }
+        if close {
+            self.wizard = None;
+        }
+    }
+
+    fn commit_import(&mut self) {
+        let Some(wizard) = &mut self.wizard else {
+            return;
+        };
+        let Some(plan) = wizard.plan.clone() else {
+            return;
+        };
+        let skip = wizard.skip_invalid;
+        match self.ledger.path().map(std::path::Path::to_path_buf) {
+            Some(path) => {
+                let (tx, rx) = channel();
+                let spawned = std::thread::Builder::new()
+                    .name("pledger-import-commit".into())
+                    .spawn(move || {
+                        let result = (|| {
+                            let mut ledger = Ledger::open(&path).map_err(|e| e.to_string())?;
+                            ledger.set_recording(true);
+                            let summary = import::commit(&mut ledger, &plan, skip)
+                                .map_err(|e| e.to_string())?;
+                            Ok((ledger.take_recorded(), summary))
+                        })();
+                        let _ = tx.send(Message::Committed(result));
+                    });
+                match spawned {
+                    Ok(_) => {
+                        wizard.rx = Some(rx);
+                        wizard.stage = Stage::Committing;
+                    }
+                    Err(e) => wizard.error = Some(e.to_string()),
+                }
+            }
+            None => {
+                let result = import::commit(&mut self.ledger, &plan, skip);
+                let changes = self.ledger.take_recorded();
+                match result {
+                    Ok(summary) => {
+                        let text = summary_text(&summary);
+                        wizard.stage = Stage::Done(text.clone());
+                        self.commands.push(Command::ImportCommitted {
+                            changes,
+                            summary: text,
+                        });
+                    }
+                    Err(e) => wizard.error = Some(e.to_string()),
+                }
+            }
+        }
+    }
+}
+
+/// The field names people read.
+fn field_label(lang: super::Lang, field: Field) -> &'static str {
+    match field {
+        Field::Reference => t(lang, "Reference", "编号"),
+        Field::Title => t(lang, "Title", "标题"),
+        Field::Partner => t(lang, "Partner *", "伙伴 *"),
+        Field::PartnerType => t(lang, "Partner type", "伙伴类型"),
+        Field::Country => t(lang, "Country", "国家"),
+        Field::Region => t(lang, "Region", "区域"),
+        Field::Theme => t(lang, "Themes", "专题"),
+        Field::SignedOn => t(lang, "Signed on *", "签署日期 *"),
+        Field::Amount => t(lang, "Contribution", "捐款金额"),
+        Field::Currency => t(lang, "Currency", "货币"),
+        Field::OwnContribution => t(lang, "Own part", "本组织部分"),
+        Field::Status => t(lang, "Status", "状态"),
+        Field::Notes => t(lang, "Notes", "备注"),
+    }
+}
+
+/// The mapping, one row per field, with the headers to choose from. True when changed.
+fn mapping_ui(
+    ui: &mut Ui,
+    lang: super::Lang,
+    mapping: &Mapping,
+    options: &mut ImportOptions,
+) -> bool {
+    let mut changed = false;
+    ui.label(RichText::new(t(lang, "Columns", "列映射")).strong());
+    egui::Grid::new("mapping")
+        .num_columns(4)
+        .spacing([10.0, 4.0])
+        .show(ui, |ui| {
+            for (n, field) in Field::ALL.into_iter().enumerate() {
+                ui.label(field_label(lang, field));
+                let current = mapping
+                    .column(field)
+                    .and_then(|c| mapping.headers.get(c))
+                    .map_or("—".to_owned(), |h| h.clone());
+                egui::ComboBox::from_id_salt(("map", field.name()))
+                    .selected_text(&current)
+                    .width(200.0)
+                    .show_ui(ui, |ui| {
+                        for h in mapping.headers.iter().filter(|h| !h.is_empty()) {
+                            if ui.selectable_label(*h == current, h).clicked() {
+                                options.map.retain(|(f, _)| *f != field);
+                                options.map.push((field, h.clone()));
+                                changed = true;
+                            }
+                        }
+                    })
+                    .response
+                    .widget_info(|| {
+                        egui::WidgetInfo::labeled(
+                            egui::Role::ComboBox,
+                            true,
+                            field_label(lang, field),
+                        )
+                    });
+                if n % 2 == 1 {
+                    ui.end_row();
+                }
+            }
+        });
+    let unmapped = mapping.unmapped();
+    if !unmapped.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "{} {}",
+                t(lang, "Not imported:", "未导入的列："),
+                unmapped.join(", ")
+            ))
+            .small()
+            .color(color(palette::MUTED)),
+        );
+    }
+    changed
+}
+
+/// Near matches to confirm or reject. True when the plan must be rebuilt.
+fn matches_ui(
+    ui: &mut Ui,
+    lang: super::Lang,
+    suggestions: &[Suggestion],
+    options: &mut ImportOptions,
+    rejected: &mut Vec<String>,
+) -> bool {
+    let mut changed = false;
+    if suggestions.is_empty() {
+        return false;
+    }
+    ui.label(RichText::new(t(lang, "Partner names to confirm", "需确认的伙伴名称")).strong());
+    for s in suggestions {
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "“{}” → “{}” ({} %)",
+                s.spelling, s.partner_name, s.percent
+            ));
+            if ui.button(t(lang, "Same partner", "是同一伙伴")).clicked() {
+                options
+                    .confirmed_matches
+                    .push((s.spelling.clone(), s.partner_name.clone()));
+                changed = true;
+            }
+            if ui.button(t(lang, "A new partner", "是新伙伴")).clicked() {
+                rejected.push(s.spelling.clone());
+                changed = true;
+            }
+        });
+    }
+    changed
+}
+
+fn plan_summary_ui(ui: &mut Ui, lang: super::Lang, plan: &Plan) {
+    let (created, updated, unchanged) = plan.counts();
+    ui.label(format!(
+        "{}: {created} {}, {updated} {}, {unchanged} {}, {} {}, {} {}",
+        t(lang, "Plan", "计划"),
+        t(lang, "new", "新增"),
+        t(lang, "updated", "更新"),
+        t(lang, "unchanged", "不变"),
+        plan.new_partners.len(),
+        t(lang, "partners to create", "个新伙伴"),
+        plan.skipped_rows,
+        t(lang, "rows skipped", "行已跳过"),
+    ));
+    let errors = plan.error_count();
+    let warnings = plan.problems.len() - errors;
+    if !plan.problems.is_empty() {
+        egui::CollapsingHeader::new(format!(
+            "{errors} {} · {warnings} {}",
+            t(lang, "errors", "个错误"),
+            t(lang, "warnings", "个警告")
+        ))
+        .default_open(errors > 0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(140.0)
+                .id_salt("problems")
+                .show(ui, |ui| {
+                    for p in &plan.problems {
+                        let c = if p.severity == Severity::Error {
+                            palette::ERROR
+                        } else {
+                            palette::WARNING
+                        };
+                        ui.label(RichText::new(p.to_string()).color(color(c)));
+                    }
+                });
+        });
+    }
+}
+
+/// The sheet below its header, with each problem's cell highlighted.
+fn preview_ui(ui: &mut Ui, lang: super::Lang, workbook: &Workbook, plan: &Plan) {
+    let Some(sheet) = workbook.sheets.iter().find(|s| s.name == plan.sheet) else {
+        return;
+    };
+    let mut marks: HashMap<(usize, String), (Severity, String)> = HashMap::new();
+    for p in &plan.problems {
+        if let (Some(row), Some(col)) = (p.row, &p.column)
+            && let Some(letter) = col
+                .rsplit_once('(')
+                .map(|(_, l)| l.trim_end_matches(')').to_owned())
+        {
+            let entry = marks
+                .entry((row, letter))
+                .or_insert((p.severity, String::new()));
+            if p.severity == Severity::Error {
+                entry.0 = Severity::Error;
+            }
+            if !entry.1.is_empty() {
+                entry.1.push('\n');
+            }
+            entry.1.push_str(&p.message);
+        }
+    }
+    let header_index = plan.header_row.saturating_sub(1);
+    let headers = sheet.rows.get(header_index).cloned().unwrap_or_default();
+    let columns = headers.len().clamp(1, 40);
+    ui.label(RichText::new(t(lang, "Preview", "预览")).strong());
+    egui_extras::TableBuilder::new(ui)
+        .striped(true)
+        .id_salt("preview")
+        .column(egui_extras::Column::exact(44.0))
+        .columns(egui_extras::Column::initial(120.0).clip(true), columns)
+        .header(22.0, |mut h| {
+            h.col(|ui| {
+                ui.label("#");
+            });
+            for c in headers.iter().take(columns) {
+                h.col(|ui| {
+                    ui.label(RichText::new(c.text()).strong());
+                });
+            }
+        })
+        .body(|body| {
+            let first = header_index + 1;
+            let count = sheet.rows.len().saturating_sub(first);
+            body.rows(20.0, count, |mut row| {
+                let index = first + row.index();
+                let number = index + 1;
+                row.col(|ui| {
+                    ui.label(RichText::new(number.to_string()).color(color(palette::MUTED)));
+                });
+                let cells = sheet.rows.get(index);
+                for c in 0..columns {
+                    let text = cells
+                        .and_then(|r| r.get(c))
+                        .map(|c| c.text().into_owned())
+                        .unwrap_or_default();
+                    row.col(|ui| match marks.get(&(number, column_letter(c))) {
+                        Some((severity, message)) => {
+                            let tint = if *severity == Severity::Error {
+                                palette::ERROR
+                            } else {
+                                palette::WARNING
+                            };
+                            let rect = ui.max_rect();
+                            ui.painter()
+                                .rect_filled(rect, 0.0, color(tint).gamma_multiply(0.25));
+                            ui.label(text).on_hover_text(message);
+                        }
+                        None => {
+                            ui.label(text);
+                        }
+                    });
+                }
+            });
+        });
+}

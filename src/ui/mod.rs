@@ -1,0 +1,75 @@
+//! The desktop app (eframe/egui): dashboard, ledger editing, import wizard, settings, in
+//! English and Chinese. The only module that names egui, eframe or rfd.
+
+mod agreements;
+mod app;
+mod dashboard;
+mod dialogs;
+mod fonts;
+mod format;
+mod import_wizard;
+mod partners;
+mod pie;
+mod settings;
+
+use std::path::Path;
+
+pub use app::{Command, Page, PledgerApp};
+pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
+pub use fonts::{NOTO_SANS_SC, font_definitions};
+
+use crate::domain::Lang;
+use crate::ledger::Ledger;
+
+/// The application id: the Wayland app id, the X11 class, the desktop file's name and the
+/// settings folder.
+pub const APP_ID: &str = "org.pledger.Pledger";
+
+/// The window icon.
+const ICON_PNG: &[u8] = include_bytes!("../../assets/icons/pledger-256.png");
+
+/// `en` or `zh`, whichever `lang` is.
+pub fn t(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// Chinese when the system locale is Chinese, else English.
+pub fn system_lang() -> Lang {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default();
+    if locale.to_lowercase().starts_with("zh") {
+        Lang::Zh
+    } else {
+        Lang::En
+    }
+}
+
+/// Opens the desktop app on the ledger at `path` (created if missing).
+pub fn run(path: &Path) -> anyhow::Result<()> {
+    let ledger = Ledger::open(path)?;
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(format!("Pledger — {}", path.display()))
+        .with_app_id(APP_ID)
+        .with_inner_size([1280.0, 880.0])
+        .with_min_inner_size([820.0, 560.0])
+        .with_drag_and_drop(true);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
+        viewport = viewport.with_icon(icon);
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    eframe::run_native(
+        APP_ID,
+        options,
+        Box::new(|cc| Ok(Box::new(PledgerApp::from_creation_context(cc, ledger)))),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}

@@ -1,0 +1,301 @@
+//! The partners page: totals and agreement counts, editing type, country and aliases, and
+//! merging two partners.
+
+use egui::{RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use super::app::{Command, PledgerApp};
+use super::pie::color;
+use super::t;
+use crate::chart::{amount_text, palette};
+use crate::domain::{ListKind, Partner, PartnerId};
+
+/// The partners page's state.
+#[derive(Default)]
+pub struct PartnersView {
+    search: String,
+    form: Option<PartnerForm>,
+}
+
+impl PartnersView {
+    /// Opens the form on a new partner.
+    pub fn start_new(&mut self) {
+        self.form = Some(PartnerForm {
+            partner: Partner {
+                id: PartnerId(0),
+                name: String::new(),
+                name_zh: None,
+                partner_type: "government".into(),
+                country: None,
+                aliases: Vec::new(),
+            },
+            name_zh: String::new(),
+            country: String::new(),
+            aliases: String::new(),
+            merge_into: None,
+            confirm_merge: false,
+            error: None,
+        });
+    }
+}
+
+struct PartnerForm {
+    partner: Partner,
+    name_zh: String,
+    country: String,
+    aliases: String,
+    merge_into: Option<PartnerId>,
+    confirm_merge: bool,
+    error: Option<String>,
+}
+
+impl PartnerForm {
+    fn edit(p: &Partner) -> PartnerForm {
+        PartnerForm {
+            partner: p.clone(),
+            name_zh: p.name_zh.clone().unwrap_or_default(),
+            country: p.country.clone().unwrap_or_default(),
+            aliases: p.aliases.join("\n"),
+            merge_into: None,
+            confirm_merge: false,
+            error: None,
+        }
+    }
+}
+
+impl PledgerApp {
+    /// The partners page.
+    pub(super) fn partners_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let totals = self
+            .cache
+            .snapshot
+            .as_ref()
+            .map(|s| s.partner_totals())
+            .unwrap_or_default();
+        let currency = self
+            .cache
+            .snapshot
+            .as_ref()
+            .map(|s| s.currency)
+            .unwrap_or_default();
+        ui.horizontal(|ui| {
+            let label = ui.label(t(lang, "Search", "搜索"));
+            ui.add(egui::TextEdit::singleline(&mut self.partners_view.search).desired_width(200.0))
+                .labelled_by(label.id);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button(t(lang, "Add a partner…", "添加伙伴…")).clicked() {
+                    self.partners_view.start_new();
+                }
+            });
+        });
+        let needle = self.partners_view.search.to_lowercase();
+        let shown: Vec<usize> = self
+            .cache
+            .partners
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                needle.is_empty()
+                    || p.name.to_lowercase().contains(&needle)
+                    || p.name_zh.as_deref().unwrap_or("").contains(&needle)
+                    || p.aliases.iter().any(|a| a.to_lowercase().contains(&needle))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let mut open = None;
+        TableBuilder::new(ui)
+            .striped(true)
+            .sense(egui::Sense::click())
+            .column(Column::initial(300.0).clip(true))
+            .column(Column::initial(220.0).clip(true))
+            .column(Column::initial(200.0).clip(true))
+            .column(Column::initial(70.0))
+            .column(Column::initial(90.0))
+            .column(Column::initial(160.0))
+            .column(Column::remainder().clip(true))
+            .header(24.0, |mut h| {
+                for text in [
+                    t(lang, "Partner", "伙伴"),
+                    t(lang, "Chinese name", "中文名称"),
+                    t(lang, "Type", "类型"),
+                    t(lang, "Country", "国家"),
+                    t(lang, "Agreements", "协议数"),
+                    t(lang, "Contributions", "捐款总额"),
+                    t(lang, "Aliases", "别名"),
+                ] {
+                    h.col(|ui| {
+                        ui.label(RichText::new(text).strong());
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(22.0, shown.len(), |mut row| {
+                    let Some(p) = shown
+                        .get(row.index())
+                        .and_then(|&i| self.cache.partners.get(i))
+                    else {
+                        return;
+                    };
+                    let total = totals.get(&p.id).copied().unwrap_or_default();
+                    row.col(|ui| {
+                        ui.label(&p.name);
+                    });
+                    row.col(|ui| {
+                        ui.label(p.name_zh.as_deref().unwrap_or(""));
+                    });
+                    row.col(|ui| {
+                        ui.label(self.cache.lists.label(
+                            ListKind::PartnerType,
+                            &p.partner_type,
+                            lang,
+                        ));
+                    });
+                    row.col(|ui| {
+                        ui.label(p.country.as_deref().unwrap_or(""));
+                    });
+                    row.col(|ui| {
+                        ui.label(total.signed.to_string());
+                    });
+                    row.col(|ui| {
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            ui.label(amount_text(total.amount_minor, currency));
+                        });
+                    });
+                    row.col(|ui| {
+                        ui.label(p.aliases.join(" · "));
+                    });
+                    if row.response().clicked() {
+                        open = Some(p.clone());
+                    }
+                });
+            });
+        if let Some(p) = open {
+            self.partners_view.form = Some(PartnerForm::edit(&p));
+        }
+        self.partner_window(ui);
+    }
+
+    fn partner_window(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let Some(mut form) = self.partners_view.form.take() else {
+            return;
+        };
+        let mut keep = true;
+        let editing = form.partner.id != PartnerId(0);
+        let title = if editing {
+            t(lang, "Edit partner", "编辑伙伴")
+        } else {
+            t(lang, "New partner", "新伙伴")
+        };
+        egui::Window::new(title)
+            .collapsible(false)
+            .default_width(440.0)
+            .show(ui.ctx(), |ui| {
+                egui::Grid::new("partner-form").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+                    ui.label(t(lang, "Name", "名称"));
+                    ui.text_edit_singleline(&mut form.partner.name);
+                    ui.end_row();
+                    ui.label(t(lang, "Chinese name", "中文名称"));
+                    ui.text_edit_singleline(&mut form.name_zh);
+                    ui.end_row();
+                    ui.label(t(lang, "Type", "类型"));
+                    egui::ComboBox::from_id_salt("partner-type")
+                        .selected_text(self.cache.lists.label(ListKind::PartnerType, &form.partner.partner_type, lang))
+                        .width(280.0)
+                        .show_ui(ui, |ui| {
+                            for e in self.cache.lists.list(ListKind::PartnerType) {
+                                ui.selectable_value(&mut form.partner.partner_type, e.key.clone(), e.label(lang));
+                            }
+                        })
+                .response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, t(lang, "Type", "类型")));
+                    ui.end_row();
+                    ui.label(t(lang, "Country (ISO code)", "国家（ISO 代码）"));
+                    ui.add(egui::TextEdit::singleline(&mut form.country).desired_width(60.0));
+                    ui.end_row();
+                    ui.label(t(lang, "Aliases, one per line", "别名（每行一个）"));
+                    ui.text_edit_multiline(&mut form.aliases);
+                    ui.end_row();
+                });
+                if let Some(e) = &form.error {
+                    ui.label(RichText::new(e).color(color(palette::ERROR)));
+                }
+                ui.separator();
+                ui.horizontal(|ui| {
+                    if ui.button(t(lang, "Save", "保存")).clicked() {
+                        let mut p = form.partner.clone();
+                        p.name = p.name.trim().to_owned();
+                        p.name_zh = Some(form.name_zh.trim().to_owned()).filter(|s| !s.is_empty());
+                        p.country = Some(form.country.trim().to_uppercase()).filter(|s| !s.is_empty());
+                        p.aliases = form
+                            .aliases
+                            .lines()
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect();
+                        if p.name.is_empty() {
+                            form.error = Some(t(lang, "A partner needs a name.", "伙伴需要名称。").to_owned());
+                        } else {
+                            self.commands.push(if editing {
+                                Command::UpdatePartner(Box::new(p))
+                            } else {
+                                Command::AddPartner(Box::new(p))
+                            });
+                            keep = false;
+                        }
+                    }
+                    if ui.button(t(lang, "Cancel", "取消")).clicked() {
+                        keep = false;
+                    }
+                });
+                if editing {
+                    ui.separator();
+                    ui.label(RichText::new(t(lang, "Merge into another partner", "合并到另一个伙伴")).strong());
+                    ui.horizontal(|ui| {
+                        let current = form
+                            .merge_into
+                            .and_then(|id| self.cache.partner(id))
+                            .map_or(t(lang, "Choose…", "请选择…").to_owned(), |p| p.display_name(lang).to_owned());
+                        egui::ComboBox::from_id_salt("merge-into")
+                            .selected_text(current)
+                            .width(260.0)
+                            .height(400.0)
+                            .show_ui(ui, |ui| {
+                                for p in self.cache.partners.iter().filter(|p| p.id != form.partner.id) {
+                                    ui.selectable_value(&mut form.merge_into, Some(p.id), p.display_name(lang));
+                                }
+                            })
+                .response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, t(lang, "Merge into", "合并到")));
+                        if let Some(into) = form.merge_into {
+                            if form.confirm_merge {
+                                if ui
+                                    .button(RichText::new(t(lang, "Really merge", "确认合并")).color(color(palette::ERROR)))
+                                    .clicked()
+                                {
+                                    self.commands.push(Command::MergePartners { from: form.partner.id, into });
+                                    keep = false;
+                                }
+                            } else if ui.button(t(lang, "Merge…", "合并…")).clicked() {
+                                form.confirm_merge = true;
+                            }
+                        }
+                    });
+                    ui.label(
+                        RichText::new(t(
+                            lang,
+                            "The agreements move to the chosen partner; this name becomes one of its aliases.",
+                            "协议将转到所选伙伴；此名称成为其别名。",
+                        ))
+                        .small()
+                        .color(color(palette::MUTED)),
+                    );
+                }
+            });
+        if keep {
+            self.partners_view.form = Some(form);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Settings: language, reporting currency, exchange rates, and the reference lists in both
+//! languages.
+
+use std::str::FromStr;
+
+use egui::{RichText, Ui};
+
+use super::app::{Command, PledgerApp};
+use super::pie::color;
+use super::t;
+use crate::chart::palette;
+use crate::domain::{Currency, ExchangeRate, Lang, ListKind, RefEntry, ReferenceLists};
+
+/// The settings page's state: drafts of what the user is typing.
+#[derive(Default)]
+pub struct SettingsView {
+    currency: String,
+    rate_currency: String,
+    rate_date: String,
+    rate_value: String,
+    lists: Option<ReferenceLists>,
+    new_key: [String; 3],
+    error: Option<String>,
+}
+
+const KINDS: [(ListKind, &str, &str); 3] = [
+    (ListKind::PartnerType, "Partner types", "伙伴类型"),
+    (ListKind::Region, "Regions", "区域"),
+    (ListKind::Theme, "Thematic priorities", "专题优先事项"),
+];
+
+impl PledgerApp {
+    /// The settings page.
+    pub(super) fn settings_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let currency = self
+            .cache
+            .snapshot
+            .as_ref()
+            .map(|s| s.currency)
+            .unwrap_or_default();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading(t(lang, "Language", "语言"));
+            ui.horizontal(|ui| {
+                for (l, name) in [(Lang::En, "English"), (Lang::Zh, "中文")] {
+                    if ui.radio(self.lang == l, name).clicked() {
+                        self.commands.push(Command::SetLang(l));
+                    }
+                }
+            });
+            ui.add_space(10.0);
+            ui.heading(t(lang, "Reporting currency", "报告货币"));
+            ui.horizontal(|ui| {
+                if self.settings.currency.is_empty() {
+                    self.settings.currency = currency.to_string();
+                }
+                ui.add(egui::TextEdit::singleline(&mut self.settings.currency).desired_width(60.0));
+                if ui.button(t(lang, "Set", "设置")).clicked() {
+                    match Currency::from_str(self.settings.currency.trim()) {
+                        Ok(c) => self.commands.push(Command::SetCurrency(c)),
+                        Err(e) => self.settings.error = Some(e.to_string()),
+                    }
+                }
+            });
+            ui.add_space(10.0);
+            self.rates_ui(ui, currency);
+            ui.add_space(10.0);
+            self.lists_ui(ui);
+            if let Some(e) = &self.settings.error {
+                ui.label(RichText::new(e).color(color(palette::ERROR)));
+            }
+        });
+    }
+
+    fn rates_ui(&mut self, ui: &mut Ui, currency: Currency) {
+        let lang = self.lang;
+        ui.heading(t(lang, "Exchange rates", "汇率"));
+        let rates = self
+            .ledger
+            .rates()
+            .map(|r| r.rates().to_vec())
+            .unwrap_or_default();
+        egui::Grid::new("rates")
+            .striped(true)
+            .num_columns(3)
+            .show(ui, |ui| {
+                ui.label(RichText::new(t(lang, "Currency", "货币")).strong());
+                ui.label(RichText::new(t(lang, "In force from", "生效日期")).strong());
+                ui.label(RichText::new(t(lang, "Rate", "汇率")).strong());
+                ui.end_row();
+                for r in &rates {
+                    ui.label(format!("{} → {}", r.currency, r.quote));
+                    ui.label(r.valid_from.to_string());
+                    ui.label(r.rate.to_string());
+                    ui.end_row();
+                }
+            });
+        ui.horizontal(|ui| {
+            ui.label(t(lang, "1 unit of", "1 单位"));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.settings.rate_currency)
+                    .hint_text("CHF")
+                    .desired_width(50.0),
+            );
+            ui.label(format!("= ? {currency} {}", t(lang, "from", "自")));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.settings.rate_date)
+                    .hint_text("2021-01-01")
+                    .desired_width(90.0),
+            );
+            ui.add(
+                egui::TextEdit::singleline(&mut self.settings.rate_value)
+                    .hint_text("1.0925")
+                    .desired_width(80.0),
+            );
+            if ui.button(t(lang, "Add rate", "添加汇率")).clicked() {
+                let parsed = (|| {
+                    let from = Currency::from_str(self.settings.rate_currency.trim())
+                        .map_err(|e| e.to_string())?;
+                    let date = chrono::NaiveDate::parse_from_str(
+                        self.settings.rate_date.trim(),
+                        "%Y-%m-%d",
+                    )
+                    .map_err(|_| {
+                        t(
+                            lang,
+                            "The date must read 2021-01-01",
+                            "日期格式应为 2021-01-01",
+                        )
+                        .to_owned()
+                    })?;
+                    let rate = rust_decimal::Decimal::from_str(self.settings.rate_value.trim())
+                        .map_err(|_| {
+                            t(lang, "The rate must be a number", "汇率必须是数字").to_owned()
+                        })?;
+                    Ok::<_, String>(ExchangeRate {
+                        currency: from,
+                        quote: currency,
+                        valid_from: date,
+                        rate,
+                    })
+                })();
+                match parsed {
+                    Ok(rate) => {
+                        self.commands.push(Command::SetRate(rate));
+                        self.settings.error = None;
+                    }
+                    Err(e) => self.settings.error = Some(e),
+                }
+            }
+        });
+    }
+
+    fn lists_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let lists = self
+            .settings
+            .lists
+            .get_or_insert_with(|| self.cache.lists.clone());
+        for (n, (kind, en, zh)) in KINDS.into_iter().enumerate() {
+            ui.heading(t(lang, en, zh));
+            egui::Grid::new(("list", kind.as_str()))
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    ui.label(RichText::new(t(lang, "Key", "键")).strong());
+                    ui.label(RichText::new("English").strong());
+                    ui.label(RichText::new("中文").strong());
+                    ui.label(
+                        RichText::new(t(lang, "Synonyms (comma separated)", "同义词（逗号分隔）"))
+                            .strong(),
+                    );
+                    ui.end_row();
+                    for e in lists.list_mut(kind).iter_mut() {
+                        ui.label(&e.key);
+                        ui.text_edit_singleline(&mut e.label_en);
+                        ui.text_edit_singleline(&mut e.label_zh);
+                        let mut synonyms = e.synonyms.join(", ");
+                        if ui.text_edit_singleline(&mut synonyms).changed() {
+                            e.synonyms = synonyms
+                                .split(',')
+                                .map(str::trim)
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_owned)
+                                .collect();
+                        }
+                        ui.end_row();
+                    }
+                });
+            {
+                ui.horizontal(|ui| {
+                    let key = &mut self.settings.new_key[n];
+                    ui.add(
+                        egui::TextEdit::singleline(key)
+                            .hint_text(t(lang, "new_key", "新键"))
+                            .desired_width(140.0),
+                    );
+                    if ui.button(t(lang, "Add entry", "添加条目")).clicked()
+                        && !key.trim().is_empty()
+                    {
+                        let k = key.trim().to_lowercase().replace(' ', "_");
+                        if !lists.list(kind).iter().any(|e| e.key == k) {
+                            lists.list_mut(kind).push(RefEntry {
+                                key: k.clone(),
+                                label_en: k.replace('_', " "),
+                                label_zh: String::new(),
+                                iati_code: None,
+                                synonyms: Vec::new(),
+                            });
+                        }
+                        key.clear();
+                    }
+                });
+            }
+            ui.add_space(8.0);
+        }
+        let (save, discard) = ui
+            .horizontal(|ui| {
+                (
+                    ui.button(t(lang, "Save lists", "保存列表")).clicked(),
+                    ui.button(t(lang, "Discard changes", "放弃更改")).clicked(),
+                )
+            })
+            .inner;
+        if save {
+            self.commands
+                .push(Command::ReplaceLists(Box::new(lists.clone())));
+            self.settings.lists = None;
+        }
+        if discard {
+            self.settings.lists = None;
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The desktop app driven headless by egui_kittest, by role and label, on an in-memory
+//! ledger: what a person sees and clicks.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::float_arithmetic,
+    reason = "tests"
+)]
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use pledger::domain::{Lang, Period};
+use pledger::ledger::Ledger;
+use pledger::ui::{PledgerApp, ScriptedDialogs, font_definitions};
+
+fn harness(lang: Lang) -> Harness<'static, PledgerApp> {
+    let ledger = Ledger::open_in_memory().unwrap();
+    let app = PledgerApp::new(ledger, lang, Box::new(ScriptedDialogs::default()));
+    Harness::builder()
+        .with_size([1500.0, 1100.0])
+        .with_max_steps(16)
+        .with_context_setup(|ctx| ctx.set_fonts(font_definitions(false)))
+        .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app)
+}
+
+/// Loads the sample, which lands on its latest quarter (2021Q2), then steps back to 2021Q1
+/// with the period picker, as a person would.
+fn load_sample(h: &mut Harness<'static, PledgerApp>) {
+    h.get_by_label("Load the sample ledger").click();
+    h.run();
+    assert_eq!(h.state().period().label(), "2021Q2");
+    h.get_by_label("◀").click();
+    h.run();
+    assert_eq!(h.state().period().label(), "2021Q1");
+}
+
+#[test]
+fn welcome_page_then_the_sample_dashboard_of_2021q1() {
+    let mut h = harness(Lang::En);
+    h.run();
+    h.get_by_label("Welcome to Pledger");
+    h.get_by_label("Import a workbook…");
+    h.get_by_label("Add a partner…");
+    load_sample(&mut h);
+    h.get_by_label("2021 Q1");
+    h.get_by_label("Agreements signed");
+    h.get_by_label("19");
+    h.get_by_label("14");
+    h.get_by_label("USD 6,400,000.00");
+    for chart in [
+        "Co-funding composition",
+        "Contributions by partner type",
+        "Contributions by region",
+        "Contributions by thematic priority",
+        "Top funding partners",
+    ] {
+        h.get_by_label(chart);
+    }
+    h.get_by_label_contains("(MIIT)");
+    h.get_by_label_contains("(FCDO)");
+    h.get_by_label_contains("(KSrelief)");
+    // A frame with nothing changed computes nothing.
+    let computed = h.state().report_computations();
+    h.run();
+    assert_eq!(h.state().report_computations(), computed);
+}
+
+#[test]
+fn previous_period_button_moves_to_2020q4() {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    h.get_by_label("◀").click();
+    h.run();
+    assert_eq!(h.state().period().label(), "2020Q4");
+}
+
+#[test]
+fn clicking_a_legend_slice_filters_the_agreements_list() {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    // The Europe slice of the region pie.
+    h.get_by_label("Europe").click();
+    h.run();
+    h.get_by_label_contains("Contributions by region: Europe");
+    let node = h.get_by_label_contains("agreements shown");
+    let shown = node
+        .accesskit_node()
+        .label()
+        .or_else(|| node.value())
+        .unwrap_or_default();
+    let (visible, all) = shown
+        .split_once(" / ")
+        .unwrap_or_else(|| panic!("{shown:?}"));
+    let all: usize = all.split_whitespace().next().unwrap().parse().unwrap();
+    let visible: usize = visible.parse().unwrap();
+    assert!(visible > 0 && visible < all, "{shown}");
+}
+
+#[test]
+fn clicking_on_the_donut_itself_filters_too() {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    // Twelve o'clock of the co-funding donut: the start of the first slice (own part).
+    let title = h.get_by_label("Co-funding composition").rect();
+    let center = egui::pos2(title.left() + 91.0, title.bottom() + 20.0 + 91.0);
+    let ring = egui::pos2(center.x + 2.0, center.y - 70.0);
+    h.hover_at(ring);
+    h.run();
+    h.event(egui::Event::PointerButton {
+        pos: ring,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.event(egui::Event::PointerButton {
+        pos: ring,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run();
+    h.get_by_label_contains("Co-funding composition: ITU part");
+}
+
+#[test]
+fn add_an_agreement_through_the_form_then_undo_it() {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    h.get_by_label("Agreements").click();
+    h.run();
+    h.get_by_label("Add agreement…").click();
+    h.run();
+    // Saving an empty form shows the messages next to the fields.
+    h.get_by_label("Save").click();
+    h.run();
+    h.get_by_label("Choose a partner");
+    h.get_by_label("Enter the amount, or untick “financial”");
+    // Fill the form as a person would.
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Partner")
+        .click();
+    h.run();
+    let miit = "Ministry of Industry and Information Technology (MIIT), People's Republic of China";
+    h.get_all_by_label(miit)
+        .find(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
+        .expect("the partner in the drop-down")
+        .scroll_to_me();
+    h.run();
+    h.get_all_by_label(miit)
+        .find(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
+        .expect("the partner in the drop-down")
+        .click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Theme")
+        .click();
+    h.run();
+    h.get_all_by_label("Capacity development")
+        .find(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
+        .expect("the theme in the drop-down")
+        .scroll_to_me();
+    h.run();
+    h.get_all_by_label("Capacity development")
+        .find(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
+        .expect("the theme in the drop-down")
+        .click();
+    h.run();
+    let amount = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Contribution");
+    amount.click();
+    amount.type_text("1000000");
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    if h.query_by_label("New agreement").is_some() {
+        let red: Vec<&str> = [
+            "Choose a partner",
+            "A date as 2021-03-31",
+            "Enter the amount, or untick “financial”",
+            "A number such as 1800000.00",
+            "Percentages such as 50 or 33.33",
+            "Fix the fields marked in red.",
+        ]
+        .into_iter()
+        .filter(|m| h.query_by_label(m).is_some())
+        .collect();
+        panic!("the form stayed open: {red:?}");
+    }
+    h.get_by_label("Dashboard").click();
+    h.run();
+    h.get_by_label("20");
+    h.get_by_label("USD 7,400,000.00");
+    // Ctrl+Z restores the ledger exactly.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert!(
+        h.state().status().is_some_and(|s| s.starts_with("Undone")),
+        "{:?}",
+        h.state().status()
+    );
+    h.get_by_label("19");
+    h.get_by_label("USD 6,400,000.00");
+    // And Ctrl+Shift+Z brings it back.
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    h.run();
+    h.get_by_label("USD 7,400,000.00");
+}
+
+#[test]
+fn switching_to_chinese_shows_the_seed_labels() {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    h.get_by_label("中文").click();
+    h.run();
+    assert_eq!(h.state().lang(), Lang::Zh);
+    h.get_by_label("签署的协议");
+    h.get_by_label("6,400,000.00 美元");
+    h.get_by_label("按伙伴类型分列的捐款");
+    h.get_by_label("2021年第一季度");
+    h.get_by_label_contains("中华人民共和国工业和信息化部");
+    // Partner-type labels exactly as the seed report prints them.
+    assert!(
+        h.get_all_by_label("国际电联成员国和其他政府实体")
+            .next()
+            .is_some()
+    );
+    let _ = Period::parse("2021Q1").unwrap();
+}
