@@ -14,7 +14,7 @@
     reason = "a benchmark: fails loudly, prints ratios"
 )]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pledger::domain::Period;
 use pledger::ledger::Ledger;
