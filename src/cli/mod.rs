@@ -1,6 +1,7 @@
 //! The command-line commands: parse arguments, open the ledger, run one command, and map
 //! errors to exit codes (1: refused, 2: bad usage or unreadable input).
 
+mod export;
 mod text;
 
 use std::path::PathBuf;
@@ -77,6 +78,12 @@ pub enum Command {
     },
     /// Import agreements from a CSV/TSV sheet.
     Import(ImportArgs),
+    /// Export the report: PNG charts, the PDF report, an Excel workbook.
+    Export {
+        /// What to export.
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
     /// The latest changes recorded in the audit trail.
     Audit {
         /// How many entries.
@@ -314,6 +321,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Import(args) => import_command(&mut ledger, args),
+        Command::Export { command } => export::export(&ledger, command),
         Command::Audit { limit } => {
             for e in ledger.audit(limit)? {
                 println!(
