@@ -197,9 +197,28 @@ pub fn pie_svg(chart: &PieChart, options: SvgOptions) -> String {
     let top = doc.heading(&chart.title, &chart.subtitle);
     let outer = 110.0;
     let inner = outer * DONUT_HOLE;
-    let center = (MARGIN + outer + 10.0, top + outer + 4.0);
-    let legend_x = center.0 + outer + 34.0;
+    let legend_x = MARGIN + 2.0 * outer + 44.0;
     let legend_right = LAYOUT_WIDTH - MARGIN;
+
+    // The legend: a swatch, the label (wrapped to two lines at most), the percentage on
+    // the right, the amount below the label.
+    let swatch = 12.0;
+    let label_x = legend_x + swatch + 8.0;
+    let percent_width = text_width("100.0%", LABEL_SIZE) + 8.0;
+    let label_width = legend_right - label_x - percent_width;
+    let mut blocks = Vec::with_capacity(chart.slices.len());
+    let mut legend_height = 0.0;
+    for slice in &chart.slices {
+        let lines = wrap_clipped(&slice.label, LABEL_SIZE, label_width, 2);
+        let height = lines.len() as f64 * LABEL_SIZE * LINE + SMALL_SIZE * LINE + 8.0;
+        legend_height += height;
+        blocks.push((slice, lines, height));
+    }
+    // The donut sits beside the middle of a legend taller than itself.
+    let center = (
+        MARGIN + outer + 10.0,
+        top + (outer + 4.0).max(legend_height / 2.0),
+    );
 
     if chart.slices.is_empty() {
         let _ = writeln!(
@@ -282,20 +301,6 @@ pub fn pie_svg(chart: &PieChart, options: SvgOptions) -> String {
         chart.currency.code(),
     );
 
-    // The legend: a swatch, the label (wrapped to two lines at most), the percentage on
-    // the right, the amount below the label.
-    let swatch = 12.0;
-    let label_x = legend_x + swatch + 8.0;
-    let percent_width = text_width("100.0%", LABEL_SIZE) + 8.0;
-    let label_width = legend_right - label_x - percent_width;
-    let mut blocks = Vec::with_capacity(chart.slices.len());
-    let mut legend_height = 0.0;
-    for slice in &chart.slices {
-        let lines = wrap_clipped(&slice.label, LABEL_SIZE, label_width, 2);
-        let height = lines.len() as f64 * LABEL_SIZE * LINE + SMALL_SIZE * LINE + 8.0;
-        legend_height += height;
-        blocks.push((slice, lines, height));
-    }
     let mut y = (center.1 - legend_height / 2.0).max(top);
     for (slice, lines, height) in blocks {
         doc.rect(legend_x, y + 2.0, swatch, swatch, slice.color);

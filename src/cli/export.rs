@@ -8,9 +8,10 @@ use clap::{Args, Subcommand};
 use super::{Failure, parse_period, refused, usage};
 use crate::chart::svg::{Background, SvgOptions, pie_svg, table_svg};
 use crate::chart::{ChartKind, PieChart, TopTable, empty_text};
-use crate::domain::Lang;
+use crate::domain::{Lang, Period};
 use crate::export::pdf::{Paper, Template, report_pdf};
 use crate::export::png::{PngSize, svg_to_png};
+use crate::export::publish::{Changes, changes_since, freeze};
 use crate::export::xlsx::report_xlsx;
 use crate::export::{ExportError, ReportData};
 use crate::ledger::Ledger;
@@ -204,4 +205,34 @@ pub fn export(ledger: &Ledger, command: ExportCommand) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// Runs `pledger publish`: freezes the report of `period` as published.
+pub fn publish(ledger: &mut Ledger, period: &str, top: usize) -> Result<(), Failure> {
+    let period = parse_period(period)?;
+    let data = ReportData::load(ledger, &period, top)?;
+    let publication = freeze(&data)?;
+    let id = ledger.write(|w| w.record_publication(&period, &publication))?;
+    println!(
+        "Published {} (publication {id}, ledger revision {}): {} agreements signed, {} with a financial contribution{}",
+        period,
+        data.revision,
+        data.report.agreements_signed,
+        data.report.agreements_financial,
+        note(&data, Lang::En)
+    );
+    Ok(())
+}
+
+/// What changed since `period` was published, when it was.
+pub fn published_changes(
+    ledger: &Ledger,
+    period: &Period,
+    top: usize,
+) -> Result<Option<Changes>, Failure> {
+    let Some(publication) = ledger.publication(period)? else {
+        return Ok(None);
+    };
+    let data = ReportData::load(ledger, period, top)?;
+    Ok(Some(changes_since(&publication, &data)?))
 }

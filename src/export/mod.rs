@@ -4,6 +4,7 @@
 mod data;
 pub mod pdf;
 pub mod png;
+pub mod publish;
 pub mod xlsx;
 
 pub use data::{AnnexRow, RateUsed, ReportData};

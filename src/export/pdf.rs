@@ -583,11 +583,11 @@ pub fn report_pdf(
     }
 
     // The annex: every signed agreement of the period.
-    flow.new_page();
+    flow.space(layout.body_pt);
     flow.heading(
         &fill(&t.annex_heading, &[("period", &period)]),
         layout.heading_pt,
-        40.0,
+        80.0,
     );
     let header: [String; 6] = t
         .annex_columns
