@@ -144,14 +144,16 @@ impl Doc {
     #[allow(clippy::float_arithmetic, reason = "chart geometry")]
     fn finish(self, height: f64, options: SvgOptions, title: &str) -> String {
         let scale = f64::from(options.width_px.max(1)) / LAYOUT_WIDTH;
+        // Whole pixels, and a view box of exactly the same shape, so nothing is letterboxed.
+        let height_px = (height * scale).ceil().max(1.0);
         let mut out = String::with_capacity(self.body.len() + 512);
         let _ = writeln!(
             out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" font-family="{FONT_FAMILY}">"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" preserveAspectRatio="xMinYMin meet" font-family="{FONT_FAMILY}">"#,
             options.width_px.max(1),
-            num((height * scale).ceil()),
+            num(height_px),
             num(LAYOUT_WIDTH),
-            num(height)
+            num(height_px / scale)
         );
         let _ = writeln!(out, "<title>{}</title>", escape(title));
         if options.background == Background::White {

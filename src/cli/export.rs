@@ -11,7 +11,7 @@ use crate::chart::{ChartKind, PieChart, TopTable, empty_text};
 use crate::domain::{Lang, Period};
 use crate::export::pdf::{Paper, Template, report_pdf};
 use crate::export::png::{PngSize, svg_to_png};
-use crate::export::publish::{Changes, changes_since, freeze};
+use crate::export::publish::{Changes, changes_since, freeze, published_top};
 use crate::export::xlsx::report_xlsx;
 use crate::export::{ExportError, ReportData};
 use crate::ledger::Ledger;
@@ -225,14 +225,11 @@ pub fn publish(ledger: &mut Ledger, period: &str, top: usize) -> Result<(), Fail
 }
 
 /// What changed since `period` was published, when it was.
-pub fn published_changes(
-    ledger: &Ledger,
-    period: &Period,
-    top: usize,
-) -> Result<Option<Changes>, Failure> {
+/// The top partners are compared as many as were published.
+pub fn published_changes(ledger: &Ledger, period: &Period) -> Result<Option<Changes>, Failure> {
     let Some(publication) = ledger.publication(period)? else {
         return Ok(None);
     };
-    let data = ReportData::load(ledger, period, top)?;
+    let data = ReportData::load(ledger, period, published_top(&publication))?;
     Ok(Some(changes_since(&publication, &data)?))
 }

@@ -323,7 +323,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let report = snapshot
                 .report(&period, top)
                 .map_err(|e| refused(e.into()))?;
-            let published = export::published_changes(&ledger, &period, top)?;
+            let published = export::published_changes(&ledger, &period)?;
             if json {
                 let mut value =
                     serde_json::to_value(report.to_json(lang)).map_err(|e| usage(e.into()))?;

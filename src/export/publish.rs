@@ -36,6 +36,18 @@ pub fn freeze(data: &ReportData) -> Result<Publication, ExportError> {
     })
 }
 
+/// How many top partners a publication lists, so a later report is compared like for like.
+pub fn published_top(publication: &Publication) -> usize {
+    serde_json::from_str::<Value>(&publication.report_json)
+        .ok()
+        .and_then(|v| {
+            v.get("top_partners")
+                .and_then(Value::as_array)
+                .map(Vec::len)
+        })
+        .unwrap_or(0)
+}
+
 /// A figure that differs from its published value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FigureChange {
