@@ -274,8 +274,17 @@ fn exports_of_an_empty_period_say_so() {
     );
 }
 
+/// The XML of `name` inside the workbook.
+fn xlsx_part(file: &Path, name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(file).unwrap()).unwrap();
+    let mut part = archive.by_name(name).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut part, &mut text).unwrap();
+    text
+}
+
 #[test]
-fn the_workbook_is_a_zip_of_sheets() {
+fn the_workbook_has_numbers_as_numbers_and_dates_as_dates() {
     let (dir, ledger) = sample();
     let xlsx = dir.path().join("q1.xlsx");
     let out = ok(
@@ -290,18 +299,31 @@ fn the_workbook_is_a_zip_of_sheets() {
         ],
     );
     assert!(!out.contains("No financial"), "{out}");
-    let bytes = std::fs::read(&xlsx).unwrap();
-    assert_eq!(bytes.get(..2), Some(&b"PK"[..]), "an OOXML zip");
-    for sheet in [
-        "xl/worksheets/sheet1.xml",
-        "xl/worksheets/sheet4.xml",
-        "xl/sharedStrings.xml",
-    ] {
-        assert!(
-            bytes.windows(sheet.len()).any(|w| w == sheet.as_bytes()),
-            "{sheet} missing"
-        );
+    let workbook = xlsx_part(&xlsx, "xl/workbook.xml");
+    for sheet in ["Summary", "Breakdowns", "Top partners", "Agreements"] {
+        assert!(workbook.contains(&format!("name=\"{sheet}\"")), "{sheet}");
     }
+    // Summary: 19 agreements and the partners' total are numbers, not text.
+    let summary = xlsx_part(&xlsx, "xl/worksheets/sheet1.xml");
+    assert!(summary.contains("<c r=\"B6\"><v>19</v></c>"), "{summary}");
+    assert!(summary.contains("<v>6400000</v>"), "{summary}");
+    // Agreements: 2021-01-01 is Excel day 44197 (a date cell), amounts are numbers.
+    let agreements = xlsx_part(&xlsx, "xl/worksheets/sheet4.xml");
+    let b2 = agreements
+        .split("<c r=\"B2\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</c>").next())
+        .unwrap();
+    assert!(
+        b2.contains("<v>44197</v>") && !b2.contains("t=\"s\""),
+        "{b2}"
+    );
+    assert!(
+        agreements.contains("<v>103700</v>"),
+        "PA-2021-002's USD 103,700"
+    );
+    let strings = xlsx_part(&xlsx, "xl/sharedStrings.xml");
+    assert!(strings.contains("中华人民共和国工业和信息化部"));
 }
 
 #[test]

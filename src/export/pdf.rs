@@ -26,7 +26,7 @@ use super::png::parse_svg;
 use super::{ExportError, ReportData};
 use crate::chart::font::{FONT_BYTES, text_width, wrap};
 use crate::chart::svg::{SvgOptions, pie_svg, table_svg};
-use crate::chart::{PieChart, Rgb, TopTable, amount_text, palette};
+use crate::chart::{PieChart, Rgb, TopTable, amount_text, empty_text, palette};
 use crate::domain::{Currency, Lang, ListKind, Period, PeriodKind, minor_to_decimal};
 
 /// The default template: `assets/report/template.toml`.
@@ -572,7 +572,15 @@ pub fn report_pdf(
         .map(|s| parse_svg(s))
         .collect::<Result<Vec<_>, _>>()?;
     flow.heading(&t.charts_heading, layout.heading_pt, 120.0);
-    for (index, tree) in trees.iter().enumerate() {
+    if report.agreements_financial == 0 {
+        // Nothing to draw: say so once rather than four empty rings.
+        flow.paragraph(empty_text(lang), layout.body_pt, palette::TEXT, 0.0);
+    }
+    for (index, tree) in trees
+        .iter()
+        .enumerate()
+        .filter(|_| report.agreements_financial > 0)
+    {
         let size = tree.size();
         flow.space(4.0);
         flow.svg(
