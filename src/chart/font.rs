@@ -176,7 +176,7 @@ mod tests {
             "Ministry of Industry and Information Technology"
         );
         let zh = wrap("联合国系统组织（不包括国际电联）", 10.0, 45.0);
-        assert_eq!(zh.first().map(String::as_str), Some("联合国系统"));
+        assert_eq!(zh.first().map(String::as_str), Some("联合国系"));
         // The opening bracket goes to the next line with its character; the closing one
         // stays on the line of the character before it.
         assert!(
