@@ -471,6 +471,41 @@ mod tests {
     }
 
     #[test]
+    fn long_legend_labels_wrap_to_two_lines_then_end_with_an_ellipsis() {
+        use crate::chart::{ChartKind, PieSlice};
+        let long = "联合国系统组织（不包括国际电联）".repeat(3);
+        let slice = |label: &str, start: f64, end: f64| PieSlice {
+            key: "k".into(),
+            label: label.into(),
+            amount_minor: 100,
+            amount_text: "1.00".into(),
+            percent_tenths: 500,
+            percent_text: "50.0%".into(),
+            color: palette::series(0),
+            start_turn: start,
+            end_turn: end,
+        };
+        let chart = PieChart {
+            kind: ChartKind::PartnerType,
+            title: "按伙伴类型分列的捐款".into(),
+            subtitle: "2021Q1 · USD".into(),
+            total_text: "2.00".into(),
+            currency: "USD".parse().unwrap(),
+            slices: vec![slice(&long, 0.0, 0.5), slice("A & B", 0.5, 1.0)],
+            empty_text: String::new(),
+        };
+        let svg = pie_svg(&chart, SvgOptions::default());
+        let lines: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains("联合") || l.contains("…"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[1].contains("…</text>"), "{lines:?}");
+        assert!(svg.contains(">A &amp; B</text>"));
+        assert_eq!(svg.matches("<path").count(), 2);
+    }
+
+    #[test]
     fn text_is_escaped() {
         assert_eq!(
             escape("Foreign, Commonwealth & <Development>"),
