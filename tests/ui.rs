@@ -15,8 +15,16 @@ use pledger::ledger::Ledger;
 use pledger::ui::{PledgerApp, ScriptedDialogs, font_definitions};
 
 fn harness(lang: Lang) -> Harness<'static, PledgerApp> {
+    harness_answering(lang, Vec::new())
+}
+
+/// A harness whose file dialogs answer `answers`, in order.
+fn harness_answering(lang: Lang, answers: Vec<std::path::PathBuf>) -> Harness<'static, PledgerApp> {
     let ledger = Ledger::open_in_memory().unwrap();
-    let app = PledgerApp::new(ledger, lang, Box::new(ScriptedDialogs::default()));
+    let dialogs = ScriptedDialogs {
+        answers: answers.into_iter().map(Some).collect(),
+    };
+    let app = PledgerApp::new(ledger, lang, Box::new(dialogs));
     Harness::builder()
         .with_size([1500.0, 1100.0])
         .with_max_steps(16)
@@ -231,4 +239,23 @@ fn switching_to_chinese_shows_the_seed_labels() {
             .is_some()
     );
     let _ = Period::parse("2021Q1").unwrap();
+}
+
+#[test]
+fn exports_from_the_dashboard_write_the_files_the_screen_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("region.png");
+    let pdf = dir.path().join("report.pdf");
+    let mut h = harness_answering(Lang::En, vec![png.clone(), pdf.clone()]);
+    h.run();
+    load_sample(&mut h);
+    h.get_by_label("Export PNG… Contributions by region")
+        .click();
+    h.run();
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    h.get_by_label("Export report PDF…").click();
+    h.run();
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "{:?}", h.state().status());
 }

@@ -3,7 +3,9 @@
 //! SVG writer writes it, and PNG and PDF exports are made from that SVG, so every output
 //! shows the same chart.
 
+pub mod font;
 pub mod palette;
+pub mod svg;
 
 use crate::domain::{Currency, Lang, ListKind, ReferenceLists, group_thousands, minor_to_decimal};
 use crate::report::{Report, Slice, tenths_text};

@@ -1,6 +1,7 @@
 //! The command-line commands: parse arguments, open the ledger, run one command, and map
 //! errors to exit codes (1: refused, 2: bad usage or unreadable input).
 
+mod export;
 mod text;
 
 use std::path::PathBuf;
@@ -77,6 +78,21 @@ pub enum Command {
     },
     /// Import agreements from a CSV/TSV sheet.
     Import(ImportArgs),
+    /// Freeze the report of a period as published; later reports show what changed since.
+    Publish {
+        /// The period.
+        #[arg(long)]
+        period: String,
+        /// How many top partners the published report lists.
+        #[arg(long, default_value_t = 3)]
+        top: usize,
+    },
+    /// Export the report: PNG charts, the PDF report, an Excel workbook.
+    Export {
+        /// What to export.
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
     /// The latest changes recorded in the audit trail.
     Audit {
         /// How many entries.
@@ -305,13 +321,24 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let report = snapshot
                 .report(&period, top)
                 .map_err(|e| refused(e.into()))?;
+            let published = export::published_changes(&ledger, &period)?;
             if json {
-                return print_json(&report.to_json(lang));
+                let mut value =
+                    serde_json::to_value(report.to_json(lang)).map_err(|e| usage(e.into()))?;
+                if let (Some(changes), Some(map)) = (published, value.as_object_mut()) {
+                    map.insert("published".into(), json!(changes));
+                }
+                return print_json(&value);
             }
             print!("{}", text::report_text(&report, lang));
+            if let Some(changes) = published {
+                print!("{}", changes.text());
+            }
             Ok(())
         }
         Command::Import(args) => import_command(&mut ledger, args),
+        Command::Export { command } => export::export(&ledger, command),
+        Command::Publish { period, top } => export::publish(&mut ledger, &period, top),
         Command::Audit { limit } => {
             for e in ledger.audit(limit)? {
                 println!(

@@ -2,6 +2,7 @@
 //! reads partners, agreements, rates and reference lists, and writes them in audited,
 //! revision-bumping transactions.
 
+mod publication;
 mod read;
 mod schema;
 mod undo;
@@ -13,6 +14,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::domain::{Currency, FieldProblem, ReferenceLists};
 
+pub use publication::{Publication, PublishedAgreement};
 pub use read::{AgreementFilter, AuditEntry, BatchInfo, ScanRow};
 pub use schema::{MIGRATIONS, latest_version, migrate_to, version};
 pub use undo::Change;

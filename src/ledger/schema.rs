@@ -108,6 +108,29 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (name, header_key)
     ) STRICT;
     "#,
+    // 3: published reports, with each agreement's contribution to them.
+    r#"
+    CREATE TABLE publication (
+        id           INTEGER PRIMARY KEY,
+        period       TEXT NOT NULL,
+        period_from  TEXT NOT NULL,
+        period_to    TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        revision     INTEGER NOT NULL,
+        report_json  TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX publication_period ON publication (period_from, period_to);
+
+    CREATE TABLE publication_agreement (
+        publication_id INTEGER NOT NULL REFERENCES publication (id) ON DELETE CASCADE,
+        agreement_id   INTEGER NOT NULL,
+        reference      TEXT NOT NULL,
+        partner        TEXT NOT NULL,
+        signed_on      TEXT NOT NULL,
+        amount_minor   INTEGER,
+        PRIMARY KEY (publication_id, agreement_id)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -202,6 +225,38 @@ mod tests {
             .query_row("SELECT batch_id FROM audit", [], |r| r.get(0))
             .unwrap();
         assert_eq!(batch, None);
+    }
+
+    #[test]
+    fn step_three_adds_publications_and_keeps_data() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 2).unwrap();
+        conn.execute(
+            "INSERT INTO mapping_profile (name, header_key, field) VALUES ('p', 'h', 'amount')",
+            [],
+        )
+        .unwrap();
+        migrate_to(&mut conn, 3).unwrap();
+        assert_eq!(version(&conn).unwrap(), 3);
+        let t = tables(&conn);
+        assert!(
+            t.contains(&"publication".to_string())
+                && t.contains(&"publication_agreement".to_string())
+        );
+        let kept: i64 = conn
+            .query_row("SELECT COUNT(*) FROM mapping_profile", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 1);
+        conn.execute(
+            "INSERT INTO publication (period, period_from, period_to, published_at, revision, report_json) VALUES ('2021Q1', '2021-01-01', '2021-03-31', 'now', 1, '{}')",
+            [],
+        )
+        .unwrap();
+        let err = conn.execute(
+            "INSERT INTO publication_agreement (publication_id, agreement_id, reference, partner, signed_on, amount_minor) VALUES (1, 1, 'r', 'p', '2021-01-01', 'x')",
+            [],
+        );
+        assert!(err.is_err(), "STRICT refuses text amounts");
     }
 
     #[test]

@@ -453,6 +453,42 @@ impl<'t> Writer<'t> {
         self.audit("rate", &key, action, old, Some(text))
     }
 
+    /// Records the report of `publication.period` as published: its JSON and each
+    /// agreement's contribution to it. Returns the publication's id.
+    pub fn record_publication(
+        &mut self,
+        period: &crate::domain::Period,
+        publication: &super::Publication,
+    ) -> Result<i64, LedgerError> {
+        self.tx.execute(
+            "INSERT INTO publication (period, period_from, period_to, published_at, revision, report_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                publication.period,
+                period.from.to_string(),
+                period.to.to_string(),
+                self.now,
+                i64::try_from(publication.revision).unwrap_or(i64::MAX),
+                publication.report_json
+            ],
+        )?;
+        let id = self.tx.last_insert_rowid();
+        for a in &publication.agreements {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO publication_agreement (publication_id, agreement_id, reference, partner, signed_on, amount_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![id, a.agreement_id.0, a.reference, a.partner, a.signed_on, a.amount_minor])?;
+        }
+        self.audit(
+            "publication",
+            &id.to_string(),
+            "create",
+            None,
+            Some(publication.report_json.clone()),
+        )?;
+        Ok(id)
+    }
+
     /// Opens an import batch; every later change in this transaction is tagged with it.
     pub fn begin_batch(&mut self, file_name: &str, sha256: &str) -> Result<i64, LedgerError> {
         self.tx.execute(

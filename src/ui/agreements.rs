@@ -484,7 +484,11 @@ impl PledgerApp {
                     })
                     .response
                     .widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::Role::ComboBox, true, format!("{} {}", t(lang, "Filter by", "筛选"), t(lang, en, zh)))
+                        egui::WidgetInfo::labeled(
+                            egui::Role::ComboBox,
+                            true,
+                            format!("{} {}", t(lang, "Filter by", "筛选"), t(lang, en, zh)),
+                        )
                     });
             }
             if let Some(f) = self.slice_filter.clone() {

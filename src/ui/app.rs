@@ -79,6 +79,12 @@ pub enum Command {
     SetLang(Lang),
     /// Open the import wizard on a file.
     StartImport(PathBuf),
+    /// Write one chart of the dashboard as a PNG.
+    ExportChart(crate::chart::ChartKind, PathBuf),
+    /// Write the period's advisory-group report as a PDF.
+    ExportPdf(PathBuf),
+    /// Write the period's tables and agreements as a workbook.
+    ExportXlsx(PathBuf),
 }
 
 /// One step of the undo history.
@@ -504,10 +510,74 @@ impl PledgerApp {
                 self.lang = l;
                 ctx.request_repaint();
             }
+            Command::ExportChart(kind, path) => {
+                let result = self.export_chart(kind, &path);
+                self.export_done(result, &path);
+            }
+            Command::ExportPdf(path) => {
+                let result =
+                    crate::export::ReportData::load(&self.ledger, &self.period, self.top_n)
+                        .and_then(|data| {
+                            let template = crate::export::pdf::Template::bundled()?;
+                            crate::export::pdf::report_pdf(
+                                &data,
+                                lang,
+                                crate::export::pdf::Paper::A4,
+                                &template,
+                            )
+                        })
+                        .map_err(|e| e.to_string())
+                        .and_then(|bytes| std::fs::write(&path, bytes).map_err(|e| e.to_string()));
+                self.export_done(result, &path);
+            }
+            Command::ExportXlsx(path) => {
+                let result =
+                    crate::export::ReportData::load(&self.ledger, &self.period, self.top_n)
+                        .and_then(|data| crate::export::xlsx::report_xlsx(&data))
+                        .map_err(|e| e.to_string())
+                        .and_then(|bytes| std::fs::write(&path, bytes).map_err(|e| e.to_string()));
+                self.export_done(result, &path);
+            }
             Command::StartImport(path) => {
                 self.wizard = Some(ImportWizard::open(&self.ledger, path));
                 self.page = Page::Import;
             }
+        }
+    }
+
+    /// Writes the dashboard's own chart model of `kind` as a PNG: the file shows what the
+    /// screen shows.
+    fn export_chart(&self, kind: crate::chart::ChartKind, path: &Path) -> Result<(), String> {
+        use crate::chart::svg::{SvgOptions, pie_svg, table_svg};
+        let options = SvgOptions {
+            width_px: 1280,
+            ..SvgOptions::default()
+        };
+        let svg = if kind == crate::chart::ChartKind::TopPartners {
+            let table = self.cache.top.as_ref().ok_or("no report to export")?;
+            table_svg(table, options)
+        } else {
+            let pie = self
+                .cache
+                .pies
+                .iter()
+                .find(|p| p.kind == kind)
+                .ok_or("no report to export")?;
+            pie_svg(pie, options)
+        };
+        let png = crate::export::png::svg_to_png(&svg, crate::export::png::PngSize::WidthPx(1280))
+            .map_err(|e| e.to_string())?;
+        std::fs::write(path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    fn export_done(&mut self, result: Result<(), String>, path: &Path) {
+        match result {
+            Ok(()) => self.inform(format!(
+                "{} {}",
+                t(self.lang, "Exported", "已导出"),
+                path.display()
+            )),
+            Err(e) => self.fail(&e),
         }
     }
 

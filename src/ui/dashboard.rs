@@ -131,7 +131,12 @@ impl PledgerApp {
     /// The dashboard page.
     pub(super) fn dashboard_ui(&mut self, ui: &mut Ui) {
         let lang = self.lang;
-        self.period_picker_ui(ui);
+        ui.horizontal(|ui| {
+            self.period_picker_ui(ui);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                self.export_report_buttons_ui(ui);
+            });
+        });
         ui.add_space(6.0);
         let report = match &self.cache.report {
             Some(Ok(r)) => r.clone(),
@@ -296,6 +301,53 @@ impl PledgerApp {
             });
     }
 
-    /// "Export PNG…" under a chart. Export lands with the export module.
-    fn export_chart_button_ui(&mut self, _ui: &mut Ui, _kind: crate::chart::ChartKind) {}
+    /// "Export PNG…" under a chart: the same chart model, written through SVG.
+    fn export_chart_button_ui(&mut self, ui: &mut Ui, kind: crate::chart::ChartKind) {
+        let lang = self.lang;
+        let button = ui
+            .small_button(t(lang, "Export PNG…", "导出 PNG…"))
+            .on_hover_text(kind.title(lang));
+        button.widget_info(|| {
+            egui::WidgetInfo::labeled(
+                egui::Role::Button,
+                true,
+                format!(
+                    "{} {}",
+                    t(lang, "Export PNG…", "导出 PNG…"),
+                    kind.title(lang)
+                ),
+            )
+        });
+        if button.clicked()
+            && let Some(path) = self.dialogs.save_file(
+                &format!("{}-{}.png", kind.slug(), self.period.label()),
+                "png",
+            )
+        {
+            self.commands
+                .push(super::app::Command::ExportChart(kind, path));
+        }
+    }
+
+    fn export_report_buttons_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        if ui
+            .button(t(lang, "Export report PDF…", "导出报告 PDF…"))
+            .clicked()
+            && let Some(path) = self
+                .dialogs
+                .save_file(&format!("report-{}.pdf", self.period.label()), "pdf")
+        {
+            self.commands.push(super::app::Command::ExportPdf(path));
+        }
+        if ui
+            .button(t(lang, "Export tables (xlsx)…", "导出表格（xlsx）…"))
+            .clicked()
+            && let Some(path) = self
+                .dialogs
+                .save_file(&format!("report-{}.xlsx", self.period.label()), "xlsx")
+        {
+            self.commands.push(super::app::Command::ExportXlsx(path));
+        }
+    }
 }

@@ -1,0 +1,515 @@
+//! The SVG writer of the chart model: a pie as a donut with its legend, the top-partners
+//! table. PNG and PDF exports render these same SVGs, so every output shows the same chart.
+//!
+//! Layout is done in a fixed coordinate space [`LAYOUT_WIDTH`] units wide (a `viewBox`);
+//! the requested width only scales it, so a chart looks the same at every size.
+
+use std::fmt::Write;
+
+use super::font::{FONT_FAMILY, text_width, wrap_clipped};
+use super::palette::{self, Rgb};
+use super::{DONUT_HOLE, PieChart, TopTable, donut_outline};
+
+/// The width of the layout space, in SVG user units.
+pub const LAYOUT_WIDTH: f64 = 640.0;
+
+/// What is under the chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Background {
+    /// The palette's page colour (white).
+    #[default]
+    White,
+    /// Nothing: the chart sits on whatever it is placed on.
+    Transparent,
+}
+
+/// How to write a chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SvgOptions {
+    /// The `width` of the SVG, in px; the height follows the layout.
+    pub width_px: u32,
+    /// White or transparent.
+    pub background: Background,
+}
+
+impl Default for SvgOptions {
+    fn default() -> SvgOptions {
+        SvgOptions {
+            width_px: 640,
+            background: Background::White,
+        }
+    }
+}
+
+const MARGIN: f64 = 20.0;
+const TITLE_SIZE: f64 = 20.0;
+const SUBTITLE_SIZE: f64 = 13.0;
+const LABEL_SIZE: f64 = 13.0;
+const SMALL_SIZE: f64 = 11.5;
+const LINE: f64 = 1.3;
+
+/// Escapes text for SVG content and attributes.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number as SVG writes it: two decimals at most, no trailing zeros, no `-0`.
+#[allow(clippy::float_arithmetic, reason = "chart geometry")]
+fn num(x: f64) -> String {
+    let rounded = (x * 100.0).round() / 100.0;
+    let text = format!("{rounded:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+enum Anchor {
+    Start,
+    Middle,
+    End,
+}
+
+/// An SVG document being written, in layout units.
+struct Doc {
+    body: String,
+}
+
+impl Doc {
+    fn new() -> Doc {
+        Doc {
+            body: String::new(),
+        }
+    }
+
+    fn text(&mut self, x: f64, y: f64, size: f64, color: Rgb, anchor: Anchor, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let anchor = match anchor {
+            Anchor::Start => "",
+            Anchor::Middle => r#" text-anchor="middle""#,
+            Anchor::End => r#" text-anchor="end""#,
+        };
+        let _ = writeln!(
+            self.body,
+            r#"<text x="{}" y="{}" font-size="{}" fill="{}"{anchor}>{}</text>"#,
+            num(x),
+            num(y),
+            num(size),
+            color.hex(),
+            escape(text)
+        );
+    }
+
+    fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, color: Rgb) {
+        let _ = writeln!(
+            self.body,
+            r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>"#,
+            num(x),
+            num(y),
+            num(w),
+            num(h),
+            color.hex()
+        );
+    }
+
+    fn line(&mut self, x1: f64, y: f64, x2: f64, color: Rgb, width: f64) {
+        let _ = writeln!(
+            self.body,
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}"/>"#,
+            num(x1),
+            num(y),
+            num(x2),
+            num(y),
+            color.hex(),
+            num(width)
+        );
+    }
+
+    /// The finished SVG: `height` layout units tall, `options.width_px` wide.
+    #[allow(clippy::float_arithmetic, reason = "chart geometry")]
+    fn finish(self, height: f64, options: SvgOptions, title: &str) -> String {
+        let scale = f64::from(options.width_px.max(1)) / LAYOUT_WIDTH;
+        // Whole pixels, and a view box of exactly the same shape, so nothing is letterboxed.
+        let height_px = (height * scale).ceil().max(1.0);
+        let mut out = String::with_capacity(self.body.len() + 512);
+        let _ = writeln!(
+            out,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" preserveAspectRatio="xMinYMin meet" font-family="{FONT_FAMILY}">"#,
+            options.width_px.max(1),
+            num(height_px),
+            num(LAYOUT_WIDTH),
+            num(height_px / scale)
+        );
+        let _ = writeln!(out, "<title>{}</title>", escape(title));
+        if options.background == Background::White {
+            let _ = writeln!(
+                out,
+                r#"<rect width="100%" height="100%" fill="{}"/>"#,
+                palette::BACKGROUND.hex()
+            );
+        }
+        out.push_str(&self.body);
+        out.push_str("</svg>\n");
+        out
+    }
+
+    /// Title and subtitle; returns the y below them.
+    #[allow(clippy::float_arithmetic, reason = "chart geometry")]
+    fn heading(&mut self, title: &str, subtitle: &str) -> f64 {
+        let width = LAYOUT_WIDTH - 2.0 * MARGIN;
+        let mut y = MARGIN;
+        for line in wrap_clipped(title, TITLE_SIZE, width, 2) {
+            y += TITLE_SIZE;
+            self.text(MARGIN, y, TITLE_SIZE, palette::TEXT, Anchor::Start, &line);
+            y += TITLE_SIZE * (LINE - 1.0);
+        }
+        y += SUBTITLE_SIZE + 2.0;
+        self.text(
+            MARGIN,
+            y,
+            SUBTITLE_SIZE,
+            palette::MUTED,
+            Anchor::Start,
+            subtitle,
+        );
+        y + 16.0
+    }
+}
+
+/// The pie as a donut with its legend (label, amount, percentage), or the chart's
+/// empty-period text when it has no slices.
+#[allow(clippy::float_arithmetic, reason = "chart geometry")]
+pub fn pie_svg(chart: &PieChart, options: SvgOptions) -> String {
+    let mut doc = Doc::new();
+    let top = doc.heading(&chart.title, &chart.subtitle);
+    let outer = 110.0;
+    let inner = outer * DONUT_HOLE;
+    let legend_x = MARGIN + 2.0 * outer + 44.0;
+    let legend_right = LAYOUT_WIDTH - MARGIN;
+
+    // The legend: a swatch, the label (wrapped to two lines at most), the percentage on
+    // the right, the amount below the label.
+    let swatch = 12.0;
+    let label_x = legend_x + swatch + 8.0;
+    let percent_width = text_width("100.0%", LABEL_SIZE) + 8.0;
+    let label_width = legend_right - label_x - percent_width;
+    let mut blocks = Vec::with_capacity(chart.slices.len());
+    let mut legend_height = 0.0;
+    for slice in &chart.slices {
+        let lines = wrap_clipped(&slice.label, LABEL_SIZE, label_width, 2);
+        let height = lines.len() as f64 * LABEL_SIZE * LINE + SMALL_SIZE * LINE + 8.0;
+        legend_height += height;
+        blocks.push((slice, lines, height));
+    }
+    // The donut sits beside the middle of a legend taller than itself.
+    let center = (
+        MARGIN + outer + 10.0,
+        top + (outer + 4.0).max(legend_height / 2.0),
+    );
+
+    if chart.slices.is_empty() {
+        let _ = writeln!(
+            doc.body,
+            r#"<circle cx="{}" cy="{}" r="{}" fill="none" stroke="{}" stroke-width="{}"/>"#,
+            num(center.0),
+            num(center.1),
+            num((outer + inner) / 2.0),
+            palette::RULE.hex(),
+            num(outer - inner)
+        );
+        let mut y = center.1 - LABEL_SIZE;
+        for line in wrap_clipped(
+            &chart.empty_text,
+            LABEL_SIZE + 2.0,
+            legend_right - legend_x,
+            3,
+        ) {
+            y += (LABEL_SIZE + 2.0) * LINE;
+            doc.text(
+                legend_x,
+                y,
+                LABEL_SIZE + 2.0,
+                palette::TEXT,
+                Anchor::Start,
+                &line,
+            );
+        }
+        let height = center.1 + outer + MARGIN;
+        return doc.finish(height, options, &chart.title);
+    }
+
+    for slice in &chart.slices {
+        let points = donut_outline(
+            center,
+            outer,
+            inner,
+            slice.start_turn,
+            slice.end_turn,
+            1.0 / 360.0,
+        );
+        let mut d = String::with_capacity(points.len() * 16);
+        for (i, (x, y)) in points.iter().enumerate() {
+            let _ = write!(
+                d,
+                "{}{} {}",
+                if i == 0 { "M" } else { " L" },
+                num(*x),
+                num(*y)
+            );
+        }
+        d.push_str(" Z");
+        let _ = writeln!(
+            doc.body,
+            r#"<path d="{d}" fill="{}" stroke="{}" stroke-width="1.5" stroke-linejoin="round"/>"#,
+            slice.color.hex(),
+            palette::BACKGROUND.hex()
+        );
+    }
+    // The total in the hole: the amount, then the currency.
+    let total_size = if text_width(&chart.total_text, 15.0) > 2.0 * inner - 8.0 {
+        12.0
+    } else {
+        15.0
+    };
+    doc.text(
+        center.0,
+        center.1 - 2.0,
+        total_size,
+        palette::TEXT,
+        Anchor::Middle,
+        &chart.total_text,
+    );
+    doc.text(
+        center.0,
+        center.1 + SMALL_SIZE + 4.0,
+        SMALL_SIZE,
+        palette::MUTED,
+        Anchor::Middle,
+        chart.currency.code(),
+    );
+
+    let mut y = (center.1 - legend_height / 2.0).max(top);
+    for (slice, lines, height) in blocks {
+        doc.rect(legend_x, y + 2.0, swatch, swatch, slice.color);
+        let mut line_y = y;
+        for line in &lines {
+            line_y += LABEL_SIZE;
+            doc.text(
+                label_x,
+                line_y,
+                LABEL_SIZE,
+                palette::TEXT,
+                Anchor::Start,
+                line,
+            );
+            line_y += LABEL_SIZE * (LINE - 1.0);
+        }
+        doc.text(
+            legend_right,
+            y + LABEL_SIZE,
+            LABEL_SIZE,
+            palette::TEXT,
+            Anchor::End,
+            &slice.percent_text,
+        );
+        doc.text(
+            label_x,
+            line_y + SMALL_SIZE,
+            SMALL_SIZE,
+            palette::MUTED,
+            Anchor::Start,
+            &slice.amount_text,
+        );
+        y += height;
+    }
+    let height = (center.1 + outer).max(y) + MARGIN;
+    doc.finish(height, options, &chart.title)
+}
+
+/// The top-partners table: rank, partner, type, amount, share; long names wrap.
+#[allow(clippy::float_arithmetic, reason = "chart geometry")]
+pub fn table_svg(table: &TopTable, options: SvgOptions) -> String {
+    let mut doc = Doc::new();
+    let mut y = doc.heading(&table.title, &table.subtitle);
+    let right = LAYOUT_WIDTH - MARGIN;
+    // Column left edges (the last two are right-aligned at the next edge).
+    let rank_x = MARGIN;
+    let partner_x = MARGIN + 40.0;
+    let type_x = partner_x + 250.0;
+    let amount_right = right - 70.0;
+    let share_right = right;
+    let partner_width = type_x - partner_x - 12.0;
+    let type_width = amount_right - 100.0 - type_x;
+
+    let [rank_h, partner_h, type_h, amount_h, share_h] = &table.headers;
+    y += LABEL_SIZE;
+    doc.text(rank_x, y, LABEL_SIZE, palette::MUTED, Anchor::Start, rank_h);
+    doc.text(
+        partner_x,
+        y,
+        LABEL_SIZE,
+        palette::MUTED,
+        Anchor::Start,
+        partner_h,
+    );
+    doc.text(type_x, y, LABEL_SIZE, palette::MUTED, Anchor::Start, type_h);
+    doc.text(
+        amount_right,
+        y,
+        LABEL_SIZE,
+        palette::MUTED,
+        Anchor::End,
+        amount_h,
+    );
+    doc.text(
+        share_right,
+        y,
+        LABEL_SIZE,
+        palette::MUTED,
+        Anchor::End,
+        share_h,
+    );
+    y += 8.0;
+    doc.line(MARGIN, y, right, palette::TEXT, 1.0);
+
+    if table.rows.is_empty() {
+        y += (LABEL_SIZE + 2.0) * 2.0;
+        doc.text(
+            MARGIN,
+            y,
+            LABEL_SIZE + 2.0,
+            palette::TEXT,
+            Anchor::Start,
+            &table.empty_text,
+        );
+        return doc.finish(y + MARGIN, options, &table.title);
+    }
+
+    for [rank, partner, kind, amount, share] in &table.rows {
+        let partner_lines = wrap_clipped(partner, LABEL_SIZE, partner_width, 3);
+        let type_lines = wrap_clipped(kind, SMALL_SIZE, type_width, 3);
+        let first = y + 8.0 + LABEL_SIZE;
+        doc.text(
+            rank_x,
+            first,
+            LABEL_SIZE,
+            palette::TEXT,
+            Anchor::Start,
+            rank,
+        );
+        let mut line_y = first;
+        for line in &partner_lines {
+            doc.text(
+                partner_x,
+                line_y,
+                LABEL_SIZE,
+                palette::TEXT,
+                Anchor::Start,
+                line,
+            );
+            line_y += LABEL_SIZE * LINE;
+        }
+        let mut type_y = first;
+        for line in &type_lines {
+            doc.text(
+                type_x,
+                type_y,
+                SMALL_SIZE,
+                palette::MUTED,
+                Anchor::Start,
+                line,
+            );
+            type_y += SMALL_SIZE * LINE;
+        }
+        doc.text(
+            amount_right,
+            first,
+            LABEL_SIZE,
+            palette::TEXT,
+            Anchor::End,
+            amount,
+        );
+        doc.text(
+            share_right,
+            first,
+            LABEL_SIZE,
+            palette::TEXT,
+            Anchor::End,
+            share,
+        );
+        y = line_y.max(type_y) - LABEL_SIZE + 8.0;
+        doc.line(MARGIN, y, right, palette::RULE, 0.8);
+    }
+    doc.finish(y + MARGIN, options, &table.title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_stable() {
+        assert_eq!(num(1.0), "1");
+        assert_eq!(num(1.005_1), "1.01");
+        assert_eq!(num(-0.001), "0");
+        assert_eq!(num(12.5), "12.5");
+    }
+
+    #[test]
+    fn long_legend_labels_wrap_to_two_lines_then_end_with_an_ellipsis() {
+        use crate::chart::{ChartKind, PieSlice};
+        let long = "联合国系统组织（不包括国际电联）".repeat(3);
+        let slice = |label: &str, start: f64, end: f64| PieSlice {
+            key: "k".into(),
+            label: label.into(),
+            amount_minor: 100,
+            amount_text: "1.00".into(),
+            percent_tenths: 500,
+            percent_text: "50.0%".into(),
+            color: palette::series(0),
+            start_turn: start,
+            end_turn: end,
+        };
+        let chart = PieChart {
+            kind: ChartKind::PartnerType,
+            title: "按伙伴类型分列的捐款".into(),
+            subtitle: "2021Q1 · USD".into(),
+            total_text: "2.00".into(),
+            currency: "USD".parse().unwrap(),
+            slices: vec![slice(&long, 0.0, 0.5), slice("A & B", 0.5, 1.0)],
+            empty_text: String::new(),
+        };
+        let svg = pie_svg(&chart, SvgOptions::default());
+        let lines: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains("联合") || l.contains("…"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[1].contains("…</text>"), "{lines:?}");
+        assert!(svg.contains(">A &amp; B</text>"));
+        assert_eq!(svg.matches("<path").count(), 2);
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            escape("Foreign, Commonwealth & <Development>"),
+            "Foreign, Commonwealth &amp; &lt;Development&gt;"
+        );
+    }
+}
