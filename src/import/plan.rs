@@ -20,7 +20,7 @@ use super::values::{
     AmountValue, DayOrder, day_order, match_entry, normalise, parse_amount, parse_date,
     parse_status, parse_theme_list,
 };
-use super::{ImportOptions, Problem, Severity};
+use super::{ImportOptions, Phase, Problem, Progress, Severity};
 
 /// Which partner a planned row belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -233,6 +233,20 @@ pub fn build_plan(
     mapping: &Mapping,
     options: &ImportOptions,
 ) -> Plan {
+    build_plan_with_progress(view, file, sha256, sheet, mapping, options, &mut |_| true).0
+}
+
+/// [`build_plan`], telling `progress` the rows planned; the flag is true when `progress`
+/// cancelled (the plan is then partial and must not be committed).
+pub(crate) fn build_plan_with_progress(
+    view: &LedgerView,
+    file: &str,
+    sha256: &str,
+    sheet: &Sheet,
+    mapping: &Mapping,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> (Plan, bool) {
     let mut plan = Plan {
         file: file.into(),
         sha256: sha256.into(),
@@ -272,7 +286,7 @@ pub fn build_plan(
         }
     }
     if plan.error_count() > 0 {
-        return plan;
+        return (plan, false);
     }
 
     let mut lists = view.lists.clone();
@@ -326,6 +340,15 @@ pub fn build_plan(
         .rposition(|(_, r)| r.iter().filter(|c| !c.is_blank()).count() > 1)
         .unwrap_or(0);
     for (position, (index, row)) in data_rows.iter().enumerate() {
+        if position % 1024 == 1023
+            && !progress(Progress {
+                phase: Phase::Planning,
+                rows_done: position + 1,
+                rows_total: Some(data_rows.len()),
+            })
+        {
+            return (plan, true);
+        }
         let row_number = index + 1;
         let filled = row.iter().filter(|c| !c.is_blank()).count();
         if filled == 0 {
@@ -448,7 +471,7 @@ pub fn build_plan(
         .filter(|t| view.lists.entry(ListKind::Theme, &t.key).is_none())
         .cloned()
         .collect();
-    plan
+    (plan, false)
 }
 
 fn read_row(
