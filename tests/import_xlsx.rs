@@ -71,7 +71,11 @@ fn imports_2021q1_then_nothing(file: &str) {
     let before = dump(&ledger);
     let again = ok(&ledger, &["import", file]);
     assert!(again.contains("Nothing to change"), "{file}: {again}");
-    assert_eq!(dump(&ledger), before, "{file}: a second import changed the ledger");
+    assert_eq!(
+        dump(&ledger),
+        before,
+        "{file}: a second import changed the ledger"
+    );
 }
 
 #[test]
@@ -112,9 +116,11 @@ fn dates_of_the_1904_system_read_as_the_same_days() {
     imports_2021q1_then_nothing(&workbook("consultant-2021Q1-zh-1904.xlsx"));
     let (_dir, ledger) = temp_ledger();
     with_sample_partners(&ledger);
-    ok(&ledger, &["import", &workbook("consultant-2021Q1-zh-1904.xlsx")]);
-    let agreements: Value =
-        serde_json::from_str(&ok(&ledger, &["agreements", "--json"])).unwrap();
+    ok(
+        &ledger,
+        &["import", &workbook("consultant-2021Q1-zh-1904.xlsx")],
+    );
+    let agreements: Value = serde_json::from_str(&ok(&ledger, &["agreements", "--json"])).unwrap();
     let first = agreements
         .as_array()
         .unwrap()
@@ -182,7 +188,11 @@ fn a_sheet_formatted_to_a_million_rows_reads_only_its_data() {
     let file = workbook("formatted-to-1M-rows.xlsx");
     let wb = pledger::import::read_file(std::path::Path::new(&file)).unwrap();
     assert_eq!(wb.sheets.len(), 1);
-    assert_eq!(wb.sheets[0].rows.len(), 27, "rows up to the source note only");
+    assert_eq!(
+        wb.sheets[0].rows.len(),
+        27,
+        "rows up to the source note only"
+    );
     let out = ok(&ledger, &["import", &file]);
     assert!(out.contains("21 created"), "{out}");
     assert_2021q1(&ledger);

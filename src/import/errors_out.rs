@@ -51,9 +51,8 @@ pub fn write_errors_workbook(
         }
     }
     let width = sheet.rows.iter().map(Vec::len).max().unwrap_or(0);
-    let problems_col = u16::try_from(width).map_err(|_| {
-        ImportError::Usage("the sheet is wider than an xlsx sheet holds".into())
-    })?;
+    let problems_col = u16::try_from(width)
+        .map_err(|_| ImportError::Usage("the sheet is wider than an xlsx sheet holds".into()))?;
 
     let mut book = XlsxWorkbook::new();
     let date = Format::new().set_num_format("yyyy-mm-dd");

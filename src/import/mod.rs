@@ -18,20 +18,20 @@ use serde::Serialize;
 use crate::domain::{Currency, ExchangeRate, ListKind, Partner, PartnerId};
 use crate::ledger::{Ledger, LedgerError};
 
+pub use errors_out::write_errors_workbook;
 pub use mapping::{
     Field, Mapping, column_letter, field_for_header, find_header_row, header_key, sheet_score,
 };
 pub use matching::{PartnerMatcher, fingerprint, percent_of_one, similarity};
 pub use plan::{Action, LedgerView, PartnerRef, Plan, PlannedRow, build_plan};
-pub use errors_out::write_errors_workbook;
 pub use source::{
     Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, decode, read_delimited,
     read_delimited_with_progress, read_file, read_file_with_progress, sha256_hex,
 };
-pub use workbook::{FileKind, MAX_CELLS, detect_kind};
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
 };
+pub use workbook::{FileKind, MAX_CELLS, detect_kind};
 
 /// Why an import could not go ahead at all.
 #[derive(Debug, thiserror::Error)]

@@ -243,7 +243,7 @@ where
             .worksheet_range(&name)
             .map_err(|e| in_sheet(&name, &other_error(&e.to_string())))?;
         let (row0, col0) = range.start().unwrap_or((0, 0));
-        let total = usize::try_from(range.height()).ok();
+        let total = Some(range.height());
         let mut builder = SheetBuilder::new(&name, total, &mut cells);
         for (r, c, data) in range.used_cells() {
             let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
