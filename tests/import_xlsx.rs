@@ -288,3 +288,64 @@ fn errors_out_writes_the_rows_back_with_their_problems() {
     assert_eq!(problems.rows[0][0].text(), "Severity");
     assert!(problems.rows.len() >= 3, "{:?}", problems.rows);
 }
+
+#[test]
+fn progress_is_reported_and_cancelling_at_any_phase_writes_nothing() {
+    use pledger::import::{
+        ImportError, ImportOptions, Phase, Progress, commit_with_progress, prepare_with_progress,
+        read_file_with_progress,
+    };
+    let (dir, ledger_path) = temp_ledger();
+    with_sample_partners(&ledger_path);
+    // A sheet of 3,000 agreements, enough for reports every 1,024 rows in each phase.
+    let mut csv =
+        String::from("Reference,Partner,Partner type,Region,Theme,Signed on,Amount,Currency\n");
+    for i in 0..3000 {
+        csv.push_str(&format!(
+            "P-{i},Norad,Government,Africa,Cybersecurity,2021-02-01,{},USD\n",
+            1000 + i
+        ));
+    }
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let before = dump(&ledger_path);
+
+    for stop_in in [Phase::Reading, Phase::Planning, Phase::Writing] {
+        let mut ledger = pledger::ledger::Ledger::open(&ledger_path).unwrap();
+        let mut seen: Vec<Progress> = Vec::new();
+        let mut progress = |p: Progress| {
+            seen.push(p);
+            p.phase != stop_in
+        };
+        let result = read_file_with_progress(&file, &mut progress).and_then(|wb| {
+            let (plan, _) =
+                prepare_with_progress(&ledger, &wb, &ImportOptions::default(), &mut progress)?;
+            commit_with_progress(&mut ledger, &plan, false, &mut progress)
+        });
+        assert!(matches!(result, Err(ImportError::Cancelled)), "{result:?}");
+        let last = seen.last().unwrap();
+        assert_eq!(last.phase, stop_in);
+        assert_eq!(last.rows_done, 1024);
+        if stop_in != Phase::Reading {
+            assert_eq!(last.rows_total, Some(3000));
+        }
+        drop(ledger);
+        assert_eq!(dump(&ledger_path), before, "cancelled in {stop_in:?}");
+    }
+
+    // Without cancelling, every phase reports and the rows go in.
+    let mut ledger = pledger::ledger::Ledger::open(&ledger_path).unwrap();
+    let mut phases = Vec::new();
+    let mut progress = |p: Progress| {
+        if !phases.contains(&p.phase) {
+            phases.push(p.phase);
+        }
+        true
+    };
+    let wb = read_file_with_progress(&file, &mut progress).unwrap();
+    let (plan, _) =
+        prepare_with_progress(&ledger, &wb, &ImportOptions::default(), &mut progress).unwrap();
+    let summary = commit_with_progress(&mut ledger, &plan, false, &mut progress).unwrap();
+    assert_eq!(summary.created, 3000);
+    assert_eq!(phases, [Phase::Reading, Phase::Planning, Phase::Writing]);
+}

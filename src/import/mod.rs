@@ -23,6 +23,7 @@ pub use mapping::{
     Field, Mapping, column_letter, field_for_header, find_header_row, header_key, sheet_score,
 };
 pub use matching::{PartnerMatcher, fingerprint, percent_of_one, similarity};
+pub use plan::build_plan_with_progress;
 pub use plan::{Action, LedgerView, PartnerRef, Plan, PlannedRow, build_plan};
 pub use source::{
     Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, decode, read_delimited,

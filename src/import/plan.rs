@@ -238,7 +238,11 @@ pub fn build_plan(
 
 /// [`build_plan`], telling `progress` the rows planned; the flag is true when `progress`
 /// cancelled (the plan is then partial and must not be committed).
-pub(crate) fn build_plan_with_progress(
+#[allow(
+    clippy::too_many_arguments,
+    reason = "build_plan's arguments and the callback"
+)]
+pub fn build_plan_with_progress(
     view: &LedgerView,
     file: &str,
     sha256: &str,
