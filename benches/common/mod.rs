@@ -1,0 +1,99 @@
+//! Shared by the benchmarks: a deterministic ledger generator.
+
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    reason = "benchmark helpers: fail loudly"
+)]
+
+use pledger::ledger::Ledger;
+use rusqlite::params;
+
+/// A deterministic generator (xorshift), so every run measures the same ledger.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Fills `ledger` with the sample and `rows` generated agreements, in one transaction.
+pub fn generate(ledger: &mut Ledger, rows: usize) {
+    pledger::import::load_sample(ledger).expect("sample");
+    let lists = ledger.reference_lists().expect("lists");
+    let partners: Vec<i64> = ledger
+        .partners()
+        .expect("partners")
+        .iter()
+        .map(|p| p.id.0)
+        .collect();
+    let regions: Vec<String> = lists.regions.iter().map(|e| e.key.clone()).collect();
+    let themes: Vec<String> = lists.themes.iter().map(|e| e.key.clone()).collect();
+    let conn = ledger.connection();
+    conn.execute_batch("BEGIN").expect("begin");
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    {
+        let mut insert = conn
+            .prepare(
+                "INSERT INTO agreement (title, partner_id, signed_on, status, amount_minor, currency, own_minor, own_currency, region)
+                 VALUES ('generated', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .expect("prepare");
+        let mut theme = conn
+            .prepare(
+                "INSERT INTO agreement_theme (agreement_id, theme, percent_bp) VALUES (?1, ?2, ?3)",
+            )
+            .expect("prepare");
+        for _ in 0..rows {
+            let day = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()
+                + chrono::Duration::days(rng.below(9000) as i64);
+            let status = match rng.below(20) {
+                0 => "draft",
+                1 => "cancelled",
+                _ => "signed",
+            };
+            let financial = rng.below(4) != 0;
+            let currency = if rng.below(10) == 0 { "EUR" } else { "USD" };
+            let amount = financial.then(|| (rng.below(5_000_000) as i64 + 1) * 100);
+            let own = amount.map(|a| a / 4);
+            insert
+                .execute(params![
+                    partners[rng.below(partners.len() as u64) as usize],
+                    day.to_string(),
+                    status,
+                    amount,
+                    amount.map(|_| currency),
+                    own,
+                    own.map(|_| "USD"),
+                    regions[rng.below(regions.len() as u64) as usize],
+                ])
+                .expect("insert");
+            let id = conn.last_insert_rowid();
+            let first = rng.below(themes.len() as u64) as usize;
+            if rng.below(4) == 0 {
+                let second =
+                    (first + 1 + rng.below(themes.len() as u64 - 1) as usize) % themes.len();
+                theme
+                    .execute(params![id, themes[first], 6000])
+                    .expect("theme");
+                theme
+                    .execute(params![id, themes[second], 4000])
+                    .expect("theme");
+            } else {
+                theme
+                    .execute(params![id, themes[first], 10000])
+                    .expect("theme");
+            }
+        }
+    }
+    conn.execute_batch("COMMIT; ANALYZE;").expect("commit");
+}
