@@ -268,6 +268,26 @@ fn main() {
         assert_eq!(created, rows);
     }
     let (stream, range, import) = (median(stream), median(range), median(import));
+    {
+        // Where the time goes, once.
+        let mut ledger = prepared_ledger(&dir.path().join("phases.sqlite3"));
+        let t = Instant::now();
+        let wb = pledger::import::read_file(&book).expect("read");
+        let read = t.elapsed();
+        let t = Instant::now();
+        let (plan, _) =
+            pledger::import::prepare(&ledger, &wb, &ImportOptions::default()).expect("plan");
+        let prepare = t.elapsed();
+        let t = Instant::now();
+        pledger::import::commit(&mut ledger, &plan, false).expect("commit");
+        let commit = t.elapsed();
+        println!(
+            "pledger phases: read {:.0} ms, plan {:.0} ms, commit {:.0} ms",
+            read.as_secs_f64() * 1e3,
+            prepare.as_secs_f64() * 1e3,
+            commit.as_secs_f64() * 1e3
+        );
+    }
     let parse = stream.min(range);
     println!(
         "calamine parse: streamed cells {:.0} ms, worksheet_range {:.0} ms",

@@ -140,6 +140,10 @@ fn is_totals_row(row: &[Cell]) -> bool {
     })
 }
 
+/// Reference-list look-ups already made, by list and text as written: a sheet repeats the
+/// same few partner types, regions and themes on every row.
+type EntryMemo = HashMap<(ListKind, String), Option<String>>;
+
 struct RowReader<'a> {
     file: &'a str,
     sheet: &'a str,
@@ -147,9 +151,21 @@ struct RowReader<'a> {
     row: &'a [Cell],
     row_number: usize,
     problems: Vec<Problem>,
+    entries: &'a mut EntryMemo,
 }
 
 impl RowReader<'_> {
+    /// [`match_entry`], remembered for the rest of the sheet.
+    fn entry(&mut self, lists: &ReferenceLists, kind: ListKind, text: &str) -> Option<String> {
+        let memo_key = (kind, text.to_string());
+        if let Some(found) = self.entries.get(&memo_key) {
+            return found.clone();
+        }
+        let found = match_entry(lists, kind, text).map(str::to_string);
+        self.entries.insert(memo_key, found.clone());
+        found
+    }
+
     fn cell(&self, field: Field) -> Option<(usize, &Cell)> {
         let col = self.mapping.column(field)?;
         Some((col, self.row.get(col).unwrap_or(&Cell::Empty)))
@@ -311,6 +327,7 @@ pub fn build_plan_with_progress(
         }
     }
     let mut new_partner_index: HashMap<String, usize> = HashMap::new();
+    let mut entries = EntryMemo::new();
     let by_reference: HashMap<&str, &Agreement> = view
         .agreements
         .iter()
@@ -382,6 +399,7 @@ pub fn build_plan_with_progress(
             row,
             row_number,
             problems: vec![],
+            entries: &mut entries,
         };
         let planned = read_row(
             &mut r,
@@ -539,7 +557,7 @@ fn read_row(
     // Partner type, region, themes, status.
     let type_text = r.text(Field::PartnerType);
     let partner_type = type_text.as_ref().and_then(|t| {
-        let key = match_entry(lists, ListKind::PartnerType, t).map(str::to_string);
+        let key = r.entry(lists, ListKind::PartnerType, t);
         if key.is_none() {
             r.problem(
                 Field::PartnerType,
@@ -553,8 +571,8 @@ fn read_row(
         key
     });
     let region = match r.text(Field::Region) {
-        Some(t) => match match_entry(lists, ListKind::Region, &t) {
-            Some(k) => Some(k.to_string()),
+        Some(t) => match r.entry(lists, ListKind::Region, &t) {
+            Some(k) => Some(k),
             None => {
                 r.problem(
                     Field::Region,
@@ -775,10 +793,12 @@ fn read_themes(r: &mut RowReader<'_>, lists: &mut ReferenceLists) -> Option<Vec<
     };
     let mut keys = Vec::new();
     for part in &parts {
-        let key = match match_entry(lists, ListKind::Theme, &part.name) {
-            Some(k) => k.to_string(),
+        let key = match r.entry(lists, ListKind::Theme, &part.name) {
+            Some(k) => k,
             None => {
                 let key = slug(&part.name);
+                r.entries
+                    .insert((ListKind::Theme, part.name.clone()), Some(key.clone()));
                 r.problem(
                     Field::Theme,
                     Severity::Warning,
