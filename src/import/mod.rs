@@ -222,7 +222,8 @@ pub fn prepare_with_progress(
             .map_explicit(*field, header)
             .map_err(ImportError::Usage)?;
     }
-    let view = LedgerView::load(ledger)?;
+    let references = LedgerView::sheet_references(sheet, &mapping);
+    let view = LedgerView::load_for(ledger, references.as_deref())?;
     let (plan, cancelled) = plan::build_plan_with_progress(
         &view,
         &workbook.file_name,

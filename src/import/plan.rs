@@ -213,14 +213,46 @@ pub struct LedgerView {
 impl LedgerView {
     /// Reads what planning needs.
     pub fn load(ledger: &Ledger) -> Result<LedgerView, crate::ledger::LedgerError> {
+        LedgerView::load_for(ledger, None)
+    }
+
+    /// Reads what planning a sheet needs. When every row gives a reference (`references`
+    /// is then the sheet's references), rows match ledger agreements by reference only, so
+    /// only those agreements are read, not the whole ledger.
+    pub fn load_for(
+        ledger: &Ledger,
+        references: Option<&[String]>,
+    ) -> Result<LedgerView, crate::ledger::LedgerError> {
         let partners = ledger.partners()?;
+        let agreements = match references {
+            Some(refs) => ledger.agreements_with_references(refs.iter().map(String::as_str))?,
+            None => ledger.agreements(&AgreementFilter::default())?,
+        };
         Ok(LedgerView {
             lists: ledger.reference_lists()?,
             matcher: PartnerMatcher::new(&partners),
             partners,
-            agreements: ledger.agreements(&AgreementFilter::default())?,
+            agreements,
             currency: ledger.reporting_currency()?,
         })
+    }
+
+    /// The references of `sheet`'s data rows when every row naming a partner gives one;
+    /// `None` when some row must be matched by partner, date and amount instead.
+    pub fn sheet_references(sheet: &Sheet, mapping: &Mapping) -> Option<Vec<String>> {
+        let reference = mapping.column(Field::Reference)?;
+        let partner = mapping.column(Field::Partner)?;
+        let mut out = Vec::new();
+        for row in sheet.rows.iter().skip(mapping.header_row + 1) {
+            let text = |c: usize| row.get(c).map(|v| v.text().trim().to_string());
+            let named = text(partner).is_some_and(|p| !p.is_empty());
+            match text(reference).filter(|r| !r.is_empty()) {
+                Some(r) => out.push(r),
+                None if named => return None,
+                None => {}
+            }
+        }
+        Some(out)
     }
 }
 
