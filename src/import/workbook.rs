@@ -355,6 +355,11 @@ impl<'a> SheetBuilder<'a> {
             ));
         }
         if r >= self.rows.len() {
+            // The previous row is complete (cells come row by row): give back its spare
+            // capacity, a third of a sheet's memory otherwise.
+            if let Some(last) = self.rows.last_mut() {
+                last.shrink_to_fit();
+            }
             self.rows.resize_with(r + 1, Vec::new);
         }
         if let Some(cells) = self.rows.get_mut(r) {
@@ -379,7 +384,10 @@ impl<'a> SheetBuilder<'a> {
         Ok(true)
     }
 
-    fn finish(self) -> Sheet {
+    fn finish(mut self) -> Sheet {
+        if let Some(last) = self.rows.last_mut() {
+            last.shrink_to_fit();
+        }
         Sheet {
             name: self.name,
             rows: self.rows,
