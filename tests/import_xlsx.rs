@@ -256,6 +256,9 @@ fn formula_errors_name_the_cell_and_write_nothing() {
         ],
     );
     assert!(!err.contains("row 2,"), "{err}");
+    // Each formula error is reported once, not again as a bad amount or date.
+    assert_eq!(err.matches("#DIV/0!'").count(), 1, "{err}");
+    assert!(!err.contains("is not a date"), "{err}");
 }
 
 #[test]

@@ -140,6 +140,9 @@ fn is_totals_row(row: &[Cell]) -> bool {
     })
 }
 
+/// How a formula error (`#REF!`, `#DIV/0!`) in a mapped cell is reported.
+const FORMULA_ERROR: &str = "the cell holds a formula error";
+
 /// Reference-list look-ups already made, by list and text as written: a sheet repeats the
 /// same few partner types, regions and themes on every row.
 type EntryMemo = HashMap<(ListKind, String), Option<String>>;
@@ -178,6 +181,12 @@ impl RowReader<'_> {
     }
 
     fn problem(&mut self, field: Field, severity: Severity, message: String) {
+        // A formula error is reported once, as such, not again as a bad amount or date.
+        if matches!(self.cell(field), Some((_, Cell::Error(_))))
+            && !message.starts_with(FORMULA_ERROR)
+        {
+            return;
+        }
         let col = self.mapping.column(field);
         let value = self
             .cell(field)
@@ -540,11 +549,7 @@ fn read_row(
     for field in Field::ALL {
         if let Some((_, Cell::Error(e))) = r.cell(field) {
             let e = e.clone();
-            r.problem(
-                field,
-                Severity::Error,
-                format!("the cell holds a formula error ({e})"),
-            );
+            r.problem(field, Severity::Error, format!("{FORMULA_ERROR} ({e})"));
         }
     }
     let partner_name = r.text(Field::Partner);
