@@ -30,18 +30,13 @@ use pledger::import::{ImportOptions, import_path};
 use pledger::ledger::Ledger;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
-use common::{Rng, generate};
+use common::{Rng, generate, median};
 
 fn env_rows(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 /// The sample partners and rates, as a consultant's ledger has them before an import.

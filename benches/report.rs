@@ -14,7 +14,7 @@
     reason = "a benchmark: fails loudly, prints ratios"
 )]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pledger::domain::Period;
 use pledger::ledger::Ledger;
@@ -22,23 +22,7 @@ use pledger::report::Snapshot;
 use rusqlite::params;
 
 mod common;
-use common::generate;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut times = Vec::with_capacity(runs);
-    let mut last = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        last = Some(std::hint::black_box(f()));
-        times.push(start.elapsed());
-    }
-    (median(times), last.expect("at least one run"))
-}
+use common::{generate, time};
 
 /// The same figures by SQL GROUP BY (EUR converted at one rate in SQL).
 fn sql_report(ledger: &Ledger, period: &Period) -> (i64, i64, i64, Vec<(String, i64)>) {

@@ -1,16 +1,33 @@
-//! Shared by the benchmarks: a deterministic ledger generator.
-
+//! Shared by the benchmarks: a deterministic ledger generator and a timer.
 #![allow(
     dead_code,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::cast_possible_truncation,
     clippy::cast_possible_wrap,
-    reason = "benchmark helpers: fail loudly"
+    reason = "benchmark support: fails loudly"
 )]
+
+use std::time::{Duration, Instant};
 
 use pledger::ledger::Ledger;
 use rusqlite::params;
+
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+pub fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        last = Some(std::hint::black_box(f()));
+        times.push(start.elapsed());
+    }
+    (median(times), last.expect("at least one run"))
+}
 
 /// A deterministic generator (xorshift), so every run measures the same ledger.
 pub struct Rng(pub u64);
@@ -26,7 +43,6 @@ impl Rng {
     }
 }
 
-/// Fills `ledger` with the sample and `rows` generated agreements, in one transaction.
 pub fn generate(ledger: &mut Ledger, rows: usize) {
     pledger::import::load_sample(ledger).expect("sample");
     let lists = ledger.reference_lists().expect("lists");
