@@ -259,3 +259,61 @@ fn exports_from_the_dashboard_write_the_files_the_screen_shows() {
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF"), "{:?}", h.state().status());
 }
+
+#[test]
+fn the_import_wizard_reads_a_consultant_workbook_commits_it_and_undo_takes_it_back() {
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    pledger::import::import_partners(
+        &mut ledger,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    pledger::import::import_rates(
+        &mut ledger,
+        "rates.csv",
+        pledger::import::sample::RATES_CSV.as_bytes(),
+        pledger::domain::Currency::USD,
+    )
+    .unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/workbooks/consultant-2021Q1-zh.xlsx");
+    let dialogs = ScriptedDialogs {
+        answers: [Some(file)].into_iter().collect(),
+    };
+    let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 1100.0])
+        .with_max_steps(16)
+        .with_context_setup(|ctx| ctx.set_fonts(font_definitions(false)))
+        .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app);
+    h.run();
+    h.get_by_label("Import").click();
+    h.run();
+    h.get_by_label("Import a workbook…").click();
+    // Reading happens on a background thread; the window keeps drawing meanwhile.
+    for _ in 0..200 {
+        h.step();
+        if h.query_by_label("Commit import").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h.run();
+    h.get_by_label_contains("Plan: 21 new, 0 updated");
+    h.get_by_label("Commit import").click();
+    h.run();
+    h.get_by_label("Show the dashboard").click();
+    h.run();
+    h.get_by_label("2021 Q1");
+    h.get_by_label("19");
+    h.get_by_label("USD 6,400,000.00");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(
+        h.state().ledger().agreement_count().unwrap(),
+        0,
+        "{:?}",
+        h.state().status()
+    );
+}

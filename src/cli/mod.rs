@@ -76,7 +76,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import agreements from a CSV/TSV sheet.
+    /// Import agreements from a workbook (xlsx, xlsm, xlsb, xls, ods) or a CSV/TSV sheet.
     Import(ImportArgs),
     /// Freeze the report of a period as published; later reports show what changed since.
     Publish {
@@ -124,7 +124,7 @@ pub enum RateCommand {
 /// Options of `pledger import`.
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// The file to import (.csv, .tsv).
+    /// The file to import (.xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .tsv).
     #[arg(required_unless_present = "undo")]
     pub file: Option<PathBuf>,
     /// The sheet to read.
@@ -154,6 +154,9 @@ pub struct ImportArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Write the sheet's rows with a "Problems" column to this .xlsx, to send back for fixing.
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub errors_out: Option<PathBuf>,
     /// Reverse an earlier import batch exactly.
     #[arg(long, value_name = "BATCH", conflicts_with = "file")]
     pub undo: Option<i64>,
@@ -443,6 +446,13 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
     }
     let wb = import::read_file(&file)?;
     let (plan, mapping) = import::prepare(ledger, &wb, &options)?;
+    if let Some(out) = &args.errors_out {
+        let rows = import::write_errors_workbook(out, &wb, &plan)?;
+        eprintln!(
+            "{rows} row(s) with problems written to {} (column \"Problems\"; every problem on sheet \"Problems\")",
+            out.display()
+        );
+    }
     if let Some(name) = &args.save_profile {
         ledger.write(|w| w.save_mapping_profile(name, &mapping.profile()))?;
     }

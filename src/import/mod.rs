@@ -2,11 +2,13 @@
 //! transaction. Everything before [`commit`] is pure: nothing in the ledger changes until
 //! the user commits a plan.
 
+mod errors_out;
 mod mapping;
 mod matching;
 mod plan;
 mod source;
 mod values;
+mod workbook;
 
 use std::fmt;
 use std::path::Path;
@@ -16,15 +18,21 @@ use serde::Serialize;
 use crate::domain::{Currency, ExchangeRate, ListKind, Partner, PartnerId};
 use crate::ledger::{Ledger, LedgerError};
 
+pub use errors_out::write_errors_workbook;
 pub use mapping::{
     Field, Mapping, column_letter, field_for_header, find_header_row, header_key, sheet_score,
 };
 pub use matching::{PartnerMatcher, fingerprint, percent_of_one, similarity};
+pub use plan::build_plan_with_progress;
 pub use plan::{Action, LedgerView, PartnerRef, Plan, PlannedRow, build_plan};
-pub use source::{Cell, Sheet, Workbook, decode, read_delimited, read_file, sha256_hex};
+pub use source::{
+    Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, decode, read_delimited,
+    read_delimited_with_progress, read_file, read_file_with_progress, sha256_hex,
+};
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
 };
+pub use workbook::{FileKind, MAX_CELLS, detect_kind};
 
 /// Why an import could not go ahead at all.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +59,32 @@ pub enum ImportError {
     /// The ledger refused.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The progress callback asked to stop; nothing was written.
+    #[error("the import was cancelled; nothing was written")]
+    Cancelled,
+}
+
+/// Which step of an import a [`Progress`] report is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Reading the file into sheets of cells.
+    Reading,
+    /// Checking rows and building the plan.
+    Planning,
+    /// Writing the plan to the ledger in one transaction.
+    Writing,
+}
+
+/// How far an import has gone, for a progress bar. Reported every 1,024 rows or so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// The step.
+    pub phase: Phase,
+    /// Rows done in this step so far.
+    pub rows_done: usize,
+    /// Rows this step will do, when known (reading a CSV does not know it).
+    pub rows_total: Option<usize>,
 }
 
 /// How bad a problem is.
@@ -123,6 +157,17 @@ pub fn prepare(
     workbook: &Workbook,
     options: &ImportOptions,
 ) -> Result<(Plan, Mapping), ImportError> {
+    prepare_with_progress(ledger, workbook, options, &mut |_| true)
+}
+
+/// [`prepare`], telling `progress` the rows planned. When `progress` returns false, planning
+/// stops with [`ImportError::Cancelled`]. Writes nothing either way.
+pub fn prepare_with_progress(
+    ledger: &Ledger,
+    workbook: &Workbook,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<(Plan, Mapping), ImportError> {
     let sheet = match &options.sheet {
         Some(name) => workbook
             .sheets
@@ -177,15 +222,20 @@ pub fn prepare(
             .map_explicit(*field, header)
             .map_err(ImportError::Usage)?;
     }
-    let view = LedgerView::load(ledger)?;
-    let plan = build_plan(
+    let references = LedgerView::sheet_references(sheet, &mapping);
+    let view = LedgerView::load_for(ledger, references.as_deref())?;
+    let (plan, cancelled) = plan::build_plan_with_progress(
         &view,
         &workbook.file_name,
         &workbook.sha256,
         sheet,
         &mapping,
         options,
+        progress,
     );
+    if cancelled {
+        return Err(ImportError::Cancelled);
+    }
     Ok((plan, mapping))
 }
 
@@ -213,6 +263,17 @@ pub fn commit(
     plan: &Plan,
     skip_invalid: bool,
 ) -> Result<CommitSummary, ImportError> {
+    commit_with_progress(ledger, plan, skip_invalid, &mut |_| true)
+}
+
+/// [`commit`], telling `progress` the rows written. When `progress` returns false the
+/// transaction is rolled back and the result is [`ImportError::Cancelled`]: nothing written.
+pub fn commit_with_progress(
+    ledger: &mut Ledger,
+    plan: &Plan,
+    skip_invalid: bool,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<CommitSummary, ImportError> {
     let errors = plan.error_count();
     let mut error_rows: Vec<usize> = plan
         .problems
@@ -234,7 +295,7 @@ pub fn commit(
         });
     }
     let (created, updated, unchanged) = plan.counts();
-    let used_partners: Vec<usize> = plan
+    let used_partners: std::collections::HashSet<usize> = plan
         .rows
         .iter()
         .filter(|r| !r.blocked)
@@ -256,7 +317,9 @@ pub fn commit(
     }
     let mut lists = ledger.reference_lists()?;
     lists.themes.extend(plan.new_themes.iter().cloned());
-    let batch = ledger.write(|w| {
+    let total = plan.rows.iter().filter(|r| !r.blocked).count();
+    let mut cancelled = false;
+    let result = ledger.write(|w| {
         let batch = w.begin_batch(&plan.file, &plan.sha256)?;
         if !plan.new_themes.is_empty() {
             w.replace_reference_lists(&lists)?;
@@ -271,7 +334,18 @@ pub fn commit(
         for (id, alias) in &plan.new_aliases {
             w.add_alias(*id, alias)?;
         }
-        for row in plan.rows.iter().filter(|r| !r.blocked) {
+        for (done, row) in plan.rows.iter().filter(|r| !r.blocked).enumerate() {
+            if done % 1024 == 1023
+                && !progress(Progress {
+                    phase: Phase::Writing,
+                    rows_done: done + 1,
+                    rows_total: Some(total),
+                })
+            {
+                cancelled = true;
+                // Any error rolls the transaction back.
+                return Err(LedgerError::Refused("the import was cancelled".into()));
+            }
             let mut a = row.agreement.clone();
             if let PartnerRef::New(i) = row.partner {
                 a.partner_id = new_ids
@@ -292,7 +366,12 @@ pub fn commit(
         }
         w.finish_batch(created, updated, unchanged, summary.partners_created)?;
         Ok(batch)
-    })?;
+    });
+    let batch = match result {
+        Ok(batch) => batch,
+        Err(_) if cancelled => return Err(ImportError::Cancelled),
+        Err(e) => return Err(e.into()),
+    };
     summary.batch = Some(batch);
     Ok(summary)
 }

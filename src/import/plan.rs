@@ -20,7 +20,7 @@ use super::values::{
     AmountValue, DayOrder, day_order, match_entry, normalise, parse_amount, parse_date,
     parse_status, parse_theme_list,
 };
-use super::{ImportOptions, Problem, Severity};
+use super::{ImportOptions, Phase, Problem, Progress, Severity};
 
 /// Which partner a planned row belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -140,6 +140,13 @@ fn is_totals_row(row: &[Cell]) -> bool {
     })
 }
 
+/// How a formula error (`#REF!`, `#DIV/0!`) in a mapped cell is reported.
+const FORMULA_ERROR: &str = "the cell holds a formula error";
+
+/// Reference-list look-ups already made, by list and text as written: a sheet repeats the
+/// same few partner types, regions and themes on every row.
+type EntryMemo = HashMap<(ListKind, String), Option<String>>;
+
 struct RowReader<'a> {
     file: &'a str,
     sheet: &'a str,
@@ -147,9 +154,21 @@ struct RowReader<'a> {
     row: &'a [Cell],
     row_number: usize,
     problems: Vec<Problem>,
+    entries: &'a mut EntryMemo,
 }
 
 impl RowReader<'_> {
+    /// [`match_entry`], remembered for the rest of the sheet.
+    fn entry(&mut self, lists: &ReferenceLists, kind: ListKind, text: &str) -> Option<String> {
+        let memo_key = (kind, text.to_string());
+        if let Some(found) = self.entries.get(&memo_key) {
+            return found.clone();
+        }
+        let found = match_entry(lists, kind, text).map(str::to_string);
+        self.entries.insert(memo_key, found.clone());
+        found
+    }
+
     fn cell(&self, field: Field) -> Option<(usize, &Cell)> {
         let col = self.mapping.column(field)?;
         Some((col, self.row.get(col).unwrap_or(&Cell::Empty)))
@@ -162,6 +181,12 @@ impl RowReader<'_> {
     }
 
     fn problem(&mut self, field: Field, severity: Severity, message: String) {
+        // A formula error is reported once, as such, not again as a bad amount or date.
+        if matches!(self.cell(field), Some((_, Cell::Error(_))))
+            && !message.starts_with(FORMULA_ERROR)
+        {
+            return;
+        }
         let col = self.mapping.column(field);
         let value = self
             .cell(field)
@@ -197,14 +222,46 @@ pub struct LedgerView {
 impl LedgerView {
     /// Reads what planning needs.
     pub fn load(ledger: &Ledger) -> Result<LedgerView, crate::ledger::LedgerError> {
+        LedgerView::load_for(ledger, None)
+    }
+
+    /// Reads what planning a sheet needs. When every row gives a reference (`references`
+    /// is then the sheet's references), rows match ledger agreements by reference only, so
+    /// only those agreements are read, not the whole ledger.
+    pub fn load_for(
+        ledger: &Ledger,
+        references: Option<&[String]>,
+    ) -> Result<LedgerView, crate::ledger::LedgerError> {
         let partners = ledger.partners()?;
+        let agreements = match references {
+            Some(refs) => ledger.agreements_with_references(refs.iter().map(String::as_str))?,
+            None => ledger.agreements(&AgreementFilter::default())?,
+        };
         Ok(LedgerView {
             lists: ledger.reference_lists()?,
             matcher: PartnerMatcher::new(&partners),
             partners,
-            agreements: ledger.agreements(&AgreementFilter::default())?,
+            agreements,
             currency: ledger.reporting_currency()?,
         })
+    }
+
+    /// The references of `sheet`'s data rows when every row naming a partner gives one;
+    /// `None` when some row must be matched by partner, date and amount instead.
+    pub fn sheet_references(sheet: &Sheet, mapping: &Mapping) -> Option<Vec<String>> {
+        let reference = mapping.column(Field::Reference)?;
+        let partner = mapping.column(Field::Partner)?;
+        let mut out = Vec::new();
+        for row in sheet.rows.iter().skip(mapping.header_row + 1) {
+            let text = |c: usize| row.get(c).map(|v| v.text().trim().to_string());
+            let named = text(partner).is_some_and(|p| !p.is_empty());
+            match text(reference).filter(|r| !r.is_empty()) {
+                Some(r) => out.push(r),
+                None if named => return None,
+                None => {}
+            }
+        }
+        Some(out)
     }
 }
 
@@ -233,6 +290,24 @@ pub fn build_plan(
     mapping: &Mapping,
     options: &ImportOptions,
 ) -> Plan {
+    build_plan_with_progress(view, file, sha256, sheet, mapping, options, &mut |_| true).0
+}
+
+/// [`build_plan`], telling `progress` the rows planned; the flag is true when `progress`
+/// cancelled (the plan is then partial and must not be committed).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "build_plan's arguments and the callback"
+)]
+pub fn build_plan_with_progress(
+    view: &LedgerView,
+    file: &str,
+    sha256: &str,
+    sheet: &Sheet,
+    mapping: &Mapping,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> (Plan, bool) {
     let mut plan = Plan {
         file: file.into(),
         sha256: sha256.into(),
@@ -272,7 +347,7 @@ pub fn build_plan(
         }
     }
     if plan.error_count() > 0 {
-        return plan;
+        return (plan, false);
     }
 
     let mut lists = view.lists.clone();
@@ -293,6 +368,7 @@ pub fn build_plan(
         }
     }
     let mut new_partner_index: HashMap<String, usize> = HashMap::new();
+    let mut entries = EntryMemo::new();
     let by_reference: HashMap<&str, &Agreement> = view
         .agreements
         .iter()
@@ -326,6 +402,15 @@ pub fn build_plan(
         .rposition(|(_, r)| r.iter().filter(|c| !c.is_blank()).count() > 1)
         .unwrap_or(0);
     for (position, (index, row)) in data_rows.iter().enumerate() {
+        if position % 1024 == 1023
+            && !progress(Progress {
+                phase: Phase::Planning,
+                rows_done: position + 1,
+                rows_total: Some(data_rows.len()),
+            })
+        {
+            return (plan, true);
+        }
         let row_number = index + 1;
         let filled = row.iter().filter(|c| !c.is_blank()).count();
         if filled == 0 {
@@ -355,6 +440,7 @@ pub fn build_plan(
             row,
             row_number,
             problems: vec![],
+            entries: &mut entries,
         };
         let planned = read_row(
             &mut r,
@@ -448,7 +534,7 @@ pub fn build_plan(
         .filter(|t| view.lists.entry(ListKind::Theme, &t.key).is_none())
         .cloned()
         .collect();
-    plan
+    (plan, false)
 }
 
 fn read_row(
@@ -463,11 +549,7 @@ fn read_row(
     for field in Field::ALL {
         if let Some((_, Cell::Error(e))) = r.cell(field) {
             let e = e.clone();
-            r.problem(
-                field,
-                Severity::Error,
-                format!("the cell holds a formula error ({e})"),
-            );
+            r.problem(field, Severity::Error, format!("{FORMULA_ERROR} ({e})"));
         }
     }
     let partner_name = r.text(Field::Partner);
@@ -512,7 +594,7 @@ fn read_row(
     // Partner type, region, themes, status.
     let type_text = r.text(Field::PartnerType);
     let partner_type = type_text.as_ref().and_then(|t| {
-        let key = match_entry(lists, ListKind::PartnerType, t).map(str::to_string);
+        let key = r.entry(lists, ListKind::PartnerType, t);
         if key.is_none() {
             r.problem(
                 Field::PartnerType,
@@ -526,8 +608,8 @@ fn read_row(
         key
     });
     let region = match r.text(Field::Region) {
-        Some(t) => match match_entry(lists, ListKind::Region, &t) {
-            Some(k) => Some(k.to_string()),
+        Some(t) => match r.entry(lists, ListKind::Region, &t) {
+            Some(k) => Some(k),
             None => {
                 r.problem(
                     Field::Region,
@@ -748,10 +830,12 @@ fn read_themes(r: &mut RowReader<'_>, lists: &mut ReferenceLists) -> Option<Vec<
     };
     let mut keys = Vec::new();
     for part in &parts {
-        let key = match match_entry(lists, ListKind::Theme, &part.name) {
-            Some(k) => k.to_string(),
+        let key = match r.entry(lists, ListKind::Theme, &part.name) {
+            Some(k) => k,
             None => {
                 let key = slug(&part.name);
+                r.entries
+                    .insert((ListKind::Theme, part.name.clone()), Some(key.clone()));
                 r.problem(
                     Field::Theme,
                     Severity::Warning,

@@ -1,10 +1,13 @@
-//! Reading a file into sheets of cells: CSV and TSV in any encoding a spreadsheet writes.
+//! Reading a file into sheets of cells: workbooks (xlsx, xlsm, xlsb, xls, ods, through
+//! `workbook.rs`) and CSV/TSV in any encoding a spreadsheet writes. The content decides
+//! which, not the file name.
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::ImportError;
+use super::workbook::{FileKind, detect_kind, read_workbook};
+use super::{ImportError, Phase, Progress};
 
 /// Largest file Pledger reads.
 pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
@@ -68,8 +71,17 @@ pub struct Workbook {
     pub sheets: Vec<Sheet>,
 }
 
-/// Reads `path` (CSV or TSV) into a workbook.
+/// Reads `path` (xlsx, xlsm, xlsb, xls, ods, CSV or TSV) into a workbook.
 pub fn read_file(path: &Path) -> Result<Workbook, ImportError> {
+    read_file_with_progress(path, &mut |_| true)
+}
+
+/// [`read_file`], telling `progress` the rows read; when `progress` returns false the
+/// reading stops with [`ImportError::Cancelled`].
+pub fn read_file_with_progress(
+    path: &Path,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Workbook, ImportError> {
     let file_name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -91,15 +103,30 @@ pub fn read_file(path: &Path) -> Result<Workbook, ImportError> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    match ext.as_str() {
-        "csv" | "tsv" | "txt" => read_delimited(&file_name, &bytes),
-        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Err(unreadable(format!(
-            "reading .{ext} workbooks is not available in this build yet; save the sheet as CSV (UTF-8) and import that"
-        ))),
-        _ => Err(unreadable(format!(
-            "'.{ext}' is not a spreadsheet type Pledger reads (csv, tsv)"
-        ))),
+    let kind = detect_kind(&bytes, &ext).map_err(&unreadable)?;
+    if kind == FileKind::Delimited {
+        if !matches!(
+            ext.as_str(),
+            "csv" | "tsv" | "txt" | "xlsx" | "xlsm" | "xlsb" | "xls" | "ods"
+        ) {
+            return Err(unreadable(format!(
+                "'.{ext}' is not a spreadsheet type Pledger reads (xlsx, xlsm, xlsb, xls, ods, csv, tsv)"
+            )));
+        }
+        // Text named as a workbook (some systems export CSV as .xls): read it as text.
+        return read_delimited_with_progress(&file_name, &bytes, progress);
     }
+    let sheets = read_workbook(kind, &bytes, progress)
+        .map_err(&unreadable)?
+        .ok_or(ImportError::Cancelled)?;
+    if sheets.is_empty() {
+        return Err(unreadable("the workbook has no worksheet".into()));
+    }
+    Ok(Workbook {
+        file_name: file_name.clone(),
+        sha256: sha256_hex(&bytes),
+        sheets,
+    })
 }
 
 /// Decodes text as a spreadsheet program writes it: UTF-8 with or without BOM, UTF-16 with
@@ -168,6 +195,15 @@ fn detect_delimiter(text: &str) -> u8 {
 
 /// Reads CSV or TSV bytes; `file_name` names the single sheet.
 pub fn read_delimited(file_name: &str, bytes: &[u8]) -> Result<Workbook, ImportError> {
+    read_delimited_with_progress(file_name, bytes, &mut |_| true)
+}
+
+/// [`read_delimited`], telling `progress` the rows read; it cancels by returning false.
+pub fn read_delimited_with_progress(
+    file_name: &str,
+    bytes: &[u8],
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Workbook, ImportError> {
     let text = decode(bytes);
     let delimiter = detect_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
@@ -213,6 +249,15 @@ pub fn read_delimited(file_name: &str, bytes: &[u8]) -> Result<Workbook, ImportE
                     "the sheet is larger than Pledger reads ({MAX_ROWS} rows, {MAX_COLUMNS} columns)"
                 ),
             });
+        }
+        if rows.len() % 1024 == 1023
+            && !progress(Progress {
+                phase: Phase::Reading,
+                rows_done: rows.len() + 1,
+                rows_total: None,
+            })
+        {
+            return Err(ImportError::Cancelled);
         }
         rows.push(
             record

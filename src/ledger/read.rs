@@ -199,6 +199,26 @@ impl Ledger {
         Ok(out)
     }
 
+    /// The agreements whose reference is one of `references`, with their themes: what an
+    /// import matching rows by reference needs, without reading the whole ledger.
+    pub fn agreements_with_references<'r>(
+        &self,
+        references: impl IntoIterator<Item = &'r str>,
+    ) -> Result<Vec<Agreement>, LedgerError> {
+        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE reference = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut out = Vec::new();
+        for reference in references {
+            let mut rows = stmt.query([reference])?;
+            if let Some(row) = rows.next()? {
+                let mut a = agreement_from_row(row)?;
+                a.themes = read_themes(&self.conn, a.id.0)?;
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
     /// One agreement with its themes.
     pub fn agreement(&self, id: AgreementId) -> Result<Agreement, LedgerError> {
         read_agreement(&self.conn, id)

@@ -1,7 +1,7 @@
 //! Exact undo and redo: while recording, each write's changes are kept as an SQLite
 //! changeset (the session extension), which can be inverted and applied back. The audit
-//! trail is left out of changesets, so undoing a change adds to the trail instead of
-//! erasing it.
+//! trail and the import batches are left out of changesets, so undoing a change adds to the
+//! trail instead of erasing it.
 
 use rusqlite::params;
 use rusqlite::session::{ConflictAction, ConflictType, Session, invert_strm};
@@ -21,9 +21,10 @@ impl Change {
     }
 }
 
-/// Tables whose rows undo and redo restore: everything but the audit trail.
+/// Tables whose rows undo and redo restore: everything but the audit trail and the
+/// import batches it points to, which stay as the record of what happened.
 fn recorded_table(table: &str) -> bool {
-    table != "audit"
+    table != "audit" && table != "import_batch"
 }
 
 /// A session that records every change to the recorded tables of `ledger`'s connection.
@@ -90,6 +91,14 @@ impl Ledger {
                 &mut bytes.as_slice(),
                 None::<fn(&str) -> bool>,
                 |conflict, item| {
+                    // A foreign-key conflict carries no row: asking for it would crash.
+                    if !matches!(
+                        conflict,
+                        ConflictType::SQLITE_CHANGESET_DATA
+                            | ConflictType::SQLITE_CHANGESET_NOTFOUND
+                    ) {
+                        return ConflictAction::SQLITE_CHANGESET_ABORT;
+                    }
                     let op = item.op().ok();
                     let table = op.as_ref().map_or("", |op| op.table_name());
                     let delete = op

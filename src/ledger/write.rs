@@ -15,6 +15,9 @@ pub struct Writer<'t> {
     tx: &'t Transaction<'t>,
     batch: Option<i64>,
     now: String,
+    // The reference lists, read once per transaction (an import checks every row against
+    // them) and dropped when they are replaced.
+    lists: Option<ReferenceLists>,
 }
 
 fn json<T: Serialize>(value: &T) -> Option<String> {
@@ -28,6 +31,7 @@ impl<'t> Writer<'t> {
             tx,
             batch: None,
             now,
+            lists: None,
         }
     }
 
@@ -49,6 +53,7 @@ impl<'t> Writer<'t> {
 
     /// Replaces the three reference lists with `lists` (labels, synonyms and order).
     pub fn replace_reference_lists(&mut self, lists: &ReferenceLists) -> Result<(), LedgerError> {
+        self.lists = None;
         self.tx.execute("DELETE FROM reference_entry", [])?;
         for kind in [ListKind::PartnerType, ListKind::Region, ListKind::Theme] {
             for (position, e) in lists.list(kind).iter().enumerate() {
@@ -300,9 +305,13 @@ impl<'t> Writer<'t> {
         self.update_partner(&target)
     }
 
-    fn check_agreement(&self, a: &Agreement) -> Result<(), LedgerError> {
-        let lists = read_lists(self.tx)?;
+    fn check_agreement(&mut self, a: &Agreement) -> Result<(), LedgerError> {
+        let lists = match self.lists.take() {
+            Some(lists) => lists,
+            None => read_lists(self.tx)?,
+        };
         let problems = a.problems(&lists);
+        self.lists = Some(lists);
         if !problems.is_empty() {
             return Err(LedgerError::Invalid {
                 what: "agreement",
@@ -325,7 +334,8 @@ impl<'t> Writer<'t> {
 
     fn write_themes(&self, a: &Agreement, id: i64) -> Result<(), LedgerError> {
         self.tx
-            .execute("DELETE FROM agreement_theme WHERE agreement_id = ?1", [id])?;
+            .prepare_cached("DELETE FROM agreement_theme WHERE agreement_id = ?1")?
+            .execute([id])?;
         for t in &a.themes {
             self.tx
                 .prepare_cached("INSERT INTO agreement_theme (agreement_id, theme, percent_bp) VALUES (?1, ?2, ?3)")?

@@ -475,6 +475,13 @@ impl PledgerApp {
                 self.record(summary.clone(), changes);
                 self.inform(summary);
                 self.refresh();
+                // Show what came in when the current period has nothing to show.
+                self.report();
+                let empty = matches!(&self.cache.report, Some(Ok(r)) if r.agreements_signed == 0);
+                if empty {
+                    self.period = self.latest_period();
+                    self.agreements.period = Some(self.period.clone());
+                }
             }
             Command::Undo => self.undo_redo(true),
             Command::Redo => self.undo_redo(false),

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
 
 use egui::{RichText, Ui};
 
@@ -14,21 +15,46 @@ use super::pie::color;
 use super::t;
 use crate::chart::palette;
 use crate::import::{
-    self, CommitSummary, Field, ImportOptions, Mapping, PartnerMatcher, Plan, Severity, Workbook,
-    column_letter, percent_of_one,
+    self, CommitSummary, Field, ImportOptions, Mapping, PartnerMatcher, Phase, Plan, Progress,
+    Severity, Workbook, column_letter, percent_of_one,
 };
 use crate::ledger::{Change, Ledger};
 
 enum Stage {
     Reading,
+    Planning,
     Review,
     Committing,
     Done(String),
 }
 
 enum Message {
+    Progress(Progress),
     Read(Result<Workbook, String>),
+    Planned(Result<(Plan, Mapping), String>),
     Committed(Result<(Vec<Change>, CommitSummary), String>),
+}
+
+/// Runs `work` on a named thread; it reports progress and stops when `cancel` is set.
+fn spawn(
+    name: &str,
+    cancel: Arc<AtomicBool>,
+    work: impl FnOnce(&mut dyn FnMut(Progress) -> bool) -> Message + Send + 'static,
+) -> Result<Receiver<Message>, String> {
+    let (tx, rx) = channel::<Message>();
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let progress_tx: Sender<Message> = tx.clone();
+            let mut report = move |p: Progress| {
+                let _ = progress_tx.send(Message::Progress(p));
+                !cancel.load(Ordering::Relaxed)
+            };
+            let done = work(&mut report);
+            let _ = tx.send(done);
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(rx)
 }
 
 /// A near match the user can confirm: the sheet's spelling and the ledger's partner.
@@ -43,6 +69,8 @@ pub struct ImportWizard {
     path: PathBuf,
     stage: Stage,
     rx: Option<Receiver<Message>>,
+    cancel: Arc<AtomicBool>,
+    progress: Option<Progress>,
     workbook: Option<Arc<Workbook>>,
     options: ImportOptions,
     plan: Option<Plan>,
@@ -57,18 +85,19 @@ pub struct ImportWizard {
 impl ImportWizard {
     /// Starts reading `path` on a background thread.
     pub fn open(_ledger: &Ledger, path: PathBuf) -> ImportWizard {
-        let (tx, rx) = channel();
+        let cancel = Arc::new(AtomicBool::new(false));
         let reading = path.clone();
-        let spawned = std::thread::Builder::new()
-            .name("pledger-import-read".into())
-            .spawn(move || {
-                let result = import::read_file(&reading).map_err(|e| e.to_string());
-                let _ = tx.send(Message::Read(result));
-            });
+        let rx = spawn("pledger-import-read", cancel.clone(), move |report| {
+            Message::Read(
+                import::read_file_with_progress(&reading, report).map_err(|e| e.to_string()),
+            )
+        });
         let mut wizard = ImportWizard {
             path,
             stage: Stage::Reading,
-            rx: Some(rx),
+            rx: None,
+            cancel,
+            progress: None,
             workbook: None,
             options: ImportOptions::default(),
             plan: None,
@@ -79,29 +108,48 @@ impl ImportWizard {
             suggestions: Vec::new(),
             rejected: Vec::new(),
         };
-        if let Err(e) = spawned {
-            wizard.error = Some(e.to_string());
-            wizard.rx = None;
+        match rx {
+            Ok(rx) => wizard.rx = Some(rx),
+            Err(e) => wizard.error = Some(e),
         }
         wizard
+    }
+
+    /// Asks the background work to stop; it writes nothing.
+    pub fn cancel(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
     }
 
     /// Takes what the background thread sent; a finished commit becomes a command.
     pub fn poll(&mut self, ctx: &egui::Context) -> Option<Command> {
         let rx = self.rx.as_ref()?;
-        ctx.request_repaint_after(std::time::Duration::from_millis(80));
-        let message = rx.try_recv().ok()?;
+        ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        let mut last = None;
+        while let Ok(message) = rx.try_recv() {
+            match message {
+                Message::Progress(p) => self.progress = Some(p),
+                done => {
+                    last = Some(done);
+                    break;
+                }
+            }
+        }
+        let message = last?;
         self.rx = None;
+        self.progress = None;
         match message {
+            Message::Progress(_) => None,
             Message::Read(Ok(workbook)) => {
                 self.workbook = Some(Arc::new(workbook));
                 self.stage = Stage::Review;
                 self.needs_plan = true;
                 None
             }
-            Message::Read(Err(e)) => {
-                self.error = Some(e);
+            Message::Planned(Ok((plan, mapping))) => {
+                self.plan = Some(plan);
+                self.mapping = Some(mapping);
                 self.stage = Stage::Review;
+                self.error = None;
                 None
             }
             Message::Committed(Ok((changes, summary))) => {
@@ -112,9 +160,11 @@ impl ImportWizard {
                     summary: text,
                 })
             }
-            Message::Committed(Err(e)) => {
+            Message::Read(Err(e)) | Message::Planned(Err(e)) | Message::Committed(Err(e)) => {
                 self.error = Some(e);
+                self.plan = None;
                 self.stage = Stage::Review;
+                self.cancel.store(false, Ordering::Relaxed);
                 None
             }
         }
@@ -140,38 +190,81 @@ impl PledgerApp {
         let Some(workbook) = wizard.workbook.clone() else {
             return;
         };
-        match import::prepare(&self.ledger, &workbook, &wizard.options) {
-            Ok((plan, mapping)) => {
-                let matcher = PartnerMatcher::new(&self.cache.partners);
-                wizard.suggestions = plan
-                    .new_partners
-                    .iter()
-                    .filter(|p| !wizard.rejected.contains(&p.name))
-                    .filter_map(|p| {
-                        let (id, score) = matcher.suggest(&p.name)?;
-                        let partner = self.cache.partner(id)?;
-                        Some(Suggestion {
-                            spelling: p.name.clone(),
-                            partner_name: partner.name.clone(),
-                            percent: percent_of_one(score),
-                        })
-                    })
-                    .collect();
+        let planned = match self.ledger.path().map(std::path::Path::to_path_buf) {
+            Some(path) => {
+                let options = wizard.options.clone();
+                let rx = spawn(
+                    "pledger-import-plan",
+                    wizard.cancel.clone(),
+                    move |report| {
+                        let result =
+                            Ledger::open(&path)
+                                .map_err(|e| e.to_string())
+                                .and_then(|ledger| {
+                                    import::prepare_with_progress(
+                                        &ledger, &workbook, &options, report,
+                                    )
+                                    .map_err(|e| e.to_string())
+                                });
+                        Message::Planned(result)
+                    },
+                );
+                match rx {
+                    Ok(rx) => {
+                        wizard.rx = Some(rx);
+                        wizard.stage = Stage::Planning;
+                    }
+                    Err(e) => wizard.error = Some(e),
+                }
+                None
+            }
+            None => Some(import::prepare(&self.ledger, &workbook, &wizard.options)),
+        };
+        match planned {
+            None => {}
+            Some(Ok((plan, mapping))) => {
                 wizard.plan = Some(plan);
                 wizard.mapping = Some(mapping);
                 wizard.error = None;
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 wizard.plan = None;
                 wizard.error = Some(e.to_string());
             }
         }
     }
 
+    /// Offers the ledger's partners for the plan's new names that look like them.
+    fn suggest_matches(&mut self) {
+        let Some(wizard) = &mut self.wizard else {
+            return;
+        };
+        let Some(plan) = &wizard.plan else {
+            wizard.suggestions.clear();
+            return;
+        };
+        let matcher = PartnerMatcher::new(&self.cache.partners);
+        wizard.suggestions = plan
+            .new_partners
+            .iter()
+            .filter(|p| !wizard.rejected.contains(&p.name))
+            .filter_map(|p| {
+                let (id, score) = matcher.suggest(&p.name)?;
+                let partner = self.cache.partner(id)?;
+                Some(Suggestion {
+                    spelling: p.name.clone(),
+                    partner_name: partner.name.clone(),
+                    percent: percent_of_one(score),
+                })
+            })
+            .collect();
+    }
+
     /// The import page.
     pub(super) fn import_ui(&mut self, ui: &mut Ui) {
         let lang = self.lang;
         self.plan_import();
+        self.suggest_matches();
         let Some(wizard) = &mut self.wizard else {
             ui.vertical_centered(|ui| {
                 ui.add_space(40.0);
@@ -207,21 +300,38 @@ impl PledgerApp {
         let mut close = false;
         let mut commit = false;
         match &wizard.stage {
-            Stage::Reading => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label(t(lang, "Reading the workbook…", "正在读取工作簿…"));
-                    if ui.button(t(lang, "Cancel", "取消")).clicked() {
+            Stage::Reading | Stage::Planning | Stage::Committing => {
+                let (phase, total) = match wizard.progress {
+                    Some(p) => (Some(p.phase), p.rows_total),
+                    None => (None, None),
+                };
+                let done = wizard.progress.map_or(0, |p| p.rows_done);
+                let what = match (&wizard.stage, phase) {
+                    (_, Some(Phase::Writing)) | (Stage::Committing, _) => {
+                        t(lang, "Writing to the ledger…", "正在写入账本…")
+                    }
+                    (_, Some(Phase::Planning)) | (Stage::Planning, _) => {
+                        t(lang, "Checking the rows…", "正在检查各行…")
+                    }
+                    _ => t(lang, "Reading the workbook…", "正在读取工作簿…"),
+                };
+                #[allow(
+                    clippy::cast_precision_loss,
+                    clippy::float_arithmetic,
+                    reason = "a progress bar"
+                )]
+                let fraction = total.filter(|&t| t > 0).map(|t| done as f32 / t as f32);
+                let bar = match fraction {
+                    Some(f) => egui::ProgressBar::new(f.clamp(0.0, 1.0)).show_percentage(),
+                    None => egui::ProgressBar::new(0.0).animate(true),
+                };
+                ui.add(bar.text(format!("{what} {done} {}", t(lang, "rows", "行"))));
+                if ui.button(t(lang, "Cancel", "取消")).clicked() {
+                    wizard.cancel();
+                    if matches!(wizard.stage, Stage::Reading) {
                         close = true;
                     }
-                });
-            }
-            Stage::Committing => {
-                ui.add(egui::ProgressBar::new(0.5).animate(true).text(t(
-                    lang,
-                    "Committing…",
-                    "正在提交…",
-                )));
+                }
             }
             Stage::Done(summary) => {
                 ui.label(RichText::new(summary).strong());
@@ -355,25 +465,27 @@ impl PledgerApp {
         let skip = wizard.skip_invalid;
         match self.ledger.path().map(std::path::Path::to_path_buf) {
             Some(path) => {
-                let (tx, rx) = channel();
-                let spawned = std::thread::Builder::new()
-                    .name("pledger-import-commit".into())
-                    .spawn(move || {
+                let rx = spawn(
+                    "pledger-import-commit",
+                    wizard.cancel.clone(),
+                    move |report| {
                         let result = (|| {
                             let mut ledger = Ledger::open(&path).map_err(|e| e.to_string())?;
                             ledger.set_recording(true);
-                            let summary = import::commit(&mut ledger, &plan, skip)
-                                .map_err(|e| e.to_string())?;
+                            let summary =
+                                import::commit_with_progress(&mut ledger, &plan, skip, report)
+                                    .map_err(|e| e.to_string())?;
                             Ok((ledger.take_recorded(), summary))
                         })();
-                        let _ = tx.send(Message::Committed(result));
-                    });
-                match spawned {
-                    Ok(_) => {
+                        Message::Committed(result)
+                    },
+                );
+                match rx {
+                    Ok(rx) => {
                         wizard.rx = Some(rx);
                         wizard.stage = Stage::Committing;
                     }
-                    Err(e) => wizard.error = Some(e.to_string()),
+                    Err(e) => wizard.error = Some(e),
                 }
             }
             None => {

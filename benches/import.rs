@@ -1,0 +1,341 @@
+//! Import benchmark. Generates a 100,000-row xlsx (rust_xlsxwriter) and measures, in one run:
+//! calamine's own parse of it (streamed cells and `worksheet_range`), Pledger's end-to-end
+//! import into a fresh ledger, the Python route (pandas `read_excel` with openpyxl, then
+//! `to_sql`), the same import into a ledger already holding 1,000,000 agreements, and the
+//! peak memory of importing a 1,000,000-row xlsx (VmHWM of a child process, above its idle
+//! VmRSS). Run with `cargo bench --bench import`. Sizes: `PLEDGER_BENCH_IMPORT_ROWS`,
+//! `PLEDGER_BENCH_LEDGER_ROWS`, `PLEDGER_BENCH_PEAK_ROWS`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_wrap,
+    clippy::float_arithmetic,
+    clippy::print_stdout,
+    clippy::panic,
+    reason = "a benchmark: fails loudly, prints ratios"
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use calamine::{Reader, Xlsx, open_workbook};
+use pledger::domain::{Currency, Lang, ListKind};
+use pledger::import::{ImportOptions, import_path};
+use pledger::ledger::Ledger;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+use common::{Rng, generate, median};
+
+fn env_rows(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The sample partners and rates, as a consultant's ledger has them before an import.
+fn prepared_ledger(path: &Path) -> Ledger {
+    let mut l = Ledger::open(path).expect("ledger");
+    pledger::import::import_partners(
+        &mut l,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .expect("partners");
+    pledger::import::import_rates(
+        &mut l,
+        "rates.csv",
+        pledger::import::sample::RATES_CSV.as_bytes(),
+        Currency::USD,
+    )
+    .expect("rates");
+    l
+}
+
+/// Writes `rows` agreements in a consultant's layout: references, sample partners, a date
+/// cell, number amounts.
+fn write_xlsx(path: &Path, rows: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ledger = prepared_ledger(&dir.path().join("l.sqlite3"));
+    let lists = ledger.reference_lists().expect("lists");
+    let partners: Vec<(String, String)> = ledger
+        .partners()
+        .expect("partners")
+        .into_iter()
+        .map(|p| {
+            let t = lists
+                .label(ListKind::PartnerType, &p.partner_type, Lang::En)
+                .to_string();
+            (p.name, t)
+        })
+        .collect();
+    let regions: Vec<&str> = lists.regions.iter().map(|e| e.label_en.as_str()).collect();
+    let themes: Vec<&str> = lists.themes.iter().map(|e| e.label_en.as_str()).collect();
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let ws = book
+        .add_worksheet_with_constant_memory()
+        .expect("worksheet");
+    ws.set_name("Agreements").expect("name");
+    for (c, h) in [
+        "Reference",
+        "Title",
+        "Partner",
+        "Partner type",
+        "Region",
+        "Theme",
+        "Signed on",
+        "Amount",
+        "Currency",
+        "Own contribution",
+        "Status",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).expect("header");
+    }
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for i in 0..rows {
+        let r = i as u32 + 1;
+        let (partner, partner_type) = &partners[rng.below(partners.len() as u64) as usize];
+        let day = 1 + rng.below(28) as u8;
+        let month = 1 + rng.below(12) as u8;
+        let year = 2015 + rng.below(7) as u16;
+        ws.write_string(r, 0, format!("B-{i:07}")).expect("cell");
+        ws.write_string(r, 1, format!("Generated agreement {i}"))
+            .expect("cell");
+        ws.write_string(r, 2, partner).expect("cell");
+        ws.write_string(r, 3, partner_type).expect("cell");
+        ws.write_string(r, 4, regions[rng.below(regions.len() as u64) as usize])
+            .expect("cell");
+        ws.write_string(r, 5, themes[rng.below(themes.len() as u64) as usize])
+            .expect("cell");
+        let d = ExcelDateTime::from_ymd(year, month, day).expect("date");
+        ws.write_datetime_with_format(r, 6, &d, &date)
+            .expect("cell");
+        let cents = 100 + rng.below(500_000_000);
+        ws.write_number(r, 7, cents as f64 / 100.0).expect("cell");
+        ws.write_string(r, 8, "USD").expect("cell");
+        ws.write_number(r, 9, (cents / 4) as f64 / 100.0)
+            .expect("cell");
+        ws.write_string(r, 10, "signed").expect("cell");
+    }
+    book.save(path).expect("save");
+}
+
+/// calamine alone, streaming every cell as Pledger does.
+fn calamine_stream(path: &Path) -> usize {
+    let mut wb: Xlsx<_> = open_workbook(path).expect("open");
+    let name = wb.sheet_names()[0].clone();
+    let mut reader = wb.worksheet_cells_reader(&name).expect("reader");
+    let mut n = 0;
+    while let Some(c) = reader.next_cell().expect("cell") {
+        n += usize::from(!matches!(c.get_value(), calamine::DataRef::Empty));
+    }
+    n
+}
+
+/// calamine alone, its usual whole-sheet `worksheet_range`.
+fn calamine_range(path: &Path) -> usize {
+    let mut wb: Xlsx<_> = open_workbook(path).expect("open");
+    let name = wb.sheet_names()[0].clone();
+    wb.worksheet_range(&name)
+        .expect("range")
+        .used_cells()
+        .count()
+}
+
+fn pledger_import(ledger: &mut Ledger, path: &Path) -> usize {
+    let (plan, summary) =
+        import_path(ledger, path, &ImportOptions::default(), false).expect("import");
+    assert_eq!(plan.error_count(), 0, "{:?}", plan.problems.first());
+    summary.created
+}
+
+fn vm_kb(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("field")
+}
+
+/// In a child process: import `file` into a fresh ledger; print idle VmRSS and VmHWM.
+fn peak_child(file: &Path, read_only: bool) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut ledger = prepared_ledger(&dir.path().join("peak.sqlite3"));
+    let idle = vm_kb("VmRSS:");
+    if read_only {
+        let wb = pledger::import::read_file(file).expect("read");
+        std::hint::black_box(&wb);
+    } else {
+        pledger_import(&mut ledger, file);
+    }
+    println!("PEAK {idle} {}", vm_kb("VmHWM:"));
+}
+
+fn peak_mb(file: &Path, mode: &str) -> f64 {
+    let out = Command::new(std::env::current_exe().expect("exe"))
+        .env("PLEDGER_BENCH_CHILD", mode)
+        .env("PLEDGER_BENCH_FILE", file)
+        .output()
+        .expect("child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("PEAK "))
+        .unwrap_or_else(|| panic!("child: {}", String::from_utf8_lossy(&out.stderr)));
+    let v: Vec<f64> = line[5..]
+        .split(' ')
+        .map(|x| x.parse().expect("kB"))
+        .collect();
+    (v[1] - v[0]) / 1024.0
+}
+
+fn python_import(file: &Path, dir: &Path) -> Option<Duration> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/python_import.py");
+    let db = dir.join("python.sqlite3");
+    let start = Instant::now();
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(file)
+        .arg(&db)
+        .output()
+        .ok()?;
+    let elapsed = start.elapsed();
+    if !out.status.success() {
+        println!(
+            "python route not measured: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
+        return None;
+    }
+    Some(elapsed)
+}
+
+fn main() {
+    if let Ok(mode) = std::env::var("PLEDGER_BENCH_CHILD") {
+        let file = PathBuf::from(std::env::var("PLEDGER_BENCH_FILE").expect("file"));
+        peak_child(&file, mode == "read");
+        return;
+    }
+    let rows = env_rows("PLEDGER_BENCH_IMPORT_ROWS", 100_000);
+    let ledger_rows = env_rows("PLEDGER_BENCH_LEDGER_ROWS", 1_000_000);
+    let peak_rows = env_rows("PLEDGER_BENCH_PEAK_ROWS", 1_000_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let book = dir.path().join("agreements.xlsx");
+    let start = Instant::now();
+    write_xlsx(&book, rows);
+    let size = std::fs::metadata(&book).expect("size").len();
+    println!(
+        "generated {rows}-row xlsx ({:.1} MB) in {:.1?}",
+        size as f64 / 1e6,
+        start.elapsed()
+    );
+
+    let runs = 3;
+    let mut stream = Vec::new();
+    let mut range = Vec::new();
+    let mut import = Vec::new();
+    for run in 0..runs {
+        let t = Instant::now();
+        let cells = std::hint::black_box(calamine_stream(&book));
+        stream.push(t.elapsed());
+        assert!(cells >= rows * 11, "{cells} cells");
+        let t = Instant::now();
+        std::hint::black_box(calamine_range(&book));
+        range.push(t.elapsed());
+        let mut ledger = prepared_ledger(&dir.path().join(format!("fresh-{run}.sqlite3")));
+        let t = Instant::now();
+        let created = pledger_import(&mut ledger, &book);
+        import.push(t.elapsed());
+        assert_eq!(created, rows);
+    }
+    let (stream, range, import) = (median(stream), median(range), median(import));
+    {
+        // Where the time goes, once.
+        let mut ledger = prepared_ledger(&dir.path().join("phases.sqlite3"));
+        let t = Instant::now();
+        let wb = pledger::import::read_file(&book).expect("read");
+        let read = t.elapsed();
+        let t = Instant::now();
+        let (plan, _) =
+            pledger::import::prepare(&ledger, &wb, &ImportOptions::default()).expect("plan");
+        let prepare = t.elapsed();
+        let t = Instant::now();
+        pledger::import::commit(&mut ledger, &plan, false).expect("commit");
+        let commit = t.elapsed();
+        println!(
+            "pledger phases: read {:.0} ms, plan {:.0} ms, commit {:.0} ms",
+            read.as_secs_f64() * 1e3,
+            prepare.as_secs_f64() * 1e3,
+            commit.as_secs_f64() * 1e3
+        );
+    }
+    let parse = stream.min(range);
+    println!(
+        "calamine parse: streamed cells {:.0} ms, worksheet_range {:.0} ms",
+        stream.as_secs_f64() * 1e3,
+        range.as_secs_f64() * 1e3
+    );
+    println!(
+        "pledger import into a fresh ledger: {:.0} ms = {:.2}x calamine's faster parse (goal <= 1.5x)",
+        import.as_secs_f64() * 1e3,
+        import.as_secs_f64() / parse.as_secs_f64()
+    );
+
+    match python_import(&book, dir.path()) {
+        Some(py) => println!(
+            "python route (pandas read_excel/openpyxl + to_sql): {:.0} ms; pledger {:.1}x faster (goal >= 10x)",
+            py.as_secs_f64() * 1e3,
+            py.as_secs_f64() / import.as_secs_f64()
+        ),
+        None => println!("python route: not measured (pandas/openpyxl missing?)"),
+    }
+
+    let big = dir.path().join("big.sqlite3");
+    let mut ledger = Ledger::open(&big).expect("ledger");
+    let t = Instant::now();
+    generate(&mut ledger, ledger_rows);
+    pledger::import::import_rates(
+        &mut ledger,
+        "rates.csv",
+        pledger::import::sample::RATES_CSV.as_bytes(),
+        Currency::USD,
+    )
+    .expect("rates");
+    println!(
+        "generated a ledger of {ledger_rows} agreements in {:.1?}",
+        t.elapsed()
+    );
+    let t = Instant::now();
+    let created = pledger_import(&mut ledger, &book);
+    let into_big = t.elapsed();
+    assert_eq!(created, rows);
+    println!(
+        "pledger import of {rows} rows into the {ledger_rows}-agreement ledger: {:.0} ms = {:.2}x the parse (goal <= 2x)",
+        into_big.as_secs_f64() * 1e3,
+        into_big.as_secs_f64() / parse.as_secs_f64()
+    );
+    drop(ledger);
+
+    let huge = dir.path().join("peak.xlsx");
+    write_xlsx(&huge, peak_rows);
+    println!(
+        "peak memory above idle, {peak_rows}-row xlsx ({:.1} MB): reading {:.0} MB; whole import {:.0} MB (goal <= 100 MB)",
+        std::fs::metadata(&huge).expect("size").len() as f64 / 1e6,
+        peak_mb(&huge, "read"),
+        peak_mb(&huge, "import")
+    );
+}

@@ -1,0 +1,504 @@
+//! Reading spreadsheet workbooks (xlsx, xlsm, xlsb, xls, ods) into sheets of cells with
+//! calamine. The format is told from the file's first bytes, not its name. Xlsx and xlsb
+//! sheets are streamed cell by cell, so memory follows the cells that hold a value, not the
+//! sheet's claimed dimension or its formatting.
+
+use std::io::Cursor;
+
+use calamine::{Data, DataRef, ExcelDateTime, Reader, SheetType, Xls, Xlsb, Xlsx};
+
+use super::source::{Cell, MAX_COLUMNS, MAX_ROWS, Sheet};
+use super::{Phase, Progress};
+use crate::import::column_letter;
+
+/// Most cells holding a value that Pledger reads from one workbook.
+pub const MAX_CELLS: usize = 40_000_000;
+/// Most bytes a workbook's parts may unpack to, all together.
+pub const MAX_UNPACKED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Largest unpacked/packed ratio allowed for a part bigger than [`RATIO_CHECKED_FROM`]:
+/// spreadsheet XML packs 5 to 30 times; a zip bomb packs thousands of times.
+pub const MAX_PACKING_RATIO: u64 = 250;
+/// Parts smaller than this are not ratio-checked (tiny parts pack very well).
+pub const RATIO_CHECKED_FROM: u64 = 16 * 1024 * 1024;
+
+/// What a file is, told from its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// Text: CSV or TSV.
+    Delimited,
+    /// Office Open XML workbook (.xlsx, .xlsm).
+    Xlsx,
+    /// Excel binary workbook (.xlsb).
+    Xlsb,
+    /// Excel 97-2003 workbook (.xls).
+    Xls,
+    /// OpenDocument spreadsheet (.ods).
+    Ods,
+}
+
+impl FileKind {
+    /// The usual extension of this kind, for messages.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileKind::Delimited => "csv",
+            FileKind::Xlsx => "xlsx",
+            FileKind::Xlsb => "xlsb",
+            FileKind::Xls => "xls",
+            FileKind::Ods => "ods",
+        }
+    }
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const EMPTY_ZIP_MAGIC: &[u8] = b"PK\x05\x06";
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+const PASSWORD: &str = "the workbook is protected with a password; open it, remove the password (Excel: File > Info > Protect Workbook > Encrypt with Password, clear it; LibreOffice: File > Properties > Security) and save it again, then import that copy";
+
+fn damaged(detail: &str) -> String {
+    format!(
+        "the workbook is damaged or incomplete ({detail}); was the download or the e-mail attachment cut short? Ask for the file again, or open it in a spreadsheet program and save a new copy"
+    )
+}
+
+/// Tells what `bytes` hold. `ext` (lower case, no dot) only shapes the messages: a workbook
+/// with a wrong extension is read by its content.
+pub fn detect_kind(bytes: &[u8], ext: &str) -> Result<FileKind, String> {
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(EMPTY_ZIP_MAGIC) {
+        return zip_kind(bytes);
+    }
+    if bytes.starts_with(OLE_MAGIC) {
+        // An encrypted xlsx is an OLE container too; calamine's xlsx reader tells it.
+        if let Err(calamine::XlsxError::Password) = Xlsx::new(Cursor::new(bytes)) {
+            return Err(PASSWORD.into());
+        }
+        return Ok(FileKind::Xls);
+    }
+    if looks_like_text(bytes) {
+        return Ok(FileKind::Delimited);
+    }
+    let expected = match ext {
+        "xlsx" | "xlsm" | "xlsb" | "ods" => {
+            " it is not a zip archive, as every .xlsx, .xlsb and .ods file is"
+        }
+        "xls" => " an .xls file starts with an OLE signature, and this one does not",
+        _ => "",
+    };
+    Err(format!(
+        "the file is neither a spreadsheet workbook (xlsx, xlsm, xlsb, xls, ods) nor CSV/TSV text;{expected}. It may be damaged or misnamed: open it in a spreadsheet program and save it as .xlsx"
+    ))
+}
+
+/// Whether `bytes` read as text: a BOM, or no control bytes but tab, CR, LF and form feed
+/// in the first 8 KiB.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    if encoding_rs::Encoding::for_bom(bytes).is_some() {
+        return true;
+    }
+    let sample = &bytes[..bytes.len().min(8192)];
+    let zeros = sample.iter().filter(|&&b| b == 0).count();
+    // UTF-16 without a BOM: a NUL beside nearly every ASCII character.
+    if zeros * 3 > sample.len() && sample.len() >= 2 {
+        return sample
+            .iter()
+            .filter(|&&b| b != 0)
+            .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\r' | b'\n'));
+    }
+    sample
+        .iter()
+        .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\r' | b'\n' | 0x0C))
+}
+
+/// Opens the zip directory, refuses archives that unpack to far more than they hold, and
+/// tells the workbook type from the parts inside.
+fn zip_kind(bytes: &[u8]) -> Result<FileKind, String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| damaged(&format!("its zip directory cannot be read: {e}")))?;
+    let mut unpacked: u64 = 0;
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index_raw(i)
+            .map_err(|e| damaged(&format!("part {i} of the zip archive: {e}")))?;
+        if part.encrypted() {
+            return Err(PASSWORD.into());
+        }
+        let (size, packed) = (part.size(), part.compressed_size().max(1));
+        unpacked = unpacked.saturating_add(size);
+        if (size >= RATIO_CHECKED_FROM && size / packed > MAX_PACKING_RATIO)
+            || unpacked > MAX_UNPACKED_BYTES
+        {
+            return Err(format!(
+                "the workbook's part '{}' unpacks to {} MB from {} KB (a 'zip bomb'); Pledger reads workbooks whose parts unpack to at most {} MB, at most {MAX_PACKING_RATIO} times their packed size",
+                part.name().map(|n| n.into_owned()).unwrap_or_default(),
+                size >> 20,
+                packed >> 10,
+                MAX_UNPACKED_BYTES >> 20
+            ));
+        }
+    }
+    let has = |name: &str| zip.index_for_name(name).is_some();
+    if has("xl/workbook.xml") {
+        Ok(FileKind::Xlsx)
+    } else if has("xl/workbook.bin") {
+        Ok(FileKind::Xlsb)
+    } else if has("content.xml") {
+        Ok(FileKind::Ods)
+    } else if has("word/document.xml") || has("ppt/presentation.xml") {
+        Err("the file is a Word or PowerPoint document, not a workbook".into())
+    } else {
+        Err("the file is a zip archive but holds no workbook (no xl/workbook.xml, xl/workbook.bin or content.xml)".into())
+    }
+}
+
+/// Reads every worksheet of workbook `bytes` of `kind` into sheets. `progress` hears the rows
+/// read and can cancel (then `Ok(None)`).
+pub fn read_workbook(
+    kind: FileKind,
+    bytes: &[u8],
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Option<Vec<Sheet>>, String> {
+    let cursor = Cursor::new(bytes);
+    match kind {
+        FileKind::Delimited => Err("not a workbook".into()),
+        FileKind::Xlsx => {
+            let mut wb = Xlsx::new(cursor).map_err(|e| xlsx_error(&e))?;
+            let names = worksheet_names(wb.sheets_metadata());
+            let mut sheets = Vec::new();
+            let mut cells = 0usize;
+            for name in names {
+                let mut reader = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| in_sheet(&name, &xlsx_error(&e)))?;
+                let total = claimed_rows(reader.dimensions());
+                let mut builder = SheetBuilder::new(&name, total, &mut cells);
+                while let Some(cell) = reader
+                    .next_cell()
+                    .map_err(|e| in_sheet(&name, &xlsx_error(&e)))?
+                {
+                    let (row, col) = cell.get_position();
+                    if !builder.put(row, col, from_data_ref(cell.get_value()), progress)? {
+                        return Ok(None);
+                    }
+                }
+                sheets.push(builder.finish());
+            }
+            Ok(Some(sheets))
+        }
+        FileKind::Xlsb => {
+            let mut wb = Xlsb::new(cursor).map_err(|e| other_error(&e.to_string()))?;
+            let names = worksheet_names(wb.sheets_metadata());
+            let mut sheets = Vec::new();
+            let mut cells = 0usize;
+            for name in names {
+                let mut reader = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| in_sheet(&name, &other_error(&e.to_string())))?;
+                let total = claimed_rows(reader.dimensions());
+                let mut builder = SheetBuilder::new(&name, total, &mut cells);
+                while let Some(cell) = reader
+                    .next_cell()
+                    .map_err(|e| in_sheet(&name, &other_error(&e.to_string())))?
+                {
+                    let (row, col) = cell.get_position();
+                    if !builder.put(row, col, from_data_ref(cell.get_value()), progress)? {
+                        return Ok(None);
+                    }
+                }
+                sheets.push(builder.finish());
+            }
+            Ok(Some(sheets))
+        }
+        FileKind::Xls => {
+            let wb = Xls::new(cursor).map_err(|e| match e {
+                calamine::XlsError::Password => PASSWORD.to_string(),
+                other => other_error(&other.to_string()),
+            })?;
+            read_ranges(wb, progress)
+        }
+        FileKind::Ods => {
+            let wb = calamine::Ods::new(cursor).map_err(|e| match e {
+                calamine::OdsError::Password => PASSWORD.to_string(),
+                calamine::OdsError::Zip(z) => damaged(&z.to_string()),
+                other => other_error(&other.to_string()),
+            })?;
+            read_ranges(wb, progress)
+        }
+    }
+}
+
+/// Xls and ods: calamine reads them whole; their sizes are bounded by the format (65,536
+/// rows for xls) and by the file-size cap.
+fn read_ranges<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
+    mut wb: R,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Option<Vec<Sheet>>, String>
+where
+    R::Error: std::fmt::Display,
+{
+    let names = worksheet_names(wb.sheets_metadata());
+    let mut sheets = Vec::new();
+    let mut cells = 0usize;
+    for name in names {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| in_sheet(&name, &other_error(&e.to_string())))?;
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        let total = Some(range.height());
+        let mut builder = SheetBuilder::new(&name, total, &mut cells);
+        for (r, c, data) in range.used_cells() {
+            let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
+                return Err(in_sheet(&name, "the sheet is larger than Pledger reads"));
+            };
+            let cell = from_data(data);
+            if !builder.put(
+                row0.saturating_add(r),
+                col0.saturating_add(c),
+                cell,
+                progress,
+            )? {
+                return Ok(None);
+            }
+        }
+        sheets.push(builder.finish());
+    }
+    Ok(Some(sheets))
+}
+
+fn worksheet_names(meta: &[calamine::Sheet]) -> Vec<String> {
+    meta.iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// The row count a sheet's dimension claims, when believable.
+fn claimed_rows(d: calamine::Dimensions) -> Option<usize> {
+    let rows = usize::try_from(d.end.0.saturating_sub(d.start.0)).ok()? + 1;
+    (d.end != (0, 0) && rows <= MAX_ROWS).then_some(rows)
+}
+
+fn in_sheet(sheet: &str, message: &str) -> String {
+    format!("sheet '{sheet}': {message}")
+}
+
+fn xlsx_error(e: &calamine::XlsxError) -> String {
+    match e {
+        calamine::XlsxError::Password => PASSWORD.into(),
+        calamine::XlsxError::Zip(z) => damaged(&z.to_string()),
+        calamine::XlsxError::Io(io) => damaged(&io.to_string()),
+        calamine::XlsxError::Xml(x) => damaged(&format!("XML: {x}")),
+        calamine::XlsxError::XmlEof(what) => damaged(&format!("a part ends inside <{what}>")),
+        other => other_error(&other.to_string()),
+    }
+}
+
+fn other_error(detail: &str) -> String {
+    format!(
+        "the workbook cannot be read ({detail}); open it in a spreadsheet program and save it again as .xlsx"
+    )
+}
+
+/// Puts cells into rows, keeping only the cells that hold a value, so formatting and a
+/// claimed dimension cost nothing.
+struct SheetBuilder<'a> {
+    name: String,
+    rows: Vec<Vec<Cell>>,
+    total: Option<usize>,
+    cells: &'a mut usize,
+    reported_row: usize,
+}
+
+impl<'a> SheetBuilder<'a> {
+    fn new(name: &str, total: Option<usize>, cells: &'a mut usize) -> SheetBuilder<'a> {
+        SheetBuilder {
+            name: name.into(),
+            rows: Vec::new(),
+            total,
+            cells,
+            reported_row: 0,
+        }
+    }
+
+    /// Places one cell; `Ok(false)` when `progress` cancels.
+    fn put(
+        &mut self,
+        row: u32,
+        col: u32,
+        cell: Cell,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<bool, String> {
+        if cell == Cell::Empty {
+            return Ok(true);
+        }
+        let (Ok(r), Ok(c)) = (usize::try_from(row), usize::try_from(col)) else {
+            return Err(in_sheet(&self.name, "a cell lies outside any sheet"));
+        };
+        if c >= MAX_COLUMNS {
+            return Err(format!(
+                "sheet '{}', row {}, column {}: a value beyond the {MAX_COLUMNS} columns Pledger reads; delete the stray cells or move the data left",
+                self.name,
+                r + 1,
+                column_letter(c)
+            ));
+        }
+        if r >= MAX_ROWS {
+            return Err(format!(
+                "sheet '{}', row {}: a value beyond the {MAX_ROWS} rows Pledger reads",
+                self.name,
+                r + 1
+            ));
+        }
+        *self.cells += 1;
+        if *self.cells > MAX_CELLS {
+            return Err(format!(
+                "the workbook holds more than {MAX_CELLS} filled cells, more than Pledger reads at once; split it"
+            ));
+        }
+        if r >= self.rows.len() {
+            // The previous row is complete (cells come row by row): give back its spare
+            // capacity, a third of a sheet's memory otherwise.
+            if let Some(last) = self.rows.last_mut() {
+                last.shrink_to_fit();
+            }
+            self.rows.resize_with(r + 1, Vec::new);
+        }
+        if let Some(cells) = self.rows.get_mut(r) {
+            if c >= cells.len() {
+                cells.resize(c + 1, Cell::Empty);
+            }
+            if let Some(slot) = cells.get_mut(c) {
+                *slot = cell;
+            }
+        }
+        if r >= self.reported_row + 1024 {
+            self.reported_row = r;
+            let go_on = progress(Progress {
+                phase: Phase::Reading,
+                rows_done: r + 1,
+                rows_total: self.total,
+            });
+            if !go_on {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn finish(mut self) -> Sheet {
+        if let Some(last) = self.rows.last_mut() {
+            last.shrink_to_fit();
+        }
+        Sheet {
+            name: self.name,
+            rows: self.rows,
+        }
+    }
+}
+
+/// An Excel number as its shortest round-trip text: `1800000`, `0.1`, never `0.1000000001`.
+fn number_text(f: f64) -> Cell {
+    if f.is_finite() {
+        Cell::Number(format!("{f}"))
+    } else {
+        Cell::Error(format!("{f}"))
+    }
+}
+
+fn date_cell(dt: &ExcelDateTime) -> Cell {
+    if !dt.is_datetime() {
+        // A duration ([h]:mm): keep its number of days.
+        return number_text(dt.as_f64());
+    }
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    match chrono::NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d)) {
+        Some(date) => Cell::Date(date),
+        // Excel's 1900-02-29, which never was.
+        None => Cell::Text(format!("{y:04}-{m:02}-{d:02}")),
+    }
+}
+
+fn iso_date_cell(text: &str) -> Cell {
+    text.get(..10)
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map_or_else(|| Cell::Text(text.to_string()), Cell::Date)
+}
+
+fn text_cell(text: &str) -> Cell {
+    if text.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(text.to_string())
+    }
+}
+
+fn bool_cell(b: bool) -> Cell {
+    Cell::Text(if b { "TRUE" } else { "FALSE" }.into())
+}
+
+fn from_data_ref(d: &DataRef<'_>) -> Cell {
+    match d {
+        DataRef::Int(i) => Cell::Number(i.to_string()),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::String(s) => text_cell(s),
+        DataRef::SharedString(s) => text_cell(s),
+        DataRef::Bool(b) => bool_cell(*b),
+        DataRef::DateTime(dt) => date_cell(dt),
+        DataRef::DateTimeIso(s) => iso_date_cell(s),
+        DataRef::DurationIso(s) => text_cell(s),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+        DataRef::Empty => Cell::Empty,
+    }
+}
+
+fn from_data(d: &Data) -> Cell {
+    match d {
+        Data::Int(i) => Cell::Number(i.to_string()),
+        Data::Float(f) => number_text(*f),
+        Data::String(s) => text_cell(s),
+        Data::Bool(b) => bool_cell(*b),
+        Data::DateTime(dt) => date_cell(dt),
+        Data::DateTimeIso(s) => iso_date_cell(s),
+        Data::DurationIso(s) => text_cell(s),
+        Data::Error(e) => Cell::Error(e.to_string()),
+        Data::Empty => Cell::Empty,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::ExcelDateTimeType;
+
+    #[test]
+    fn numbers_keep_their_shortest_text() {
+        assert_eq!(number_text(1_800_000.0), Cell::Number("1800000".into()));
+        assert_eq!(number_text(0.1), Cell::Number("0.1".into()));
+        assert_eq!(number_text(562_500.25), Cell::Number("562500.25".into()));
+        assert_eq!(
+            from_data(&Data::Float(103_700.0)),
+            Cell::Number("103700".into())
+        );
+    }
+
+    #[test]
+    fn dates_in_both_systems() {
+        let d1900 = ExcelDateTime::new(44200.0, ExcelDateTimeType::DateTime, false);
+        let d1904 = ExcelDateTime::new(42738.0, ExcelDateTimeType::DateTime, true);
+        let want = chrono::NaiveDate::from_ymd_opt(2021, 1, 4).unwrap();
+        assert_eq!(date_cell(&d1900), Cell::Date(want));
+        assert_eq!(date_cell(&d1904), Cell::Date(want));
+        assert_eq!(iso_date_cell("2021-01-04T00:00:00"), Cell::Date(want));
+    }
+
+    #[test]
+    fn content_decides_the_kind() {
+        assert_eq!(
+            detect_kind(b"Partner,Date\nNorad,2021-01-04\n", "xlsx"),
+            Ok(FileKind::Delimited)
+        );
+        let err = detect_kind(b"%PDF-1.7\n\x00\x01\x02binary", "xlsx").unwrap_err();
+        assert!(err.contains("zip archive"), "{err}");
+        let err = detect_kind(b"PK\x03\x04truncated", "xlsx").unwrap_err();
+        assert!(err.contains("damaged or incomplete"), "{err}");
+    }
+}

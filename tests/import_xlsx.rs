@@ -1,0 +1,354 @@
+//! Importing workbooks written by a real spreadsheet program (LibreOffice Calc, see
+//! fixtures/workbooks/make_workbooks.py) through the real binary: xlsx, xls, ods, the 1904
+//! date system, wrong extensions, and bad files that are refused with the ledger untouched.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+mod common;
+
+use common::{fixture, ok, pledger, report_json, temp_ledger};
+use serde_json::Value;
+
+fn with_sample_partners(ledger: &std::path::Path) {
+    let mut l = pledger::ledger::Ledger::open(ledger).unwrap();
+    pledger::import::import_partners(
+        &mut l,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    pledger::import::import_rates(
+        &mut l,
+        "rates.csv",
+        pledger::import::sample::RATES_CSV.as_bytes(),
+        pledger::domain::Currency::USD,
+    )
+    .unwrap();
+}
+
+fn dump(ledger: &std::path::Path) -> (Value, Value, String) {
+    let a = serde_json::from_str(&ok(ledger, &["agreements", "--json"])).unwrap();
+    let p = serde_json::from_str(&ok(ledger, &["partners", "--json"])).unwrap();
+    let audit = ok(ledger, &["audit", "--limit", "1000"]);
+    (a, p, audit)
+}
+
+fn workbook(name: &str) -> String {
+    fixture(&format!("workbooks/{name}"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn assert_2021q1(ledger: &std::path::Path) {
+    let q1 = report_json(ledger, "2021Q1", "zh");
+    assert_eq!(q1["agreements_signed"], 19);
+    assert_eq!(q1["agreements_with_financial_contribution"], 14);
+    assert_eq!(q1["partner_contributions"], "6400000.00");
+    assert_eq!(q1["own_contributions"], "2021052.63");
+    assert_eq!(q1["cofunding"]["own_share"], "0.240000");
+    assert_eq!(q1["cofunding"]["partners_share"], "0.760000");
+    let top = &q1["top_partners"];
+    assert_eq!(top[0]["partner"], "中华人民共和国工业和信息化部");
+    assert_eq!(top[0]["amount"], "1800000.00");
+    assert_eq!(top[1]["partner"], "英国外交、联邦和发展部");
+    assert_eq!(top[1]["amount"], "1400000.00");
+    assert_eq!(top[2]["amount"], "562500.00");
+}
+
+/// Imports `file`, checks the 2021Q1 figures, then imports again and checks nothing changed.
+fn imports_2021q1_then_nothing(file: &str) {
+    let (_dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let out = ok(&ledger, &["import", file]);
+    assert!(out.contains("21 created"), "{file}: {out}");
+    assert_2021q1(&ledger);
+    let before = dump(&ledger);
+    let again = ok(&ledger, &["import", file]);
+    assert!(again.contains("Nothing to change"), "{file}: {again}");
+    assert_eq!(
+        dump(&ledger),
+        before,
+        "{file}: a second import changed the ledger"
+    );
+}
+
+#[test]
+fn the_chinese_consultant_workbook_reproduces_2021q1_in_xlsx_xls_and_ods() {
+    for name in [
+        "consultant-2021Q1-zh.xlsx",
+        "consultant-2021Q1-zh.xls",
+        "consultant-2021Q1-zh.ods",
+    ] {
+        imports_2021q1_then_nothing(&workbook(name));
+    }
+}
+
+#[test]
+fn the_plan_finds_the_header_under_the_title_and_skips_the_totals_formula() {
+    let (_dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let file = workbook("consultant-2021Q1-zh.xlsx");
+    let dry: Value =
+        serde_json::from_str(&ok(&ledger, &["import", &file, "--dry-run", "--json"])).unwrap();
+    assert_eq!(dry["plan"]["header_row"], 3);
+    assert_eq!(dry["plan"]["sheet"], "consultant-2021Q1-zh");
+    let problems = dry["plan"]["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["message"].as_str().unwrap().contains("totals row") && p["row"] == 25),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().all(|p| p["severity"] != "error"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn dates_of_the_1904_system_read_as_the_same_days() {
+    imports_2021q1_then_nothing(&workbook("consultant-2021Q1-zh-1904.xlsx"));
+    let (_dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    ok(
+        &ledger,
+        &["import", &workbook("consultant-2021Q1-zh-1904.xlsx")],
+    );
+    let agreements: Value = serde_json::from_str(&ok(&ledger, &["agreements", "--json"])).unwrap();
+    let first = agreements
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["reference"] == "PA-2021-002")
+        .unwrap();
+    assert_eq!(first["signed_on"], "2021-01-04");
+    assert_eq!(first["amount"], "103700.00");
+}
+
+#[test]
+fn an_english_workbook_with_amounts_as_text_reproduces_2020() {
+    for name in ["partners-2020-en.xlsx", "partners-2020-en.ods"] {
+        let (_dir, ledger) = temp_ledger();
+        with_sample_partners(&ledger);
+        ok(&ledger, &["import", &workbook(name)]);
+        let y = report_json(&ledger, "2020", "en");
+        assert_eq!(y["agreements_signed"], 43, "{name}");
+        assert_eq!(y["agreements_with_financial_contribution"], 28, "{name}");
+        assert_eq!(y["partner_contributions"], "15200000.00", "{name}");
+        assert_eq!(y["top_partners"][0]["amount"], "3300000.00", "{name}");
+        let before = dump(&ledger);
+        let again = ok(&ledger, &["import", &workbook(name)]);
+        assert!(again.contains("Nothing to change"), "{name}: {again}");
+        assert_eq!(dump(&ledger), before);
+    }
+}
+
+#[test]
+fn messy_partner_spellings_find_the_ledger_partners() {
+    let (_dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let partners_before: Value =
+        serde_json::from_str(&ok(&ledger, &["partners", "--json"])).unwrap();
+    let out = ok(
+        &ledger,
+        &["import", &workbook("messy-partners-2021Q1.xlsx")],
+    );
+    assert!(out.contains("21 created"), "{out}");
+    assert_2021q1(&ledger);
+    // The four sample partners were recognised, not created again.
+    let partners: Value = serde_json::from_str(&ok(&ledger, &["partners", "--json"])).unwrap();
+    for p in partners_before.as_array().unwrap() {
+        let same = partners
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|q| q["name"] == p["name"])
+            .count();
+        assert_eq!(same, 1, "{}", p["name"]);
+    }
+}
+
+#[test]
+fn the_content_decides_not_the_extension() {
+    // An xlsx named .csv and a CSV named .xlsx both import.
+    imports_2021q1_then_nothing(&workbook("workbook-named.csv"));
+    imports_2021q1_then_nothing(&workbook("csv-named.xlsx"));
+}
+
+#[test]
+fn a_sheet_formatted_to_a_million_rows_reads_only_its_data() {
+    let (_dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let file = workbook("formatted-to-1M-rows.xlsx");
+    let wb = pledger::import::read_file(std::path::Path::new(&file)).unwrap();
+    assert_eq!(wb.sheets.len(), 1);
+    assert_eq!(
+        wb.sheets[0].rows.len(),
+        27,
+        "rows up to the source note only"
+    );
+    let out = ok(&ledger, &["import", &file]);
+    assert!(out.contains("21 created"), "{out}");
+    assert_2021q1(&ledger);
+}
+
+/// Runs `pledger import FILE` on a ledger holding the sample partners and checks it is
+/// refused with exit code `code`, a message containing each of `needles`, and no change.
+fn refused(name: &str, code: i32, needles: &[&str]) -> String {
+    let (_dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let before = dump(&ledger);
+    let out = pledger(&ledger, &["import", &workbook(name)]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(code), "{name}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{name}: '{n}' not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(dump(&ledger), before, "{name}: the ledger changed");
+    err
+}
+
+#[test]
+fn a_truncated_workbook_is_refused_and_the_ledger_untouched() {
+    refused(
+        "truncated.xlsx",
+        2,
+        &["cannot read truncated.xlsx", "damaged or incomplete"],
+    );
+}
+
+#[test]
+fn bad_files_are_refused_with_a_clear_message() {
+    refused(
+        "not-a-workbook.xlsx",
+        2,
+        &["cannot read not-a-workbook.xlsx", "not a zip archive"],
+    );
+    refused(
+        "password.xlsx",
+        2,
+        &["cannot read password.xlsx", "protected with a password"],
+    );
+    refused(
+        "zip-bomb.xlsx",
+        2,
+        &["cannot read zip-bomb.xlsx", "zip bomb", "sheet1.xml"],
+    );
+}
+
+#[test]
+fn formula_errors_name_the_cell_and_write_nothing() {
+    let err = refused(
+        "formula-errors.xlsx",
+        1,
+        &[
+            "formula-errors.xlsx, sheet 'formula-errors', row 3, column Amount (G), value '#DIV/0!'",
+            "row 4, column Signed on (F), value '#REF!'",
+            "formula error",
+            "nothing was written",
+        ],
+    );
+    assert!(!err.contains("row 2,"), "{err}");
+    // Each formula error is reported once, not again as a bad amount or date.
+    assert_eq!(err.matches("#DIV/0!'").count(), 1, "{err}");
+    assert!(!err.contains("is not a date"), "{err}");
+}
+
+#[test]
+fn errors_out_writes_the_rows_back_with_their_problems() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let out_file = dir.path().join("to-fix.xlsx");
+    let out = pledger(
+        &ledger,
+        &[
+            "import",
+            &workbook("formula-errors.xlsx"),
+            "--errors-out",
+            out_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 row(s) with problems written"), "{err}");
+    let wb = pledger::import::read_file(&out_file).unwrap();
+    let rows = &wb.sheets[0].rows;
+    assert_eq!(rows[0][8].text(), "Problems");
+    assert_eq!(rows[1][0].text(), "FE-1");
+    assert_eq!(rows[1][6], pledger::import::Cell::Number("1000000".into()));
+    assert!(rows[1].get(8).is_none_or(|c| c.is_blank()));
+    assert!(rows[2][8].text().contains("#DIV/0!"), "{:?}", rows[2]);
+    assert!(rows[3][8].text().contains("Signed on (F)"), "{:?}", rows[3]);
+    let problems = &wb.sheets[1];
+    assert_eq!(problems.name, "Problems");
+    assert_eq!(problems.rows[0][0].text(), "Severity");
+    assert!(problems.rows.len() >= 3, "{:?}", problems.rows);
+}
+
+#[test]
+fn progress_is_reported_and_cancelling_at_any_phase_writes_nothing() {
+    use pledger::import::{
+        ImportError, ImportOptions, Phase, Progress, commit_with_progress, prepare_with_progress,
+        read_file_with_progress,
+    };
+    let (dir, ledger_path) = temp_ledger();
+    with_sample_partners(&ledger_path);
+    // A sheet of 3,000 agreements, enough for reports every 1,024 rows in each phase.
+    let mut csv =
+        String::from("Reference,Partner,Partner type,Region,Theme,Signed on,Amount,Currency\n");
+    for i in 0..3000 {
+        csv.push_str(&format!(
+            "P-{i},Norad,Government,Africa,Cybersecurity,2021-02-01,{},USD\n",
+            1000 + i
+        ));
+    }
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let before = dump(&ledger_path);
+
+    for stop_in in [Phase::Reading, Phase::Planning, Phase::Writing] {
+        let mut ledger = pledger::ledger::Ledger::open(&ledger_path).unwrap();
+        let mut seen: Vec<Progress> = Vec::new();
+        let mut progress = |p: Progress| {
+            seen.push(p);
+            p.phase != stop_in
+        };
+        let result = read_file_with_progress(&file, &mut progress).and_then(|wb| {
+            let (plan, _) =
+                prepare_with_progress(&ledger, &wb, &ImportOptions::default(), &mut progress)?;
+            commit_with_progress(&mut ledger, &plan, false, &mut progress)
+        });
+        assert!(matches!(result, Err(ImportError::Cancelled)), "{result:?}");
+        let last = seen.last().unwrap();
+        assert_eq!(last.phase, stop_in);
+        assert_eq!(last.rows_done, 1024);
+        if stop_in != Phase::Reading {
+            assert_eq!(last.rows_total, Some(3000));
+        }
+        drop(ledger);
+        assert_eq!(dump(&ledger_path), before, "cancelled in {stop_in:?}");
+    }
+
+    // Without cancelling, every phase reports and the rows go in.
+    let mut ledger = pledger::ledger::Ledger::open(&ledger_path).unwrap();
+    let mut phases = Vec::new();
+    let mut progress = |p: Progress| {
+        if !phases.contains(&p.phase) {
+            phases.push(p.phase);
+        }
+        true
+    };
+    let wb = read_file_with_progress(&file, &mut progress).unwrap();
+    let (plan, _) =
+        prepare_with_progress(&ledger, &wb, &ImportOptions::default(), &mut progress).unwrap();
+    let summary = commit_with_progress(&mut ledger, &plan, false, &mut progress).unwrap();
+    assert_eq!(summary.created, 3000);
+    assert_eq!(phases, [Phase::Reading, Phase::Planning, Phase::Writing]);
+}
