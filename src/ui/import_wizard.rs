@@ -31,7 +31,7 @@ enum Stage {
 enum Message {
     Progress(Progress),
     Read(Result<Workbook, String>),
-    Planned(Result<(Plan, Mapping), String>),
+    Planned(Result<Box<(Plan, Mapping)>, String>),
     Committed(Result<(Vec<Change>, CommitSummary), String>),
 }
 
@@ -145,7 +145,8 @@ impl ImportWizard {
                 self.needs_plan = true;
                 None
             }
-            Message::Planned(Ok((plan, mapping))) => {
+            Message::Planned(Ok(planned)) => {
+                let (plan, mapping) = *planned;
                 self.plan = Some(plan);
                 self.mapping = Some(mapping);
                 self.stage = Stage::Review;
@@ -206,7 +207,7 @@ impl PledgerApp {
                                     )
                                     .map_err(|e| e.to_string())
                                 });
-                        Message::Planned(result)
+                        Message::Planned(result.map(Box::new))
                     },
                 );
                 match rx {
