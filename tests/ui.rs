@@ -28,7 +28,10 @@ fn harness_answering(lang: Lang, answers: Vec<std::path::PathBuf>) -> Harness<'s
     Harness::builder()
         .with_size([1500.0, 1100.0])
         .with_max_steps(16)
-        .with_context_setup(|ctx| ctx.set_fonts(font_definitions(false)))
+        .with_context_setup(|ctx| {
+            ctx.set_fonts(font_definitions(false));
+            ctx.set_theme(egui::Theme::Light);
+        })
         .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app)
 }
 
@@ -316,4 +319,36 @@ fn the_import_wizard_reads_a_consultant_workbook_commits_it_and_undo_takes_it_ba
         "{:?}",
         h.state().status()
     );
+}
+
+/// The 2021Q1 dashboard rendered by wgpu (Mesa's software Vulkan on CI) in `lang`, compared
+/// with `tests/snapshots/NAME.png`; `UPDATE_SNAPSHOTS=1` rewrites them.
+fn dashboard_snapshot(lang: Lang, name: &str) {
+    let ledger = Ledger::open_in_memory().unwrap();
+    let mut app = PledgerApp::new(ledger, lang, Box::new(ScriptedDialogs::default()));
+    app.push(pledger::ui::Command::LoadSample);
+    let mut h = Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .with_max_steps(16)
+        .with_theme(egui::Theme::Light)
+        .wgpu()
+        .with_context_setup(|ctx| {
+            ctx.set_fonts(font_definitions(false));
+            ctx.set_theme(egui::Theme::Light);
+        })
+        .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app);
+    h.run();
+    h.state_mut().set_period(Period::parse("2021Q1").unwrap());
+    h.run();
+    h.snapshot(name);
+}
+
+#[test]
+fn dashboard_snapshot_in_english() {
+    dashboard_snapshot(Lang::En, "dashboard_en");
+}
+
+#[test]
+fn dashboard_snapshot_in_chinese() {
+    dashboard_snapshot(Lang::Zh, "dashboard_zh");
 }

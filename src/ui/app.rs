@@ -225,6 +225,8 @@ impl PledgerApp {
     /// The app as eframe starts it: fonts, remembered language and recent ledgers.
     pub fn from_creation_context(cc: &eframe::CreationContext<'_>, ledger: Ledger) -> PledgerApp {
         cc.egui_ctx.set_fonts(super::fonts::font_definitions(true));
+        // Light, like the paper and slides the charts end up on.
+        cc.egui_ctx.set_theme(egui::Theme::Light);
         let remembered: Remembered = cc
             .storage
             .and_then(|s| eframe::get_value(s, REMEMBERED_KEY))

@@ -286,11 +286,10 @@ impl PledgerApp {
                 for row in &table.rows {
                     for (i, cell) in row.iter().enumerate() {
                         if i >= 3 {
-                            ui.with_layout(
-                                egui::Layout::right_to_left(egui::Align::Center),
-                                |ui| {
-                                    ui.label(cell);
-                                },
+                            super::pie::right_aligned_ui(
+                                ui,
+                                if i == 3 { 110.0 } else { 56.0 },
+                                cell,
                             );
                         } else {
                             ui.label(cell);

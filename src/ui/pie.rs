@@ -12,6 +12,26 @@ pub fn color(rgb: Rgb) -> Color32 {
     Color32::from_rgb(rgb.r, rgb.g, rgb.b)
 }
 
+/// A label right-aligned in a cell `min_width` wide (wider if the text needs it), so a grid
+/// column of numbers lines up on its last digit without stretching to the window's edge.
+pub fn right_aligned_ui(ui: &mut Ui, min_width: f32, text: impl Into<egui::WidgetText>) {
+    let galley = text.into().into_galley(
+        ui,
+        Some(egui::TextWrapMode::Extend),
+        f32::INFINITY,
+        egui::TextStyle::Body,
+    );
+    let width = galley.size().x.max(min_width);
+    ui.allocate_ui_with_layout(
+        egui::vec2(width, galley.size().y),
+        egui::Layout::right_to_left(egui::Align::Center),
+        |ui| {
+            ui.set_min_width(width);
+            ui.label(galley);
+        },
+    );
+}
+
 /// What the user did with a pie this frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PieResponse {
@@ -144,24 +164,16 @@ pub fn pie_ui(ui: &mut Ui, chart: &PieChart, selected: Option<&str>, diameter: f
                         if entry.clicked() {
                             out.clicked = Some(i);
                         }
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            ui.label(&slice.amount_text);
-                        });
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            ui.label(&slice.percent_text);
-                        });
+                        right_aligned_ui(ui, 96.0, &slice.amount_text);
+                        right_aligned_ui(ui, 48.0, &slice.percent_text);
                         ui.end_row();
                     }
                     let muted =
                         |t: &str| egui::RichText::new(t).small().color(color(palette::MUTED));
                     ui.label("");
                     ui.label(muted("Σ"));
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        ui.label(muted(&chart.total_text));
-                    });
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        ui.label(muted("100.0%"));
-                    });
+                    right_aligned_ui(ui, 96.0, muted(&chart.total_text));
+                    right_aligned_ui(ui, 48.0, muted("100.0%"));
                     ui.end_row();
                 });
         });
