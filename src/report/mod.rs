@@ -18,8 +18,37 @@ use snapshot::{FINANCIAL, MISSING_RATE, day_number};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
     /// Some amounts of the period need an exchange rate the ledger does not have.
-    #[error("no exchange rate for {}; set one with `pledger rate set CUR DATE RATE`", .0.iter().map(|m| format!("{} to {} on {}", m.currency, m.quote, m.date)).collect::<Vec<_>>().join(", "))]
+    #[error("no exchange rate for {}; set one with `pledger rate set CUR DATE RATE`", missing_text(.0))]
     MissingRates(Vec<MissingRate>),
+}
+
+/// `EUR to USD on 2010-01-01`, or for many dates of one pair `EUR to USD on 365 dates from
+/// 2010-01-01 to 2010-12-31`; pairs joined by commas.
+fn missing_text(missing: &[MissingRate]) -> String {
+    let mut pairs: Vec<(Currency, Currency, Vec<NaiveDate>)> = Vec::new();
+    for m in missing {
+        match pairs
+            .iter_mut()
+            .find(|(c, q, _)| *c == m.currency && *q == m.quote)
+        {
+            Some((_, _, dates)) => dates.push(m.date),
+            None => pairs.push((m.currency, m.quote, vec![m.date])),
+        }
+    }
+    pairs
+        .into_iter()
+        .map(|(c, q, mut dates)| {
+            dates.sort();
+            match (dates.first(), dates.last(), dates.len()) {
+                (Some(first), _, 1) => format!("{c} to {q} on {first}"),
+                (Some(first), Some(last), n) => {
+                    format!("{c} to {q} on {n} dates from {first} to {last}")
+                }
+                _ => format!("{c} to {q}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One slice of a breakdown.
