@@ -843,10 +843,11 @@ impl PledgerApp {
     /// One frame of the whole window.
     pub fn frame_ui(&mut self, ui: &mut Ui) {
         self.shortcuts(ui);
-        if let Some(wizard) = &mut self.wizard
-            && let Some(done) = wizard.poll(ui.ctx())
-        {
-            self.commands.push(done);
+        if let Some(wizard) = &mut self.wizard {
+            wizard.lang = self.lang;
+            if let Some(done) = wizard.poll(ui.ctx()) {
+                self.commands.push(done);
+            }
         }
         self.report();
         let title = self.window_title();

@@ -66,6 +66,8 @@ struct Suggestion {
 
 /// The wizard's state for one file.
 pub struct ImportWizard {
+    /// The language of the messages it writes.
+    pub lang: super::Lang,
     path: PathBuf,
     stage: Stage,
     rx: Option<Receiver<Message>>,
@@ -93,6 +95,7 @@ impl ImportWizard {
             )
         });
         let mut wizard = ImportWizard {
+            lang: super::Lang::En,
             path,
             stage: Stage::Reading,
             rx: None,
@@ -154,7 +157,7 @@ impl ImportWizard {
                 None
             }
             Message::Committed(Ok((changes, summary))) => {
-                let text = summary_text(&summary);
+                let text = summary_text(self.lang, &summary);
                 self.stage = Stage::Done(text.clone());
                 Some(Command::ImportCommitted {
                     changes,
@@ -172,11 +175,17 @@ impl ImportWizard {
     }
 }
 
-fn summary_text(s: &CommitSummary) -> String {
-    format!(
-        "Import: {} created, {} updated, {} unchanged, {} new partners, {} rows left out",
-        s.created, s.updated, s.unchanged, s.partners_created, s.skipped_invalid
-    )
+fn summary_text(lang: super::Lang, s: &CommitSummary) -> String {
+    match lang {
+        super::Lang::En => format!(
+            "Import: {} created, {} updated, {} unchanged, {} new partners, {} rows left out",
+            s.created, s.updated, s.unchanged, s.partners_created, s.skipped_invalid
+        ),
+        super::Lang::Zh => format!(
+            "导入：新增 {} 项，更新 {} 项，未变 {} 项，新伙伴 {} 个，跳过 {} 行",
+            s.created, s.updated, s.unchanged, s.partners_created, s.skipped_invalid
+        ),
+    }
 }
 
 impl PledgerApp {
@@ -494,7 +503,7 @@ impl PledgerApp {
                 let changes = self.ledger.take_recorded();
                 match result {
                     Ok(summary) => {
-                        let text = summary_text(&summary);
+                        let text = summary_text(self.lang, &summary);
                         wizard.stage = Stage::Done(text.clone());
                         self.commands.push(Command::ImportCommitted {
                             changes,
