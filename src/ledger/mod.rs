@@ -156,12 +156,12 @@ impl Ledger {
         &mut self,
         f: impl FnOnce(&mut Writer<'_>) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
-        let session = if self.recording {
-            Some(undo::start_session(&self.conn)?)
+        let start = if self.recording {
+            Some(undo::log_position(&self.conn)?)
         } else {
             None
         };
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.conn.transaction()?;
         let mut writer = Writer::new(&tx);
         let out = f(&mut writer)?;
         tx.execute(
@@ -169,8 +169,10 @@ impl Ledger {
             [],
         )?;
         tx.commit()?;
-        let change = session.map(undo::finish_session).transpose()?.flatten();
-        self.recorded.extend(change);
+        if let Some(start) = start {
+            let change = undo::take_since(&self.conn, start)?;
+            self.recorded.extend(change);
+        }
         Ok(out)
     }
 

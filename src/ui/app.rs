@@ -195,7 +195,7 @@ pub struct PledgerApp {
 impl PledgerApp {
     /// The app on `ledger`, in `lang`, asking for files through `dialogs`.
     pub fn new(mut ledger: Ledger, lang: Lang, dialogs: Box<dyn FileDialogs>) -> PledgerApp {
-        ledger.set_recording(true);
+        let recording = ledger.set_recording(true);
         let mut app = PledgerApp {
             ledger,
             lang,
@@ -216,6 +216,9 @@ impl PledgerApp {
             redo: Vec::new(),
             title_shown: None,
         };
+        if let Err(e) = recording {
+            app.fail(&format!("undo is not available: {e}"));
+        }
         app.refresh();
         app.period = app.latest_period();
         app.agreements.period = Some(app.period.clone());
@@ -416,9 +419,10 @@ impl PledgerApp {
                 match result {
                     Ok(summary) => {
                         let label = format!(
-                            "{} {}",
+                            "{} {} {}",
                             t(lang, "Sample ledger loaded:", "已载入示例账本："),
-                            summary.created
+                            summary.created,
+                            t(lang, "agreements added", "项协议已添加")
                         );
                         self.record(label.clone(), changes);
                         self.inform(label);
@@ -490,7 +494,9 @@ impl PledgerApp {
             Command::OpenLedger(path) => match Ledger::open(&path) {
                 Ok(ledger) => {
                     self.ledger = ledger;
-                    self.ledger.set_recording(true);
+                    if let Err(e) = self.ledger.set_recording(true) {
+                        self.fail(&format!("undo is not available: {e}"));
+                    }
                     self.undo.clear();
                     self.redo.clear();
                     self.cache = Cache::empty();
@@ -599,19 +605,18 @@ impl PledgerApp {
         }) else {
             return;
         };
-        let result = if undo {
-            self.ledger.undo(&step.changes)
-        } else {
-            self.ledger.redo(&step.changes)
-        };
-        match result {
-            Ok(()) => {
+        match self.ledger.revert(&step.changes) {
+            Ok(back) => {
                 let verb = if undo {
                     t(lang, "Undone:", "已撤销：")
                 } else {
                     t(lang, "Redone:", "已重做：")
                 };
                 self.inform(format!("{verb} {}", step.label));
+                let step = UndoStep {
+                    label: step.label,
+                    changes: back,
+                };
                 if undo {
                     self.redo.push(step);
                 } else {

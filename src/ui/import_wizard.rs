@@ -472,7 +472,7 @@ impl PledgerApp {
                     move |report| {
                         let result = (|| {
                             let mut ledger = Ledger::open(&path).map_err(|e| e.to_string())?;
-                            ledger.set_recording(true);
+                            ledger.set_recording(true).map_err(|e| e.to_string())?;
                             let summary =
                                 import::commit_with_progress(&mut ledger, &plan, skip, report)
                                     .map_err(|e| e.to_string())?;
