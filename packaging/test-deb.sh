@@ -36,8 +36,8 @@ work="$(mktemp -d)"
 xvfb_pid=""
 app_pid=""
 cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+  if [ -n "$app_pid" ]; then kill "$app_pid" 2>/dev/null || true; fi
+  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -93,8 +93,8 @@ appstreamcli validate --no-net /usr/share/metainfo/org.pledger.Pledger.metainfo.
 
 say "starting the menu entry's command under Xvfb"
 # The Exec line without its field codes (%f, %F, %u, ...), as a launcher runs it.
-exec_line="$(sed -n 's/^Exec=//p' /usr/share/applications/org.pledger.Pledger.desktop | head -n 1)"
-exec_line="$(echo "$exec_line" | sed 's/ *%[fFuUdDnNickvm]//g')"
+exec_line="$(sed -n 's/^Exec=//p' /usr/share/applications/org.pledger.Pledger.desktop |
+  head -n 1 | sed 's/ *%[fFuUdDnNickvm]//g')"
 [ -n "$exec_line" ] || fail "the menu entry has no Exec line"
 exec 3< <(Xvfb -displayfd 1 -screen 0 1400x960x24 -nolisten tcp 2>"$work/xvfb.log")
 xvfb_pid=$!
