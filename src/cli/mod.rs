@@ -17,9 +17,29 @@ use crate::import::{self, Field, ImportError, ImportOptions, Severity};
 use crate::ledger::{self, AgreementFilter, Ledger, LedgerError};
 use crate::report::Snapshot;
 
+/// What `pledger --help` says after the commands and options.
+const AFTER_HELP: &str = "\
+Without a command, pledger opens the desktop app on the ledger: --ledger PATH, else
+$PLEDGER_LEDGER, else ~/.local/share/pledger/ledger.sqlite3 (on macOS and Windows, the
+platform's data folder). Exit codes: 0 done, 1 refused, 2 bad usage or unreadable input.
+
+Examples:
+  pledger                                         open the desktop app
+  pledger --ledger team.sqlite3 sample            load the sample agreements into a ledger
+  pledger report --period 2021Q1                  the advisory-group report of a quarter
+  pledger import sheet.xlsx --dry-run             what an import would change
+  pledger export pdf --period 2021Q1 --out r.pdf  the report as a PDF";
+
 /// Pledger: the partnerships and resource-mobilization ledger.
 #[derive(Parser, Debug)]
-#[command(name = "pledger", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "pledger",
+    version,
+    about,
+    long_about = None,
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
 pub struct Cli {
     /// The ledger file (default: the platform data folder, or $PLEDGER_LEDGER).
     #[arg(long, global = true, value_name = "PATH")]
