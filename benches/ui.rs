@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use pledger::domain::{Lang, Period};
 use pledger::ledger::Ledger;
-use pledger::ui::{Page, PledgerApp, ScriptedDialogs, font_definitions};
+use pledger::ui::{PledgerApp, ScriptedDialogs, font_definitions};
 
 mod common;
 use common::generate;
@@ -155,5 +155,4 @@ fn main() {
         ms(small99),
         big50.as_secs_f64() / small50.as_secs_f64()
     );
-    let _ = Page::Dashboard;
 }

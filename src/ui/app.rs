@@ -110,6 +110,10 @@ pub(super) struct Cache {
     pub lists: ReferenceLists,
     /// Number of agreements in the ledger (any status).
     pub agreement_count: u64,
+    /// Each partner's signed agreements and contributions, for the partners page.
+    pub partner_totals: HashMap<PartnerId, crate::report::PartnerTotal>,
+    /// The exchange rates, for the settings page.
+    pub rates: Vec<ExchangeRate>,
     /// The key of the report below.
     report_key: Option<(u64, Period, usize, Lang)>,
     /// The period's report, or why there is none.
@@ -133,6 +137,8 @@ impl Cache {
             partner_index: HashMap::new(),
             lists: ReferenceLists::defaults(),
             agreement_count: 0,
+            partner_totals: HashMap::new(),
+            rates: Vec::new(),
             report_key: None,
             report: None,
             previous: None,
@@ -316,6 +322,8 @@ impl PledgerApp {
             self.cache.partners = partners;
             self.cache.lists = snapshot.lists.clone();
             self.cache.agreement_count = self.ledger.agreement_count()?;
+            self.cache.rates = self.ledger.rates()?.rates().to_vec();
+            self.cache.partner_totals = snapshot.partner_totals();
             self.cache.snapshot = Some(snapshot);
             Ok(())
         })();
@@ -554,7 +562,7 @@ impl PledgerApp {
                 self.export_done(result, &path);
             }
             Command::StartImport(path) => {
-                self.wizard = Some(ImportWizard::open(&self.ledger, path));
+                self.wizard = Some(ImportWizard::open(path));
                 self.page = Page::Import;
             }
         }

@@ -86,7 +86,7 @@ pub struct ImportWizard {
 
 impl ImportWizard {
     /// Starts reading `path` on a background thread.
-    pub fn open(_ledger: &Ledger, path: PathBuf) -> ImportWizard {
+    pub fn open(path: PathBuf) -> ImportWizard {
         let cancel = Arc::new(AtomicBool::new(false));
         let reading = path.clone();
         let rx = spawn("pledger-import-read", cancel.clone(), move |report| {

@@ -67,12 +67,7 @@ impl PledgerApp {
     /// The partners page.
     pub(super) fn partners_ui(&mut self, ui: &mut Ui) {
         let lang = self.lang;
-        let totals = self
-            .cache
-            .snapshot
-            .as_ref()
-            .map(|s| s.partner_totals())
-            .unwrap_or_default();
+        let totals = &self.cache.partner_totals;
         let currency = self
             .cache
             .snapshot

@@ -75,11 +75,7 @@ impl PledgerApp {
     fn rates_ui(&mut self, ui: &mut Ui, currency: Currency) {
         let lang = self.lang;
         ui.heading(t(lang, "Exchange rates", "汇率"));
-        let rates = self
-            .ledger
-            .rates()
-            .map(|r| r.rates().to_vec())
-            .unwrap_or_default();
+        let rates = self.cache.rates.clone();
         egui::Grid::new("rates")
             .striped(true)
             .num_columns(3)
