@@ -88,6 +88,9 @@ fn main() {
         "generated {rows} agreements (+ the sample) in {:.1?}",
         gen_start.elapsed()
     );
+    // Measure the ledger as the app finds it: opened afresh, its write-ahead log folded in.
+    drop(ledger);
+    let ledger = Ledger::open(&path).expect("reopen");
 
     let (load, snapshot) = time(3, || Snapshot::load(&ledger).expect("snapshot"));
     let bytes = snapshot.agreement_bytes() as f64 / snapshot.len() as f64;

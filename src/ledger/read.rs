@@ -293,20 +293,44 @@ impl Ledger {
         Ok(())
     }
 
-    /// Streams every agreement's themes in agreement-id order: (id, theme, percent_bp).
-    pub fn scan_themes(
+    /// Runs `main` on this ledger while every agreement's theme links are read, in
+    /// agreement-id order, with each theme as its index in `theme_keys` (`u16::MAX` for a key
+    /// not there). A file ledger reads them on a second connection in a thread of its own,
+    /// so the two scans share the machine's cores; when that connection saw another revision
+    /// than `main` did, or in memory, they are read after `main`.
+    pub fn with_theme_links<T>(
         &self,
-        mut f: impl FnMut(i64, &str, u32) -> Result<(), LedgerError>,
-    ) -> Result<(), LedgerError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT agreement_id, theme, percent_bp FROM agreement_theme ORDER BY agreement_id, theme",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let theme = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            f(row.get(0)?, theme, row.get(2)?)?;
+        theme_keys: &[String],
+        main: impl FnOnce(&Ledger) -> Result<T, LedgerError>,
+    ) -> Result<(T, Vec<ThemeLink>), LedgerError> {
+        let Some(path) = self.path.as_deref() else {
+            let t = main(self)?;
+            return Ok((t, read_theme_links(&self.conn, theme_keys)?.1));
+        };
+        let (t, beside) = std::thread::scope(|scope| {
+            let side = std::thread::Builder::new()
+                .name("theme-links".into())
+                .spawn_scoped(scope, || -> Result<_, LedgerError> {
+                    let conn = rusqlite::Connection::open_with_flags(
+                        path,
+                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    conn.pragma_update(None, "mmap_size", super::MMAP_BYTES)?;
+                    read_theme_links(&conn, theme_keys)
+                });
+            let t = main(self);
+            let beside = match side {
+                Ok(handle) => handle.join().ok().and_then(Result::ok),
+                Err(_) => None,
+            };
+            (t, beside)
+        });
+        let t = t?;
+        match beside {
+            Some((revision, links)) if revision == self.revision()? => Ok((t, links)),
+            _ => Ok((t, read_theme_links(&self.conn, theme_keys)?.1)),
         }
-        Ok(())
     }
 
     /// The audit trail, newest first, at most `limit` entries.
@@ -424,4 +448,46 @@ pub(super) fn read_agreement(
     let mut a = agreement_from_row(row)?;
     a.themes = read_themes(conn, id.0)?;
     Ok(a)
+}
+
+/// One agreement-theme link as the report snapshot reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThemeLink {
+    /// Agreement id.
+    pub agreement: i64,
+    /// Index of the theme in the keys asked for; `u16::MAX` when not among them.
+    pub theme: u16,
+    /// Share in basis points.
+    pub percent_bp: u32,
+}
+
+/// The ledger revision and every theme link, in one read transaction.
+fn read_theme_links(
+    conn: &rusqlite::Connection,
+    theme_keys: &[String],
+) -> Result<(u64, Vec<ThemeLink>), LedgerError> {
+    let tx = conn.unchecked_transaction()?;
+    let revision = super::revision_of(&tx)?;
+    let mut links = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT agreement_id, theme, percent_bp FROM agreement_theme ORDER BY agreement_id, theme",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let theme = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let index = theme_keys
+                .iter()
+                .position(|k| k == theme)
+                .and_then(|i| u16::try_from(i).ok())
+                .unwrap_or(u16::MAX);
+            links.push(ThemeLink {
+                agreement: row.get(0)?,
+                theme: index,
+                percent_bp: row.get(2)?,
+            });
+        }
+    }
+    tx.finish()?;
+    Ok((revision, links))
 }

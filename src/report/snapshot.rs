@@ -106,6 +106,41 @@ fn fast_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, num(&b[5..7])?, num(&b[8..10])?)
 }
 
+/// Partner id -> index into the snapshot's partners: a table for the small dense ids a
+/// ledger hands out, a map for any beyond it.
+#[derive(Default)]
+struct PartnerIndex {
+    dense: Vec<u32>,
+    sparse: HashMap<i64, u32>,
+}
+
+impl PartnerIndex {
+    const DENSE_LIMIT: usize = 1 << 20;
+
+    fn insert(&mut self, id: i64, index: u32) {
+        match usize::try_from(id).ok().filter(|&i| i < Self::DENSE_LIMIT) {
+            Some(i) => {
+                if i >= self.dense.len() {
+                    self.dense.resize(i + 1, u32::MAX);
+                }
+                if let Some(slot) = self.dense.get_mut(i) {
+                    *slot = index;
+                }
+            }
+            None => {
+                self.sparse.insert(id, index);
+            }
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<u32> {
+        match usize::try_from(id).ok().filter(|&i| i < Self::DENSE_LIMIT) {
+            Some(i) => self.dense.get(i).copied().filter(|&v| v != u32::MAX),
+            None => self.sparse.get(&id).copied(),
+        }
+    }
+}
+
 struct Converter<'a> {
     rates: &'a RateTable,
     to: Currency,
@@ -119,6 +154,9 @@ impl Converter<'_> {
         currency: &str,
         date: NaiveDate,
     ) -> Result<Result<i64, Currency>, LedgerError> {
+        if currency.as_bytes() == self.to.code().as_bytes() {
+            return Ok(Ok(minor));
+        }
         let currency: Currency = currency
             .parse()
             .map_err(|_| LedgerError::Corrupt(format!("currency '{currency}'")))?;
@@ -142,30 +180,28 @@ impl Snapshot {
         let currency = ledger.reporting_currency()?;
         let lists = ledger.reference_lists()?;
         let rates = ledger.rates()?;
-        let index_of = |kind: ListKind| -> HashMap<String, u16> {
-            lists
-                .list(kind)
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.key.clone(), u16::try_from(i).unwrap_or(u16::MAX)))
-                .collect()
+        let keys = |kind: ListKind| -> Vec<String> {
+            lists.list(kind).iter().map(|e| e.key.clone()).collect()
         };
-        let type_index = index_of(ListKind::PartnerType);
-        let region_index = index_of(ListKind::Region);
-        let theme_index = index_of(ListKind::Theme);
-        let small = |i: Option<&u16>| {
-            i.and_then(|&i| u8::try_from(i).ok())
+        // The lists are short: finding a key among them beats hashing it.
+        let index_in = |keys: &[String], key: &str| -> u8 {
+            keys.iter()
+                .position(|k| k == key)
+                .and_then(|i| u8::try_from(i).ok())
                 .filter(|&i| i != UNKNOWN)
                 .unwrap_or(UNKNOWN)
         };
+        let type_keys = keys(ListKind::PartnerType);
+        let region_keys = keys(ListKind::Region);
+        let theme_keys = keys(ListKind::Theme);
 
         let mut partners = Vec::new();
-        let mut partner_index = HashMap::new();
+        let mut partner_index = PartnerIndex::default();
         for p in ledger.partners()? {
             partner_index.insert(p.id.0, u32::try_from(partners.len()).unwrap_or(u32::MAX));
             partners.push(PartnerInfo {
                 id: p.id,
-                type_index: small(type_index.get(&p.partner_type)),
+                type_index: index_in(&type_keys, &p.partner_type),
                 name: p.name,
                 name_zh: p.name_zh,
             });
@@ -175,114 +211,113 @@ impl Snapshot {
             rates: &rates,
             to: currency,
         };
-        let mut rows = Vec::new();
-        let mut ids = Vec::new();
-        let mut missing = Vec::new();
-        ledger.scan_signed_agreements(|r: ScanRow<'_>| {
-            let signed = fast_date(r.signed_on)
-                .ok_or_else(|| LedgerError::Corrupt(format!("date '{}'", r.signed_on)))?;
-            let value_date = match r.value_date {
-                Some(v) => {
-                    fast_date(v).ok_or_else(|| LedgerError::Corrupt(format!("date '{v}'")))?
-                }
-                None => signed,
-            };
-            let day = day_number(signed);
-            let mut flags = 0;
-            let mut convert = |money: Option<(i64, &str)>| -> Result<i64, LedgerError> {
-                let Some((minor, cur)) = money else {
-                    return Ok(0);
-                };
-                match converter.convert(minor, cur, value_date)? {
-                    Ok(v) => Ok(v),
-                    Err(c) => {
-                        flags |= MISSING_RATE;
-                        missing.push(MissingRate {
-                            currency: c,
-                            quote: currency,
-                            date: value_date,
-                            day,
-                        });
-                        Ok(0)
+        let scan = |ledger: &Ledger| -> Result<_, LedgerError> {
+            let mut rows = Vec::new();
+            let mut ids = Vec::new();
+            let mut missing = Vec::new();
+            ledger.scan_signed_agreements(|r: ScanRow<'_>| {
+                let signed = fast_date(r.signed_on)
+                    .ok_or_else(|| LedgerError::Corrupt(format!("date '{}'", r.signed_on)))?;
+                let value_date = match r.value_date {
+                    Some(v) => {
+                        fast_date(v).ok_or_else(|| LedgerError::Corrupt(format!("date '{v}'")))?
                     }
+                    None => signed,
+                };
+                let day = day_number(signed);
+                let mut flags = 0;
+                let mut convert = |money: Option<(i64, &str)>| -> Result<i64, LedgerError> {
+                    let Some((minor, cur)) = money else {
+                        return Ok(0);
+                    };
+                    match converter.convert(minor, cur, value_date)? {
+                        Ok(v) => Ok(v),
+                        Err(c) => {
+                            flags |= MISSING_RATE;
+                            missing.push(MissingRate {
+                                currency: c,
+                                quote: currency,
+                                date: value_date,
+                                day,
+                            });
+                            Ok(0)
+                        }
+                    }
+                };
+                let amount = convert(r.amount)?;
+                let own = if r.amount.is_some() {
+                    convert(r.own)?
+                } else {
+                    0
+                };
+                if r.amount.is_some() {
+                    flags |= FINANCIAL;
                 }
-            };
-            let amount = convert(r.amount)?;
-            let own = if r.amount.is_some() {
-                convert(r.own)?
-            } else {
-                0
-            };
-            if r.amount.is_some() {
-                flags |= FINANCIAL;
-            }
-            let partner = partner_index
-                .get(&r.partner_id)
-                .copied()
-                .unwrap_or(u32::MAX);
-            rows.push(Row {
-                amount,
-                own,
-                day,
-                partner,
-                partner_type: partners
-                    .get(usize::try_from(partner).unwrap_or(usize::MAX))
-                    .map_or(UNKNOWN, |p: &PartnerInfo| p.type_index),
-                theme_start: 0,
-                region: small(region_index.get(r.region)),
-                theme_count: 0,
-                flags,
-            });
-            ids.push(r.id);
-            Ok(())
-        })?;
+                let partner = partner_index.get(r.partner_id).unwrap_or(u32::MAX);
+                rows.push(Row {
+                    amount,
+                    own,
+                    day,
+                    partner,
+                    partner_type: partners
+                        .get(usize::try_from(partner).unwrap_or(usize::MAX))
+                        .map_or(UNKNOWN, |p: &PartnerInfo| p.type_index),
+                    theme_start: 0,
+                    region: index_in(&region_keys, r.region),
+                    theme_count: 0,
+                    flags,
+                });
+                ids.push(r.id);
+                Ok(())
+            })?;
+            Ok((rows, ids, missing))
+        };
+        let ((mut rows, ids, missing), links) = ledger.with_theme_links(&theme_keys, scan)?;
 
-        // Themes arrive in agreement-id order, as the rows did: walk both together, passing
-        // over the themes of agreements that are not signed.
+        // Theme links come in agreement-id order, as the rows did: walk both together,
+        // passing over the links of agreements that are not signed.
         let mut split_theme: Vec<u16> = Vec::new();
         let mut split_amount: Vec<i64> = Vec::new();
         let mut cursor = 0usize;
-        let mut pending: Vec<(u16, u32)> = Vec::new();
-        let mut pending_row: Option<usize> = None;
-        let mut flush = |row: Option<usize>, pending: &mut Vec<(u16, u32)>, rows: &mut Vec<Row>| {
-            let Some(r) = row.and_then(|i| rows.get_mut(i)) else {
-                return;
+        let mut start = 0usize;
+        while let Some(first) = links.get(start) {
+            let end = start
+                + links
+                    .get(start..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|l| l.agreement == first.agreement)
+                    .count();
+            let group = links.get(start..end).unwrap_or_default();
+            start = end;
+            while ids.get(cursor).is_some_and(|&i| i < first.agreement) {
+                cursor += 1;
+            }
+            if ids.get(cursor) != Some(&first.agreement) {
+                continue;
+            }
+            let Some(r) = rows.get_mut(cursor) else {
+                continue;
             };
-            match pending.as_slice() {
+            match group {
                 [] => {}
-                [(theme, _)] => {
-                    r.theme_start = u32::from(*theme);
+                [one] => {
+                    r.theme_start = u32::from(one.theme);
                     r.theme_count = 1;
                 }
                 many => {
-                    let weights: Vec<u32> = many.iter().map(|(_, w)| *w).collect();
+                    let weights: Vec<u32> = many.iter().map(|l| l.percent_bp).collect();
                     r.theme_start = u32::try_from(split_theme.len()).unwrap_or(u32::MAX);
                     r.theme_count = u8::try_from(many.len()).unwrap_or(u8::MAX);
-                    for ((theme, _), part) in many.iter().zip(split_by_weights(r.amount, &weights))
-                    {
-                        split_theme.push(*theme);
+                    for (link, part) in many.iter().zip(split_by_weights(r.amount, &weights)) {
+                        split_theme.push(link.theme);
                         split_amount.push(part);
                     }
                 }
             }
-            pending.clear();
-        };
-        ledger.scan_themes(|id, theme, bp| {
-            while ids.get(cursor).is_some_and(|&i| i < id) {
-                cursor += 1;
-            }
-            if ids.get(cursor) != Some(&id) {
-                return Ok(());
-            }
-            if pending_row != Some(cursor) {
-                flush(pending_row, &mut pending, &mut rows);
-                pending_row = Some(cursor);
-            }
-            pending.push((theme_index.get(theme).copied().unwrap_or(u16::MAX), bp));
-            Ok(())
-        })?;
-        flush(pending_row, &mut pending, &mut rows);
+        }
         drop(ids);
+        drop(links);
 
         rows.sort_by_key(|r| r.day);
         rows.shrink_to_fit();
