@@ -78,8 +78,11 @@ pub struct Plan {
     pub mapped: Vec<(String, String)>,
     /// Headers left unmapped.
     pub unmapped: Vec<String>,
-    /// The data rows.
+    /// The data rows; a streamed import lists only the rows that update an agreement or
+    /// are blocked, and counts the others in `unlisted`.
     pub rows: Vec<PlannedRow>,
+    /// Rows not listed in `rows`, by what they did.
+    pub unlisted: RowCounts,
     /// Partners the import creates.
     pub new_partners: Vec<Partner>,
     /// Spellings confirmed for existing partners, stored as aliases.
@@ -92,10 +95,22 @@ pub struct Plan {
     pub skipped_rows: usize,
 }
 
+/// Rows by what they do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RowCounts {
+    /// Rows that create an agreement.
+    pub created: usize,
+    /// Rows that update one.
+    pub updated: usize,
+    /// Rows that leave one unchanged.
+    pub unchanged: usize,
+}
+
 impl Plan {
     /// Rows that create, update and leave agreements, among those not blocked.
     pub fn counts(&self) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
+        let u = self.unlisted;
+        let mut c = (u.created, u.updated, u.unchanged);
         for r in self.rows.iter().filter(|r| !r.blocked) {
             match r.action {
                 Action::Create => c.0 += 1,
@@ -293,6 +308,32 @@ pub fn build_plan(
     build_plan_with_progress(view, file, sha256, sheet, mapping, options, &mut |_| true).0
 }
 
+impl Plan {
+    /// An empty plan for `sheet` mapped by `mapping`.
+    pub(super) fn empty(file: &str, sha256: &str, sheet: &str, mapping: &Mapping) -> Plan {
+        Plan {
+            file: file.into(),
+            sha256: sha256.into(),
+            sheet: sheet.into(),
+            header_row: mapping.header_row + 1,
+            mapped: mapping
+                .headers
+                .iter()
+                .zip(&mapping.fields)
+                .filter_map(|(h, f)| f.map(|f| (h.clone(), f.name().into())))
+                .collect(),
+            unmapped: mapping.unmapped().into_iter().map(str::to_string).collect(),
+            rows: vec![],
+            unlisted: RowCounts::default(),
+            new_partners: vec![],
+            new_aliases: vec![],
+            new_themes: vec![],
+            problems: vec![],
+            skipped_rows: 0,
+        }
+    }
+}
+
 /// [`build_plan`], telling `progress` the rows planned; the flag is true when `progress`
 /// cancelled (the plan is then partial and must not be committed).
 #[allow(
@@ -308,67 +349,11 @@ pub fn build_plan_with_progress(
     options: &ImportOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> (Plan, bool) {
-    let mut plan = Plan {
-        file: file.into(),
-        sha256: sha256.into(),
-        sheet: sheet.name.clone(),
-        header_row: mapping.header_row + 1,
-        mapped: mapping
-            .headers
-            .iter()
-            .zip(&mapping.fields)
-            .filter_map(|(h, f)| f.map(|f| (h.clone(), f.name().into())))
-            .collect(),
-        unmapped: mapping.unmapped().into_iter().map(str::to_string).collect(),
-        rows: vec![],
-        new_partners: vec![],
-        new_aliases: vec![],
-        new_themes: vec![],
-        problems: vec![],
-        skipped_rows: 0,
-    };
-    let sheet_problem = |message: String, severity| Problem {
-        file: file.into(),
-        sheet: sheet.name.clone(),
-        row: None,
-        column: None,
-        value: String::new(),
-        message,
-        severity,
-    };
-    for required in [Field::Partner, Field::SignedOn] {
-        if mapping.column(required).is_none() {
-            plan.problems.push(sheet_problem(
-                format!(
-                    "no column gives the {required} field; map one with --map {required}=HEADER"
-                ),
-                Severity::Error,
-            ));
-        }
-    }
-    if plan.error_count() > 0 {
+    let mut plan = Plan::empty(file, sha256, &sheet.name, mapping);
+    let Some(mut planner) = RowPlanner::new(view, &mut plan, file, &sheet.name, mapping, options)
+    else {
         return (plan, false);
-    }
-
-    let mut lists = view.lists.clone();
-    let mut matcher = view.matcher.clone();
-    for (spelling, partner_name) in &options.confirmed_matches {
-        if let Some(p) = view
-            .partners
-            .iter()
-            .find(|p| p.name == *partner_name || matcher.exact(partner_name) == Some(p.id))
-        {
-            matcher.add(spelling, p.id);
-            plan.new_aliases.push((p.id, spelling.clone()));
-        } else {
-            plan.problems.push(sheet_problem(
-                format!("--match names '{partner_name}', which is not a partner"),
-                Severity::Error,
-            ));
-        }
-    }
-    let mut new_partner_index: HashMap<String, usize> = HashMap::new();
-    let mut entries = EntryMemo::new();
+    };
     let by_reference: HashMap<&str, &Agreement> = view
         .agreements
         .iter()
@@ -385,21 +370,18 @@ pub fn build_plan_with_progress(
         .enumerate()
         .skip(mapping.header_row + 1)
         .collect();
-    let order = match mapping.column(Field::SignedOn) {
-        Some(col) => {
-            let texts: Vec<String> = data_rows
-                .iter()
-                .filter_map(|(_, r)| r.get(col))
-                .map(|c| c.text().into_owned())
-                .collect();
-            day_order(texts.iter().map(String::as_str))
-        }
-        None => DayOrder::Unknown,
-    };
+    if let Some(col) = mapping.column(Field::SignedOn) {
+        let texts: Vec<String> = data_rows
+            .iter()
+            .filter_map(|(_, r)| r.get(col))
+            .map(|c| c.text().into_owned())
+            .collect();
+        planner.order = day_order(texts.iter().map(String::as_str));
+    }
 
     let last_data = data_rows
         .iter()
-        .rposition(|(_, r)| r.iter().filter(|c| !c.is_blank()).count() > 1)
+        .rposition(|(_, r)| filled_cells(r) > 1)
         .unwrap_or(0);
     for (position, (index, row)) in data_rows.iter().enumerate() {
         if position % 1024 == 1023
@@ -412,68 +394,36 @@ pub fn build_plan_with_progress(
             return (plan, true);
         }
         let row_number = index + 1;
-        let filled = row.iter().filter(|c| !c.is_blank()).count();
-        if filled == 0 {
-            plan.skipped_rows += 1;
-            continue;
-        }
-        if position > last_data {
+        if position > last_data && filled_cells(row) > 0 {
             // Notes below the data.
             plan.skipped_rows += data_rows.len() - position;
             break;
         }
-        if is_totals_row(row) {
-            plan.skipped_rows += 1;
-            plan.problems.push(Problem {
-                row: Some(row_number),
-                ..sheet_problem(
-                    "a totals row; skipped (Pledger computes its own totals)".into(),
-                    Severity::Warning,
-                )
-            });
-            continue;
-        }
-        let mut r = RowReader {
-            file,
-            sheet: &sheet.name,
-            mapping,
-            row,
-            row_number,
-            problems: vec![],
-            entries: &mut entries,
+        let (planned, mut problems) = match planner.read(&mut plan, row_number, row) {
+            RowOutcome::Blank => {
+                plan.skipped_rows += 1;
+                continue;
+            }
+            RowOutcome::Totals(problem) => {
+                plan.skipped_rows += 1;
+                plan.problems.push(problem);
+                continue;
+            }
+            RowOutcome::Data(planned, problems) => (planned, problems),
         };
-        let planned = read_row(
-            &mut r,
-            view,
-            &mut lists,
-            &mut matcher,
-            &mut plan,
-            &mut new_partner_index,
-            order,
-        );
-        let mut problems = std::mem::take(&mut r.problems);
         let blocked = problems.iter().any(|p| p.severity == Severity::Error);
         if let Some((mut agreement, partner)) = planned {
             // Duplicates inside the file.
             if let Some(reference) = agreement.reference.clone() {
                 if let Some(first) = seen_references.insert(reference.clone(), row_number) {
-                    r.problem(
-                        Field::Reference,
-                        Severity::Error,
-                        format!("reference '{reference}' appears already on row {first}"),
-                    );
-                    problems.append(&mut r.problems);
+                    problems
+                        .extend(planner.duplicate_reference(row_number, row, &reference, first));
                 }
             } else if let Some(first) = seen_keys.insert(
                 (partner, agreement.signed_on, agreement.contribution),
                 row_number,
             ) {
-                r.problem(
-                    Field::Partner,
-                    Severity::Warning,
-                    format!("same partner, date and amount as row {first}: a duplicate?"),
-                );
-                problems.append(&mut r.problems);
+                problems.extend(planner.duplicate_key(row_number, row, first));
             }
             let blocked = problems.iter().any(|p| p.severity == Severity::Error);
             let existing = agreement
@@ -490,32 +440,7 @@ pub fn build_plan_with_progress(
                     }
                     _ => None,
                 });
-            let action = match existing {
-                None => Action::Create,
-                Some(old) => {
-                    agreement.id = old.id;
-                    agreement.value_date = old.value_date;
-                    if let PartnerRef::Existing(pid) = partner {
-                        agreement.partner_id = pid;
-                    }
-                    let changes = differences(
-                        old,
-                        &agreement,
-                        &view.partners,
-                        &plan.new_partners,
-                        partner,
-                        &lists,
-                    );
-                    if changes.is_empty() {
-                        Action::Unchanged(old.id)
-                    } else {
-                        Action::Update {
-                            id: old.id,
-                            changes,
-                        }
-                    }
-                }
-            };
+            let action = planner.action(&plan, &mut agreement, partner, existing);
             plan.rows.push(PlannedRow {
                 row: row_number,
                 agreement,
@@ -528,13 +453,251 @@ pub fn build_plan_with_progress(
         }
         plan.problems.extend(problems);
     }
-    plan.new_themes = lists
-        .themes
-        .iter()
-        .filter(|t| view.lists.entry(ListKind::Theme, &t.key).is_none())
-        .cloned()
-        .collect();
+    planner.finish(&mut plan);
     (plan, false)
+}
+
+/// Cells of `row` that hold something.
+pub(super) fn filled_cells(row: &[Cell]) -> usize {
+    row.iter().filter(|c| !c.is_blank()).count()
+}
+
+/// What one row of the sheet is.
+pub(super) enum RowOutcome {
+    /// Nothing in it.
+    Blank,
+    /// A totals row, skipped with this warning.
+    Totals(Problem),
+    /// A data row: the agreement read, when the row gives one, and the row's problems.
+    Data(Option<(Agreement, PartnerRef)>, Vec<Problem>),
+}
+
+/// Reads data rows one at a time, in sheet order, into agreements; remembers what earlier
+/// rows added (new partners and themes, list look-ups) for the rows after them.
+pub(super) struct RowPlanner<'a> {
+    view: &'a LedgerView,
+    file: &'a str,
+    sheet: &'a str,
+    mapping: &'a Mapping,
+    lists: ReferenceLists,
+    matcher: PartnerMatcher,
+    new_partner_index: HashMap<String, usize>,
+    entries: EntryMemo,
+    /// The signing-date column's day order, for slash dates.
+    pub order: DayOrder,
+}
+
+impl<'a> RowPlanner<'a> {
+    /// A planner for `sheet`; `None` when the mapping lacks a required field (the problems
+    /// are then in `plan`).
+    pub(super) fn new(
+        view: &'a LedgerView,
+        plan: &mut Plan,
+        file: &'a str,
+        sheet: &'a str,
+        mapping: &'a Mapping,
+        options: &ImportOptions,
+    ) -> Option<RowPlanner<'a>> {
+        let sheet_problem = |message: String| Problem {
+            file: file.into(),
+            sheet: sheet.into(),
+            row: None,
+            column: None,
+            value: String::new(),
+            message,
+            severity: Severity::Error,
+        };
+        for required in [Field::Partner, Field::SignedOn] {
+            if mapping.column(required).is_none() {
+                plan.problems.push(sheet_problem(format!(
+                    "no column gives the {required} field; map one with --map {required}=HEADER"
+                )));
+            }
+        }
+        if plan.error_count() > 0 {
+            return None;
+        }
+        let mut matcher = view.matcher.clone();
+        for (spelling, partner_name) in &options.confirmed_matches {
+            if let Some(p) = view
+                .partners
+                .iter()
+                .find(|p| p.name == *partner_name || matcher.exact(partner_name) == Some(p.id))
+            {
+                matcher.add(spelling, p.id);
+                plan.new_aliases.push((p.id, spelling.clone()));
+            } else {
+                plan.problems.push(sheet_problem(format!(
+                    "--match names '{partner_name}', which is not a partner"
+                )));
+            }
+        }
+        Some(RowPlanner {
+            view,
+            file,
+            sheet,
+            mapping,
+            lists: view.lists.clone(),
+            matcher,
+            new_partner_index: HashMap::new(),
+            entries: EntryMemo::new(),
+            order: DayOrder::Unknown,
+        })
+    }
+
+    fn reader<'r>(&'r mut self, row_number: usize, row: &'r [Cell]) -> RowReader<'r> {
+        RowReader {
+            file: self.file,
+            sheet: self.sheet,
+            mapping: self.mapping,
+            row,
+            row_number,
+            problems: vec![],
+            entries: &mut self.entries,
+        }
+    }
+
+    /// Reads sheet row `row_number` (1-based), which holds `row`.
+    pub(super) fn read(&mut self, plan: &mut Plan, row_number: usize, row: &[Cell]) -> RowOutcome {
+        if filled_cells(row) == 0 {
+            return RowOutcome::Blank;
+        }
+        if is_totals_row(row) {
+            return RowOutcome::Totals(Problem {
+                file: self.file.into(),
+                sheet: self.sheet.into(),
+                row: Some(row_number),
+                column: None,
+                value: String::new(),
+                message: "a totals row; skipped (Pledger computes its own totals)".into(),
+                severity: Severity::Warning,
+            });
+        }
+        let RowPlanner {
+            view,
+            file,
+            sheet,
+            mapping,
+            lists,
+            matcher,
+            new_partner_index,
+            entries,
+            order,
+        } = self;
+        let mut r = RowReader {
+            file,
+            sheet,
+            mapping,
+            row,
+            row_number,
+            problems: vec![],
+            entries,
+        };
+        let planned = read_row(
+            &mut r,
+            view,
+            lists,
+            matcher,
+            plan,
+            new_partner_index,
+            *order,
+        );
+        let problems = r.problems;
+        RowOutcome::Data(planned, problems)
+    }
+
+    /// The error for a reference that an earlier row gave.
+    pub(super) fn duplicate_reference(
+        &mut self,
+        row_number: usize,
+        row: &[Cell],
+        reference: &str,
+        first: usize,
+    ) -> Option<Problem> {
+        self.one_problem(
+            row_number,
+            row,
+            Field::Reference,
+            Severity::Error,
+            format!("reference '{reference}' appears already on row {first}"),
+        )
+    }
+
+    /// The warning for a row with the partner, date and amount of an earlier one.
+    pub(super) fn duplicate_key(
+        &mut self,
+        row_number: usize,
+        row: &[Cell],
+        first: usize,
+    ) -> Option<Problem> {
+        self.one_problem(
+            row_number,
+            row,
+            Field::Partner,
+            Severity::Warning,
+            format!("same partner, date and amount as row {first}: a duplicate?"),
+        )
+    }
+
+    fn one_problem(
+        &mut self,
+        row_number: usize,
+        row: &[Cell],
+        field: Field,
+        severity: Severity,
+        message: String,
+    ) -> Option<Problem> {
+        let mut r = self.reader(row_number, row);
+        // Nothing when the cell holds a formula error, reported already.
+        r.problem(field, severity, message);
+        r.problems.pop()
+    }
+
+    /// What importing `agreement` of `partner` does, given the ledger agreement it matches;
+    /// takes the matched agreement's id and value date into `agreement`.
+    pub(super) fn action(
+        &self,
+        plan: &Plan,
+        agreement: &mut Agreement,
+        partner: PartnerRef,
+        existing: Option<&Agreement>,
+    ) -> Action {
+        let Some(old) = existing else {
+            return Action::Create;
+        };
+        agreement.id = old.id;
+        agreement.value_date = old.value_date;
+        if let PartnerRef::Existing(pid) = partner {
+            agreement.partner_id = pid;
+        }
+        let changes = differences(
+            old,
+            agreement,
+            &self.view.partners,
+            &plan.new_partners,
+            partner,
+            &self.lists,
+        );
+        if changes.is_empty() {
+            Action::Unchanged(old.id)
+        } else {
+            Action::Update {
+                id: old.id,
+                changes,
+            }
+        }
+    }
+
+    /// Records in `plan` the themes the rows added.
+    pub(super) fn finish(&self, plan: &mut Plan) {
+        plan.new_themes = self
+            .lists
+            .themes
+            .iter()
+            .filter(|t| self.view.lists.entry(ListKind::Theme, &t.key).is_none())
+            .cloned()
+            .collect();
+    }
 }
 
 fn read_row(
