@@ -464,23 +464,35 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
             .confirmed_matches
             .push(split_pair(m, "SPELLING=PARTNER")?);
     }
-    let wb = import::read_file(&file)?;
-    let (plan, mapping) = import::prepare(ledger, &wb, &options)?;
-    if let Some(out) = &args.errors_out {
-        let rows = import::write_errors_workbook(out, &wb, &plan)?;
-        eprintln!(
-            "{rows} row(s) with problems written to {} (column \"Problems\"; every problem on sheet \"Problems\")",
-            out.display()
-        );
-    }
+    let (plan, mapping, result) = match &args.errors_out {
+        // The rows go back to the consultant as read: the sheet is held whole.
+        Some(out) => {
+            let wb = import::read_file(&file)?;
+            let (plan, mapping) = import::prepare(ledger, &wb, &options)?;
+            let rows = import::write_errors_workbook(out, &wb, &plan)?;
+            eprintln!(
+                "{rows} row(s) with problems written to {} (column \"Problems\"; every problem on sheet \"Problems\")",
+                out.display()
+            );
+            let result = (!args.dry_run).then(|| import::commit(ledger, &plan, args.skip_invalid));
+            (plan, mapping, result)
+        }
+        // Otherwise rows are planned and written as they are read.
+        None => {
+            let done = import::import_streamed(
+                ledger,
+                &file,
+                &options,
+                args.skip_invalid,
+                args.dry_run,
+                &mut |_| true,
+            )?;
+            (done.plan, done.mapping, done.committed)
+        }
+    };
     if let Some(name) = &args.save_profile {
         ledger.write(|w| w.save_mapping_profile(name, &mapping.profile()))?;
     }
-    let result = if args.dry_run {
-        None
-    } else {
-        Some(import::commit(ledger, &plan, args.skip_invalid))
-    };
     if args.json {
         let summary = match &result {
             Some(Ok(s)) => json!(s),

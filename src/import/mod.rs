@@ -7,6 +7,7 @@ mod mapping;
 mod matching;
 mod plan;
 mod source;
+mod stream;
 mod values;
 mod workbook;
 
@@ -29,6 +30,7 @@ pub use source::{
     Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, decode, read_delimited,
     read_delimited_with_progress, read_file, read_file_with_progress, sha256_hex,
 };
+pub use stream::{StreamedImport, import_streamed};
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
 };
@@ -168,37 +170,68 @@ pub fn prepare_with_progress(
     options: &ImportOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<(Plan, Mapping), ImportError> {
-    let sheet = match &options.sheet {
-        Some(name) => workbook
-            .sheets
-            .iter()
-            .find(|s| s.name == *name)
-            .ok_or_else(|| {
-                ImportError::Usage(format!(
-                    "{} has no sheet '{name}' (sheets: {})",
-                    workbook.file_name,
-                    workbook
-                        .sheets
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?,
-        None => workbook
-            .sheets
-            .iter()
-            .max_by_key(|s| sheet_score(s))
-            .ok_or_else(|| ImportError::Unreadable {
-                file: workbook.file_name.clone(),
-                reason: "the workbook has no sheet".into(),
-            })?,
-    };
+    let sheet = choose_sheet(&workbook.file_name, &workbook.sheets, options)?;
+    let mapping = map_sheet(ledger, &workbook.file_name, sheet, options)?;
+    let references = LedgerView::sheet_references(sheet, &mapping);
+    let view = LedgerView::load_for(ledger, references.as_deref())?;
+    let (plan, cancelled) = plan::build_plan_with_progress(
+        &view,
+        &workbook.file_name,
+        &workbook.sha256,
+        sheet,
+        &mapping,
+        options,
+        progress,
+    );
+    if cancelled {
+        return Err(ImportError::Cancelled);
+    }
+    Ok((plan, mapping))
+}
+
+/// The sheet to import among `sheets` of `file_name`: the one `options` names, else the one
+/// whose header best matches.
+fn choose_sheet<'s>(
+    file_name: &str,
+    sheets: &'s [Sheet],
+    options: &ImportOptions,
+) -> Result<&'s Sheet, ImportError> {
+    match &options.sheet {
+        Some(name) => sheets.iter().find(|s| s.name == *name).ok_or_else(|| {
+            ImportError::Usage(format!(
+                "{file_name} has no sheet '{name}' (sheets: {})",
+                sheets
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }),
+        None => {
+            sheets
+                .iter()
+                .max_by_key(|s| sheet_score(s))
+                .ok_or_else(|| ImportError::Unreadable {
+                    file: file_name.into(),
+                    reason: "the workbook has no sheet".into(),
+                })
+        }
+    }
+}
+
+/// Finds the header row of `sheet` (or takes the one `options` gives) and maps its columns:
+/// automatically, then by the saved profile, then by the explicit choices.
+fn map_sheet(
+    ledger: &Ledger,
+    file_name: &str,
+    sheet: &Sheet,
+    options: &ImportOptions,
+) -> Result<Mapping, ImportError> {
     let header_row = match options.header_row {
         Some(0) => return Err(ImportError::Usage("rows count from 1".into())),
         Some(n) => n - 1,
         None => find_header_row(sheet).ok_or_else(|| ImportError::Unreadable {
-            file: workbook.file_name.clone(),
+            file: file_name.into(),
             reason: format!("no header row found in sheet '{}': no row names a partner, a date or an amount; give --header-row N and --map FIELD=HEADER", sheet.name),
         })?,
     };
@@ -222,21 +255,7 @@ pub fn prepare_with_progress(
             .map_explicit(*field, header)
             .map_err(ImportError::Usage)?;
     }
-    let references = LedgerView::sheet_references(sheet, &mapping);
-    let view = LedgerView::load_for(ledger, references.as_deref())?;
-    let (plan, cancelled) = plan::build_plan_with_progress(
-        &view,
-        &workbook.file_name,
-        &workbook.sha256,
-        sheet,
-        &mapping,
-        options,
-        progress,
-    );
-    if cancelled {
-        return Err(ImportError::Cancelled);
-    }
-    Ok((plan, mapping))
+    Ok(mapping)
 }
 
 /// What a commit did.
@@ -548,8 +567,10 @@ pub fn import_path(
     options: &ImportOptions,
     skip_invalid: bool,
 ) -> Result<(Plan, CommitSummary), ImportError> {
-    let wb = read_file(path)?;
-    let (plan, _) = prepare(ledger, &wb, options)?;
-    let summary = commit(ledger, &plan, skip_invalid)?;
-    Ok((plan, summary))
+    let done = import_streamed(ledger, path, options, skip_invalid, false, &mut |_| true)?;
+    match done.committed {
+        Some(Ok(summary)) => Ok((done.plan, summary)),
+        Some(Err(e)) => Err(e),
+        None => Err(ImportError::Usage("a dry run commits nothing".into())),
+    }
 }

@@ -688,6 +688,11 @@ impl<'a> RowPlanner<'a> {
         }
     }
 
+    /// The reference lists, with the themes the rows read so far added.
+    pub(super) fn lists(&self) -> &ReferenceLists {
+        &self.lists
+    }
+
     /// Records in `plan` the themes the rows added.
     pub(super) fn finish(&self, plan: &mut Plan) {
         plan.new_themes = self

@@ -211,7 +211,7 @@ pub enum DayOrder {
     Mixed,
 }
 
-fn slash_parts(text: &str) -> Option<(u32, u32, i32)> {
+pub(super) fn slash_parts(text: &str) -> Option<(u32, u32, i32)> {
     let parts: Vec<&str> = text.trim().split(['/', '-', '.']).collect();
     let [a, b, y] = parts.as_slice() else {
         return None;

@@ -112,7 +112,12 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 /// Opens the zip directory, refuses archives that unpack to far more than they hold, and
 /// tells the workbook type from the parts inside.
 fn zip_kind(bytes: &[u8]) -> Result<FileKind, String> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+    zip_kind_of(Cursor::new(bytes))
+}
+
+/// [`zip_kind`] of a zip archive read from `reader`.
+fn zip_kind_of<R: std::io::Read + std::io::Seek>(reader: R) -> Result<FileKind, String> {
+    let mut zip = zip::ZipArchive::new(reader)
         .map_err(|e| damaged(&format!("its zip directory cannot be read: {e}")))?;
     let mut unpacked: u64 = 0;
     for i in 0..zip.len() {
@@ -264,6 +269,96 @@ where
     Ok(Some(sheets))
 }
 
+/// An xlsx workbook read from its file as it is streamed, never held whole.
+pub(super) type StreamedXlsx = Xlsx<std::io::BufReader<std::fs::File>>;
+
+/// Opens the file at `path` for streaming when it is an xlsx workbook (checked as
+/// [`detect_kind`] checks it); `Ok(None)` when it is anything else, to be read whole.
+pub(super) fn open_streamed_xlsx(path: &std::path::Path) -> Result<Option<StreamedXlsx>, String> {
+    use std::io::Read;
+    let open = || std::fs::File::open(path).map_err(|e| e.to_string());
+    let mut head = [0u8; 4];
+    let n = open()?.read(&mut head).map_err(|e| e.to_string())?;
+    if !head.get(..n).unwrap_or_default().starts_with(ZIP_MAGIC) {
+        return Ok(None);
+    }
+    if zip_kind_of(std::io::BufReader::new(open()?))? != FileKind::Xlsx {
+        return Ok(None);
+    }
+    Xlsx::new(std::io::BufReader::new(open()?))
+        .map(Some)
+        .map_err(|e| xlsx_error(&e))
+}
+
+/// The worksheets of a streamed workbook.
+pub(super) fn streamed_sheet_names(wb: &StreamedXlsx) -> Vec<String> {
+    worksheet_names(wb.sheets_metadata())
+}
+
+/// Streams sheet `name`: calls `row` with the 0-based index and cells of each row holding a
+/// value, in order, and the row count the sheet claims; stops when `row` returns false.
+/// Holds one row at a time.
+pub(super) fn stream_rows(
+    wb: &mut StreamedXlsx,
+    name: &str,
+    row: &mut dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool,
+) -> Result<(), String> {
+    let mut reader = wb
+        .worksheet_cells_reader(name)
+        .map_err(|e| in_sheet(name, &xlsx_error(&e)))?;
+    let total = claimed_rows(reader.dimensions());
+    let mut current: Option<(usize, Vec<Cell>)> = None;
+    while let Some(cell) = reader
+        .next_cell()
+        .map_err(|e| in_sheet(name, &xlsx_error(&e)))?
+    {
+        let value = from_data_ref(cell.get_value());
+        if value == Cell::Empty {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let (Ok(r), Ok(c)) = (usize::try_from(r), usize::try_from(c)) else {
+            return Err(in_sheet(name, "a cell lies outside any sheet"));
+        };
+        check_position(name, r, c)?;
+        if current.as_ref().is_some_and(|(i, _)| *i != r)
+            && let Some((i, cells)) = current.take()
+            && !row(i, cells, total)
+        {
+            return Ok(());
+        }
+        let cells = &mut current.get_or_insert_with(|| (r, Vec::new())).1;
+        if c >= cells.len() {
+            cells.resize(c + 1, Cell::Empty);
+        }
+        if let Some(slot) = cells.get_mut(c) {
+            *slot = value;
+        }
+    }
+    if let Some((i, cells)) = current {
+        row(i, cells, total);
+    }
+    Ok(())
+}
+
+/// Refuses a cell beyond the rows and columns Pledger reads.
+fn check_position(sheet: &str, r: usize, c: usize) -> Result<(), String> {
+    if c >= MAX_COLUMNS {
+        return Err(format!(
+            "sheet '{sheet}', row {}, column {}: a value beyond the {MAX_COLUMNS} columns Pledger reads; delete the stray cells or move the data left",
+            r + 1,
+            column_letter(c)
+        ));
+    }
+    if r >= MAX_ROWS {
+        return Err(format!(
+            "sheet '{sheet}', row {}: a value beyond the {MAX_ROWS} rows Pledger reads",
+            r + 1
+        ));
+    }
+    Ok(())
+}
+
 fn worksheet_names(meta: &[calamine::Sheet]) -> Vec<String> {
     meta.iter()
         .filter(|s| s.typ == SheetType::WorkSheet)
@@ -333,21 +428,7 @@ impl<'a> SheetBuilder<'a> {
         let (Ok(r), Ok(c)) = (usize::try_from(row), usize::try_from(col)) else {
             return Err(in_sheet(&self.name, "a cell lies outside any sheet"));
         };
-        if c >= MAX_COLUMNS {
-            return Err(format!(
-                "sheet '{}', row {}, column {}: a value beyond the {MAX_COLUMNS} columns Pledger reads; delete the stray cells or move the data left",
-                self.name,
-                r + 1,
-                column_letter(c)
-            ));
-        }
-        if r >= MAX_ROWS {
-            return Err(format!(
-                "sheet '{}', row {}: a value beyond the {MAX_ROWS} rows Pledger reads",
-                self.name,
-                r + 1
-            ));
-        }
+        check_position(&self.name, r, c)?;
         *self.cells += 1;
         if *self.cells > MAX_CELLS {
             return Err(format!(

@@ -205,16 +205,9 @@ impl Ledger {
         &self,
         references: impl IntoIterator<Item = &'r str>,
     ) -> Result<Vec<Agreement>, LedgerError> {
-        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE reference = ?1");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut out = Vec::new();
         for reference in references {
-            let mut rows = stmt.query([reference])?;
-            if let Some(row) = rows.next()? {
-                let mut a = agreement_from_row(row)?;
-                a.themes = read_themes(&self.conn, a.id.0)?;
-                out.push(a);
-            }
+            out.extend(agreement_with_reference(&self.conn, reference)?);
         }
         Ok(out)
     }
@@ -433,6 +426,54 @@ pub(super) fn read_lists(conn: &rusqlite::Connection) -> Result<ReferenceLists, 
         });
     }
     Ok(lists)
+}
+
+/// The agreement with `reference`, with its themes.
+pub(super) fn agreement_with_reference(
+    conn: &rusqlite::Connection,
+    reference: &str,
+) -> Result<Option<Agreement>, LedgerError> {
+    let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE reference = ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([reference])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let mut a = agreement_from_row(row)?;
+    a.themes = read_themes(conn, a.id.0)?;
+    Ok(Some(a))
+}
+
+/// The agreement of `partner` signed on `signed_on` for `contribution` with the lowest id in
+/// `ids` (the highest when `newest`), with its themes.
+pub(super) fn agreement_like(
+    conn: &rusqlite::Connection,
+    partner: crate::domain::PartnerId,
+    signed_on: NaiveDate,
+    contribution: Option<Money>,
+    ids: std::ops::RangeInclusive<i64>,
+    newest: bool,
+) -> Result<Option<Agreement>, LedgerError> {
+    let sql = format!(
+        "SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE partner_id = ?1 AND signed_on = ?2
+         AND amount_minor IS ?3 AND currency IS ?4 AND id BETWEEN ?5 AND ?6 ORDER BY id {} LIMIT 1",
+        if newest { "DESC" } else { "ASC" }
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params![
+        partner.0,
+        signed_on.to_string(),
+        contribution.map(|m| m.minor),
+        contribution.map(|m| m.currency.code().to_string()),
+        ids.start(),
+        ids.end()
+    ])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let mut a = agreement_from_row(row)?;
+    a.themes = read_themes(conn, a.id.0)?;
+    Ok(Some(a))
 }
 
 pub(super) fn read_agreement(

@@ -1,13 +1,15 @@
 //! Changes to the ledger, made inside one transaction by [`super::Ledger::write`]. Every
 //! change is validated and leaves an audit entry with the old and new values.
 
+use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::LedgerError;
 use super::read::{read_agreement, read_lists};
 use crate::domain::{
-    Agreement, AgreementId, Currency, ExchangeRate, ListKind, Partner, PartnerId, ReferenceLists,
+    Agreement, AgreementId, Currency, ExchangeRate, ListKind, Money, Partner, PartnerId,
+    ReferenceLists,
 };
 
 /// The handle a write transaction hands to its closure.
@@ -320,11 +322,8 @@ impl<'t> Writer<'t> {
         }
         let exists: Option<i64> = self
             .tx
-            .query_row(
-                "SELECT 1 FROM partner WHERE id = ?1",
-                [a.partner_id.0],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT 1 FROM partner WHERE id = ?1")?
+            .query_row([a.partner_id.0], |r| r.get(0))
             .optional()?;
         if exists.is_none() {
             return Err(LedgerError::NotFound(format!("partner {}", a.partner_id.0)));
@@ -336,6 +335,10 @@ impl<'t> Writer<'t> {
         self.tx
             .prepare_cached("DELETE FROM agreement_theme WHERE agreement_id = ?1")?
             .execute([id])?;
+        self.insert_themes(a, id)
+    }
+
+    fn insert_themes(&self, a: &Agreement, id: i64) -> Result<(), LedgerError> {
         for t in &a.themes {
             self.tx
                 .prepare_cached("INSERT INTO agreement_theme (agreement_id, theme, percent_bp) VALUES (?1, ?2, ?3)")?
@@ -368,13 +371,43 @@ impl<'t> Writer<'t> {
             ])
             .map_err(|e| refuse_duplicate(e, &duplicate_reference(a)))?;
         let id = self.tx.last_insert_rowid();
-        self.write_themes(a, id)?;
+        self.insert_themes(a, id)?;
         let stored = Agreement {
             id: AgreementId(id),
             ..a.clone()
         };
         self.audit("agreement", &id.to_string(), "create", None, json(&stored))?;
         Ok(AgreementId(id))
+    }
+
+    /// The highest agreement id so far (0 in an empty ledger): ids above it are new.
+    pub fn last_agreement_id(&self) -> Result<i64, LedgerError> {
+        Ok(self
+            .tx
+            .query_row("SELECT coalesce(max(id), 0) FROM agreement", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// The agreement with `reference`, as this transaction sees it.
+    pub fn agreement_with_reference(
+        &self,
+        reference: &str,
+    ) -> Result<Option<Agreement>, LedgerError> {
+        super::read::agreement_with_reference(self.tx, reference)
+    }
+
+    /// The agreement of `partner` signed on `signed_on` for `contribution` with the lowest
+    /// id in `ids` (the highest when `newest`), as this transaction sees it.
+    pub fn agreement_like(
+        &self,
+        partner: PartnerId,
+        signed_on: NaiveDate,
+        contribution: Option<Money>,
+        ids: std::ops::RangeInclusive<i64>,
+        newest: bool,
+    ) -> Result<Option<Agreement>, LedgerError> {
+        super::read::agreement_like(self.tx, partner, signed_on, contribution, ids, newest)
     }
 
     fn stored_agreement(&self, id: AgreementId) -> Result<Agreement, LedgerError> {

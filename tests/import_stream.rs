@@ -1,0 +1,295 @@
+//! The streamed import (what `pledger import` runs) makes the plan the in-memory one makes
+//! (what the import wizard shows), row for row, and commits the same agreements, from CSV and
+//! from xlsx: duplicates inside the file, a totals row, blank rows, notes below the data,
+//! slash dates decided by a later row, new partners and themes, blocked rows.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use std::path::Path;
+
+use pledger::import::{self, ImportOptions, Plan, Severity};
+use pledger::ledger::{AgreementFilter, Ledger};
+
+const ROWS: &[&[&str]] = &[
+    &["Agreements signed, first half of 2021"],
+    &[],
+    &[
+        "Reference",
+        "Partner",
+        "Type",
+        "Region",
+        "Theme",
+        "Signed",
+        "Amount (USD)",
+    ],
+    &[
+        "S-1",
+        "Norad",
+        "Government",
+        "Africa",
+        "Cybersecurity",
+        "03/04/2021",
+        "100",
+    ],
+    &[
+        "S-2",
+        "Ministry of Tides",
+        "Government",
+        "Asia and the Pacific",
+        "Ocean data",
+        "05/04/2021",
+        "200",
+    ],
+    &[],
+    &[
+        "S-1",
+        "Norad",
+        "Government",
+        "Africa",
+        "Cybersecurity",
+        "03/04/2021",
+        "300",
+    ],
+    &[
+        "",
+        "Norad",
+        "Government",
+        "Africa",
+        "Cybersecurity",
+        "25/04/2021",
+        "400",
+    ],
+    &[
+        "",
+        "Norad",
+        "Government",
+        "Africa",
+        "Cybersecurity",
+        "25/04/2021",
+        "400",
+    ],
+    &[
+        "S-3",
+        "Ministry of Tides",
+        "Government",
+        "Atlantis",
+        "Ocean data",
+        "06/04/2021",
+        "500",
+    ],
+    &[
+        "S-4",
+        "Unknown Fund",
+        "",
+        "Africa",
+        "Cybersecurity",
+        "07/04/2021",
+        "600",
+    ],
+    &["Total", "", "", "", "", "", "2000"],
+    &[
+        "S-5",
+        "Ministry of Tides",
+        "Government",
+        "Africa",
+        "Ocean data",
+        "2021-05-01",
+        "700",
+    ],
+    &[],
+    &["Source: field office reports"],
+    &["Figures unaudited"],
+];
+
+fn csv_text() -> String {
+    ROWS.iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn write_xlsx(path: &Path) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in ROWS.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate().filter(|(_, c)| !c.is_empty()) {
+            let (r, c) = (u32::try_from(r).unwrap(), u16::try_from(c).unwrap());
+            match cell.parse::<f64>() {
+                Ok(n) if c == 6 => sheet.write_number(r, c, n).map(|_| ()),
+                _ => sheet.write_string(r, c, *cell).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
+fn ledger_with_partners(path: &Path) -> Ledger {
+    let mut ledger = Ledger::open(path).unwrap();
+    import::import_partners(
+        &mut ledger,
+        "partners.csv",
+        import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    ledger
+}
+
+/// What a plan says, in a form two plans compare by.
+fn outline(plan: &Plan) -> (Vec<String>, (usize, usize, usize), usize, Vec<String>) {
+    let problems = plan
+        .problems
+        .iter()
+        .map(|p| format!("{:?} {:?} {:?} {}", p.severity, p.row, p.column, p.message))
+        .collect();
+    let partners = plan.new_partners.iter().map(|p| p.name.clone()).collect();
+    (problems, plan.counts(), plan.skipped_rows, partners)
+}
+
+fn agreements(ledger: &Ledger) -> Vec<String> {
+    ledger
+        .agreements(&AgreementFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| {
+            format!(
+                "{:?} {} {:?} {} {:?}",
+                a.reference, a.signed_on, a.contribution, a.region, a.themes
+            )
+        })
+        .collect()
+}
+
+fn same_as_in_memory(file: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = ImportOptions::default();
+
+    let mut held = ledger_with_partners(&dir.path().join("held.sqlite3"));
+    let workbook = import::read_file(file).unwrap();
+    let (plan, _) = import::prepare(&held, &workbook, &options).unwrap();
+
+    let mut streamed = ledger_with_partners(&dir.path().join("streamed.sqlite3"));
+    let revision = streamed.revision().unwrap();
+    let dry =
+        import::import_streamed(&mut streamed, file, &options, false, true, &mut |_| true).unwrap();
+    assert!(dry.committed.is_none());
+    assert_eq!(
+        streamed.revision().unwrap(),
+        revision,
+        "a dry run writes nothing"
+    );
+    assert_eq!(outline(&dry.plan), outline(&plan));
+
+    // The plan says what it found.
+    let (problems, counts, skipped, partners) = outline(&plan);
+    let has = |row: usize, text: &str| {
+        problems
+            .iter()
+            .any(|p| p.contains(&format!("Some({row})")) && p.contains(text))
+    };
+    assert!(
+        has(7, "reference 'S-1' appears already on row 4"),
+        "{problems:#?}"
+    );
+    assert!(
+        has(9, "same partner, date and amount as row 8"),
+        "{problems:#?}"
+    );
+    assert!(has(10, "'Atlantis' is not a region"), "{problems:#?}");
+    assert!(has(11, "no partner type"), "{problems:#?}");
+    assert!(has(12, "a totals row"), "{problems:#?}");
+    assert_eq!(counts, (5, 0, 0), "{problems:#?}");
+    // Rows 6 and 14 are blank, 12 is the totals row, 15 and 16 are notes.
+    assert_eq!(skipped, 5);
+    assert_eq!(partners, ["Ministry of Tides"]);
+
+    // Errors block the import; nothing is written.
+    let blocked =
+        import::import_streamed(&mut streamed, file, &options, false, false, &mut |_| true)
+            .unwrap();
+    assert!(matches!(
+        blocked.committed,
+        Some(Err(import::ImportError::Blocked { errors: 3, .. }))
+    ));
+    assert_eq!(streamed.revision().unwrap(), revision);
+
+    // The valid rows only: the same agreements either way.
+    let held_summary = import::commit(&mut held, &plan, true).unwrap();
+    let done =
+        import::import_streamed(&mut streamed, file, &options, true, false, &mut |_| true).unwrap();
+    let streamed_summary = done.committed.unwrap().unwrap();
+    assert_eq!(
+        (streamed_summary.created, streamed_summary.partners_created),
+        (held_summary.created, held_summary.partners_created)
+    );
+    assert_eq!(streamed_summary.skipped_invalid, 3);
+    assert_eq!(agreements(&streamed), agreements(&held));
+    let signed: Vec<String> = agreements(&streamed);
+    assert!(
+        signed
+            .iter()
+            .any(|a| a.contains("S-1") && a.contains("2021-04-03")),
+        "03/04/2021 is day-first, as 25/04/2021 further down says: {signed:#?}"
+    );
+
+    // Again: nothing changes.
+    let again =
+        import::import_streamed(&mut streamed, file, &options, true, false, &mut |_| true).unwrap();
+    let summary = again.committed.unwrap().unwrap();
+    assert_eq!(
+        (summary.batch, summary.created, summary.updated),
+        (None, 0, 0)
+    );
+    assert_eq!(summary.unchanged, 5);
+    assert!(
+        again
+            .plan
+            .problems
+            .iter()
+            .all(|p| p.severity == Severity::Warning || p.row != Some(4)),
+        "a re-imported row is no duplicate of itself"
+    );
+}
+
+#[test]
+fn streamed_csv_plans_and_commits_as_the_wizard_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("consultant.csv");
+    std::fs::write(&file, csv_text()).unwrap();
+    same_as_in_memory(&file);
+}
+
+#[test]
+fn streamed_xlsx_plans_and_commits_as_the_wizard_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("consultant.xlsx");
+    write_xlsx(&file);
+    same_as_in_memory(&file);
+}
+
+#[test]
+fn a_truncated_xlsx_is_refused_by_the_streamed_import_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("consultant.xlsx");
+    write_xlsx(&file);
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let mut ledger = ledger_with_partners(&dir.path().join("l.sqlite3"));
+    let revision = ledger.revision().unwrap();
+    let err = import::import_streamed(
+        &mut ledger,
+        &file,
+        &ImportOptions::default(),
+        false,
+        false,
+        &mut |_| true,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("consultant.xlsx"), "{err}");
+    assert_eq!(ledger.revision().unwrap(), revision);
+}
