@@ -165,6 +165,23 @@ fn agreements(ledger: &Ledger) -> Vec<String> {
         .collect()
 }
 
+/// `pledger import` of `file` with the default options, no progress.
+fn streamed_import(
+    ledger: &mut Ledger,
+    file: &Path,
+    skip_invalid: bool,
+    dry_run: bool,
+) -> Result<import::StreamedImport, import::ImportError> {
+    import::import_streamed(
+        ledger,
+        file,
+        &ImportOptions::default(),
+        skip_invalid,
+        dry_run,
+        &mut |_| true,
+    )
+}
+
 fn same_as_in_memory(file: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let options = ImportOptions::default();
@@ -175,8 +192,7 @@ fn same_as_in_memory(file: &Path) {
 
     let mut streamed = ledger_with_partners(&dir.path().join("streamed.sqlite3"));
     let revision = streamed.revision().unwrap();
-    let dry =
-        import::import_streamed(&mut streamed, file, &options, false, true, &mut |_| true).unwrap();
+    let dry = streamed_import(&mut streamed, file, false, true).unwrap();
     assert!(dry.committed.is_none());
     assert_eq!(
         streamed.revision().unwrap(),
@@ -209,9 +225,7 @@ fn same_as_in_memory(file: &Path) {
     assert_eq!(partners, ["Ministry of Tides"]);
 
     // Errors block the import; nothing is written.
-    let blocked =
-        import::import_streamed(&mut streamed, file, &options, false, false, &mut |_| true)
-            .unwrap();
+    let blocked = streamed_import(&mut streamed, file, false, false).unwrap();
     assert!(matches!(
         blocked.committed,
         Some(Err(import::ImportError::Blocked { errors: 3, .. }))
@@ -220,8 +234,7 @@ fn same_as_in_memory(file: &Path) {
 
     // The valid rows only: the same agreements either way.
     let held_summary = import::commit(&mut held, &plan, true).unwrap();
-    let done =
-        import::import_streamed(&mut streamed, file, &options, true, false, &mut |_| true).unwrap();
+    let done = streamed_import(&mut streamed, file, true, false).unwrap();
     let streamed_summary = done.committed.unwrap().unwrap();
     assert_eq!(
         (streamed_summary.created, streamed_summary.partners_created),
@@ -238,8 +251,7 @@ fn same_as_in_memory(file: &Path) {
     );
 
     // Again: nothing changes.
-    let again =
-        import::import_streamed(&mut streamed, file, &options, true, false, &mut |_| true).unwrap();
+    let again = streamed_import(&mut streamed, file, true, false).unwrap();
     let summary = again.committed.unwrap().unwrap();
     assert_eq!(
         (summary.batch, summary.created, summary.updated),
@@ -281,15 +293,7 @@ fn a_truncated_xlsx_is_refused_by_the_streamed_import_and_writes_nothing() {
     std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
     let mut ledger = ledger_with_partners(&dir.path().join("l.sqlite3"));
     let revision = ledger.revision().unwrap();
-    let err = import::import_streamed(
-        &mut ledger,
-        &file,
-        &ImportOptions::default(),
-        false,
-        false,
-        &mut |_| true,
-    )
-    .unwrap_err();
+    let err = streamed_import(&mut ledger, &file, false, false).unwrap_err();
     assert!(err.to_string().contains("consultant.xlsx"), "{err}");
     assert_eq!(ledger.revision().unwrap(), revision);
 }

@@ -293,24 +293,10 @@ pub fn commit_with_progress(
     skip_invalid: bool,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<CommitSummary, ImportError> {
-    let errors = plan.error_count();
-    let mut error_rows: Vec<usize> = plan
-        .problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .filter_map(|p| p.row)
-        .collect();
-    error_rows.sort_unstable();
-    error_rows.dedup();
-    let blocked_rows = error_rows.len();
-    let sheet_errors = plan
-        .problems
-        .iter()
-        .any(|p| p.severity == Severity::Error && p.row.is_none());
-    if errors > 0 && (!skip_invalid || sheet_errors) {
+    if plan.blocks_commit(skip_invalid) {
         return Err(ImportError::Blocked {
             file: plan.file.clone(),
-            errors,
+            errors: plan.error_count(),
         });
     }
     let (created, updated, unchanged) = plan.counts();
@@ -329,7 +315,7 @@ pub fn commit_with_progress(
         updated,
         unchanged,
         partners_created: 0,
-        skipped_invalid: blocked_rows,
+        skipped_invalid: plan.blocked_row_count(),
     };
     if created == 0 && updated == 0 && plan.new_aliases.is_empty() {
         return Ok(summary);

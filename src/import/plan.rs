@@ -128,6 +128,28 @@ impl Plan {
             .filter(|p| p.severity == Severity::Error)
             .count()
     }
+
+    /// Number of rows that errors block.
+    pub fn blocked_row_count(&self) -> usize {
+        let mut rows: Vec<usize> = self
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .filter_map(|p| p.row)
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows.len()
+    }
+
+    /// Whether errors stop the commit: any error, or with `skip_invalid` an error that is
+    /// not on a row (the rows cannot be left out of it).
+    pub fn blocks_commit(&self, skip_invalid: bool) -> bool {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .any(|p| !skip_invalid || p.row.is_none())
+    }
 }
 
 const TOTAL_WORDS: &[&str] = &[

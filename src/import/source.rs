@@ -82,10 +82,7 @@ pub fn read_file_with_progress(
     path: &Path,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Workbook, ImportError> {
-    let file_name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let file_name = display_name(path);
     let unreadable = |reason: String| ImportError::Unreadable {
         file: file_name.clone(),
         reason,
@@ -285,10 +282,20 @@ pub fn read_delimited_with_progress(
 
 /// SHA-256 of `bytes` as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// `bytes` as lower-case hex.
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file's name as messages give it.
+pub(super) fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -22,8 +22,8 @@ use super::mapping::{Field, Mapping};
 use super::plan::{
     Action, LedgerView, PartnerRef, Plan, PlannedRow, RowOutcome, RowPlanner, filled_cells,
 };
-use super::source::{Cell, MAX_FILE_BYTES, Sheet, read_file_with_progress};
-use super::values::{DayOrder, slash_parts};
+use super::source::{Cell, MAX_FILE_BYTES, Sheet, display_name, hex, read_file_with_progress};
+use super::values::DayEvidence;
 use super::workbook::{open_streamed_xlsx, stream_rows, streamed_sheet_names};
 use super::{
     CommitSummary, ImportError, ImportOptions, Phase, Progress, Severity, choose_sheet, map_sheet,
@@ -63,10 +63,7 @@ pub fn import_streamed(
     dry_run: bool,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<StreamedImport, ImportError> {
-    let file_name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let file_name = display_name(path);
     let unreadable = |reason: String| ImportError::Unreadable {
         file: file_name.clone(),
         reason,
@@ -182,11 +179,7 @@ fn file_sha256(path: &Path) -> Result<String, String> {
         };
         hasher.update(block);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hex(&hasher.finalize()))
 }
 
 /// One import's settings.
@@ -267,13 +260,9 @@ impl Task<'_> {
             rows.finish(w, &mut planner, &mut plan)?;
             planner.finish(&mut plan);
             summary = self.summary(&plan, rows.partners_created);
-            let sheet_errors = plan
-                .problems
-                .iter()
-                .any(|p| p.severity == Severity::Error && p.row.is_none());
             let stop = if self.dry_run {
                 Some(Halt::DryRun)
-            } else if plan.error_count() > 0 && (!self.skip_invalid || sheet_errors) {
+            } else if plan.blocks_commit(self.skip_invalid) {
                 Some(Halt::Blocked)
             } else if summary.created == 0 && summary.updated == 0 && plan.new_aliases.is_empty() {
                 Some(Halt::Nothing)
@@ -315,21 +304,13 @@ impl Task<'_> {
 
     fn summary(&self, plan: &Plan, partners_created: usize) -> CommitSummary {
         let (created, updated, unchanged) = plan.counts();
-        let mut error_rows: Vec<usize> = plan
-            .problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .filter_map(|p| p.row)
-            .collect();
-        error_rows.sort_unstable();
-        error_rows.dedup();
         CommitSummary {
             batch: None,
             created,
             updated,
             unchanged,
             partners_created,
-            skipped_invalid: error_rows.len(),
+            skipped_invalid: plan.blocked_row_count(),
         }
     }
 }
@@ -376,8 +357,7 @@ struct RowWriter {
     date_column: Option<usize>,
     /// A slash date was read: rows wait for the whole column's day order from then on.
     slash_dates: bool,
-    day_first: bool,
-    month_first: bool,
+    day_evidence: DayEvidence,
 }
 
 impl RowWriter {
@@ -399,8 +379,7 @@ impl RowWriter {
             first_data: mapping.header_row + 1,
             date_column: mapping.column(Field::SignedOn),
             slash_dates: false,
-            day_first: false,
-            month_first: false,
+            day_evidence: DayEvidence::default(),
         })
     }
 
@@ -416,12 +395,8 @@ impl RowWriter {
         // Rows holding nothing are not sent: count them skipped, as a blank row is.
         plan.skipped_rows += index.saturating_sub(self.last_read + 1);
         self.last_read = index;
-        if let Some(Cell::Text(t)) = self.date_column.and_then(|c| cells.get(c))
-            && let Some((a, b, _)) = slash_parts(t)
-        {
-            self.slash_dates = true;
-            self.day_first |= a > 12 && b <= 12;
-            self.month_first |= b > 12 && a <= 12;
+        if let Some(Cell::Text(t)) = self.date_column.and_then(|c| cells.get(c)) {
+            self.slash_dates |= self.day_evidence.add(t);
         }
         if filled_cells(&cells) > 1 {
             self.last_data = Some(index);
@@ -450,12 +425,7 @@ impl RowWriter {
         planner: &mut RowPlanner<'_>,
         plan: &mut Plan,
     ) -> Result<(), LedgerError> {
-        planner.order = match (self.day_first, self.month_first) {
-            (true, false) => DayOrder::DayFirst,
-            (false, true) => DayOrder::MonthFirst,
-            (true, true) => DayOrder::Mixed,
-            (false, false) => DayOrder::Unknown,
-        };
+        planner.order = self.day_evidence.order();
         let last_data = self.last_data.unwrap_or(self.first_data);
         while let Some((i, cells)) = self.waiting.pop_front() {
             if i > last_data && filled_cells(&cells) > 0 {

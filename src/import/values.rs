@@ -211,7 +211,7 @@ pub enum DayOrder {
     Mixed,
 }
 
-pub(super) fn slash_parts(text: &str) -> Option<(u32, u32, i32)> {
+fn slash_parts(text: &str) -> Option<(u32, u32, i32)> {
     let parts: Vec<&str> = text.trim().split(['/', '-', '.']).collect();
     let [a, b, y] = parts.as_slice() else {
         return None;
@@ -224,21 +224,43 @@ pub(super) fn slash_parts(text: &str) -> Option<(u32, u32, i32)> {
     Some((a.parse().ok()?, b.parse().ok()?, year))
 }
 
-/// Decides the day order of a date column from every value in it.
-pub fn day_order<'a>(values: impl IntoIterator<Item = &'a str>) -> DayOrder {
-    let (mut day_first, mut month_first) = (false, false);
-    for v in values {
-        if let Some((a, b, _)) = slash_parts(v) {
-            day_first |= a > 12 && b <= 12;
-            month_first |= b > 12 && a <= 12;
+/// What a date column's values tell of its day order so far.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct DayEvidence {
+    day_first: bool,
+    month_first: bool,
+}
+
+impl DayEvidence {
+    /// Takes `value` into account; true when it is a slash date, whose reading depends on
+    /// the column's order.
+    pub(super) fn add(&mut self, value: &str) -> bool {
+        let Some((a, b, _)) = slash_parts(value) else {
+            return false;
+        };
+        self.day_first |= a > 12 && b <= 12;
+        self.month_first |= b > 12 && a <= 12;
+        true
+    }
+
+    /// The order the values seen tell.
+    pub(super) fn order(self) -> DayOrder {
+        match (self.day_first, self.month_first) {
+            (true, false) => DayOrder::DayFirst,
+            (false, true) => DayOrder::MonthFirst,
+            (true, true) => DayOrder::Mixed,
+            (false, false) => DayOrder::Unknown,
         }
     }
-    match (day_first, month_first) {
-        (true, false) => DayOrder::DayFirst,
-        (false, true) => DayOrder::MonthFirst,
-        (true, true) => DayOrder::Mixed,
-        (false, false) => DayOrder::Unknown,
+}
+
+/// Decides the day order of a date column from every value in it.
+pub fn day_order<'a>(values: impl IntoIterator<Item = &'a str>) -> DayOrder {
+    let mut evidence = DayEvidence::default();
+    for v in values {
+        evidence.add(v);
     }
+    evidence.order()
 }
 
 /// Reads a date: ISO, `2021/03/12`, `2021.03.12`, `2021年3月12日`, `12 March 2021`,
