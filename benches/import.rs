@@ -4,7 +4,9 @@
 //! `to_sql`), the same import into a ledger already holding 1,000,000 agreements, and the
 //! peak memory of importing a 1,000,000-row xlsx (VmHWM of a child process, above its idle
 //! VmRSS). Run with `cargo bench --bench import`. Sizes: `PLEDGER_BENCH_IMPORT_ROWS`,
-//! `PLEDGER_BENCH_LEDGER_ROWS`, `PLEDGER_BENCH_PEAK_ROWS`.
+//! `PLEDGER_BENCH_LEDGER_ROWS`, `PLEDGER_BENCH_PEAK_ROWS`. For profiling,
+//! `PLEDGER_BENCH_CHILD=write` (or `import-once`) with `PLEDGER_BENCH_FILE=F` only writes the
+//! workbook F (or imports it once into a fresh ledger).
 
 #![allow(
     clippy::unwrap_used,
@@ -227,7 +229,18 @@ fn python_import(file: &Path, dir: &Path) -> Option<Duration> {
 fn main() {
     if let Ok(mode) = std::env::var("PLEDGER_BENCH_CHILD") {
         let file = PathBuf::from(std::env::var("PLEDGER_BENCH_FILE").expect("file"));
-        peak_child(&file, mode == "read");
+        match mode.as_str() {
+            // For profiling: write the generated workbook, or import it once, and stop.
+            "write" => write_xlsx(&file, env_rows("PLEDGER_BENCH_IMPORT_ROWS", 100_000)),
+            "import-once" => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let mut ledger = prepared_ledger(&dir.path().join("one.sqlite3"));
+                let t = Instant::now();
+                let created = pledger_import(&mut ledger, &file);
+                println!("imported {created} rows in {:.0?}", t.elapsed());
+            }
+            _ => peak_child(&file, mode == "read"),
+        }
         return;
     }
     let rows = env_rows("PLEDGER_BENCH_IMPORT_ROWS", 100_000);

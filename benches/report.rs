@@ -1,7 +1,8 @@
 //! Report engine benchmark: a generated ledger of 1,000,000 agreements; measures, in one
 //! run, loading the snapshot, a full recompute of every report figure, and the same figures
 //! computed by SQL `GROUP BY` as the baseline. Run with `cargo bench --bench report`
-//! (`PLEDGER_BENCH_ROWS` changes the size).
+//! (`PLEDGER_BENCH_ROWS` changes the size; `PLEDGER_BENCH_LEDGER=FILE` keeps the generated
+//! ledger there, and measures it again on the next run without generating it).
 
 #![allow(
     clippy::unwrap_used,
@@ -73,23 +74,28 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bench.sqlite3");
-    let mut ledger = Ledger::open(&path).expect("ledger");
-    let gen_start = Instant::now();
-    generate(&mut ledger, rows);
-    ledger
-        .connection()
-        .execute(
-            "INSERT INTO exchange_rate VALUES ('EUR', 'USD', '1990-01-01', '1.22')",
-            [],
-        )
-        .expect("rate");
-    println!(
-        "generated {rows} agreements (+ the sample) in {:.1?}",
-        gen_start.elapsed()
+    // `PLEDGER_BENCH_LEDGER=F` keeps the generated ledger in F and reuses it when there.
+    let path = std::env::var_os("PLEDGER_BENCH_LEDGER").map_or_else(
+        || dir.path().join("bench.sqlite3"),
+        std::path::PathBuf::from,
     );
+    if !path.exists() {
+        let mut ledger = Ledger::open(&path).expect("ledger");
+        let gen_start = Instant::now();
+        generate(&mut ledger, rows);
+        ledger
+            .connection()
+            .execute(
+                "INSERT INTO exchange_rate VALUES ('EUR', 'USD', '1990-01-01', '1.22')",
+                [],
+            )
+            .expect("rate");
+        println!(
+            "generated {rows} agreements (+ the sample) in {:.1?}",
+            gen_start.elapsed()
+        );
+    }
     // Measure the ledger as the app finds it: opened afresh, its write-ahead log folded in.
-    drop(ledger);
     let ledger = Ledger::open(&path).expect("reopen");
 
     let (load, snapshot) = time(3, || Snapshot::load(&ledger).expect("snapshot"));

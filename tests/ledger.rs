@@ -280,3 +280,57 @@ fn layers_keep_to_their_rooms() {
         }
     }
 }
+
+#[test]
+fn a_file_ledger_reads_its_halves_on_two_connections_as_one_read() {
+    let (_dir, path) = temp_ledger();
+    let mut file = Ledger::open(&path).unwrap();
+    pledger::import::load_sample(&mut file).unwrap();
+    let mut memory = Ledger::open_in_memory().unwrap();
+    pledger::import::load_sample(&mut memory).unwrap();
+
+    // Each half's agreements, and every link, exactly once and in id order.
+    let keys: Vec<String> = vec!["capacity".into()];
+    for ledger in [&file, &memory] {
+        let (low, high, links) = ledger
+            .read_halves(&keys, |scan, range| {
+                let mut ids = Vec::new();
+                scan.signed_agreements(range, |r| {
+                    ids.push(r.id);
+                    Ok(())
+                })?;
+                Ok(ids)
+            })
+            .unwrap();
+        assert!(!low.is_empty() && !high.is_empty());
+        let all: Vec<i64> = low.iter().chain(&high).copied().collect();
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "{all:?}");
+        let signed: i64 = ledger
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM agreement WHERE status = 'signed'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(all.len(), usize::try_from(signed).unwrap());
+        let linked: i64 = ledger
+            .connection()
+            .query_row("SELECT count(*) FROM agreement_theme", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(links.len(), usize::try_from(linked).unwrap());
+        assert!(links.windows(2).all(|w| w[0].agreement <= w[1].agreement));
+    }
+
+    // The same report either way.
+    for period in ["2020", "2021Q1", "2019-06-01..2021-12-31"] {
+        let p = Period::parse(period).unwrap();
+        let from_file = Snapshot::load(&file).unwrap().report(&p, 5).unwrap();
+        let from_memory = Snapshot::load(&memory).unwrap().report(&p, 5).unwrap();
+        assert_eq!(
+            format!("{from_file:?}"),
+            format!("{from_memory:?}"),
+            "{period}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! scan the report snapshot is built from.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
 use chrono::NaiveDate;
 use rusqlite::{Row, params};
@@ -38,6 +39,63 @@ pub struct ScanRow<'a> {
     pub own: Option<(i64, &'a str)>,
     /// Region key.
     pub region: &'a str,
+}
+
+/// Reads signed agreements for [`Ledger::read_halves`], inside its read transaction.
+pub struct AgreementScan<'c> {
+    conn: &'c rusqlite::Connection,
+}
+
+impl AgreementScan<'_> {
+    /// Streams the signed agreements with ids in `ids`, in id order, without allocating
+    /// per row.
+    pub fn signed_agreements(
+        &self,
+        ids: RangeInclusive<i64>,
+        mut f: impl FnMut(ScanRow<'_>) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, partner_id, signed_on, amount_minor, currency, value_date, own_minor, own_currency, region
+             FROM agreement WHERE status = 'signed' AND id BETWEEN ?1 AND ?2 ORDER BY id",
+        )?;
+        let mut rows = stmt.query([ids.start(), ids.end()])?;
+        while let Some(row) = rows.next()? {
+            let text = |i: usize| -> Result<Option<&str>, LedgerError> {
+                Ok(row
+                    .get_ref(i)?
+                    .as_str_or_null()
+                    .map_err(rusqlite::Error::from)?)
+            };
+            let amount = match (
+                row.get_ref(3)?
+                    .as_i64_or_null()
+                    .map_err(rusqlite::Error::from)?,
+                text(4)?,
+            ) {
+                (Some(m), Some(c)) => Some((m, c)),
+                _ => None,
+            };
+            let own = match (
+                row.get_ref(6)?
+                    .as_i64_or_null()
+                    .map_err(rusqlite::Error::from)?,
+                text(7)?,
+            ) {
+                (Some(m), Some(c)) => Some((m, c)),
+                _ => None,
+            };
+            f(ScanRow {
+                id: row.get(0)?,
+                partner_id: row.get(1)?,
+                signed_on: text(2)?.unwrap_or_default(),
+                amount,
+                value_date: text(5)?,
+                own,
+                region: text(8)?.unwrap_or_default(),
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// One line of the audit trail.
@@ -238,71 +296,39 @@ impl Ledger {
         Ok(RateTable::new(out))
     }
 
-    /// Streams every signed agreement in id order, without allocating per row.
-    pub fn scan_signed_agreements(
-        &self,
-        mut f: impl FnMut(ScanRow<'_>) -> Result<(), LedgerError>,
-    ) -> Result<(), LedgerError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, partner_id, signed_on, amount_minor, currency, value_date, own_minor, own_currency, region
-             FROM agreement WHERE status = 'signed' ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let text = |i: usize| -> Result<Option<&str>, LedgerError> {
-                Ok(row
-                    .get_ref(i)?
-                    .as_str_or_null()
-                    .map_err(rusqlite::Error::from)?)
-            };
-            let amount = match (
-                row.get_ref(3)?
-                    .as_i64_or_null()
-                    .map_err(rusqlite::Error::from)?,
-                text(4)?,
-            ) {
-                (Some(m), Some(c)) => Some((m, c)),
-                _ => None,
-            };
-            let own = match (
-                row.get_ref(6)?
-                    .as_i64_or_null()
-                    .map_err(rusqlite::Error::from)?,
-                text(7)?,
-            ) {
-                (Some(m), Some(c)) => Some((m, c)),
-                _ => None,
-            };
-            f(ScanRow {
-                id: row.get(0)?,
-                partner_id: row.get(1)?,
-                signed_on: text(2)?.unwrap_or_default(),
-                amount,
-                value_date: text(5)?,
-                own,
-                region: text(8)?.unwrap_or_default(),
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Runs `main` on this ledger while every agreement's theme links are read, in
-    /// agreement-id order, with each theme as its index in `theme_keys` (`u16::MAX` for a key
-    /// not there). A file ledger reads them on a second connection in a thread of its own,
-    /// so the two scans share the machine's cores; when that connection saw another revision
-    /// than `main` did, or in memory, they are read after `main`.
-    pub fn with_theme_links<T>(
+    /// Reads the whole ledger for a report snapshot in two halves by agreement id, each half
+    /// on a core of its own: `part` reads the signed agreements of an id range through the
+    /// [`AgreementScan`] it is given, and every agreement's theme links are read beside it,
+    /// with each theme as its index in `theme_keys` (`u16::MAX` for a key not there).
+    /// Returns the low half's part, the high half's, and the links in agreement-id order.
+    ///
+    /// A file ledger reads the high half on a second, read-only connection; each side reads
+    /// in one read transaction, and when the two saw different revisions (a write came
+    /// between) everything is read again on this connection. In memory, both halves are read
+    /// here, one after the other.
+    pub fn read_halves<T: Send>(
         &self,
         theme_keys: &[String],
-        main: impl FnOnce(&Ledger) -> Result<T, LedgerError>,
-    ) -> Result<(T, Vec<ThemeLink>), LedgerError> {
-        let Some(path) = self.path.as_deref() else {
-            let t = main(self)?;
-            return Ok((t, read_theme_links(&self.conn, theme_keys)?.1));
+        part: impl Fn(&AgreementScan<'_>, RangeInclusive<i64>) -> Result<T, LedgerError> + Sync,
+    ) -> Result<(T, T, Vec<ThemeLink>), LedgerError> {
+        let here = |low: RangeInclusive<i64>, high: RangeInclusive<i64>| {
+            let tx = self.conn.unchecked_transaction()?;
+            let scan = AgreementScan { conn: &tx };
+            let low_part = part(&scan, low)?;
+            let high_part = part(&scan, high)?;
+            let links = read_theme_links(&tx, theme_keys, 0..=i64::MAX)?;
+            tx.finish()?;
+            Ok::<_, LedgerError>((low_part, high_part, links))
         };
-        let (t, beside) = std::thread::scope(|scope| {
+        let last = self.last_agreement_id()?;
+        let middle = last / 2;
+        let (low, high) = (i64::MIN..=middle, middle.saturating_add(1)..=i64::MAX);
+        let Some(path) = self.path.as_deref() else {
+            return here(low, high);
+        };
+        let (mine, beside) = std::thread::scope(|scope| {
             let side = std::thread::Builder::new()
-                .name("theme-links".into())
+                .name("snapshot-half".into())
                 .spawn_scoped(scope, || -> Result<_, LedgerError> {
                     let conn = rusqlite::Connection::open_with_flags(
                         path,
@@ -310,19 +336,34 @@ impl Ledger {
                             | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                     )?;
                     conn.pragma_update(None, "mmap_size", super::MMAP_BYTES)?;
-                    read_theme_links(&conn, theme_keys)
+                    let tx = conn.unchecked_transaction()?;
+                    let revision = super::revision_of(&tx)?;
+                    let high_part = part(&AgreementScan { conn: &tx }, high.clone())?;
+                    let links = read_theme_links(&tx, theme_keys, low.clone())?;
+                    tx.finish()?;
+                    Ok((revision, high_part, links))
                 });
-            let t = main(self);
+            let mine = (|| -> Result<_, LedgerError> {
+                let tx = self.conn.unchecked_transaction()?;
+                let revision = super::revision_of(&tx)?;
+                let low_part = part(&AgreementScan { conn: &tx }, low.clone())?;
+                let links = read_theme_links(&tx, theme_keys, high.clone())?;
+                tx.finish()?;
+                Ok((revision, low_part, links))
+            })();
             let beside = match side {
                 Ok(handle) => handle.join().ok().and_then(Result::ok),
                 Err(_) => None,
             };
-            (t, beside)
+            (mine, beside)
         });
-        let t = t?;
+        let (revision, low_part, high_links) = mine?;
         match beside {
-            Some((revision, links)) if revision == self.revision()? => Ok((t, links)),
-            _ => Ok((t, read_theme_links(&self.conn, theme_keys)?.1)),
+            Some((side_revision, high_part, mut links)) if side_revision == revision => {
+                links.extend(high_links);
+                Ok((low_part, high_part, links))
+            }
+            _ => here(low, high),
         }
     }
 
@@ -374,6 +415,16 @@ impl Ledger {
         )?;
         let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The highest agreement id (0 when there is none): a bound on the agreement count,
+    /// found without counting.
+    pub fn last_agreement_id(&self) -> Result<i64, LedgerError> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM agreement", [], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Number of agreements in the ledger (all statuses).
@@ -502,19 +553,28 @@ pub struct ThemeLink {
     pub percent_bp: u32,
 }
 
-/// The ledger revision and every theme link, in one read transaction.
+/// The theme links of the agreements with ids in `ids`, in agreement-id order; read
+/// inside the caller's read transaction.
 fn read_theme_links(
-    conn: &rusqlite::Connection,
+    tx: &rusqlite::Connection,
     theme_keys: &[String],
-) -> Result<(u64, Vec<ThemeLink>), LedgerError> {
-    let tx = conn.unchecked_transaction()?;
-    let revision = super::revision_of(&tx)?;
-    let mut links = Vec::new();
+    ids: RangeInclusive<i64>,
+) -> Result<Vec<ThemeLink>, LedgerError> {
+    // max(id) alone is one b-tree descent; with min(id) beside it, a scan of the table.
+    let last: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM agreement", [], |r| {
+        r.get(0)
+    })?;
+    let span = (*ids.end())
+        .min(last)
+        .saturating_sub((*ids.start()).max(1))
+        .saturating_add(1);
+    let mut links = Vec::with_capacity(reserve_for(span));
     {
         let mut stmt = tx.prepare_cached(
-            "SELECT agreement_id, theme, percent_bp FROM agreement_theme ORDER BY agreement_id, theme",
+            "SELECT agreement_id, theme, percent_bp FROM agreement_theme
+             WHERE agreement_id BETWEEN ?1 AND ?2 ORDER BY agreement_id, theme",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([ids.start(), ids.end()])?;
         while let Some(row) = rows.next()? {
             let theme = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
             let index = theme_keys
@@ -529,6 +589,12 @@ fn read_theme_links(
             });
         }
     }
-    tx.finish()?;
-    Ok((revision, links))
+    Ok(links)
+}
+
+/// Rows to reserve for a scan of up to `bound` agreements: memory grows by copying, so a
+/// good guess saves copies, capped so that sparse ids do not reserve a fortune.
+pub fn reserve_for(bound: i64) -> usize {
+    const CAP: usize = 1 << 22;
+    usize::try_from(bound).unwrap_or(0).min(CAP)
 }

@@ -131,6 +131,25 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (publication_id, agreement_id)
     ) STRICT;
     "#,
+    // 4: the agreement's status and the audit's action checked by equalities, not by an
+    // `IN` list, which SQLite evaluates through a temporary b-tree built for every inserted
+    // row. Same rule, so the stored rows need no rewrite: SQLite's documented procedure for
+    // changing a CHECK constraint edits the table's text in place (the runner then bumps
+    // `schema_version`, so every connection reloads it).
+    r#"
+    PRAGMA writable_schema = ON;
+    UPDATE sqlite_schema
+       SET sql = replace(sql,
+                         'CHECK (status IN (''draft'', ''signed'', ''cancelled''))',
+                         'CHECK (status = ''signed'' OR status = ''draft'' OR status = ''cancelled'')')
+     WHERE type = 'table' AND name = 'agreement';
+    UPDATE sqlite_schema
+       SET sql = replace(sql,
+                         'CHECK (action IN (''create'', ''update'', ''delete''))',
+                         'CHECK (action = ''create'' OR action = ''update'' OR action = ''delete'')')
+     WHERE type = 'table' AND name = 'audit';
+    PRAGMA writable_schema = OFF;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -161,6 +180,12 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), LedgerError>
     {
         let tx = conn.transaction()?;
         tx.execute_batch(step)?;
+        if step.contains("writable_schema") {
+            // A step that edited the schema's text: other connections reload it only when
+            // the schema version moves.
+            let schema: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+            tx.pragma_update(None, "schema_version", schema.saturating_add(1))?;
+        }
         tx.pragma_update(
             None,
             "user_version",
@@ -257,6 +282,61 @@ mod tests {
             [],
         );
         assert!(err.is_err(), "STRICT refuses text amounts");
+    }
+
+    #[test]
+    fn step_four_checks_status_and_action_without_in_lists_and_keeps_data() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO partner (id, name, partner_type) VALUES (1, 'P', 'government');
+             INSERT INTO agreement (id, partner_id, signed_on, status, region) VALUES (1, 1, '2021-01-01', 'signed', 'africa');
+             INSERT INTO audit (at, entity, action) VALUES ('2021-01-01', 'agreement', 'create');",
+        )
+        .unwrap();
+        let before: i64 = conn
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .unwrap();
+        migrate_to(&mut conn, 4).unwrap();
+        assert_eq!(version(&conn).unwrap(), 4);
+        let after: i64 = conn
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert!(after > before);
+        for table in ["agreement", "audit"] {
+            let sql: String = conn
+                .query_row(
+                    "SELECT sql FROM sqlite_schema WHERE name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(!sql.contains(" IN ("), "{sql}");
+            assert!(sql.contains(" OR "), "{sql}");
+        }
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        // The same rules hold.
+        let bad = conn.execute(
+            "INSERT INTO agreement (partner_id, signed_on, status, region) VALUES (1, '2021-01-02', 'lost', 'africa')",
+            [],
+        );
+        assert!(bad.is_err(), "an unknown status is refused");
+        let bad = conn.execute(
+            "INSERT INTO audit (at, entity, action) VALUES ('2021-01-01', 'agreement', 'forget')",
+            [],
+        );
+        assert!(bad.is_err(), "an unknown action is refused");
+        for status in ["draft", "signed", "cancelled"] {
+            conn.execute("UPDATE agreement SET status = ?1 WHERE id = 1", [status])
+                .unwrap();
+        }
+        let kept: i64 = conn
+            .query_row("SELECT COUNT(*) FROM agreement", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 1);
     }
 
     #[test]

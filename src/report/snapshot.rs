@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::{Currency, ListKind, Money, PartnerId, RateTable, ReferenceLists};
-use crate::ledger::{Ledger, LedgerError, ScanRow};
+use crate::ledger::{AgreementScan, Ledger, LedgerError, ScanRow, reserve_for};
 
 use super::share::split_by_weights;
 
@@ -104,6 +104,50 @@ fn fast_date(text: &str) -> Option<NaiveDate> {
     };
     let year = i32::try_from(num(&b[0..4])?).ok()?;
     NaiveDate::from_ymd_opt(year, num(&b[5..7])?, num(&b[8..10])?)
+}
+
+/// `rows` in signing-day order (rows of one day keep their order): counted into one slot
+/// per day when the days span less than [`DAY_SPAN_LIMIT`], else sorted.
+fn sort_by_day(mut rows: Vec<Row>) -> Vec<Row> {
+    const DAY_SPAN_LIMIT: usize = 1 << 20;
+    let (Some(first), Some(last)) = (
+        rows.iter().map(|r| r.day).min(),
+        rows.iter().map(|r| r.day).max(),
+    ) else {
+        return rows;
+    };
+    let slot = |r: &Row| usize::try_from(i64::from(r.day) - i64::from(first)).unwrap_or(0);
+    let span = usize::try_from(i64::from(last) - i64::from(first))
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    if span > DAY_SPAN_LIMIT {
+        rows.sort_by_key(|r| r.day);
+        return rows;
+    }
+    // Where each day's rows start, then each row put at its day's next place.
+    let mut starts = vec![0usize; span.saturating_add(1)];
+    for r in &rows {
+        if let Some(n) = starts.get_mut(slot(r) + 1) {
+            *n += 1;
+        }
+    }
+    for i in 1..starts.len() {
+        let before = starts.get(i - 1).copied().unwrap_or(0);
+        if let Some(n) = starts.get_mut(i) {
+            *n += before;
+        }
+    }
+    // Every place is written once: the copy only gives the vector its length.
+    let mut sorted = rows.clone();
+    for r in &rows {
+        if let Some(at) = starts.get_mut(slot(r)) {
+            if let Some(place) = sorted.get_mut(*at) {
+                *place = *r;
+            }
+            *at += 1;
+        }
+    }
+    sorted
 }
 
 /// Partner id -> index into the snapshot's partners: a table for the small dense ids a
@@ -211,11 +255,12 @@ impl Snapshot {
             rates: &rates,
             to: currency,
         };
-        let scan = |ledger: &Ledger| -> Result<_, LedgerError> {
-            let mut rows = Vec::new();
-            let mut ids = Vec::new();
+        let expected = reserve_for(ledger.last_agreement_id()? / 2 + 1);
+        let scan = |agreements: &AgreementScan<'_>, range| -> Result<_, LedgerError> {
+            let mut rows = Vec::with_capacity(expected);
+            let mut ids = Vec::with_capacity(expected);
             let mut missing = Vec::new();
-            ledger.scan_signed_agreements(|r: ScanRow<'_>| {
+            agreements.signed_agreements(range, |r: ScanRow<'_>| {
                 let signed = fast_date(r.signed_on)
                     .ok_or_else(|| LedgerError::Corrupt(format!("date '{}'", r.signed_on)))?;
                 let value_date = match r.value_date {
@@ -272,7 +317,12 @@ impl Snapshot {
             })?;
             Ok((rows, ids, missing))
         };
-        let ((mut rows, ids, missing), links) = ledger.with_theme_links(&theme_keys, scan)?;
+        let (low, high, links) = ledger.read_halves(&theme_keys, scan)?;
+        let (mut rows, mut ids, mut missing) = low;
+        let (high_rows, high_ids, high_missing) = high;
+        rows.extend(high_rows);
+        ids.extend(high_ids);
+        missing.extend(high_missing);
 
         // Theme links come in agreement-id order, as the rows did: walk both together,
         // passing over the links of agreements that are not signed.
@@ -319,7 +369,7 @@ impl Snapshot {
         drop(ids);
         drop(links);
 
-        rows.sort_by_key(|r| r.day);
+        let mut rows = sort_by_day(rows);
         rows.shrink_to_fit();
         // Lay the theme splits out in row order too, so a report reads them sequentially.
         let mut ordered_theme = Vec::with_capacity(split_theme.len());
@@ -397,6 +447,42 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(day: i32, amount: i64) -> Row {
+        Row {
+            amount,
+            own: 0,
+            day,
+            partner: 0,
+            theme_start: 0,
+            region: 0,
+            partner_type: 0,
+            theme_count: 0,
+            flags: 0,
+        }
+    }
+
+    #[test]
+    fn rows_sort_by_day_keeping_the_order_within_a_day() {
+        let days = [5, -3, 5, 700_000, 0, -3, 5];
+        let rows: Vec<Row> = days
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| row(d, i64::try_from(i).unwrap()))
+            .collect();
+        let mut expected = rows.clone();
+        expected.sort_by_key(|r| r.day);
+        let sorted = sort_by_day(rows.clone());
+        let pairs = |v: &[Row]| v.iter().map(|r| (r.day, r.amount)).collect::<Vec<_>>();
+        assert_eq!(pairs(&sorted), pairs(&expected));
+        // Days too far apart to count: sorted all the same.
+        let far = vec![row(3_000_000, 1), row(-2, 2), row(3_000_000, 3)];
+        assert_eq!(
+            pairs(&sort_by_day(far)),
+            vec![(-2, 2), (3_000_000, 1), (3_000_000, 3)]
+        );
+        assert!(sort_by_day(Vec::new()).is_empty());
+    }
 
     #[test]
     fn rows_stay_small() {
