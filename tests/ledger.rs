@@ -292,17 +292,18 @@ fn a_file_ledger_reads_its_halves_on_two_connections_as_one_read() {
     // Each half's agreements, and every link, exactly once and in id order.
     let keys: Vec<String> = vec!["capacity".into()];
     for ledger in [&file, &memory] {
-        let (low, high, links) = ledger
-            .read_halves(&keys, |scan, range| {
+        let ((low, low_links), (high, high_links)) = ledger
+            .read_halves(|scan, range| {
                 let mut ids = Vec::new();
-                scan.signed_agreements(range, |r| {
+                scan.signed_agreements(range.clone(), |r| {
                     ids.push(r.id);
                     Ok(())
                 })?;
-                Ok(ids)
+                Ok((ids, scan.theme_links(&keys, range)?))
             })
             .unwrap();
         assert!(!low.is_empty() && !high.is_empty());
+        let links: Vec<_> = low_links.iter().chain(&high_links).collect();
         let all: Vec<i64> = low.iter().chain(&high).copied().collect();
         assert!(all.windows(2).all(|w| w[0] < w[1]), "{all:?}");
         let signed: i64 = ledger

@@ -98,6 +98,18 @@ impl AgreementScan<'_> {
     }
 }
 
+impl AgreementScan<'_> {
+    /// The theme links of the agreements with ids in `ids`, in agreement-id order, each
+    /// theme as its index in `theme_keys` (`u16::MAX` for a key not there).
+    pub fn theme_links(
+        &self,
+        theme_keys: &[String],
+        ids: RangeInclusive<i64>,
+    ) -> Result<Vec<ThemeLink>, LedgerError> {
+        read_theme_links(self.conn, theme_keys, ids)
+    }
+}
+
 /// One line of the audit trail.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AuditEntry {
@@ -297,34 +309,36 @@ impl Ledger {
     }
 
     /// Reads the whole ledger for a report snapshot in two halves by agreement id, each half
-    /// on a core of its own: `part` reads the signed agreements of an id range through the
-    /// [`AgreementScan`] it is given, and every agreement's theme links are read beside it,
-    /// with each theme as its index in `theme_keys` (`u16::MAX` for a key not there).
-    /// Returns the low half's part, the high half's, and the links in agreement-id order.
+    /// on a core of its own: `part` reads an id range's signed agreements and theme links
+    /// through the [`AgreementScan`] it is given. Returns the low half's part, then the
+    /// high half's.
     ///
     /// A file ledger reads the high half on a second, read-only connection; each side reads
     /// in one read transaction, and when the two saw different revisions (a write came
-    /// between) everything is read again on this connection. In memory, both halves are read
-    /// here, one after the other.
+    /// between) both halves are read again on this connection. In memory, both halves are
+    /// read here, one after the other.
     pub fn read_halves<T: Send>(
         &self,
-        theme_keys: &[String],
         part: impl Fn(&AgreementScan<'_>, RangeInclusive<i64>) -> Result<T, LedgerError> + Sync,
-    ) -> Result<(T, T, Vec<ThemeLink>), LedgerError> {
-        let here = |low: RangeInclusive<i64>, high: RangeInclusive<i64>| {
+    ) -> Result<(T, T), LedgerError> {
+        let middle = self.last_agreement_id()? / 2;
+        let (low, high) = (i64::MIN..=middle, middle.saturating_add(1)..=i64::MAX);
+        let here = || {
             let tx = self.conn.unchecked_transaction()?;
             let scan = AgreementScan { conn: &tx };
-            let low_part = part(&scan, low)?;
-            let high_part = part(&scan, high)?;
-            let links = read_theme_links(&tx, theme_keys, 0..=i64::MAX)?;
+            let halves = (part(&scan, low.clone())?, part(&scan, high.clone())?);
             tx.finish()?;
-            Ok::<_, LedgerError>((low_part, high_part, links))
+            Ok::<_, LedgerError>(halves)
         };
-        let last = self.last_agreement_id()?;
-        let middle = last / 2;
-        let (low, high) = (i64::MIN..=middle, middle.saturating_add(1)..=i64::MAX);
         let Some(path) = self.path.as_deref() else {
-            return here(low, high);
+            return here();
+        };
+        let read = |conn: &rusqlite::Connection, ids: RangeInclusive<i64>| {
+            let tx = conn.unchecked_transaction()?;
+            let revision = super::revision_of(&tx)?;
+            let half = part(&AgreementScan { conn: &tx }, ids)?;
+            tx.finish()?;
+            Ok::<_, LedgerError>((revision, half))
         };
         let (mine, beside) = std::thread::scope(|scope| {
             let side = std::thread::Builder::new()
@@ -336,34 +350,21 @@ impl Ledger {
                             | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                     )?;
                     conn.pragma_update(None, "mmap_size", super::MMAP_BYTES)?;
-                    let tx = conn.unchecked_transaction()?;
-                    let revision = super::revision_of(&tx)?;
-                    let high_part = part(&AgreementScan { conn: &tx }, high.clone())?;
-                    let links = read_theme_links(&tx, theme_keys, low.clone())?;
-                    tx.finish()?;
-                    Ok((revision, high_part, links))
+                    read(&conn, high.clone())
                 });
-            let mine = (|| -> Result<_, LedgerError> {
-                let tx = self.conn.unchecked_transaction()?;
-                let revision = super::revision_of(&tx)?;
-                let low_part = part(&AgreementScan { conn: &tx }, low.clone())?;
-                let links = read_theme_links(&tx, theme_keys, high.clone())?;
-                tx.finish()?;
-                Ok((revision, low_part, links))
-            })();
+            let mine = read(&self.conn, low.clone());
             let beside = match side {
                 Ok(handle) => handle.join().ok().and_then(Result::ok),
                 Err(_) => None,
             };
             (mine, beside)
         });
-        let (revision, low_part, high_links) = mine?;
+        let (revision, low_part) = mine?;
         match beside {
-            Some((side_revision, high_part, mut links)) if side_revision == revision => {
-                links.extend(high_links);
-                Ok((low_part, high_part, links))
+            Some((side_revision, high_part)) if side_revision == revision => {
+                Ok((low_part, high_part))
             }
-            _ => here(low, high),
+            _ => here(),
         }
     }
 

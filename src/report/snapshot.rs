@@ -2,11 +2,12 @@
 //! agreement, amounts already converted to the reporting currency, sorted by signing date.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::{Currency, ListKind, Money, PartnerId, RateTable, ReferenceLists};
-use crate::ledger::{AgreementScan, Ledger, LedgerError, ScanRow, reserve_for};
+use crate::ledger::{AgreementScan, Ledger, LedgerError, ScanRow, ThemeLink, reserve_for};
 
 use super::share::split_by_weights;
 
@@ -106,27 +107,87 @@ fn fast_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, num(&b[5..7])?, num(&b[8..10])?)
 }
 
-/// `rows` in signing-day order (rows of one day keep their order): counted into one slot
-/// per day when the days span less than [`DAY_SPAN_LIMIT`], else sorted.
-fn sort_by_day(mut rows: Vec<Row>) -> Vec<Row> {
+/// One half of the agreements as [`Snapshot::load`] reads them: rows in id order, and
+/// the theme splits of its rows with several themes.
+struct Half {
+    rows: Vec<Row>,
+    split_theme: Vec<u16>,
+    split_amount: Vec<i64>,
+    missing: Vec<MissingRate>,
+}
+
+/// Gives each row (with agreement id `ids[i]`) its themes from `links`, both in agreement-id
+/// order, passing over the links of agreements that are not signed; returns the splits of
+/// the rows with several themes.
+fn attach_themes(rows: &mut [Row], ids: &[i64], links: &[ThemeLink]) -> (Vec<u16>, Vec<i64>) {
+    let mut split_theme: Vec<u16> = Vec::new();
+    let mut split_amount: Vec<i64> = Vec::new();
+    let mut cursor = 0usize;
+    let mut start = 0usize;
+    while let Some(first) = links.get(start) {
+        let end = start
+            + links
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|l| l.agreement == first.agreement)
+                .count();
+        let group = links.get(start..end).unwrap_or_default();
+        start = end;
+        while ids.get(cursor).is_some_and(|&i| i < first.agreement) {
+            cursor += 1;
+        }
+        if ids.get(cursor) != Some(&first.agreement) {
+            continue;
+        }
+        let Some(r) = rows.get_mut(cursor) else {
+            continue;
+        };
+        match group {
+            [] => {}
+            [one] => {
+                r.theme_start = u32::from(one.theme);
+                r.theme_count = 1;
+            }
+            many => {
+                let weights: Vec<u32> = many.iter().map(|l| l.percent_bp).collect();
+                r.theme_start = u32::try_from(split_theme.len()).unwrap_or(u32::MAX);
+                r.theme_count = u8::try_from(many.len()).unwrap_or(u8::MAX);
+                for (link, part) in many.iter().zip(split_by_weights(r.amount, &weights)) {
+                    split_theme.push(link.theme);
+                    split_amount.push(part);
+                }
+            }
+        }
+    }
+    (split_theme, split_amount)
+}
+
+/// The rows of `parts`, in turn, in signing-day order (rows of one day keep that order):
+/// counted into one slot per day when the days span less than [`DAY_SPAN_LIMIT`], else
+/// sorted.
+fn sort_by_day(parts: &[Vec<Row>]) -> Vec<Row> {
     const DAY_SPAN_LIMIT: usize = 1 << 20;
-    let (Some(first), Some(last)) = (
-        rows.iter().map(|r| r.day).min(),
-        rows.iter().map(|r| r.day).max(),
+    let all = || parts.iter().flatten();
+    let (Some(first), Some(last), Some(template)) = (
+        all().map(|r| r.day).min(),
+        all().map(|r| r.day).max(),
+        all().next().copied(),
     ) else {
-        return rows;
+        return Vec::new();
     };
     let slot = |r: &Row| usize::try_from(i64::from(r.day) - i64::from(first)).unwrap_or(0);
     let span = usize::try_from(i64::from(last) - i64::from(first))
         .unwrap_or(usize::MAX)
         .saturating_add(1);
     if span > DAY_SPAN_LIMIT {
+        let mut rows: Vec<Row> = all().copied().collect();
         rows.sort_by_key(|r| r.day);
         return rows;
     }
     // Where each day's rows start, then each row put at its day's next place.
     let mut starts = vec![0usize; span.saturating_add(1)];
-    for r in &rows {
+    for r in all() {
         if let Some(n) = starts.get_mut(slot(r) + 1) {
             *n += 1;
         }
@@ -137,9 +198,9 @@ fn sort_by_day(mut rows: Vec<Row>) -> Vec<Row> {
             *n += before;
         }
     }
-    // Every place is written once: the copy only gives the vector its length.
-    let mut sorted = rows.clone();
-    for r in &rows {
+    // Every place is written once: the template only gives the vector its length.
+    let mut sorted = vec![template; all().count()];
+    for r in all() {
         if let Some(at) = starts.get_mut(slot(r)) {
             if let Some(place) = sorted.get_mut(*at) {
                 *place = *r;
@@ -256,11 +317,11 @@ impl Snapshot {
             to: currency,
         };
         let expected = reserve_for(ledger.last_agreement_id()? / 2 + 1);
-        let scan = |agreements: &AgreementScan<'_>, range| -> Result<_, LedgerError> {
+        let half = |scan: &AgreementScan<'_>, range: RangeInclusive<i64>| {
             let mut rows = Vec::with_capacity(expected);
             let mut ids = Vec::with_capacity(expected);
             let mut missing = Vec::new();
-            agreements.signed_agreements(range, |r: ScanRow<'_>| {
+            scan.signed_agreements(range.clone(), |r: ScanRow<'_>| {
                 let signed = fast_date(r.signed_on)
                     .ok_or_else(|| LedgerError::Corrupt(format!("date '{}'", r.signed_on)))?;
                 let value_date = match r.value_date {
@@ -315,62 +376,30 @@ impl Snapshot {
                 ids.push(r.id);
                 Ok(())
             })?;
-            Ok((rows, ids, missing))
+            let links = scan.theme_links(&theme_keys, range)?;
+            let (split_theme, split_amount) = attach_themes(&mut rows, &ids, &links);
+            Ok(Half {
+                rows,
+                split_theme,
+                split_amount,
+                missing,
+            })
         };
-        let (low, high, links) = ledger.read_halves(&theme_keys, scan)?;
-        let (mut rows, mut ids, mut missing) = low;
-        let (high_rows, high_ids, high_missing) = high;
-        rows.extend(high_rows);
-        ids.extend(high_ids);
-        missing.extend(high_missing);
-
-        // Theme links come in agreement-id order, as the rows did: walk both together,
-        // passing over the links of agreements that are not signed.
-        let mut split_theme: Vec<u16> = Vec::new();
-        let mut split_amount: Vec<i64> = Vec::new();
-        let mut cursor = 0usize;
-        let mut start = 0usize;
-        while let Some(first) = links.get(start) {
-            let end = start
-                + links
-                    .get(start..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take_while(|l| l.agreement == first.agreement)
-                    .count();
-            let group = links.get(start..end).unwrap_or_default();
-            start = end;
-            while ids.get(cursor).is_some_and(|&i| i < first.agreement) {
-                cursor += 1;
-            }
-            if ids.get(cursor) != Some(&first.agreement) {
-                continue;
-            }
-            let Some(r) = rows.get_mut(cursor) else {
-                continue;
-            };
-            match group {
-                [] => {}
-                [one] => {
-                    r.theme_start = u32::from(one.theme);
-                    r.theme_count = 1;
-                }
-                many => {
-                    let weights: Vec<u32> = many.iter().map(|l| l.percent_bp).collect();
-                    r.theme_start = u32::try_from(split_theme.len()).unwrap_or(u32::MAX);
-                    r.theme_count = u8::try_from(many.len()).unwrap_or(u8::MAX);
-                    for (link, part) in many.iter().zip(split_by_weights(r.amount, &weights)) {
-                        split_theme.push(link.theme);
-                        split_amount.push(part);
-                    }
-                }
-            }
+        let (low, mut high) = ledger.read_halves(half)?;
+        // The high half's splits go after the low half's.
+        let offset = u32::try_from(low.split_theme.len()).unwrap_or(u32::MAX);
+        for r in high.rows.iter_mut().filter(|r| r.theme_count > 1) {
+            r.theme_start = r.theme_start.saturating_add(offset);
         }
-        drop(ids);
-        drop(links);
-
-        let mut rows = sort_by_day(rows);
+        let mut rows = sort_by_day(&[low.rows, high.rows]);
         rows.shrink_to_fit();
+        let mut split_theme = low.split_theme;
+        split_theme.extend(high.split_theme);
+        let mut split_amount = low.split_amount;
+        split_amount.extend(high.split_amount);
+        let mut missing = low.missing;
+        missing.extend(high.missing);
+
         // Lay the theme splits out in row order too, so a report reads them sequentially.
         let mut ordered_theme = Vec::with_capacity(split_theme.len());
         let mut ordered_amount = Vec::with_capacity(split_amount.len());
@@ -472,16 +501,16 @@ mod tests {
             .collect();
         let mut expected = rows.clone();
         expected.sort_by_key(|r| r.day);
-        let sorted = sort_by_day(rows.clone());
+        let sorted = sort_by_day(&[rows[..3].to_vec(), rows[3..].to_vec()]);
         let pairs = |v: &[Row]| v.iter().map(|r| (r.day, r.amount)).collect::<Vec<_>>();
         assert_eq!(pairs(&sorted), pairs(&expected));
         // Days too far apart to count: sorted all the same.
         let far = vec![row(3_000_000, 1), row(-2, 2), row(3_000_000, 3)];
         assert_eq!(
-            pairs(&sort_by_day(far)),
+            pairs(&sort_by_day(&[far])),
             vec![(-2, 2), (3_000_000, 1), (3_000_000, 3)]
         );
-        assert!(sort_by_day(Vec::new()).is_empty());
+        assert!(sort_by_day(&[Vec::new(), Vec::new()]).is_empty());
     }
 
     #[test]
