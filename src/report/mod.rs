@@ -12,7 +12,7 @@ use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decima
 pub use share::{Share, largest_remainder_tenths, split_by_weights, tenths_text};
 pub use snapshot::{MissingRate, PartnerTotal, Snapshot};
 
-use snapshot::{FINANCIAL, MISSING_RATE, day_number};
+use snapshot::{FINANCIAL, MISSING_RATE, Row, day_number};
 
 /// Why a report cannot be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -158,25 +158,41 @@ fn slices(keys: &[(String, String, String)], amounts: &[i128]) -> Vec<Slice> {
         .collect()
 }
 
-impl Snapshot {
-    fn keys(&self, kind: ListKind) -> Vec<(String, String, String)> {
-        let mut keys: Vec<_> = self
-            .lists
-            .list(kind)
-            .iter()
-            .map(|e| (e.key.clone(), e.label_en.clone(), e.label_zh.clone()))
-            .collect();
-        keys.push((UNASSIGNED.into(), "Unassigned".into(), "未分配".into()));
-        keys
+/// A report's sums over some rows, in reporting-currency minor units.
+struct Sums {
+    by_type: Vec<i128>,
+    by_region: Vec<i128>,
+    by_theme: Vec<i128>,
+    by_partner: Vec<i128>,
+    financial: u64,
+    partners_total: i128,
+    own_total: i128,
+    missing: bool,
+}
+
+impl Sums {
+    /// Adds `other`'s sums (over other rows of the same snapshot) to these.
+    fn add(&mut self, other: &Sums) {
+        for (mine, theirs) in [
+            (&mut self.by_type, &other.by_type),
+            (&mut self.by_region, &other.by_region),
+            (&mut self.by_theme, &other.by_theme),
+            (&mut self.by_partner, &other.by_partner),
+        ] {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += *t;
+            }
+        }
+        self.financial += other.financial;
+        self.partners_total += other.partners_total;
+        self.own_total += other.own_total;
+        self.missing |= other.missing;
     }
+}
 
-    /// Computes every figure for `period`, with the `top` largest partners.
-    pub fn report(&self, period: &Period, top: usize) -> Result<Report, ReportError> {
-        let (from, to) = (day_number(period.from), day_number(period.to));
-        let lo = self.rows.partition_point(|r| r.day < from);
-        let hi = self.rows.partition_point(|r| r.day <= to);
-        let rows = self.rows.get(lo..hi).unwrap_or_default();
-
+impl Snapshot {
+    /// Sums `rows`, rows of this snapshot.
+    fn sums(&self, rows: &[Row]) -> Sums {
         let types = self.lists.partner_types.len();
         let regions = self.lists.regions.len();
         let themes = self.lists.themes.len();
@@ -224,6 +240,63 @@ impl Snapshot {
                 }
             }
         }
+        Sums {
+            by_type,
+            by_region,
+            by_theme,
+            by_partner,
+            financial,
+            partners_total,
+            own_total,
+            missing,
+        }
+    }
+
+    fn keys(&self, kind: ListKind) -> Vec<(String, String, String)> {
+        let mut keys: Vec<_> = self
+            .lists
+            .list(kind)
+            .iter()
+            .map(|e| (e.key.clone(), e.label_en.clone(), e.label_zh.clone()))
+            .collect();
+        keys.push((UNASSIGNED.into(), "Unassigned".into(), "未分配".into()));
+        keys
+    }
+
+    /// Computes every figure for `period`, with the `top` largest partners.
+    pub fn report(&self, period: &Period, top: usize) -> Result<Report, ReportError> {
+        let (from, to) = (day_number(period.from), day_number(period.to));
+        let lo = self.rows.partition_point(|r| r.day < from);
+        let hi = self.rows.partition_point(|r| r.day <= to);
+        let rows = self.rows.get(lo..hi).unwrap_or_default();
+
+        // A long period is summed in two halves, one per core, then added up.
+        const SPLIT_FROM: usize = 1 << 17;
+        let sums = if rows.len() >= SPLIT_FROM {
+            let (first, second) = rows.split_at(rows.len() / 2);
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| self.sums(second));
+                let mut sums = self.sums(first);
+                match other.join() {
+                    Ok(more) => sums.add(&more),
+                    // The half could not be summed on its own thread: sum it here.
+                    Err(_) => sums.add(&self.sums(second)),
+                }
+                sums
+            })
+        } else {
+            self.sums(rows)
+        };
+        let Sums {
+            by_type,
+            by_region,
+            by_theme,
+            by_partner,
+            financial,
+            partners_total,
+            own_total,
+            missing,
+        } = sums;
         if missing {
             let mut list: Vec<MissingRate> = self
                 .missing
@@ -407,5 +480,98 @@ impl Report {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snapshot::{PartnerInfo, UNKNOWN};
+    use super::*;
+    use crate::domain::ReferenceLists;
+
+    /// A snapshot of `n` generated rows over 2000..2025, some with several themes.
+    fn generated(n: usize) -> Snapshot {
+        let lists = ReferenceLists::defaults();
+        let partners: Vec<PartnerInfo> = (0..40)
+            .map(|i| PartnerInfo {
+                id: PartnerId(i),
+                name: format!("Partner {i:02}"),
+                name_zh: None,
+                type_index: u8::try_from(i % 8).unwrap(),
+            })
+            .collect();
+        let first = day_number(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap());
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        let (mut split_theme, mut split_amount) = (Vec::new(), Vec::new());
+        let mut rows: Vec<Row> = (0..n)
+            .map(|_| {
+                let amount = i64::try_from(next(500_000_000)).unwrap();
+                let several = next(5) == 0;
+                let theme_start = if several {
+                    let at = u32::try_from(split_theme.len()).unwrap();
+                    let part = amount / 3;
+                    split_theme.extend([0u16, 1, 2]);
+                    split_amount.extend([part, part, amount - 2 * part]);
+                    at
+                } else {
+                    u32::try_from(next(7)).unwrap()
+                };
+                Row {
+                    amount,
+                    own: amount / 4,
+                    day: first + i32::try_from(next(9_400)).unwrap(),
+                    partner: u32::try_from(next(40)).unwrap(),
+                    theme_start,
+                    region: if next(50) == 0 {
+                        UNKNOWN
+                    } else {
+                        u8::try_from(next(7)).unwrap()
+                    },
+                    partner_type: u8::try_from(next(8)).unwrap(),
+                    theme_count: if several { 3 } else { 1 },
+                    flags: if next(10) == 0 { 0 } else { FINANCIAL },
+                }
+            })
+            .collect();
+        rows.sort_by_key(|r| r.day);
+        Snapshot {
+            revision: 1,
+            currency: Currency::USD,
+            lists,
+            partners,
+            rows,
+            split_theme,
+            split_amount,
+            missing: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_long_period_sums_the_same_in_two_halves_as_in_one() {
+        let snapshot = generated(300_000);
+        let period = Period::parse("2000-01-01..2025-12-31").unwrap();
+        let report = snapshot.report(&period, 5).unwrap();
+        // The same sums taken in one pass.
+        let one = snapshot.sums(&snapshot.rows);
+        assert_eq!(report.agreements_signed, 300_000);
+        assert_eq!(report.agreements_financial, one.financial);
+        assert_eq!(report.partner_total_minor, one.partners_total);
+        assert_eq!(report.own_total_minor, one.own_total);
+        // Slices list the keys with an amount, in list order.
+        let amounts = |slices: &[Slice]| slices.iter().map(|s| s.amount_minor).collect::<Vec<_>>();
+        let nonzero = |sums: &[i128]| sums.iter().copied().filter(|&a| a != 0).collect::<Vec<_>>();
+        assert_eq!(amounts(&report.by_partner_type), nonzero(&one.by_type));
+        assert_eq!(amounts(&report.by_region), nonzero(&one.by_region));
+        assert_eq!(amounts(&report.by_theme), nonzero(&one.by_theme));
+        let top = one.by_partner.iter().copied().max().unwrap();
+        assert_eq!(report.top_partners[0].amount_minor, top);
+        // Every amount is in the theme split exactly once.
+        assert_eq!(one.by_theme.iter().sum::<i128>(), one.partners_total);
     }
 }
