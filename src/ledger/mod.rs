@@ -15,9 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::domain::{Currency, FieldProblem, ReferenceLists};
 
 pub use publication::{Publication, PublishedAgreement};
-pub use read::{
-    AgreementFilter, AgreementScan, AuditEntry, BatchInfo, ScanRow, ThemeLink, reserve_for,
-};
+pub use read::{AgreementFilter, AgreementScan, AuditEntry, BatchInfo, ScanRow, ThemeLink};
 pub use schema::{MIGRATIONS, latest_version, migrate_to, version};
 pub use undo::Change;
 pub use write::Writer;

@@ -66,39 +66,39 @@ impl AgreementScan<'_> {
                     .as_str_or_null()
                     .map_err(rusqlite::Error::from)?)
             };
-            let amount = match (
-                row.get_ref(3)?
+            // Minor units in column `minor`, currency in the next one; both or neither.
+            let money = |minor: usize| -> Result<Option<(i64, &str)>, LedgerError> {
+                let units = row
+                    .get_ref(minor)?
                     .as_i64_or_null()
-                    .map_err(rusqlite::Error::from)?,
-                text(4)?,
-            ) {
-                (Some(m), Some(c)) => Some((m, c)),
-                _ => None,
-            };
-            let own = match (
-                row.get_ref(6)?
-                    .as_i64_or_null()
-                    .map_err(rusqlite::Error::from)?,
-                text(7)?,
-            ) {
-                (Some(m), Some(c)) => Some((m, c)),
-                _ => None,
+                    .map_err(rusqlite::Error::from)?;
+                Ok(units.zip(text(minor + 1)?))
             };
             f(ScanRow {
                 id: row.get(0)?,
                 partner_id: row.get(1)?,
                 signed_on: text(2)?.unwrap_or_default(),
-                amount,
+                amount: money(3)?,
                 value_date: text(5)?,
-                own,
+                own: money(6)?,
                 region: text(8)?.unwrap_or_default(),
             })?;
         }
         Ok(())
     }
-}
 
-impl AgreementScan<'_> {
+    /// Rows worth reserving for the agreements with ids in `ids` (their count at most):
+    /// memory grows by copying, so a good guess saves copies; capped so that sparse ids do
+    /// not reserve a fortune.
+    pub fn capacity_for(&self, ids: &RangeInclusive<i64>) -> Result<usize, LedgerError> {
+        const CAP: usize = 1 << 22;
+        let span = (*ids.end())
+            .min(last_agreement_id(self.conn)?)
+            .saturating_sub((*ids.start()).max(1))
+            .saturating_add(1);
+        Ok(usize::try_from(span).unwrap_or(0).min(CAP))
+    }
+
     /// The theme links of the agreements with ids in `ids`, in agreement-id order, each
     /// theme as its index in `theme_keys` (`u16::MAX` for a key not there).
     pub fn theme_links(
@@ -106,8 +106,37 @@ impl AgreementScan<'_> {
         theme_keys: &[String],
         ids: RangeInclusive<i64>,
     ) -> Result<Vec<ThemeLink>, LedgerError> {
-        read_theme_links(self.conn, theme_keys, ids)
+        let mut links = Vec::with_capacity(self.capacity_for(&ids)?);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT agreement_id, theme, percent_bp FROM agreement_theme
+             WHERE agreement_id BETWEEN ?1 AND ?2 ORDER BY agreement_id, theme",
+        )?;
+        let mut rows = stmt.query([ids.start(), ids.end()])?;
+        while let Some(row) = rows.next()? {
+            let theme = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let index = theme_keys
+                .iter()
+                .position(|k| k == theme)
+                .and_then(|i| u16::try_from(i).ok())
+                .unwrap_or(u16::MAX);
+            links.push(ThemeLink {
+                agreement: row.get(0)?,
+                theme: index,
+                percent_bp: row.get(2)?,
+            });
+        }
+        Ok(links)
     }
+}
+
+/// The highest agreement id (0 when there is none): a bound on the agreement count,
+/// found without counting.
+pub(super) fn last_agreement_id(conn: &rusqlite::Connection) -> Result<i64, LedgerError> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM agreement", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// One line of the audit trail.
@@ -421,11 +450,7 @@ impl Ledger {
     /// The highest agreement id (0 when there is none): a bound on the agreement count,
     /// found without counting.
     pub fn last_agreement_id(&self) -> Result<i64, LedgerError> {
-        Ok(self
-            .conn
-            .query_row("SELECT coalesce(max(id), 0) FROM agreement", [], |r| {
-                r.get(0)
-            })?)
+        last_agreement_id(&self.conn)
     }
 
     /// Number of agreements in the ledger (all statuses).
@@ -552,50 +577,4 @@ pub struct ThemeLink {
     pub theme: u16,
     /// Share in basis points.
     pub percent_bp: u32,
-}
-
-/// The theme links of the agreements with ids in `ids`, in agreement-id order; read
-/// inside the caller's read transaction.
-fn read_theme_links(
-    tx: &rusqlite::Connection,
-    theme_keys: &[String],
-    ids: RangeInclusive<i64>,
-) -> Result<Vec<ThemeLink>, LedgerError> {
-    // max(id) alone is one b-tree descent; with min(id) beside it, a scan of the table.
-    let last: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM agreement", [], |r| {
-        r.get(0)
-    })?;
-    let span = (*ids.end())
-        .min(last)
-        .saturating_sub((*ids.start()).max(1))
-        .saturating_add(1);
-    let mut links = Vec::with_capacity(reserve_for(span));
-    {
-        let mut stmt = tx.prepare_cached(
-            "SELECT agreement_id, theme, percent_bp FROM agreement_theme
-             WHERE agreement_id BETWEEN ?1 AND ?2 ORDER BY agreement_id, theme",
-        )?;
-        let mut rows = stmt.query([ids.start(), ids.end()])?;
-        while let Some(row) = rows.next()? {
-            let theme = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            let index = theme_keys
-                .iter()
-                .position(|k| k == theme)
-                .and_then(|i| u16::try_from(i).ok())
-                .unwrap_or(u16::MAX);
-            links.push(ThemeLink {
-                agreement: row.get(0)?,
-                theme: index,
-                percent_bp: row.get(2)?,
-            });
-        }
-    }
-    Ok(links)
-}
-
-/// Rows to reserve for a scan of up to `bound` agreements: memory grows by copying, so a
-/// good guess saves copies, capped so that sparse ids do not reserve a fortune.
-pub fn reserve_for(bound: i64) -> usize {
-    const CAP: usize = 1 << 22;
-    usize::try_from(bound).unwrap_or(0).min(CAP)
 }

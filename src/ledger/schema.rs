@@ -180,12 +180,10 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), LedgerError>
     {
         let tx = conn.transaction()?;
         tx.execute_batch(step)?;
-        if step.contains("writable_schema") {
-            // A step that edited the schema's text: other connections reload it only when
-            // the schema version moves.
-            let schema: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
-            tx.pragma_update(None, "schema_version", schema.saturating_add(1))?;
-        }
+        // Other connections reload the schema only when its version moves, which a step
+        // that edits the schema's text in place (step 4) does not do by itself.
+        let schema: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+        tx.pragma_update(None, "schema_version", schema.saturating_add(1))?;
         tx.pragma_update(
             None,
             "user_version",

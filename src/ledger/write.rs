@@ -382,11 +382,7 @@ impl<'t> Writer<'t> {
 
     /// The highest agreement id so far (0 in an empty ledger): ids above it are new.
     pub fn last_agreement_id(&self) -> Result<i64, LedgerError> {
-        Ok(self
-            .tx
-            .query_row("SELECT coalesce(max(id), 0) FROM agreement", [], |r| {
-                r.get(0)
-            })?)
+        super::read::last_agreement_id(self.tx)
     }
 
     /// The agreement with `reference`, as this transaction sees it.

@@ -287,17 +287,7 @@ impl Snapshot {
         } else {
             self.sums(rows)
         };
-        let Sums {
-            by_type,
-            by_region,
-            by_theme,
-            by_partner,
-            financial,
-            partners_total,
-            own_total,
-            missing,
-        } = sums;
-        if missing {
+        if sums.missing {
             let mut list: Vec<MissingRate> = self
                 .missing
                 .iter()
@@ -309,7 +299,8 @@ impl Snapshot {
             return Err(ReportError::MissingRates(list));
         }
 
-        let mut ranked: Vec<(usize, i128)> = by_partner
+        let mut ranked: Vec<(usize, i128)> = sums
+            .by_partner
             .iter()
             .copied()
             .enumerate()
@@ -336,7 +327,7 @@ impl Snapshot {
                         .get(usize::from(p.type_index))
                         .map_or_else(|| UNASSIGNED.to_string(), |e| e.key.clone()),
                     amount_minor: amount,
-                    share: Share::new(amount, partners_total),
+                    share: Share::new(amount, sums.partners_total),
                 })
             })
             .collect();
@@ -357,13 +348,13 @@ impl Snapshot {
             period: period.clone(),
             currency: self.currency,
             agreements_signed: u64::try_from(rows.len()).unwrap_or(u64::MAX),
-            agreements_financial: financial,
-            partner_total_minor: partners_total,
-            own_total_minor: own_total,
-            cofunding: slices(&cofunding_keys, &[own_total, partners_total]),
-            by_partner_type: slices(&self.keys(ListKind::PartnerType), &by_type),
-            by_region: slices(&self.keys(ListKind::Region), &by_region),
-            by_theme: slices(&self.keys(ListKind::Theme), &by_theme),
+            agreements_financial: sums.financial,
+            partner_total_minor: sums.partners_total,
+            own_total_minor: sums.own_total,
+            cofunding: slices(&cofunding_keys, &[sums.own_total, sums.partners_total]),
+            by_partner_type: slices(&self.keys(ListKind::PartnerType), &sums.by_type),
+            by_region: slices(&self.keys(ListKind::Region), &sums.by_region),
+            by_theme: slices(&self.keys(ListKind::Theme), &sums.by_theme),
             top_partners,
         })
     }

@@ -7,7 +7,7 @@ use std::ops::RangeInclusive;
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::{Currency, ListKind, Money, PartnerId, RateTable, ReferenceLists};
-use crate::ledger::{AgreementScan, Ledger, LedgerError, ScanRow, ThemeLink, reserve_for};
+use crate::ledger::{AgreementScan, Ledger, LedgerError, ScanRow, ThemeLink};
 
 use super::share::split_by_weights;
 
@@ -164,8 +164,7 @@ fn attach_themes(rows: &mut [Row], ids: &[i64], links: &[ThemeLink]) -> (Vec<u16
 }
 
 /// The rows of `parts`, in turn, in signing-day order (rows of one day keep that order):
-/// counted into one slot per day when the days span less than [`DAY_SPAN_LIMIT`], else
-/// sorted.
+/// counted into one slot per day when the days span less than 2^20 days, else sorted.
 fn sort_by_day(parts: &[Vec<Row>]) -> Vec<Row> {
     const DAY_SPAN_LIMIT: usize = 1 << 20;
     let all = || parts.iter().flatten();
@@ -316,8 +315,8 @@ impl Snapshot {
             rates: &rates,
             to: currency,
         };
-        let expected = reserve_for(ledger.last_agreement_id()? / 2 + 1);
         let half = |scan: &AgreementScan<'_>, range: RangeInclusive<i64>| {
+            let expected = scan.capacity_for(&range)?;
             let mut rows = Vec::with_capacity(expected);
             let mut ids = Vec::with_capacity(expected);
             let mut missing = Vec::new();
