@@ -6,7 +6,8 @@
 //! VmRSS). Run with `cargo bench --bench import`. Sizes: `PLEDGER_BENCH_IMPORT_ROWS`,
 //! `PLEDGER_BENCH_LEDGER_ROWS`, `PLEDGER_BENCH_PEAK_ROWS`. For profiling,
 //! `PLEDGER_BENCH_CHILD=write` (or `import-once`) with `PLEDGER_BENCH_FILE=F` only writes the
-//! workbook F (or imports it once into a fresh ledger).
+//! workbook F (or imports it once into a fresh ledger, or into a copy of the ledger file
+//! `PLEDGER_BENCH_LEDGER`), printing calamine's parse of F and the import's time.
 
 #![allow(
     clippy::unwrap_used,
@@ -234,10 +235,27 @@ fn main() {
             "write" => write_xlsx(&file, env_rows("PLEDGER_BENCH_IMPORT_ROWS", 100_000)),
             "import-once" => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let mut ledger = prepared_ledger(&dir.path().join("one.sqlite3"));
+                let path = dir.path().join("one.sqlite3");
+                // Into a copy of PLEDGER_BENCH_LEDGER when given, else a fresh ledger.
+                let mut ledger = match std::env::var_os("PLEDGER_BENCH_LEDGER") {
+                    Some(from) => {
+                        std::fs::copy(from, &path).expect("copy the ledger");
+                        Ledger::open(&path).expect("ledger")
+                    }
+                    None => prepared_ledger(&path),
+                };
+                let t = Instant::now();
+                std::hint::black_box(calamine_stream(&file));
+                let parse = t.elapsed();
                 let t = Instant::now();
                 let created = pledger_import(&mut ledger, &file);
-                println!("imported {created} rows in {:.0?}", t.elapsed());
+                let import = t.elapsed();
+                println!(
+                    "calamine parse {:.0} ms; imported {created} rows in {:.0} ms = {:.2}x",
+                    parse.as_secs_f64() * 1e3,
+                    import.as_secs_f64() * 1e3,
+                    import.as_secs_f64() / parse.as_secs_f64()
+                );
             }
             _ => peak_child(&file, mode == "read"),
         }

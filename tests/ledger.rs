@@ -217,6 +217,79 @@ fn every_write_bumps_the_revision_and_is_audited() {
 }
 
 #[test]
+fn agreements_created_in_a_row_share_one_audit_entry_and_their_batch_undoes_them_all() {
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    let agreement = |partner, reference: &str, themes: &[(&str, u32)]| Agreement {
+        id: AgreementId(0),
+        reference: Some(reference.into()),
+        title: "T".into(),
+        partner_id: partner,
+        signed_on: chrono::NaiveDate::from_ymd_opt(2021, 2, 3).unwrap(),
+        status: Status::Signed,
+        contribution: Some(Money::from_minor(100_000, Currency::USD)),
+        value_date: None,
+        own_part: None,
+        region: "africa".into(),
+        themes: themes
+            .iter()
+            .map(|(theme, percent_bp)| ThemeShare {
+                theme: (*theme).into(),
+                percent_bp: *percent_bp,
+            })
+            .collect(),
+        notes: String::new(),
+    };
+    let (batch, ids) = ledger
+        .write(|w| {
+            let batch = w.begin_batch("agreements.xlsx", "00")?;
+            let p = w.add_partner(&Partner {
+                id: PartnerId(0),
+                name: "Norad".into(),
+                name_zh: None,
+                partner_type: "government".into(),
+                country: Some("NO".into()),
+                aliases: vec![],
+            })?;
+            let mut ids = Vec::new();
+            for (reference, themes) in [
+                ("A-1", vec![("capacity", 10_000)]),
+                ("A-2", vec![("capacity", 4_000), ("statistics", 6_000)]),
+                ("A-3", vec![("statistics", 10_000)]),
+            ] {
+                ids.push(w.add_agreement(&agreement(p, reference, &themes))?);
+            }
+            // Theme links still held back are read with the agreement all the same.
+            let found = w.agreement_with_reference("A-2")?.unwrap();
+            assert_eq!(found.themes.len(), 2);
+            ids.push(w.add_agreement(&agreement(p, "A-4", &[("statistics", 10_000)]))?);
+            Ok((batch, ids))
+        })
+        .unwrap();
+    assert_eq!(ledger.agreement(ids[1]).unwrap().themes.len(), 2);
+    assert_eq!(ledger.agreement(ids[3]).unwrap().themes.len(), 1);
+    let creates: Vec<_> = ledger
+        .audit(10)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entity == "agreement")
+        .collect();
+    assert_eq!(creates.len(), 1, "{creates:?}");
+    assert_eq!(
+        creates[0].entity_id.as_deref(),
+        Some(format!("{}-{}", ids[0].0, ids[3].0).as_str())
+    );
+    assert_eq!(creates[0].action, "create");
+    assert_eq!(creates[0].batch_id, Some(batch));
+
+    // Undo deletes each agreement of the range, and the partner: five changes.
+    assert_eq!(ledger.write(|w| w.undo_batch(batch)).unwrap(), 5);
+    for id in ids {
+        assert!(ledger.agreement(id).is_err());
+    }
+    assert!(ledger.partners().unwrap().is_empty());
+}
+
+#[test]
 fn merging_partners_moves_agreements_and_keeps_the_old_name_as_alias() {
     let mut ledger = Ledger::open_in_memory().unwrap();
     pledger::import::load_sample(&mut ledger).unwrap();

@@ -111,7 +111,12 @@ impl PartnerMatcher {
 
     /// The partner `spelling` names exactly (by fingerprint).
     pub fn exact(&self, spelling: &str) -> Option<PartnerId> {
-        self.exact.get(&fingerprint(spelling)).copied()
+        self.exact_key(&fingerprint(spelling))
+    }
+
+    /// The partner whose spelling has fingerprint `key`.
+    pub fn exact_key(&self, key: &str) -> Option<PartnerId> {
+        self.exact.get(key).copied()
     }
 
     /// The closest partner to `spelling` and its similarity, when at least [`SUGGEST_FROM`].

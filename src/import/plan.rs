@@ -170,19 +170,75 @@ const TOTAL_WORDS: &[&str] = &[
 
 fn is_totals_row(row: &[Cell]) -> bool {
     row.iter().filter(|c| !c.is_blank()).take(2).any(|c| {
-        let n = normalise(&c.text());
+        let text = c.text();
+        if text.is_ascii() {
+            // Every row asks: compare the normalised form as it goes, without building it.
+            return TOTAL_WORDS.iter().any(|w| ascii_totals_word(&text, w));
+        }
+        let n = normalise(&text);
         TOTAL_WORDS
             .iter()
             .any(|w| n == *w || (n.starts_with(w) && n.len() <= w.len() + 6))
     })
 }
 
+/// Whether ASCII `text`, normalised, is totals word `word` or starts with it and adds at
+/// most six characters.
+fn ascii_totals_word(text: &str, word: &str) -> bool {
+    let mut n = text
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| b.to_ascii_lowercase());
+    word.bytes().all(|w| n.next() == Some(w)) && n.count() <= 6
+}
+
 /// How a formula error (`#REF!`, `#DIV/0!`) in a mapped cell is reported.
 const FORMULA_ERROR: &str = "the cell holds a formula error";
 
-/// Reference-list look-ups already made, by list and text as written: a sheet repeats the
-/// same few partner types, regions and themes on every row.
-type EntryMemo = HashMap<(ListKind, String), Option<String>>;
+/// Look-ups already made, by text as written: a sheet repeats the same few partners,
+/// partner types, regions and themes on every row.
+#[derive(Default)]
+struct EntryMemo {
+    /// Reference-list entries: partner types, regions, themes.
+    lists: [HashMap<String, Option<String>>; 3],
+    /// Partner names: their fingerprint and the partner it names exactly.
+    partners: HashMap<String, (String, Option<PartnerId>)>,
+}
+
+/// Distinct texts a memo keeps at most, so that a sheet of all-different names stays small.
+const MEMO_MAX: usize = 4096;
+
+impl EntryMemo {
+    fn list(&mut self, kind: ListKind) -> &mut HashMap<String, Option<String>> {
+        let [types, regions, themes] = &mut self.lists;
+        match kind {
+            ListKind::PartnerType => types,
+            ListKind::Region => regions,
+            ListKind::Theme => themes,
+        }
+    }
+
+    /// Remembers that `text` means entry `key` of `kind`.
+    fn remember(&mut self, kind: ListKind, text: &str, key: Option<String>) {
+        let memo = self.list(kind);
+        if memo.len() < MEMO_MAX {
+            memo.insert(text.to_string(), key);
+        }
+    }
+
+    /// The fingerprint of partner name `name`, and the partner `matcher` finds by it.
+    fn partner(&mut self, matcher: &PartnerMatcher, name: &str) -> (String, Option<PartnerId>) {
+        if let Some(found) = self.partners.get(name) {
+            return found.clone();
+        }
+        let key = fingerprint(name);
+        let found = (key.clone(), matcher.exact_key(&key));
+        if self.partners.len() < MEMO_MAX {
+            self.partners.insert(name.to_string(), found.clone());
+        }
+        found
+    }
+}
 
 struct RowReader<'a> {
     file: &'a str,
@@ -197,12 +253,11 @@ struct RowReader<'a> {
 impl RowReader<'_> {
     /// [`match_entry`], remembered for the rest of the sheet.
     fn entry(&mut self, lists: &ReferenceLists, kind: ListKind, text: &str) -> Option<String> {
-        let memo_key = (kind, text.to_string());
-        if let Some(found) = self.entries.get(&memo_key) {
+        if let Some(found) = self.entries.list(kind).get(text) {
             return found.clone();
         }
         let found = match_entry(lists, kind, text).map(str::to_string);
-        self.entries.insert(memo_key, found.clone());
+        self.entries.remember(kind, text, found.clone());
         found
     }
 
@@ -281,6 +336,11 @@ impl LedgerView {
             agreements,
             currency: ledger.reporting_currency()?,
         })
+    }
+
+    /// The ledger's reference lists.
+    pub(super) fn lists(&self) -> &ReferenceLists {
+        &self.lists
     }
 
     /// The references of `sheet`'s data rows when every row naming a partner gives one;
@@ -562,21 +622,9 @@ impl<'a> RowPlanner<'a> {
             lists: view.lists.clone(),
             matcher,
             new_partner_index: HashMap::new(),
-            entries: EntryMemo::new(),
+            entries: EntryMemo::default(),
             order: DayOrder::Unknown,
         })
-    }
-
-    fn reader<'r>(&'r mut self, row_number: usize, row: &'r [Cell]) -> RowReader<'r> {
-        RowReader {
-            file: self.file,
-            sheet: self.sheet,
-            mapping: self.mapping,
-            row,
-            row_number,
-            problems: vec![],
-            entries: &mut self.entries,
-        }
     }
 
     /// Reads sheet row `row_number` (1-based), which holds `row`.
@@ -628,51 +676,35 @@ impl<'a> RowPlanner<'a> {
         RowOutcome::Data(planned, problems)
     }
 
+    /// Where this sheet's problems lie.
+    fn at(&self) -> SheetAt<'a> {
+        SheetAt {
+            file: self.file,
+            sheet: self.sheet,
+            mapping: self.mapping,
+        }
+    }
+
     /// The error for a reference that an earlier row gave.
     pub(super) fn duplicate_reference(
-        &mut self,
+        &self,
         row_number: usize,
         row: &[Cell],
         reference: &str,
         first: usize,
     ) -> Option<Problem> {
-        self.one_problem(
-            row_number,
-            row,
-            Field::Reference,
-            Severity::Error,
-            format!("reference '{reference}' appears already on row {first}"),
-        )
+        self.at()
+            .duplicate_reference(row_number, row, reference, first)
     }
 
     /// The warning for a row with the partner, date and amount of an earlier one.
     pub(super) fn duplicate_key(
-        &mut self,
+        &self,
         row_number: usize,
         row: &[Cell],
         first: usize,
     ) -> Option<Problem> {
-        self.one_problem(
-            row_number,
-            row,
-            Field::Partner,
-            Severity::Warning,
-            format!("same partner, date and amount as row {first}: a duplicate?"),
-        )
-    }
-
-    fn one_problem(
-        &mut self,
-        row_number: usize,
-        row: &[Cell],
-        field: Field,
-        severity: Severity,
-        message: String,
-    ) -> Option<Problem> {
-        let mut r = self.reader(row_number, row);
-        // Nothing when the cell holds a formula error, reported already.
-        r.problem(field, severity, message);
-        r.problems.pop()
+        self.at().duplicate_key(row_number, row, first)
     }
 
     /// What importing `agreement` of `partner` does, given the ledger agreement it matches;
@@ -684,30 +716,7 @@ impl<'a> RowPlanner<'a> {
         partner: PartnerRef,
         existing: Option<&Agreement>,
     ) -> Action {
-        let Some(old) = existing else {
-            return Action::Create;
-        };
-        agreement.id = old.id;
-        agreement.value_date = old.value_date;
-        if let PartnerRef::Existing(pid) = partner {
-            agreement.partner_id = pid;
-        }
-        let changes = differences(
-            old,
-            agreement,
-            &self.view.partners,
-            &plan.new_partners,
-            partner,
-            &self.lists,
-        );
-        if changes.is_empty() {
-            Action::Unchanged(old.id)
-        } else {
-            Action::Update {
-                id: old.id,
-                changes,
-            }
-        }
+        row_action(self.view, &self.lists, plan, agreement, partner, existing)
     }
 
     /// The reference lists, with the themes the rows read so far added.
@@ -717,14 +726,122 @@ impl<'a> RowPlanner<'a> {
 
     /// Records in `plan` the themes the rows added.
     pub(super) fn finish(&self, plan: &mut Plan) {
-        plan.new_themes = self
-            .lists
-            .themes
-            .iter()
-            .filter(|t| self.view.lists.entry(ListKind::Theme, &t.key).is_none())
-            .cloned()
-            .collect();
+        plan.new_themes = added_themes(self.view, &self.lists);
     }
+}
+
+/// Where a sheet's problems lie: the file, the sheet, and the mapping that names its columns.
+#[derive(Clone, Copy)]
+pub(super) struct SheetAt<'a> {
+    pub file: &'a str,
+    pub sheet: &'a str,
+    pub mapping: &'a Mapping,
+}
+
+impl SheetAt<'_> {
+    /// The problem with `field` of sheet row `row_number` (1-based), which holds `row`;
+    /// `None` when that cell holds a formula error, reported already.
+    pub(super) fn problem(
+        &self,
+        row_number: usize,
+        row: &[Cell],
+        field: Field,
+        severity: Severity,
+        message: String,
+    ) -> Option<Problem> {
+        let mut entries = EntryMemo::default();
+        let mut r = RowReader {
+            file: self.file,
+            sheet: self.sheet,
+            mapping: self.mapping,
+            row,
+            row_number,
+            problems: vec![],
+            entries: &mut entries,
+        };
+        r.problem(field, severity, message);
+        r.problems.pop()
+    }
+
+    /// The error for a reference that an earlier row gave.
+    pub(super) fn duplicate_reference(
+        &self,
+        row_number: usize,
+        row: &[Cell],
+        reference: &str,
+        first: usize,
+    ) -> Option<Problem> {
+        self.problem(
+            row_number,
+            row,
+            Field::Reference,
+            Severity::Error,
+            format!("reference '{reference}' appears already on row {first}"),
+        )
+    }
+
+    /// The warning for a row with the partner, date and amount of an earlier one.
+    pub(super) fn duplicate_key(
+        &self,
+        row_number: usize,
+        row: &[Cell],
+        first: usize,
+    ) -> Option<Problem> {
+        self.problem(
+            row_number,
+            row,
+            Field::Partner,
+            Severity::Warning,
+            format!("same partner, date and amount as row {first}: a duplicate?"),
+        )
+    }
+}
+
+/// What importing `agreement` of `partner` does, given the ledger agreement it matches
+/// (`lists`: the reference lists with the themes the rows added); takes the matched
+/// agreement's id and value date into `agreement`.
+pub(super) fn row_action(
+    view: &LedgerView,
+    lists: &ReferenceLists,
+    plan: &Plan,
+    agreement: &mut Agreement,
+    partner: PartnerRef,
+    existing: Option<&Agreement>,
+) -> Action {
+    let Some(old) = existing else {
+        return Action::Create;
+    };
+    agreement.id = old.id;
+    agreement.value_date = old.value_date;
+    if let PartnerRef::Existing(pid) = partner {
+        agreement.partner_id = pid;
+    }
+    let changes = differences(
+        old,
+        agreement,
+        &view.partners,
+        &plan.new_partners,
+        partner,
+        lists,
+    );
+    if changes.is_empty() {
+        Action::Unchanged(old.id)
+    } else {
+        Action::Update {
+            id: old.id,
+            changes,
+        }
+    }
+}
+
+/// The themes of `lists` that the ledger's lists lack: those the rows added.
+pub(super) fn added_themes(view: &LedgerView, lists: &ReferenceLists) -> Vec<RefEntry> {
+    lists
+        .themes
+        .iter()
+        .filter(|t| view.lists.entry(ListKind::Theme, &t.key).is_none())
+        .cloned()
+        .collect()
 }
 
 fn read_row(
@@ -848,7 +965,8 @@ fn read_row(
     let own_part = read_money(r, Field::OwnContribution, column_currency, view.currency);
 
     // Partner.
-    let partner = match matcher.exact(&partner_name) {
+    let (key, exact) = r.entries.partner(matcher, &partner_name);
+    let partner = match exact {
         Some(id) => {
             if let (Some(t), Some(p)) = (&partner_type, view.partners.iter().find(|p| p.id == id))
                 && *t != p.partner_type
@@ -865,7 +983,6 @@ fn read_row(
             Some(PartnerRef::Existing(id))
         }
         None => {
-            let key = fingerprint(&partner_name);
             if let Some(&i) = new_partner_index.get(&key) {
                 Some(PartnerRef::New(i))
             } else {
@@ -1025,7 +1142,7 @@ fn read_themes(r: &mut RowReader<'_>, lists: &mut ReferenceLists) -> Option<Vec<
             None => {
                 let key = slug(&part.name);
                 r.entries
-                    .insert((ListKind::Theme, part.name.clone()), Some(key.clone()));
+                    .remember(ListKind::Theme, &part.name, Some(key.clone()));
                 r.problem(
                     Field::Theme,
                     Severity::Warning,

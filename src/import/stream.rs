@@ -1,7 +1,8 @@
 //! The streamed import (`pledger import`): rows are planned and written as they are read,
 //! inside one transaction, so a large workbook costs about one parse of it and holds a few
-//! hundred rows at a time, not the sheet. An xlsx sheet is read on a thread of its own while
-//! this one plans and writes; other files are read whole first, then go the same way.
+//! hundred rows at a time, not the sheet. The rows are read on one thread and planned on
+//! another while this one matches them against the ledger and writes them (an xlsx sheet
+//! is streamed; other files are read whole first, then go the same way).
 //!
 //! The plan is the one [`super::prepare`] would make, row for row: rows wait in a queue
 //! while something later in the sheet decides them (a slash date waits for the whole date
@@ -15,18 +16,20 @@ use std::sync::mpsc;
 
 use chrono::NaiveDate;
 
-use crate::domain::{Agreement, Money, PartnerId};
+use crate::domain::{Agreement, Money, Partner, PartnerId, ReferenceLists};
 use crate::ledger::{Ledger, LedgerError, Writer};
 
 use super::mapping::{Field, Mapping};
 use super::plan::{
-    Action, LedgerView, PartnerRef, Plan, PlannedRow, RowOutcome, RowPlanner, filled_cells,
+    Action, LedgerView, PartnerRef, Plan, PlannedRow, RowOutcome, RowPlanner, SheetAt,
+    added_themes, filled_cells, row_action,
 };
 use super::source::{Cell, MAX_FILE_BYTES, Sheet, display_name, hex, read_file_with_progress};
 use super::values::DayEvidence;
 use super::workbook::{open_streamed_xlsx, stream_rows, streamed_sheet_names};
 use super::{
-    CommitSummary, ImportError, ImportOptions, Phase, Progress, Severity, choose_sheet, map_sheet,
+    CommitSummary, ImportError, ImportOptions, Phase, Problem, Progress, Severity, choose_sheet,
+    map_sheet,
 };
 
 /// Rows the reading thread sends at a time.
@@ -36,8 +39,9 @@ const CHUNKS_IN_FLIGHT: usize = 16;
 /// Rows of each sheet read to choose the sheet and find its header.
 const SURVEY_ROWS: usize = 30;
 
-/// Sheet rows (0-based index and cells) and the row count the sheet claims.
-type Chunk = (Vec<(usize, Vec<Cell>)>, Option<usize>);
+/// Takes a sheet row below the header (0-based index and cells) and the row count the
+/// sheet claims; false when reading should stop.
+type RowSink<'s> = dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool + 's;
 
 /// What a streamed import did.
 #[derive(Debug)]
@@ -94,13 +98,17 @@ pub fn import_streamed(
             .find(|s| s.name == name)
             .map(|s| std::mem::take(&mut s.rows))
             .unwrap_or_default();
-        let total = Some(rows.len());
-        let chunks = rows
-            .into_iter()
-            .enumerate()
-            .skip(mapping.header_row + 1)
-            .map(|row| Ok((vec![row], total)));
-        return task.run(ledger, &workbook.sha256, &name, mapping, chunks, progress);
+        let first_data = mapping.header_row + 1;
+        let source = move |row: &mut RowSink<'_>| {
+            let total = Some(rows.len());
+            for (i, cells) in rows.into_iter().enumerate().skip(first_data) {
+                if !row(i, cells, total) {
+                    break;
+                }
+            }
+            Ok(())
+        };
+        return task.run(ledger, &workbook.sha256, &name, mapping, source, progress);
     };
 
     let sha256 = file_sha256(path).map_err(&unreadable)?;
@@ -128,41 +136,15 @@ pub fn import_streamed(
     let sheet_name = sheet.name.clone();
     let header_row = mapping.header_row;
 
-    let (sender, receiver) = mpsc::sync_channel::<Result<Chunk, String>>(CHUNKS_IN_FLIGHT);
-    std::thread::scope(|scope| {
-        let reading = std::thread::Builder::new()
-            .name("import-reader".into())
-            .spawn_scoped(scope, {
-                let sheet_name = sheet_name.clone();
-                move || {
-                    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
-                    let mut claimed = None;
-                    let result = stream_rows(&mut wb, &sheet_name, &mut |i, cells, total| {
-                        claimed = total;
-                        if i <= header_row {
-                            return true;
-                        }
-                        chunk.push((i, cells));
-                        if chunk.len() < CHUNK_ROWS {
-                            return true;
-                        }
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-                        // The planner has stopped when nobody receives.
-                        sender.send(Ok((full, total))).is_ok()
-                    });
-                    // Nobody may be listening any more: then there is no one to tell.
-                    let _ = match result {
-                        Ok(()) => sender.send(Ok((chunk, claimed))),
-                        Err(e) => sender.send(Err(e)),
-                    };
-                }
-            });
-        if let Err(e) = reading {
-            return Err(unreadable(format!("cannot start reading ({e})")));
+    let source = {
+        let sheet_name = sheet_name.clone();
+        move |row: &mut RowSink<'_>| {
+            stream_rows(&mut wb, &sheet_name, &mut |i, cells, total| {
+                i <= header_row || row(i, cells, total)
+            })
         }
-        let chunks = receiver.into_iter().map(|m| m.map_err(&unreadable));
-        task.run(ledger, &sha256, &sheet_name, mapping, chunks, progress)
-    })
+    };
+    task.run(ledger, &sha256, &sheet_name, mapping, source, progress)
 }
 
 /// SHA-256 of the file at `path`, read in blocks.
@@ -203,13 +185,15 @@ enum Halt {
 }
 
 impl Task<'_> {
+    /// Reads the rows of `source` and plans them on a thread of their own, while this one
+    /// matches them against the ledger and writes them, in one transaction.
     fn run(
         &self,
         ledger: &mut Ledger,
         sha256: &str,
         sheet: &str,
         mapping: Mapping,
-        chunks: impl Iterator<Item = Result<Chunk, ImportError>>,
+        source: impl FnOnce(&mut RowSink<'_>) -> Result<(), String> + Send,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<StreamedImport, ImportError> {
         let view = LedgerView::load_for(ledger, Some(&[]))?;
@@ -218,7 +202,7 @@ impl Task<'_> {
             file: plan.file.clone(),
             errors: plan.error_count(),
         };
-        let Some(mut planner) =
+        let Some(planner) =
             RowPlanner::new(&view, &mut plan, self.file, sheet, &mapping, self.options)
         else {
             let committed = (!self.dry_run).then(|| Err(blocked(&plan)));
@@ -228,58 +212,100 @@ impl Task<'_> {
                 committed,
             });
         };
+        let unreadable = |reason: String| ImportError::Unreadable {
+            file: self.file.to_string(),
+            reason,
+        };
+        let at = SheetAt {
+            file: self.file,
+            sheet,
+            mapping: &mapping,
+        };
+        // Three stages, each on its thread: reading the sheet, planning its rows, and
+        // writing them (this thread). On two cores the system shares the cores between
+        // them as their loads come.
+        let (raw_sender, raw_receiver) = mpsc::sync_channel::<RawChunk>(CHUNKS_IN_FLIGHT);
+        let (sender, receiver) = mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+        let planning = Planning::new(planner, &plan, &mapping, sender);
         let mut halt = None;
         let mut summary = CommitSummary::default();
-        let result = ledger.write(|w| {
-            let mut rows = RowWriter::new(w, &mapping, planner.lists().themes.len())?;
-            let batch = w.begin_batch(self.file, sha256)?;
-            for (id, alias) in &plan.new_aliases {
-                w.add_alias(*id, alias)?;
-            }
-            for chunk in chunks {
-                let (chunk, total) = match chunk {
-                    Ok(c) => c,
-                    Err(e) => {
-                        halt = Some(Halt::Failed(e));
-                        return Err(rolled_back());
-                    }
-                };
-                let done = chunk.last().map_or(0, |(i, _)| i + 1);
-                if !progress(Progress {
-                    phase: Phase::Writing,
-                    rows_done: done,
-                    rows_total: total,
-                }) {
-                    halt = Some(Halt::Failed(ImportError::Cancelled));
-                    return Err(rolled_back());
-                }
-                for (index, cells) in chunk {
-                    rows.arrive(w, &mut planner, &mut plan, index, cells)?;
-                }
-            }
-            rows.finish(w, &mut planner, &mut plan)?;
-            planner.finish(&mut plan);
-            summary = self.summary(&plan, rows.partners_created);
-            let stop = if self.dry_run {
-                Some(Halt::DryRun)
-            } else if plan.blocks_commit(self.skip_invalid) {
-                Some(Halt::Blocked)
-            } else if summary.created == 0 && summary.updated == 0 && plan.new_aliases.is_empty() {
-                Some(Halt::Nothing)
-            } else {
-                None
-            };
-            if let Some(stop) = stop {
-                halt = Some(stop);
+        let result = std::thread::scope(|scope| {
+            let reading = std::thread::Builder::new()
+                .name("import-reader".into())
+                .spawn_scoped(scope, move || read_rows(source, &raw_sender));
+            let planning = reading.and_then(|_| {
+                std::thread::Builder::new()
+                    .name("import-planner".into())
+                    .spawn_scoped(scope, move || planning.run(raw_receiver))
+            });
+            if let Err(e) = planning {
+                halt = Some(Halt::Failed(unreadable(format!(
+                    "cannot start reading ({e})"
+                ))));
                 return Err(rolled_back());
             }
-            w.finish_batch(
-                summary.created,
-                summary.updated,
-                summary.unchanged,
-                summary.partners_created,
-            )?;
-            Ok(batch)
+            ledger.write(|w| {
+                let mut rows = RowWriter::new(w, &view, at)?;
+                let batch = w.begin_batch(self.file, sha256)?;
+                for (id, alias) in &plan.new_aliases {
+                    w.add_alias(*id, alias)?;
+                }
+                let mut complete = false;
+                // Ends when the planning thread stops, having sent its last chunk or not.
+                for chunk in receiver {
+                    let chunk = match chunk {
+                        Ok(c) => c,
+                        Err(e) => {
+                            halt = Some(Halt::Failed(unreadable(e)));
+                            return Err(rolled_back());
+                        }
+                    };
+                    if !progress(Progress {
+                        phase: Phase::Writing,
+                        rows_done: chunk.done,
+                        rows_total: chunk.total,
+                    }) {
+                        halt = Some(Halt::Failed(ImportError::Cancelled));
+                        return Err(rolled_back());
+                    }
+                    plan.skipped_rows += chunk.skipped;
+                    for item in chunk.items {
+                        rows.take(w, &mut plan, item)?;
+                    }
+                    complete = chunk.last;
+                }
+                if !complete {
+                    halt = Some(Halt::Failed(unreadable(
+                        "reading stopped before the end of the sheet".into(),
+                    )));
+                    return Err(rolled_back());
+                }
+                plan.new_themes = added_themes(&view, &rows.lists);
+                summary = self.summary(&plan, rows.partners_created);
+                let stop = if self.dry_run {
+                    Some(Halt::DryRun)
+                } else if plan.blocks_commit(self.skip_invalid) {
+                    Some(Halt::Blocked)
+                } else if summary.created == 0
+                    && summary.updated == 0
+                    && plan.new_aliases.is_empty()
+                {
+                    Some(Halt::Nothing)
+                } else {
+                    None
+                };
+                if let Some(stop) = stop {
+                    halt = Some(stop);
+                    return Err(rolled_back());
+                }
+                w.finish_batch(
+                    summary.created,
+                    summary.updated,
+                    summary.unchanged,
+                    summary.partners_created,
+                )?;
+                Ok(batch)
+            })
         });
         let committed = match (result, halt) {
             (Ok(batch), _) => Some(Ok(CommitSummary {
@@ -320,14 +346,281 @@ fn rolled_back() -> LedgerError {
     LedgerError::Refused("the import was rolled back".into())
 }
 
+/// Sheet rows as read (0-based index and cells), the row count the sheet claims, and
+/// whether these are the sheet's last rows; or why reading failed.
+type RawChunk = Result<(Vec<(usize, Vec<Cell>)>, Option<usize>, bool), String>;
+
+/// Reads the rows of `source` and sends them on in chunks, the last one marked as such.
+fn read_rows(
+    source: impl FnOnce(&mut RowSink<'_>) -> Result<(), String>,
+    sender: &mpsc::SyncSender<RawChunk>,
+) {
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    let mut claimed = None;
+    let result = source(&mut |i, cells, total| {
+        claimed = total;
+        chunk.push((i, cells));
+        if chunk.len() < CHUNK_ROWS {
+            return true;
+        }
+        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+        // Planning has stopped when nobody receives.
+        sender.send(Ok((full, total, false))).is_ok()
+    });
+    // Nobody may be listening any more: then there is no one to tell.
+    let _ = match result {
+        Ok(()) => sender.send(Ok((chunk, claimed, true))),
+        Err(e) => sender.send(Err(e)),
+    };
+}
+
+/// What the planning thread sends, in sheet order: planned rows, and what planning them added.
+enum Read {
+    /// A partner new to the ledger, named first by the row that follows.
+    Partner(Partner),
+    /// The reference lists, now that the row that follows added a theme to them.
+    Lists(Box<ReferenceLists>),
+    /// A totals row, skipped with this warning.
+    Totals(Problem),
+    /// A data row.
+    Row(ReadRow),
+}
+
+/// A data row as planning read it.
+struct ReadRow {
+    /// 1-based.
+    number: usize,
+    /// The agreement the row gives and its partner, when it gives one.
+    planned: Option<(Agreement, PartnerRef)>,
+    problems: Vec<Problem>,
+    /// The row's reference and partner cells ([`KEY_FIELDS`]), which a duplicate shows.
+    keys: [Cell; 2],
+}
+
+/// The cells a [`ReadRow`] keeps.
+const KEY_FIELDS: [Field; 2] = [Field::Reference, Field::Partner];
+
+/// What the reading thread sends at a time.
+struct ReadChunk {
+    items: Vec<Read>,
+    /// Rows skipped: blank ones, and notes below the data.
+    skipped: usize,
+    /// Sheet rows read so far, and the row count the sheet claims.
+    done: usize,
+    total: Option<usize>,
+    /// Whether this is the sheet's last chunk.
+    last: bool,
+}
+
+impl ReadChunk {
+    fn new() -> ReadChunk {
+        ReadChunk {
+            items: Vec::with_capacity(CHUNK_ROWS),
+            skipped: 0,
+            done: 0,
+            total: None,
+            last: false,
+        }
+    }
+}
+
+/// Plans rows as they are read, on the reading thread, and sends them in chunks. Rows wait
+/// in a queue while something later in the sheet decides them.
+struct Planning<'a> {
+    planner: RowPlanner<'a>,
+    /// Gathers the partners planning adds (rows name a new partner by its index here).
+    added: Plan,
+    partners_sent: usize,
+    themes_sent: usize,
+    key_columns: [Option<usize>; 2],
+    sender: mpsc::SyncSender<Result<ReadChunk, String>>,
+    out: ReadChunk,
+    /// Rows read since the last chunk went.
+    rows_unsent: usize,
+
+    /// Rows read but not yet planned, in sheet order.
+    waiting: VecDeque<(usize, Vec<Cell>)>,
+    /// The last row (0-based) read, and the last one holding more than one value.
+    last_read: usize,
+    last_data: Option<usize>,
+    first_data: usize,
+    date_column: Option<usize>,
+    /// A slash date was read: rows wait for the whole column's day order from then on.
+    slash_dates: bool,
+    day_evidence: DayEvidence,
+}
+
+impl<'a> Planning<'a> {
+    fn new(
+        planner: RowPlanner<'a>,
+        plan: &Plan,
+        mapping: &Mapping,
+        sender: mpsc::SyncSender<Result<ReadChunk, String>>,
+    ) -> Planning<'a> {
+        let themes_sent = planner.lists().themes.len();
+        Planning {
+            planner,
+            added: Plan::empty(&plan.file, &plan.sha256, &plan.sheet, mapping),
+            partners_sent: 0,
+            themes_sent,
+            key_columns: KEY_FIELDS.map(|f| mapping.column(f)),
+            sender,
+            out: ReadChunk::new(),
+            rows_unsent: 0,
+            waiting: VecDeque::new(),
+            last_read: mapping.header_row,
+            last_data: None,
+            first_data: mapping.header_row + 1,
+            date_column: mapping.column(Field::SignedOn),
+            slash_dates: false,
+            day_evidence: DayEvidence::default(),
+        }
+    }
+
+    /// Plans the rows `chunks` brings, until the last one or until the writing side stops.
+    fn run(mut self, chunks: mpsc::Receiver<RawChunk>) {
+        for chunk in chunks {
+            match chunk {
+                Ok((rows, total, last)) => {
+                    for (i, cells) in rows {
+                        if !self.arrive(i, cells, total) {
+                            return;
+                        }
+                    }
+                    if last {
+                        return self.finish();
+                    }
+                }
+                Err(e) => {
+                    // Nobody may be listening any more: then there is no one to tell.
+                    let _ = self.sender.send(Err(e));
+                    return;
+                }
+            }
+        }
+        // Reading stopped without its last rows: the writing side sees no last chunk
+        // either, and writes nothing.
+    }
+
+    /// Takes sheet row `index` (0-based) and plans every row now decided; false when the
+    /// writing side has stopped.
+    fn arrive(&mut self, index: usize, cells: Vec<Cell>, total: Option<usize>) -> bool {
+        // Rows holding nothing are not read: count them skipped, as a blank row is.
+        self.out.skipped += index.saturating_sub(self.last_read + 1);
+        self.last_read = index;
+        self.out.done = index + 1;
+        self.out.total = total;
+        self.rows_unsent += 1;
+        if let Some(Cell::Text(t)) = self.date_column.and_then(|c| cells.get(c)) {
+            self.slash_dates |= self.day_evidence.add(t);
+        }
+        if filled_cells(&cells) > 1 {
+            self.last_data = Some(index);
+        }
+        self.waiting.push_back((index, cells));
+        if !self.slash_dates {
+            while let Some((i, cells)) = self.waiting.front() {
+                // A row of one value may be a note below the data: wait for a later data row.
+                if filled_cells(cells) <= 1 && self.last_data.is_none_or(|d| d <= *i) {
+                    break;
+                }
+                let Some((i, cells)) = self.waiting.pop_front() else {
+                    break;
+                };
+                self.row(i + 1, cells);
+            }
+        }
+        // Send at least every CHUNK_ROWS rows read, so that progress moves while rows wait.
+        if self.out.items.len() >= CHUNK_ROWS || self.rows_unsent >= CHUNK_ROWS {
+            return self.send(false);
+        }
+        true
+    }
+
+    /// Plans the rows still waiting, now that the whole sheet is read, and sends the last
+    /// chunks.
+    fn finish(mut self) {
+        self.planner.order = self.day_evidence.order();
+        let last_data = self.last_data.unwrap_or(self.first_data);
+        while let Some((i, cells)) = self.waiting.pop_front() {
+            if i > last_data && filled_cells(&cells) > 0 {
+                // Notes below the data.
+                self.out.skipped += 1 + self.waiting.len();
+                self.waiting.clear();
+                break;
+            }
+            self.row(i + 1, cells);
+            if self.out.items.len() >= CHUNK_ROWS && !self.send(false) {
+                return;
+            }
+        }
+        self.send(true);
+    }
+
+    /// Sends the rows planned so far; false when nobody receives any more.
+    fn send(&mut self, last: bool) -> bool {
+        let mut next = ReadChunk::new();
+        next.done = self.out.done;
+        next.total = self.out.total;
+        let mut chunk = std::mem::replace(&mut self.out, next);
+        chunk.last = last;
+        self.rows_unsent = 0;
+        self.sender.send(Ok(chunk)).is_ok()
+    }
+
+    /// Plans sheet row `row_number` (1-based).
+    fn row(&mut self, row_number: usize, mut cells: Vec<Cell>) {
+        let (planned, problems) = match self.planner.read(&mut self.added, row_number, &cells) {
+            RowOutcome::Blank => {
+                self.out.skipped += 1;
+                return;
+            }
+            RowOutcome::Totals(problem) => {
+                self.out.skipped += 1;
+                self.out.items.push(Read::Totals(problem));
+                return;
+            }
+            RowOutcome::Data(planned, problems) => (planned, problems),
+        };
+        let new_partners = self
+            .added
+            .new_partners
+            .get(self.partners_sent..)
+            .unwrap_or_default();
+        self.partners_sent += new_partners.len();
+        self.out
+            .items
+            .extend(new_partners.iter().cloned().map(Read::Partner));
+        let lists = self.planner.lists();
+        if lists.themes.len() > self.themes_sent {
+            self.themes_sent = lists.themes.len();
+            self.out.items.push(Read::Lists(Box::new(lists.clone())));
+        }
+        let keys = self.key_columns.map(|c| {
+            c.and_then(|c| cells.get_mut(c))
+                .map_or(Cell::Empty, |cell| std::mem::replace(cell, Cell::Empty))
+        });
+        self.out.items.push(Read::Row(ReadRow {
+            number: row_number,
+            planned,
+            problems,
+            keys,
+        }));
+    }
+}
+
 /// Marks a created row that had no reference.
 const BY_KEY: u32 = 1 << 31;
 
 /// The key rows without a reference are matched by.
 type RowKey = (PartnerRef, NaiveDate, Option<Money>);
 
-/// Plans and writes rows as they arrive, in sheet order.
-struct RowWriter {
+/// Matches planned rows against the ledger and writes them, as they arrive in sheet order.
+struct RowWriter<'a> {
+    view: &'a LedgerView,
+    at: SheetAt<'a>,
+    /// The reference lists, with the themes the rows added so far.
+    lists: ReferenceLists,
     /// Agreement ids up to this one were in the ledger before the import.
     before: i64,
     /// Sheet rows (1-based) that created the agreements `before + 1`, `before + 2`, ...,
@@ -347,22 +640,16 @@ struct RowWriter {
     new_ids: Vec<Option<PartnerId>>,
     partners_created: usize,
     themes_written: usize,
-
-    /// Rows read but not yet planned, in sheet order.
-    waiting: VecDeque<(usize, Vec<Cell>)>,
-    /// The last row (0-based) read, and the last one holding more than one value.
-    last_read: usize,
-    last_data: Option<usize>,
-    first_data: usize,
-    date_column: Option<usize>,
-    /// A slash date was read: rows wait for the whole column's day order from then on.
-    slash_dates: bool,
-    day_evidence: DayEvidence,
 }
 
-impl RowWriter {
-    fn new(w: &Writer<'_>, mapping: &Mapping, themes: usize) -> Result<Self, LedgerError> {
+impl<'a> RowWriter<'a> {
+    fn new(w: &Writer<'_>, view: &'a LedgerView, at: SheetAt<'a>) -> Result<Self, LedgerError> {
+        let lists = view.lists().clone();
         Ok(RowWriter {
+            view,
+            at,
+            themes_written: lists.themes.len(),
+            lists,
             before: w.last_agreement_id()?,
             created_rows: Vec::new(),
             created_elsewhere: HashMap::new(),
@@ -372,71 +659,34 @@ impl RowWriter {
             blocked_keys: HashMap::new(),
             new_ids: Vec::new(),
             partners_created: 0,
-            themes_written: themes,
-            waiting: VecDeque::new(),
-            last_read: mapping.header_row,
-            last_data: None,
-            first_data: mapping.header_row + 1,
-            date_column: mapping.column(Field::SignedOn),
-            slash_dates: false,
-            day_evidence: DayEvidence::default(),
         })
     }
 
-    /// Takes sheet row `index` (0-based) and plans and writes every row now decided.
-    fn arrive(
-        &mut self,
-        w: &mut Writer<'_>,
-        planner: &mut RowPlanner<'_>,
-        plan: &mut Plan,
-        index: usize,
-        cells: Vec<Cell>,
-    ) -> Result<(), LedgerError> {
-        // Rows holding nothing are not sent: count them skipped, as a blank row is.
-        plan.skipped_rows += index.saturating_sub(self.last_read + 1);
-        self.last_read = index;
-        if let Some(Cell::Text(t)) = self.date_column.and_then(|c| cells.get(c)) {
-            self.slash_dates |= self.day_evidence.add(t);
-        }
-        if filled_cells(&cells) > 1 {
-            self.last_data = Some(index);
-        }
-        self.waiting.push_back((index, cells));
-        if self.slash_dates {
-            return Ok(());
-        }
-        while let Some((i, cells)) = self.waiting.front() {
-            // A row of one value may be a note below the data: wait for a later data row.
-            if filled_cells(cells) <= 1 && self.last_data.is_none_or(|d| d <= *i) {
-                break;
-            }
-            let Some((i, cells)) = self.waiting.pop_front() else {
-                break;
-            };
-            self.row(w, planner, plan, i + 1, &cells)?;
+    /// Takes what the reading thread sent next.
+    fn take(&mut self, w: &mut Writer<'_>, plan: &mut Plan, item: Read) -> Result<(), LedgerError> {
+        match item {
+            Read::Partner(p) => plan.new_partners.push(p),
+            Read::Lists(lists) => self.lists = *lists,
+            Read::Totals(problem) => plan.problems.push(problem),
+            Read::Row(row) => self.row(w, plan, row)?,
         }
         Ok(())
     }
 
-    /// Plans and writes the rows still waiting, now that the whole sheet is read.
-    fn finish(
-        &mut self,
-        w: &mut Writer<'_>,
-        planner: &mut RowPlanner<'_>,
-        plan: &mut Plan,
-    ) -> Result<(), LedgerError> {
-        planner.order = self.day_evidence.order();
-        let last_data = self.last_data.unwrap_or(self.first_data);
-        while let Some((i, cells)) = self.waiting.pop_front() {
-            if i > last_data && filled_cells(&cells) > 0 {
-                // Notes below the data.
-                plan.skipped_rows += 1 + self.waiting.len();
-                self.waiting.clear();
-                break;
+    /// The cells that [`ReadRow::keys`] kept, in their columns.
+    fn key_cells(&self, keys: &[Cell; 2]) -> Vec<Cell> {
+        let mut cells = Vec::new();
+        for (field, cell) in KEY_FIELDS.iter().zip(keys) {
+            if let Some(c) = self.at.mapping.column(*field) {
+                if cells.len() <= c {
+                    cells.resize(c + 1, Cell::Empty);
+                }
+                if let Some(slot) = cells.get_mut(c) {
+                    *slot = cell.clone();
+                }
             }
-            self.row(w, planner, plan, i + 1, &cells)?;
         }
-        Ok(())
+        cells
     }
 
     /// The sheet row that created agreement `id` in this import, if one did, and whether it
@@ -472,38 +722,26 @@ impl RowWriter {
         by_ledger.max(blocked)
     }
 
-    /// Plans sheet row `row_number` (1-based) and writes it unless blocked.
+    /// Matches a planned row and writes it unless blocked.
     fn row(
         &mut self,
         w: &mut Writer<'_>,
-        planner: &mut RowPlanner<'_>,
         plan: &mut Plan,
-        row_number: usize,
-        cells: &[Cell],
+        read: ReadRow,
     ) -> Result<(), LedgerError> {
-        let (planned, mut problems) = match planner.read(plan, row_number, cells) {
-            RowOutcome::Blank => {
-                plan.skipped_rows += 1;
-                return Ok(());
-            }
-            RowOutcome::Totals(problem) => {
-                plan.skipped_rows += 1;
-                plan.problems.push(problem);
-                return Ok(());
-            }
-            RowOutcome::Data(planned, problems) => (planned, problems),
-        };
-        let Some((mut agreement, partner)) = planned else {
+        let row_number = read.number;
+        let mut problems = read.problems;
+        let Some((mut agreement, partner)) = read.planned else {
             if !problems.iter().any(|p| p.severity == Severity::Error) {
                 plan.skipped_rows += 1;
             }
             plan.problems.extend(problems);
             return Ok(());
         };
-        let themes = planner.lists().themes.len();
+        let themes = self.lists.themes.len();
         if themes > self.themes_written {
             // A theme new to the ledger: its agreements are checked against the lists.
-            w.replace_reference_lists(planner.lists())?;
+            w.replace_reference_lists(&self.lists)?;
             self.themes_written = themes;
         }
 
@@ -514,8 +752,11 @@ impl RowWriter {
                 let found = w.agreement_with_reference(&reference)?;
                 let blocked = self.blocked_references.get(&reference).copied();
                 if let Some(first) = self.earlier_row(found.as_ref(), false, blocked) {
-                    problems
-                        .extend(planner.duplicate_reference(row_number, cells, &reference, first));
+                    let cells = self.key_cells(&read.keys);
+                    problems.extend(
+                        self.at
+                            .duplicate_reference(row_number, &cells, &reference, first),
+                    );
                 }
                 found.filter(|a| a.id.0 <= self.before)
             }
@@ -524,7 +765,7 @@ impl RowWriter {
                     PartnerRef::Existing(pid) => Some(pid),
                     PartnerRef::New(i) => self.new_ids.get(i).copied().flatten(),
                 };
-                let like = |ids, newest| match pid {
+                let mut like = |ids, newest| match pid {
                     Some(pid) => w.agreement_like(
                         pid,
                         agreement.signed_on,
@@ -543,13 +784,21 @@ impl RowWriter {
                     .earlier_row(created.as_ref(), true, self.blocked_keys.get(&key).copied())
                     .max(self.earlier_row(existing.as_ref(), true, None));
                 if let Some(first) = first {
-                    problems.extend(planner.duplicate_key(row_number, cells, first));
+                    let cells = self.key_cells(&read.keys);
+                    problems.extend(self.at.duplicate_key(row_number, &cells, first));
                 }
                 existing
             }
         };
         let blocked = problems.iter().any(|p| p.severity == Severity::Error);
-        let action = planner.action(&*plan, &mut agreement, partner, existing.as_ref());
+        let action = row_action(
+            self.view,
+            &self.lists,
+            plan,
+            &mut agreement,
+            partner,
+            existing.as_ref(),
+        );
         plan.problems.extend(problems);
         if blocked {
             match &agreement.reference {
@@ -570,8 +819,8 @@ impl RowWriter {
         }
         match &action {
             Action::Create => {
-                let id = w.add_agreement(&agreement)?.0;
                 let by_key = agreement.reference.is_none();
+                let id = w.add_agreement(&agreement)?.0;
                 let in_sequence =
                     usize::try_from(id - self.before - 1).ok() == Some(self.created_rows.len());
                 match u32::try_from(row_number).ok().filter(|&r| r < BY_KEY) {

@@ -181,6 +181,7 @@ impl Ledger {
         let tx = self.conn.transaction()?;
         let mut writer = Writer::new(&tx);
         let out = f(&mut writer)?;
+        writer.flush()?;
         tx.execute(
             "UPDATE setting SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'",
             [],

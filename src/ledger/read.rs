@@ -198,7 +198,12 @@ fn money(minor: Option<i64>, currency: Option<String>) -> Result<Option<Money>, 
     }
 }
 
-const AGREEMENT_COLUMNS: &str = "id, reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes";
+macro_rules! agreement_columns {
+    () => {
+        "id, reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes"
+    };
+}
+const AGREEMENT_COLUMNS: &str = agreement_columns!();
 
 fn agreement_from_row(row: &Row<'_>) -> Result<Agreement, LedgerError> {
     let status: String = row.get(5)?;
@@ -510,8 +515,13 @@ pub(super) fn agreement_with_reference(
     conn: &rusqlite::Connection,
     reference: &str,
 ) -> Result<Option<Agreement>, LedgerError> {
-    let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE reference = ?1");
-    let mut stmt = conn.prepare_cached(&sql)?;
+    // A literal, not a format!: an import asks this for every row.
+    const SQL: &str = concat!(
+        "SELECT ",
+        agreement_columns!(),
+        " FROM agreement WHERE reference = ?1"
+    );
+    let mut stmt = conn.prepare_cached(SQL)?;
     let mut rows = stmt.query([reference])?;
     let Some(row) = rows.next()? else {
         return Ok(None);
@@ -531,12 +541,21 @@ pub(super) fn agreement_like(
     ids: std::ops::RangeInclusive<i64>,
     newest: bool,
 ) -> Result<Option<Agreement>, LedgerError> {
-    let sql = format!(
-        "SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE partner_id = ?1 AND signed_on = ?2
-         AND amount_minor IS ?3 AND currency IS ?4 AND id BETWEEN ?5 AND ?6 ORDER BY id {} LIMIT 1",
-        if newest { "DESC" } else { "ASC" }
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    macro_rules! like {
+        ($order:literal) => {
+            concat!(
+                "SELECT ",
+                agreement_columns!(),
+                " FROM agreement WHERE partner_id = ?1 AND signed_on = ?2
+                  AND amount_minor IS ?3 AND currency IS ?4 AND id BETWEEN ?5 AND ?6
+                  ORDER BY id ",
+                $order,
+                " LIMIT 1"
+            )
+        };
+    }
+    let sql = if newest { like!("DESC") } else { like!("ASC") };
+    let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params![
         partner.0,
         signed_on.to_string(),
@@ -557,8 +576,12 @@ pub(super) fn read_agreement(
     conn: &rusqlite::Connection,
     id: AgreementId,
 ) -> Result<Agreement, LedgerError> {
-    let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE id = ?1");
-    let mut stmt = conn.prepare_cached(&sql)?;
+    const SQL: &str = concat!(
+        "SELECT ",
+        agreement_columns!(),
+        " FROM agreement WHERE id = ?1"
+    );
+    let mut stmt = conn.prepare_cached(SQL)?;
     let mut rows = stmt.query([id.0])?;
     let Some(row) = rows.next()? else {
         return Err(LedgerError::NotFound(format!("agreement {}", id.0)));

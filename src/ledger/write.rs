@@ -1,5 +1,6 @@
 //! Changes to the ledger, made inside one transaction by [`super::Ledger::write`]. Every
-//! change is validated and leaves an audit entry with the old and new values.
+//! change is validated and leaves an audit entry with the old and new values, but for a new
+//! agreement, whose values are its row's until an update or a delete records them as old.
 
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -20,7 +21,15 @@ pub struct Writer<'t> {
     // The reference lists, read once per transaction (an import checks every row against
     // them) and dropped when they are replaced.
     lists: Option<ReferenceLists>,
+    // What new agreements still owe, written together (an import adds thousands): the
+    // range of ids created in a row, which gets one audit entry, and theme links.
+    // [`Writer::flush`] writes them before anything else touches those tables.
+    created: Option<(i64, i64)>,
+    themes: Vec<(i64, String, u32)>,
 }
+
+/// Theme links written by one statement.
+const THEMES_AT_ONCE: usize = 64;
 
 fn json<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_string(value).ok()
@@ -34,17 +43,20 @@ impl<'t> Writer<'t> {
             batch: None,
             now,
             lists: None,
+            created: None,
+            themes: Vec::new(),
         }
     }
 
     fn audit(
-        &self,
+        &mut self,
         entity: &str,
         id: &str,
         action: &str,
         old: Option<String>,
         new: Option<String>,
     ) -> Result<(), LedgerError> {
+        self.flush()?;
         self.tx
             .prepare_cached(
                 "INSERT INTO audit (at, entity, entity_id, action, old, new, batch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -53,8 +65,52 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
+    /// Writes what new agreements still owe: theme links, then the audit entry of the ids
+    /// created in a row (`first-last`, or one id). Every method but
+    /// [`Writer::add_agreement`] calls it first, and [`super::Ledger::write`] before the
+    /// commit, so that nothing reads or changes those tables before they are complete.
+    pub(super) fn flush(&mut self) -> Result<(), LedgerError> {
+        self.write_themes_held()?;
+        if let Some((first, last)) = self.created.take() {
+            let ids = if first == last {
+                first.to_string()
+            } else {
+                format!("{first}-{last}")
+            };
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO audit (at, entity, entity_id, action, batch_id) VALUES (?1, 'agreement', ?2, 'create', ?3)",
+                )?
+                .execute(params![self.now, ids, self.batch])?;
+        }
+        Ok(())
+    }
+
+    /// Writes the theme links held back, in one statement.
+    fn write_themes_held(&mut self) -> Result<(), LedgerError> {
+        if self.themes.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO agreement_theme (agreement_id, theme, percent_bp) VALUES {}",
+            vec!["(?, ?, ?)"; self.themes.len()].join(", ")
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let mut index = 0;
+        for (id, theme, percent_bp) in &self.themes {
+            stmt.raw_bind_parameter(index + 1, id)?;
+            stmt.raw_bind_parameter(index + 2, theme)?;
+            stmt.raw_bind_parameter(index + 3, percent_bp)?;
+            index += 3;
+        }
+        stmt.raw_execute()?;
+        self.themes.clear();
+        Ok(())
+    }
+
     /// Replaces the three reference lists with `lists` (labels, synonyms and order).
     pub fn replace_reference_lists(&mut self, lists: &ReferenceLists) -> Result<(), LedgerError> {
+        self.flush()?;
         self.lists = None;
         self.tx.execute("DELETE FROM reference_entry", [])?;
         for kind in [ListKind::PartnerType, ListKind::Region, ListKind::Theme] {
@@ -80,6 +136,7 @@ impl<'t> Writer<'t> {
 
     /// Sets the reporting currency.
     pub fn set_reporting_currency(&mut self, currency: Currency) -> Result<(), LedgerError> {
+        self.flush()?;
         self.tx.execute(
             "UPDATE setting SET value = ?1 WHERE key = 'reporting_currency'",
             [currency.code()],
@@ -127,6 +184,7 @@ impl<'t> Writer<'t> {
 
     /// Adds a partner with its aliases; refuses a name or alias another partner uses.
     pub fn add_partner(&mut self, partner: &Partner) -> Result<PartnerId, LedgerError> {
+        self.flush()?;
         self.check_partner(partner)?;
         self.tx
             .prepare_cached("INSERT INTO partner (name, name_zh, partner_type, country) VALUES (?1, ?2, ?3, ?4)")?
@@ -203,6 +261,7 @@ impl<'t> Writer<'t> {
 
     /// Replaces a partner's fields and aliases.
     pub fn update_partner(&mut self, partner: &Partner) -> Result<(), LedgerError> {
+        self.flush()?;
         self.check_partner(partner)?;
         let old = self.stored_partner(partner.id)?;
         if old == *partner {
@@ -232,6 +291,7 @@ impl<'t> Writer<'t> {
 
     /// Adds `alias` to a partner (a spelling confirmed during an import).
     pub fn add_alias(&mut self, id: PartnerId, alias: &str) -> Result<(), LedgerError> {
+        self.flush()?;
         let mut p = self.stored_partner(id)?;
         if p.aliases.iter().any(|a| a == alias.trim()) || p.name == alias.trim() {
             return Ok(());
@@ -242,6 +302,7 @@ impl<'t> Writer<'t> {
 
     /// Deletes a partner that has no agreements.
     pub fn delete_partner(&mut self, id: PartnerId) -> Result<(), LedgerError> {
+        self.flush()?;
         let old = self.stored_partner(id)?;
         let n: i64 = self.tx.query_row(
             "SELECT count(*) FROM agreement WHERE partner_id = ?1",
@@ -262,6 +323,7 @@ impl<'t> Writer<'t> {
     /// Moves every agreement of `from` to `into`, keeps `from`'s name and aliases as aliases
     /// of `into`, and deletes `from`.
     pub fn merge_partners(&mut self, from: PartnerId, into: PartnerId) -> Result<(), LedgerError> {
+        self.flush()?;
         if from == into {
             return Err(LedgerError::Refused(
                 "a partner cannot be merged into itself".into(),
@@ -320,14 +382,7 @@ impl<'t> Writer<'t> {
                 problems,
             });
         }
-        let exists: Option<i64> = self
-            .tx
-            .prepare_cached("SELECT 1 FROM partner WHERE id = ?1")?
-            .query_row([a.partner_id.0], |r| r.get(0))
-            .optional()?;
-        if exists.is_none() {
-            return Err(LedgerError::NotFound(format!("partner {}", a.partner_id.0)));
-        }
+        // The partner's existence is the foreign key's to check: see `refuse`.
         Ok(())
     }
 
@@ -369,14 +424,23 @@ impl<'t> Writer<'t> {
                 a.region,
                 a.notes,
             ])
-            .map_err(|e| refuse_duplicate(e, &duplicate_reference(a)))?;
+            .map_err(|e| refuse(e, a))?;
         let id = self.tx.last_insert_rowid();
-        self.insert_themes(a, id)?;
-        let stored = Agreement {
-            id: AgreementId(id),
-            ..a.clone()
+        self.themes
+            .extend(a.themes.iter().map(|t| (id, t.theme.clone(), t.percent_bp)));
+        if self.themes.len() >= THEMES_AT_ONCE {
+            self.write_themes_held()?;
+        }
+        // The audit entry holds no copy of the values: the row holds them until an update
+        // or a delete records them as old. Ids created in a row share one entry.
+        self.created = match self.created {
+            Some((first, last)) if last.checked_add(1) == Some(id) => Some((first, id)),
+            Some(_) => {
+                self.flush()?;
+                Some((id, id))
+            }
+            None => Some((id, id)),
         };
-        self.audit("agreement", &id.to_string(), "create", None, json(&stored))?;
         Ok(AgreementId(id))
     }
 
@@ -387,23 +451,37 @@ impl<'t> Writer<'t> {
 
     /// The agreement with `reference`, as this transaction sees it.
     pub fn agreement_with_reference(
-        &self,
+        &mut self,
         reference: &str,
     ) -> Result<Option<Agreement>, LedgerError> {
-        super::read::agreement_with_reference(self.tx, reference)
+        let found = super::read::agreement_with_reference(self.tx, reference)?;
+        self.complete(found)
+    }
+
+    /// `found` with all its theme links, some of which may be held back still.
+    fn complete(&mut self, found: Option<Agreement>) -> Result<Option<Agreement>, LedgerError> {
+        match found {
+            Some(a) if self.themes.iter().any(|(id, _, _)| *id == a.id.0) => {
+                self.write_themes_held()?;
+                self.stored_agreement(a.id).map(Some)
+            }
+            other => Ok(other),
+        }
     }
 
     /// The agreement of `partner` signed on `signed_on` for `contribution` with the lowest
     /// id in `ids` (the highest when `newest`), as this transaction sees it.
     pub fn agreement_like(
-        &self,
+        &mut self,
         partner: PartnerId,
         signed_on: NaiveDate,
         contribution: Option<Money>,
         ids: std::ops::RangeInclusive<i64>,
         newest: bool,
     ) -> Result<Option<Agreement>, LedgerError> {
-        super::read::agreement_like(self.tx, partner, signed_on, contribution, ids, newest)
+        let found =
+            super::read::agreement_like(self.tx, partner, signed_on, contribution, ids, newest)?;
+        self.complete(found)
     }
 
     fn stored_agreement(&self, id: AgreementId) -> Result<Agreement, LedgerError> {
@@ -412,6 +490,7 @@ impl<'t> Writer<'t> {
 
     /// Replaces an agreement's fields; returns whether anything changed.
     pub fn update_agreement(&mut self, a: &Agreement) -> Result<bool, LedgerError> {
+        self.flush()?;
         self.check_agreement(a)?;
         let old = self.stored_agreement(a.id)?;
         if same_agreement(&old, a) {
@@ -437,7 +516,7 @@ impl<'t> Writer<'t> {
                     a.notes,
                 ],
             )
-            .map_err(|e| refuse_duplicate(e, &duplicate_reference(a)))?;
+            .map_err(|e| refuse(e, a))?;
         self.write_themes(a, a.id.0)?;
         self.audit(
             "agreement",
@@ -451,6 +530,7 @@ impl<'t> Writer<'t> {
 
     /// Deletes an agreement.
     pub fn delete_agreement(&mut self, id: AgreementId) -> Result<(), LedgerError> {
+        self.flush()?;
         let old = self.stored_agreement(id)?;
         self.tx
             .execute("DELETE FROM agreement WHERE id = ?1", [id.0])?;
@@ -459,6 +539,7 @@ impl<'t> Writer<'t> {
 
     /// Sets (or replaces) an exchange rate.
     pub fn set_rate(&mut self, rate: &ExchangeRate) -> Result<(), LedgerError> {
+        self.flush()?;
         if rate.rate <= rust_decimal::Decimal::ZERO {
             return Err(LedgerError::Refused(format!(
                 "a rate must be above zero, not {}",
@@ -499,6 +580,7 @@ impl<'t> Writer<'t> {
         period: &crate::domain::Period,
         publication: &super::Publication,
     ) -> Result<i64, LedgerError> {
+        self.flush()?;
         self.tx.execute(
             "INSERT INTO publication (period, period_from, period_to, published_at, revision, report_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -530,6 +612,7 @@ impl<'t> Writer<'t> {
 
     /// Opens an import batch; every later change in this transaction is tagged with it.
     pub fn begin_batch(&mut self, file_name: &str, sha256: &str) -> Result<i64, LedgerError> {
+        self.flush()?;
         self.tx.execute(
             "INSERT INTO import_batch (file_name, sha256, imported_at, created, updated, unchanged, partners) VALUES (?1, ?2, ?3, 0, 0, 0, 0)",
             params![file_name, sha256, self.now],
@@ -547,6 +630,7 @@ impl<'t> Writer<'t> {
         unchanged: usize,
         partners: usize,
     ) -> Result<(), LedgerError> {
+        self.flush()?;
         let Some(id) = self.batch else { return Ok(()) };
         let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
         self.tx.execute(
@@ -556,8 +640,10 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    /// Reverses every change of import batch `batch`, newest first, restoring old values.
+    /// Reverses every change of import batch `batch`, newest first, restoring old values;
+    /// returns how many changes it reversed.
     pub fn undo_batch(&mut self, batch: i64) -> Result<usize, LedgerError> {
+        self.flush()?;
         let undone: Option<Option<String>> = self
             .tx
             .query_row(
@@ -586,10 +672,26 @@ impl<'t> Writer<'t> {
         };
         let corrupt =
             |what: &str| LedgerError::Corrupt(format!("audit entry of batch {batch}: {what}"));
-        for (entity, id, action, old) in &entries {
-            let id: i64 = id.parse().map_err(|_| corrupt(id))?;
+        let mut undone = 0;
+        for (entity, ids, action, old) in &entries {
+            // One id, or the first and last of agreements created in a row.
+            let (first, id) = match ids.split_once('-') {
+                Some((first, last)) => (first.parse(), last.parse()),
+                None => (ids.parse(), ids.parse()),
+            };
+            let (Ok(first), Ok(id)) = (first, id) else {
+                return Err(corrupt(ids));
+            };
+            if first > id || (first < id && (entity != "agreement" || action != "create")) {
+                return Err(corrupt(ids));
+            }
+            undone += usize::try_from(id - first).unwrap_or(0) + 1;
             match (entity.as_str(), action.as_str()) {
-                ("agreement", "create") => self.delete_agreement(AgreementId(id))?,
+                ("agreement", "create") => {
+                    for id in (first..=id).rev() {
+                        self.delete_agreement(AgreementId(id))?;
+                    }
+                }
                 ("agreement", "update") => {
                     let old: Agreement = serde_json::from_str(old.as_deref().unwrap_or_default())
                         .map_err(|_| corrupt("old agreement"))?;
@@ -608,7 +710,7 @@ impl<'t> Writer<'t> {
             "UPDATE import_batch SET undone_at = ?2 WHERE id = ?1",
             params![batch, self.now],
         )?;
-        Ok(entries.len())
+        Ok(undone)
     }
 
     /// Saves a mapping profile: normalised header text -> field name.
@@ -617,6 +719,7 @@ impl<'t> Writer<'t> {
         name: &str,
         entries: &[(String, String)],
     ) -> Result<(), LedgerError> {
+        self.flush()?;
         self.tx
             .execute("DELETE FROM mapping_profile WHERE name = ?1", [name])?;
         for (header, field) in entries {
@@ -642,16 +745,28 @@ fn same_agreement(a: &Agreement, b: &Agreement) -> bool {
     }
 }
 
-fn duplicate_reference(a: &Agreement) -> String {
-    format!(
-        "another agreement has the reference '{}'",
-        a.reference.as_deref().unwrap_or_default()
-    )
-}
-
 fn refuse_duplicate(e: rusqlite::Error, message: &str) -> LedgerError {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::ConstraintViolation) => LedgerError::Refused(message.to_string()),
+        _ => LedgerError::Sqlite(e),
+    }
+}
+
+/// Why writing agreement `a` failed: a partner that does not exist (the foreign key), a
+/// reference already used (the unique index), or SQLite's own error.
+fn refuse(e: rusqlite::Error, a: &Agreement) -> LedgerError {
+    let extended = match &e {
+        rusqlite::Error::SqliteFailure(failure, _) => failure.extended_code,
+        _ => 0,
+    };
+    match extended {
+        rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
+            LedgerError::NotFound(format!("partner {}", a.partner_id.0))
+        }
+        rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => LedgerError::Refused(format!(
+            "another agreement has the reference '{}'",
+            a.reference.as_deref().unwrap_or_default()
+        )),
         _ => LedgerError::Sqlite(e),
     }
 }
