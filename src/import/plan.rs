@@ -1,6 +1,7 @@
 //! Rows -> validated plan: what an import would create, update or leave, which partners
 //! and themes it would add, and every problem found, before anything is written.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
@@ -250,7 +251,7 @@ struct RowReader<'a> {
     entries: &'a mut EntryMemo,
 }
 
-impl RowReader<'_> {
+impl<'a> RowReader<'a> {
     /// [`match_entry`], remembered for the rest of the sheet.
     fn entry(&mut self, lists: &ReferenceLists, kind: ListKind, text: &str) -> Option<String> {
         if let Some(found) = self.entries.list(kind).get(text) {
@@ -266,9 +267,15 @@ impl RowReader<'_> {
         Some((col, self.row.get(col).unwrap_or(&Cell::Empty)))
     }
 
-    fn text(&self, field: Field) -> Option<String> {
-        let (_, c) = self.cell(field)?;
-        let t = c.text().trim().to_string();
+    /// The cell's text, trimmed, unless empty; borrowed from the row when the cell holds
+    /// text (the row's fields are read on every row, most of them only to be compared).
+    fn text(&self, field: Field) -> Option<Cow<'a, str>> {
+        let row: &'a [Cell] = self.row;
+        let cell = row.get(self.mapping.column(field)?)?;
+        let t = match cell.text() {
+            Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+            Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+        };
         (!t.is_empty()).then_some(t)
     }
 
@@ -859,17 +866,16 @@ fn read_row(
             r.problem(field, Severity::Error, format!("{FORMULA_ERROR} ({e})"));
         }
     }
-    let partner_name = r.text(Field::Partner);
-    let signed_text = r.text(Field::SignedOn);
-    let (Some(partner_name), Some(_)) = (partner_name.clone(), signed_text.clone()) else {
-        if partner_name.is_none() {
+    let (Some(partner_name), Some(signed_text)) = (r.text(Field::Partner), r.text(Field::SignedOn))
+    else {
+        if r.text(Field::Partner).is_none() {
             r.problem(
                 Field::Partner,
                 Severity::Error,
                 "the partner is missing".into(),
             );
         }
-        if signed_text.is_none() {
+        if r.text(Field::SignedOn).is_none() {
             r.problem(
                 Field::SignedOn,
                 Severity::Error,
@@ -889,7 +895,7 @@ fn read_row(
             );
             None
         }),
-        _ => match parse_date(signed_text.as_deref().unwrap_or_default(), order) {
+        _ => match parse_date(&signed_text, order) {
             Ok(d) => Some(d),
             Err(e) => {
                 r.problem(Field::SignedOn, Severity::Error, e);
@@ -1006,7 +1012,7 @@ fn read_row(
                             name: partner_name.trim().to_string(),
                             name_zh: None,
                             partner_type: t.clone(),
-                            country: r.text(Field::Country),
+                            country: r.text(Field::Country).map(Cow::into_owned),
                             aliases: vec![],
                         });
                         new_partner_index.insert(key, i);
@@ -1038,8 +1044,11 @@ fn read_row(
     }
     let agreement = Agreement {
         id: AgreementId(0),
-        reference: r.text(Field::Reference),
-        title: r.text(Field::Title).unwrap_or_default(),
+        reference: r.text(Field::Reference).map(Cow::into_owned),
+        title: r
+            .text(Field::Title)
+            .map(Cow::into_owned)
+            .unwrap_or_default(),
         partner_id: match partner {
             PartnerRef::Existing(id) => id,
             PartnerRef::New(_) => PartnerId(0),
@@ -1051,7 +1060,10 @@ fn read_row(
         own_part,
         region,
         themes: themes?,
-        notes: r.text(Field::Notes).unwrap_or_default(),
+        notes: r
+            .text(Field::Notes)
+            .map(Cow::into_owned)
+            .unwrap_or_default(),
     };
     if let Some(c) = agreement.contribution.filter(|c| c.minor <= 0) {
         r.problem(

@@ -10,7 +10,7 @@
 //! Problems that block the import roll the transaction back, so nothing is written unless
 //! the import is valid or `skip_invalid` leaves the invalid rows out.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -609,6 +609,12 @@ impl<'a> Planning<'a> {
     }
 }
 
+/// A hash of `reference`, the same for the whole import.
+fn reference_hash(reference: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(reference)
+}
+
 /// Marks a created row that had no reference.
 const BY_KEY: u32 = 1 << 31;
 
@@ -623,6 +629,10 @@ struct RowWriter<'a> {
     lists: ReferenceLists,
     /// Agreement ids up to this one were in the ledger before the import.
     before: i64,
+    /// Whether the ledger held references before the import, and the hashes of those the
+    /// import wrote: a reference in neither is looked up nowhere.
+    ledger_references: bool,
+    written_references: HashSet<u64>,
     /// Sheet rows (1-based) that created the agreements `before + 1`, `before + 2`, ...,
     /// with [`BY_KEY`] set for the rows without a reference.
     created_rows: Vec<u32>,
@@ -651,6 +661,8 @@ impl<'a> RowWriter<'a> {
             themes_written: lists.themes.len(),
             lists,
             before: w.last_agreement_id()?,
+            ledger_references: w.any_reference()?,
+            written_references: HashSet::new(),
             created_rows: Vec::new(),
             created_elsewhere: HashMap::new(),
             touched_by_reference: HashMap::new(),
@@ -749,7 +761,12 @@ impl<'a> RowWriter<'a> {
         let key: RowKey = (partner, agreement.signed_on, agreement.contribution);
         let existing = match agreement.reference.clone() {
             Some(reference) => {
-                let found = w.agreement_with_reference(&reference)?;
+                let hash = reference_hash(&reference);
+                let found = if self.ledger_references || self.written_references.contains(&hash) {
+                    w.agreement_with_reference(&reference)?
+                } else {
+                    None
+                };
                 let blocked = self.blocked_references.get(&reference).copied();
                 if let Some(first) = self.earlier_row(found.as_ref(), false, blocked) {
                     let cells = self.key_cells(&read.keys);
@@ -816,6 +833,13 @@ impl<'a> RowWriter<'a> {
         }
         if let PartnerRef::New(i) = partner {
             agreement.partner_id = self.new_partner(w, plan, i)?;
+        }
+        if let Some(reference) = agreement
+            .reference
+            .as_deref()
+            .filter(|_| !self.ledger_references)
+        {
+            self.written_references.insert(reference_hash(reference));
         }
         match &action {
             Action::Create => {

@@ -308,6 +308,8 @@ pub(super) fn stream_rows(
         .map_err(|e| in_sheet(name, &xlsx_error(&e)))?;
     let total = claimed_rows(reader.dimensions());
     let mut current: Option<(usize, Vec<Cell>)> = None;
+    // Cells of the widest row so far: each row's cells are reserved at once.
+    let mut width = 0;
     while let Some(cell) = reader
         .next_cell()
         .map_err(|e| in_sheet(name, &xlsx_error(&e)))?
@@ -327,9 +329,12 @@ pub(super) fn stream_rows(
         {
             return Ok(());
         }
-        let cells = &mut current.get_or_insert_with(|| (r, Vec::new())).1;
+        let cells = &mut current
+            .get_or_insert_with(|| (r, Vec::with_capacity(width)))
+            .1;
         if c >= cells.len() {
             cells.resize(c + 1, Cell::Empty);
+            width = width.max(c + 1);
         }
         if let Some(slot) = cells.get_mut(c) {
             *slot = value;

@@ -139,6 +139,15 @@ pub(super) fn last_agreement_id(conn: &rusqlite::Connection) -> Result<i64, Ledg
     )
 }
 
+/// Whether any agreement has a reference.
+pub(super) fn any_reference(conn: &rusqlite::Connection) -> Result<bool, LedgerError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM agreement WHERE reference IS NOT NULL)",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// One line of the audit trail.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AuditEntry {

@@ -449,6 +449,11 @@ impl<'t> Writer<'t> {
         super::read::last_agreement_id(self.tx)
     }
 
+    /// Whether any agreement has a reference, as this transaction sees it.
+    pub fn any_reference(&self) -> Result<bool, LedgerError> {
+        super::read::any_reference(self.tx)
+    }
+
     /// The agreement with `reference`, as this transaction sees it.
     pub fn agreement_with_reference(
         &mut self,
