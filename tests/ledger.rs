@@ -17,6 +17,18 @@ use pledger::domain::{
 use pledger::ledger::{Ledger, LedgerError, latest_version};
 use pledger::report::Snapshot;
 
+/// A partner to hang agreements on.
+fn norad() -> Partner {
+    Partner {
+        id: PartnerId(0),
+        name: "Norad".into(),
+        name_zh: None,
+        partner_type: "government".into(),
+        country: Some("NO".into()),
+        aliases: vec![],
+    }
+}
+
 fn v1_ledger(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(&std::fs::read_to_string(fixture("ledger-v1.sql")).unwrap())
@@ -122,14 +134,7 @@ fn a_missing_rate_is_named_not_guessed() {
     let nok: Currency = "NOK".parse().unwrap();
     ledger
         .write(|w| {
-            let p = w.add_partner(&Partner {
-                id: PartnerId(0),
-                name: "Norad".into(),
-                name_zh: None,
-                partner_type: "government".into(),
-                country: Some("NO".into()),
-                aliases: vec![],
-            })?;
+            let p = w.add_partner(&norad())?;
             w.add_agreement(&Agreement {
                 id: AgreementId(0),
                 reference: None,
@@ -242,14 +247,7 @@ fn agreements_created_in_a_row_share_one_audit_entry_and_their_batch_undoes_them
     let (batch, ids) = ledger
         .write(|w| {
             let batch = w.begin_batch("agreements.xlsx", "00")?;
-            let p = w.add_partner(&Partner {
-                id: PartnerId(0),
-                name: "Norad".into(),
-                name_zh: None,
-                partner_type: "government".into(),
-                country: Some("NO".into()),
-                aliases: vec![],
-            })?;
+            let p = w.add_partner(&norad())?;
             let mut ids = Vec::new();
             for (reference, themes) in [
                 ("A-1", vec![("capacity", 10_000)]),

@@ -505,14 +505,17 @@ pub fn build_plan_with_progress(
             // Duplicates inside the file.
             if let Some(reference) = agreement.reference.clone() {
                 if let Some(first) = seen_references.insert(reference.clone(), row_number) {
-                    problems
-                        .extend(planner.duplicate_reference(row_number, row, &reference, first));
+                    problems.extend(
+                        planner
+                            .at()
+                            .duplicate_reference(row_number, row, &reference, first),
+                    );
                 }
             } else if let Some(first) = seen_keys.insert(
                 (partner, agreement.signed_on, agreement.contribution),
                 row_number,
             ) {
-                problems.extend(planner.duplicate_key(row_number, row, first));
+                problems.extend(planner.at().duplicate_key(row_number, row, first));
             }
             let blocked = problems.iter().any(|p| p.severity == Severity::Error);
             let existing = agreement
@@ -684,34 +687,12 @@ impl<'a> RowPlanner<'a> {
     }
 
     /// Where this sheet's problems lie.
-    fn at(&self) -> SheetAt<'a> {
+    pub(super) fn at(&self) -> SheetAt<'a> {
         SheetAt {
             file: self.file,
             sheet: self.sheet,
             mapping: self.mapping,
         }
-    }
-
-    /// The error for a reference that an earlier row gave.
-    pub(super) fn duplicate_reference(
-        &self,
-        row_number: usize,
-        row: &[Cell],
-        reference: &str,
-        first: usize,
-    ) -> Option<Problem> {
-        self.at()
-            .duplicate_reference(row_number, row, reference, first)
-    }
-
-    /// The warning for a row with the partner, date and amount of an earlier one.
-    pub(super) fn duplicate_key(
-        &self,
-        row_number: usize,
-        row: &[Cell],
-        first: usize,
-    ) -> Option<Problem> {
-        self.at().duplicate_key(row_number, row, first)
     }
 
     /// What importing `agreement` of `partner` does, given the ledger agreement it matches;

@@ -32,7 +32,7 @@ use super::{
     map_sheet,
 };
 
-/// Rows the reading thread sends at a time.
+/// Rows the reading and planning threads send at a time.
 const CHUNK_ROWS: usize = 256;
 /// Chunks on their way between the threads: this bounds a streamed import's memory.
 const CHUNKS_IN_FLIGHT: usize = 16;
@@ -400,7 +400,7 @@ struct ReadRow {
 /// The cells a [`ReadRow`] keeps.
 const KEY_FIELDS: [Field; 2] = [Field::Reference, Field::Partner];
 
-/// What the reading thread sends at a time.
+/// What the planning thread sends at a time.
 struct ReadChunk {
     items: Vec<Read>,
     /// Rows skipped: blank ones, and notes below the data.
@@ -424,7 +424,7 @@ impl ReadChunk {
     }
 }
 
-/// Plans rows as they are read, on the reading thread, and sends them in chunks. Rows wait
+/// Plans rows as they are read, on a thread of its own, and sends them in chunks. Rows wait
 /// in a queue while something later in the sheet decides them.
 struct Planning<'a> {
     planner: RowPlanner<'a>,
@@ -674,7 +674,7 @@ impl<'a> RowWriter<'a> {
         })
     }
 
-    /// Takes what the reading thread sent next.
+    /// Takes what the planning thread sent next.
     fn take(&mut self, w: &mut Writer<'_>, plan: &mut Plan, item: Read) -> Result<(), LedgerError> {
         match item {
             Read::Partner(p) => plan.new_partners.push(p),

@@ -207,12 +207,12 @@ fn money(minor: Option<i64>, currency: Option<String>) -> Result<Option<Money>, 
     }
 }
 
+/// The columns [`agreement_from_row`] reads, as a literal for `concat!`.
 macro_rules! agreement_columns {
     () => {
         "id, reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes"
     };
 }
-const AGREEMENT_COLUMNS: &str = agreement_columns!();
 
 fn agreement_from_row(row: &Row<'_>) -> Result<Agreement, LedgerError> {
     let status: String = row.get(5)?;
@@ -283,10 +283,12 @@ impl Ledger {
             Some(p) => (p.from.to_string(), p.to.to_string()),
             None => ("0000-01-01".to_string(), "9999-12-31".to_string()),
         };
-        let sql = format!(
-            "SELECT {AGREEMENT_COLUMNS} FROM agreement WHERE signed_on BETWEEN ?1 AND ?2 AND (?3 IS NULL OR partner_id = ?3) ORDER BY signed_on, id"
+        const SQL: &str = concat!(
+            "SELECT ",
+            agreement_columns!(),
+            " FROM agreement WHERE signed_on BETWEEN ?1 AND ?2 AND (?3 IS NULL OR partner_id = ?3) ORDER BY signed_on, id"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self.conn.prepare_cached(SQL)?;
         let mut rows = stmt.query(params![from, to, filter.partner.map(|p| p.0)])?;
         let mut out = Vec::new();
         let mut index = HashMap::new();

@@ -386,20 +386,19 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    fn write_themes(&self, a: &Agreement, id: i64) -> Result<(), LedgerError> {
+    /// Replaces agreement `id`'s theme links with `a`'s.
+    fn write_themes(&mut self, a: &Agreement, id: i64) -> Result<(), LedgerError> {
         self.tx
             .prepare_cached("DELETE FROM agreement_theme WHERE agreement_id = ?1")?
             .execute([id])?;
-        self.insert_themes(a, id)
+        self.hold_themes(a, id);
+        self.write_themes_held()
     }
 
-    fn insert_themes(&self, a: &Agreement, id: i64) -> Result<(), LedgerError> {
-        for t in &a.themes {
-            self.tx
-                .prepare_cached("INSERT INTO agreement_theme (agreement_id, theme, percent_bp) VALUES (?1, ?2, ?3)")?
-                .execute(params![id, t.theme, t.percent_bp])?;
-        }
-        Ok(())
+    /// Holds `a`'s theme links, for agreement `id`, until the next [`Writer::flush`].
+    fn hold_themes(&mut self, a: &Agreement, id: i64) {
+        self.themes
+            .extend(a.themes.iter().map(|t| (id, t.theme.clone(), t.percent_bp)));
     }
 
     /// Adds an agreement; refuses an invalid one or a reference already used.
@@ -426,8 +425,7 @@ impl<'t> Writer<'t> {
             ])
             .map_err(|e| refuse(e, a))?;
         let id = self.tx.last_insert_rowid();
-        self.themes
-            .extend(a.themes.iter().map(|t| (id, t.theme.clone(), t.percent_bp)));
+        self.hold_themes(a, id);
         if self.themes.len() >= THEMES_AT_ONCE {
             self.write_themes_held()?;
         }
