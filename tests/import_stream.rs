@@ -297,3 +297,52 @@ fn a_truncated_xlsx_is_refused_by_the_streamed_import_and_writes_nothing() {
     assert!(err.to_string().contains("consultant.xlsx"), "{err}");
     assert_eq!(ledger.revision().unwrap(), revision);
 }
+
+#[test]
+fn the_head_of_a_large_xlsx_previews_it_and_a_file_changed_since_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("consultant.xlsx");
+    write_xlsx(&file);
+    let head = import::read_head(&file, 4).unwrap().unwrap();
+    let whole = import::read_file(&file).unwrap();
+    assert_eq!(head.sha256, whole.sha256);
+    let (head_rows, whole_rows) = (&head.sheets[0].rows, &whole.sheets[0].rows);
+    assert_eq!(head_rows.len(), 4);
+    assert_eq!(head_rows[..], whole_rows[..4]);
+    let csv = dir.path().join("consultant.csv");
+    std::fs::write(&csv, "Partner,Signed\nNorad,2021-03-04\n").unwrap();
+    assert!(
+        import::read_head(&csv, 4).unwrap().is_none(),
+        "a CSV is read whole"
+    );
+
+    let mut ledger = ledger_with_partners(&dir.path().join("l.sqlite3"));
+    let revision = ledger.revision().unwrap();
+    let options = ImportOptions {
+        reviewed_sha256: Some(head.sha256.clone()),
+        ..Default::default()
+    };
+    let dry = import::import_streamed(&mut ledger, &file, &options, true, true, &mut |_| true);
+    assert_eq!(dry.unwrap().plan.sha256, head.sha256);
+    // The consultant saves another version while the user reviews the first.
+    write_xlsx(&file);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in ROWS.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (u32::try_from(r).unwrap(), u16::try_from(c).unwrap());
+            sheet
+                .write_string(r, c, cell.replace("100", "150"))
+                .unwrap();
+        }
+    }
+    book.save(&file).unwrap();
+    let err = import::import_streamed(&mut ledger, &file, &options, true, false, &mut |_| true)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("consultant.xlsx has changed since it was checked"),
+        "{err}"
+    );
+    assert_eq!(ledger.revision().unwrap(), revision, "nothing was written");
+}

@@ -263,8 +263,11 @@ fn exports_from_the_dashboard_write_the_files_the_screen_shows() {
     assert!(bytes.starts_with(b"%PDF"), "{:?}", h.state().status());
 }
 
-#[test]
-fn the_import_wizard_reads_a_consultant_workbook_commits_it_and_undo_takes_it_back() {
+/// The import wizard on `file` with the sample's partners and rates in an in-memory ledger:
+/// reads it, shows its plan, commits, shows 2021Q1, then undo takes the import back and redo
+/// puts it back again. Files above `whole_read_bytes` are previewed from their first rows
+/// and imported streamed.
+fn wizard_imports_the_consultant_workbook(whole_read_bytes: u64, note: Option<&str>) {
     let mut ledger = Ledger::open_in_memory().unwrap();
     pledger::import::import_partners(
         &mut ledger,
@@ -284,7 +287,8 @@ fn the_import_wizard_reads_a_consultant_workbook_commits_it_and_undo_takes_it_ba
     let dialogs = ScriptedDialogs {
         answers: [Some(file)].into_iter().collect(),
     };
-    let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
+    let mut app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
+    app.set_whole_read_bytes(whole_read_bytes);
     let mut h = Harness::builder()
         .with_size([1500.0, 1100.0])
         .with_max_steps(16)
@@ -304,6 +308,9 @@ fn the_import_wizard_reads_a_consultant_workbook_commits_it_and_undo_takes_it_ba
     }
     h.run();
     h.get_by_label_contains("Plan: 21 new, 0 updated");
+    if let Some(note) = note {
+        h.get_by_label_contains(note);
+    }
     h.get_by_label("Commit import").click();
     h.run();
     h.get_by_label("Show the dashboard").click();
@@ -313,12 +320,24 @@ fn the_import_wizard_reads_a_consultant_workbook_commits_it_and_undo_takes_it_ba
     h.get_by_label("USD 6,400,000.00");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run();
-    assert_eq!(
-        h.state().ledger().agreement_count().unwrap(),
-        0,
-        "{:?}",
-        h.state().status()
+    let count = |h: &Harness<'static, PledgerApp>| h.state().ledger().agreement_count().unwrap();
+    assert_eq!(count(&h), 0, "{:?}", h.state().status());
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
     );
+    h.run();
+    assert_eq!(count(&h), 21, "{:?}", h.state().status());
+}
+
+#[test]
+fn the_import_wizard_reads_a_consultant_workbook_commits_it_and_undo_takes_it_back() {
+    wizard_imports_the_consultant_workbook(u64::MAX, None);
+}
+
+#[test]
+fn a_large_workbook_is_previewed_from_its_first_rows_and_imported_as_it_is_read() {
+    wizard_imports_the_consultant_workbook(0, Some("the first 1000 rows are shown"));
 }
 
 /// The 2021Q1 dashboard rendered by wgpu (Mesa's software Vulkan on CI) in `lang`, compared

@@ -30,7 +30,7 @@ pub use source::{
     Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, decode, read_delimited,
     read_delimited_with_progress, read_file, read_file_with_progress, sha256_hex,
 };
-pub use stream::{StreamedImport, import_streamed};
+pub use stream::{StreamedImport, import_streamed, read_head};
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
 };
@@ -151,6 +151,9 @@ pub struct ImportOptions {
     pub profile: Option<String>,
     /// Confirmed spellings: sheet spelling -> ledger partner name.
     pub confirmed_matches: Vec<(String, String)>,
+    /// The SHA-256 of the file as the user reviewed it: a streamed import refuses the file
+    /// when it has changed since.
+    pub reviewed_sha256: Option<String>,
 }
 
 /// Picks the sheet, finds the header, maps the columns and builds the plan.

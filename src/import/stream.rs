@@ -24,9 +24,11 @@ use super::plan::{
     Action, LedgerView, PartnerRef, Plan, PlannedRow, RowOutcome, RowPlanner, SheetAt,
     added_themes, filled_cells, row_action,
 };
-use super::source::{Cell, MAX_FILE_BYTES, Sheet, display_name, hex, read_file_with_progress};
+use super::source::{
+    Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex, read_file_with_progress,
+};
 use super::values::DayEvidence;
-use super::workbook::{open_streamed_xlsx, stream_rows, streamed_sheet_names};
+use super::workbook::{StreamedXlsx, open_streamed_xlsx, stream_rows, streamed_sheet_names};
 use super::{
     CommitSummary, ImportError, ImportOptions, Phase, Problem, Progress, Severity, choose_sheet,
     map_sheet,
@@ -112,25 +114,7 @@ pub fn import_streamed(
     };
 
     let sha256 = file_sha256(path).map_err(&unreadable)?;
-    let mut heads = Vec::new();
-    for name in streamed_sheet_names(&wb) {
-        let mut head = Sheet {
-            name: name.clone(),
-            rows: Vec::new(),
-        };
-        stream_rows(&mut wb, &name, &mut |i, cells, _| {
-            if i >= SURVEY_ROWS {
-                return false;
-            }
-            head.rows.resize_with(i + 1, Vec::new);
-            if let Some(slot) = head.rows.get_mut(i) {
-                *slot = cells;
-            }
-            true
-        })
-        .map_err(&unreadable)?;
-        heads.push(head);
-    }
+    let heads = sheet_heads(&mut wb, SURVEY_ROWS).map_err(&unreadable)?;
     let sheet = choose_sheet(&file_name, &heads, options)?;
     let mapping = map_sheet(ledger, &file_name, sheet, options)?;
     let sheet_name = sheet.name.clone();
@@ -145,6 +129,51 @@ pub fn import_streamed(
         }
     };
     task.run(ledger, &sha256, &sheet_name, mapping, source, progress)
+}
+
+/// The first `rows` rows of each worksheet of the xlsx at `path`, streamed, with the SHA-256
+/// of the whole file: a preview of a workbook too large to hold, which [`import_streamed`]
+/// then imports. `Ok(None)` when the file is not an xlsx: read it whole with
+/// [`super::read_file`].
+pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportError> {
+    let file_name = display_name(path);
+    let unreadable = |reason: String| ImportError::Unreadable {
+        file: file_name.clone(),
+        reason,
+    };
+    let Some(mut wb) = open_streamed_xlsx(path).map_err(&unreadable)? else {
+        return Ok(None);
+    };
+    let sheets = sheet_heads(&mut wb, rows).map_err(&unreadable)?;
+    let sha256 = file_sha256(path).map_err(&unreadable)?;
+    Ok(Some(Workbook {
+        file_name: file_name.clone(),
+        sha256,
+        sheets,
+    }))
+}
+
+/// The first `rows` rows of each worksheet of `wb`.
+fn sheet_heads(wb: &mut StreamedXlsx, rows: usize) -> Result<Vec<Sheet>, String> {
+    let mut heads = Vec::new();
+    for name in streamed_sheet_names(wb) {
+        let mut head = Sheet {
+            name: name.clone(),
+            rows: Vec::new(),
+        };
+        stream_rows(wb, &name, &mut |i, cells, _| {
+            if i >= rows {
+                return false;
+            }
+            head.rows.resize_with(i + 1, Vec::new);
+            if let Some(slot) = head.rows.get_mut(i) {
+                *slot = cells;
+            }
+            true
+        })?;
+        heads.push(head);
+    }
+    Ok(heads)
 }
 
 /// SHA-256 of the file at `path`, read in blocks.
@@ -196,6 +225,14 @@ impl Task<'_> {
         source: impl FnOnce(&mut RowSink<'_>) -> Result<(), String> + Send,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<StreamedImport, ImportError> {
+        if let Some(reviewed) = &self.options.reviewed_sha256
+            && reviewed != sha256
+        {
+            return Err(ImportError::Usage(format!(
+                "{} has changed since it was checked; open it again",
+                self.file
+            )));
+        }
         let view = LedgerView::load_for(ledger, Some(&[]))?;
         let mut plan = Plan::empty(self.file, sha256, sheet, &mapping);
         let blocked = |plan: &Plan| ImportError::Blocked {

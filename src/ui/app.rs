@@ -62,8 +62,8 @@ pub enum Command {
     ReplaceLists(Box<ReferenceLists>),
     /// An import committed elsewhere (the wizard's thread): record it for undo.
     ImportCommitted {
-        /// What it changed.
-        changes: Vec<Change>,
+        /// How to take it back.
+        revert: Revert,
         /// A line for the status bar.
         summary: String,
     },
@@ -87,10 +87,29 @@ pub enum Command {
     ExportXlsx(PathBuf),
 }
 
+/// How a step of the undo history is taken back.
+#[derive(Clone, Debug)]
+pub enum Revert {
+    /// By running the statements recorded while it was written, backwards.
+    Changes(Vec<Change>),
+    /// By undoing its import batch: a large import is not recorded row by row.
+    Batch(i64),
+}
+
+impl Revert {
+    /// Size of what is held in memory for it.
+    fn len_bytes(&self) -> usize {
+        match self {
+            Revert::Changes(changes) => changes.iter().map(Change::len_bytes).sum(),
+            Revert::Batch(_) => 0,
+        }
+    }
+}
+
 /// One step of the undo history.
 struct UndoStep {
     label: String,
-    changes: Vec<Change>,
+    revert: Revert,
 }
 
 /// Undo history kept in memory, at most this many bytes of changes.
@@ -193,6 +212,8 @@ pub struct PledgerApp {
     pub(super) partners_view: partners::PartnersView,
     pub(super) settings: settings::SettingsView,
     pub(super) wizard: Option<ImportWizard>,
+    /// Workbooks larger than this are imported as they are read (see [`ImportWizard`]).
+    whole_read_bytes: u64,
     undo: Vec<UndoStep>,
     redo: Vec<UndoStep>,
     title_shown: Option<String>,
@@ -218,6 +239,7 @@ impl PledgerApp {
             partners_view: partners::PartnersView::default(),
             settings: settings::SettingsView::default(),
             wizard: None,
+            whole_read_bytes: super::import_wizard::WHOLE_READ_BYTES,
             undo: Vec::new(),
             redo: Vec::new(),
             title_shown: None,
@@ -245,6 +267,12 @@ impl PledgerApp {
         app.recent = remembered.recent;
         app.remember_recent();
         app
+    }
+
+    /// Sets the size above which an xlsx is previewed from its first rows and imported as
+    /// it is read, not held whole (default [`super::import_wizard::WHOLE_READ_BYTES`]).
+    pub fn set_whole_read_bytes(&mut self, bytes: u64) {
+        self.whole_read_bytes = bytes;
     }
 
     /// The ledger, for tests.
@@ -389,7 +417,7 @@ impl PledgerApp {
         match self.ledger.write(f) {
             Ok(()) => {
                 let changes = self.ledger.take_recorded();
-                self.record(label.clone(), changes);
+                self.record(label.clone(), Revert::Changes(changes));
                 self.inform(label);
             }
             Err(e) => {
@@ -400,21 +428,16 @@ impl PledgerApp {
         self.refresh();
     }
 
-    fn record(&mut self, label: String, changes: Vec<Change>) {
-        if changes.is_empty() {
+    fn record(&mut self, label: String, revert: Revert) {
+        if matches!(&revert, Revert::Changes(changes) if changes.is_empty()) {
             return;
         }
-        self.undo.push(UndoStep { label, changes });
+        self.undo.push(UndoStep { label, revert });
         self.redo.clear();
-        let mut total: usize = self
-            .undo
-            .iter()
-            .flat_map(|s| &s.changes)
-            .map(Change::len_bytes)
-            .sum();
+        let mut total: usize = self.undo.iter().map(|s| s.revert.len_bytes()).sum();
         while total > UNDO_BUDGET_BYTES && self.undo.len() > 1 {
             let dropped = self.undo.remove(0);
-            total -= dropped.changes.iter().map(Change::len_bytes).sum::<usize>();
+            total -= dropped.revert.len_bytes();
         }
     }
 
@@ -432,7 +455,7 @@ impl PledgerApp {
                             summary.created,
                             t(lang, "agreements added", "项协议已添加")
                         );
-                        self.record(label.clone(), changes);
+                        self.record(label.clone(), Revert::Changes(changes));
                         self.inform(label);
                         self.refresh();
                         self.period = self.latest_period();
@@ -485,8 +508,8 @@ impl PledgerApp {
                 let label = t(lang, "Reference lists saved", "已保存参考列表").to_owned();
                 self.write_step(label, |w| w.replace_reference_lists(&lists));
             }
-            Command::ImportCommitted { changes, summary } => {
-                self.record(summary.clone(), changes);
+            Command::ImportCommitted { revert, summary } => {
+                self.record(summary.clone(), revert);
                 self.inform(summary);
                 self.refresh();
                 // Show what came in when the current period has nothing to show.
@@ -562,7 +585,7 @@ impl PledgerApp {
                 self.export_done(result, &path);
             }
             Command::StartImport(path) => {
-                self.wizard = Some(ImportWizard::open(path));
+                self.wizard = Some(ImportWizard::open(path, self.whole_read_bytes));
                 self.page = Page::Import;
             }
         }
@@ -613,7 +636,13 @@ impl PledgerApp {
         }) else {
             return;
         };
-        match self.ledger.revert(&step.changes) {
+        let reverted = match &step.revert {
+            Revert::Changes(changes) => self.ledger.revert(changes),
+            Revert::Batch(batch) => {
+                crate::import::undo(&mut self.ledger, *batch).map(|_| self.ledger.take_recorded())
+            }
+        };
+        match reverted {
             Ok(back) => {
                 let verb = if undo {
                     t(lang, "Undone:", "已撤销：")
@@ -623,7 +652,7 @@ impl PledgerApp {
                 self.inform(format!("{verb} {}", step.label));
                 let step = UndoStep {
                     label: step.label,
-                    changes: back,
+                    revert: Revert::Changes(back),
                 };
                 if undo {
                     self.redo.push(step);

@@ -1,24 +1,35 @@
 //! The import wizard: read a workbook on a background thread, show the mapping, a preview
 //! with each problem on its cell, partner matches to confirm, then commit in one
 //! transaction (on a background thread for a ledger file) that the undo history records.
+//!
+//! An xlsx larger than [`WHOLE_READ_BYTES`] is not held whole: the wizard reads the first
+//! [`PREVIEW_ROWS`] rows of each sheet for the mapping and the preview, plans the whole
+//! sheet with a streamed dry run, and commits with a streamed import of the same file
+//! (refused if the file changed since), which undo takes back as an import batch.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use egui::{RichText, Ui};
 
-use super::app::{Command, PledgerApp};
+use super::app::{Command, PledgerApp, Revert};
 use super::pie::color;
 use super::t;
 use crate::chart::palette;
 use crate::import::{
-    self, CommitSummary, Field, ImportOptions, Mapping, PartnerMatcher, Phase, Plan, Progress,
-    Severity, Workbook, column_letter, percent_of_one,
+    self, CommitSummary, Field, ImportError, ImportOptions, Mapping, PartnerMatcher, Phase, Plan,
+    Progress, Severity, Workbook, column_letter, percent_of_one,
 };
-use crate::ledger::{Change, Ledger};
+use crate::ledger::Ledger;
+
+/// Workbooks up to this size are read whole; a larger xlsx is previewed from its first rows
+/// and imported as it is read (a 100,000-row sheet is about 8 MB, 80 MB once read whole).
+pub const WHOLE_READ_BYTES: u64 = 4 << 20;
+/// Rows of each sheet a large xlsx shows in the preview.
+pub const PREVIEW_ROWS: usize = 1000;
 
 enum Stage {
     Reading,
@@ -28,11 +39,18 @@ enum Stage {
     Done(String),
 }
 
+/// A workbook as the wizard read it.
+struct Opened {
+    workbook: Workbook,
+    /// Only the first [`PREVIEW_ROWS`] rows of each sheet: plan and commit stream the file.
+    head_only: bool,
+}
+
 enum Message {
     Progress(Progress),
-    Read(Result<Workbook, String>),
+    Read(Result<Opened, String>),
     Planned(Result<Box<(Plan, Mapping)>, String>),
-    Committed(Result<(Vec<Change>, CommitSummary), String>),
+    Committed(Result<(Revert, CommitSummary), String>),
 }
 
 /// Runs `work` on a named thread; it reports progress and stops when `cancel` is set.
@@ -74,6 +92,8 @@ pub struct ImportWizard {
     cancel: Arc<AtomicBool>,
     progress: Option<Progress>,
     workbook: Option<Arc<Workbook>>,
+    /// The workbook holds the first rows of each sheet only.
+    head_only: bool,
     options: ImportOptions,
     plan: Option<Plan>,
     mapping: Option<Mapping>,
@@ -85,14 +105,29 @@ pub struct ImportWizard {
 }
 
 impl ImportWizard {
-    /// Starts reading `path` on a background thread.
-    pub fn open(path: PathBuf) -> ImportWizard {
+    /// Starts reading `path` on a background thread: whole, or when it is an xlsx larger
+    /// than `whole_read_bytes`, its first rows.
+    pub fn open(path: PathBuf, whole_read_bytes: u64) -> ImportWizard {
         let cancel = Arc::new(AtomicBool::new(false));
         let reading = path.clone();
         let rx = spawn("pledger-import-read", cancel.clone(), move |report| {
-            Message::Read(
-                import::read_file_with_progress(&reading, report).map_err(|e| e.to_string()),
-            )
+            let large = std::fs::metadata(&reading).is_ok_and(|m| m.len() > whole_read_bytes);
+            let head = if large {
+                import::read_head(&reading, PREVIEW_ROWS)
+            } else {
+                Ok(None)
+            };
+            let opened = head.and_then(|head| match head {
+                Some(workbook) => Ok(Opened {
+                    workbook,
+                    head_only: true,
+                }),
+                None => import::read_file_with_progress(&reading, report).map(|workbook| Opened {
+                    workbook,
+                    head_only: false,
+                }),
+            });
+            Message::Read(opened.map_err(|e| e.to_string()))
         });
         let mut wizard = ImportWizard {
             lang: super::Lang::En,
@@ -102,6 +137,7 @@ impl ImportWizard {
             cancel,
             progress: None,
             workbook: None,
+            head_only: false,
             options: ImportOptions::default(),
             plan: None,
             mapping: None,
@@ -142,8 +178,10 @@ impl ImportWizard {
         self.progress = None;
         match message {
             Message::Progress(_) => None,
-            Message::Read(Ok(workbook)) => {
-                self.workbook = Some(Arc::new(workbook));
+            Message::Read(Ok(opened)) => {
+                self.options.reviewed_sha256 = Some(opened.workbook.sha256.clone());
+                self.head_only = opened.head_only;
+                self.workbook = Some(Arc::new(opened.workbook));
                 self.stage = Stage::Review;
                 self.needs_plan = true;
                 None
@@ -156,11 +194,11 @@ impl ImportWizard {
                 self.error = None;
                 None
             }
-            Message::Committed(Ok((changes, summary))) => {
+            Message::Committed(Ok((revert, summary))) => {
                 let text = summary_text(self.lang, &summary);
                 self.stage = Stage::Done(text.clone());
                 Some(Command::ImportCommitted {
-                    changes,
+                    revert,
                     summary: text,
                 })
             }
@@ -188,6 +226,36 @@ fn summary_text(lang: super::Lang, s: &CommitSummary) -> String {
     }
 }
 
+/// Plans the whole of `file` with a streamed dry run: nothing is written.
+fn plan_streamed(
+    ledger: &mut Ledger,
+    file: &Path,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<(Plan, Mapping), ImportError> {
+    let done = import::import_streamed(ledger, file, options, false, true, progress)?;
+    Ok((done.plan, done.mapping))
+}
+
+/// Imports `file` as it is read, in one transaction; undo takes back its batch.
+fn commit_streamed(
+    ledger: &mut Ledger,
+    file: &Path,
+    options: &ImportOptions,
+    skip_invalid: bool,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<(Revert, CommitSummary), ImportError> {
+    let done = import::import_streamed(ledger, file, options, skip_invalid, false, progress)?;
+    let summary = done
+        .committed
+        .unwrap_or_else(|| Err(ImportError::Usage("a dry run commits nothing".into())))?;
+    let revert = match summary.batch {
+        Some(batch) => Revert::Batch(batch),
+        None => Revert::Changes(Vec::new()),
+    };
+    Ok((revert, summary))
+}
+
 impl PledgerApp {
     fn plan_import(&mut self) {
         let Some(wizard) = &mut self.wizard else {
@@ -200,22 +268,27 @@ impl PledgerApp {
         let Some(workbook) = wizard.workbook.clone() else {
             return;
         };
-        let planned = match self.ledger.path().map(std::path::Path::to_path_buf) {
+        let head_only = wizard.head_only;
+        let file = wizard.path.clone();
+        let planned = match self.ledger.path().map(Path::to_path_buf) {
             Some(path) => {
                 let options = wizard.options.clone();
                 let rx = spawn(
                     "pledger-import-plan",
                     wizard.cancel.clone(),
                     move |report| {
-                        let result =
-                            Ledger::open(&path)
-                                .map_err(|e| e.to_string())
-                                .and_then(|ledger| {
+                        let result = Ledger::open(&path).map_err(|e| e.to_string()).and_then(
+                            |mut ledger| {
+                                if head_only {
+                                    plan_streamed(&mut ledger, &file, &options, report)
+                                } else {
                                     import::prepare_with_progress(
                                         &ledger, &workbook, &options, report,
                                     )
-                                    .map_err(|e| e.to_string())
-                                });
+                                }
+                                .map_err(|e| e.to_string())
+                            },
+                        );
                         Message::Planned(result.map(Box::new))
                     },
                 );
@@ -228,6 +301,12 @@ impl PledgerApp {
                 }
                 None
             }
+            None if head_only => Some(plan_streamed(
+                &mut self.ledger,
+                &file,
+                &wizard.options,
+                &mut |_| true,
+            )),
             None => Some(import::prepare(&self.ledger, &workbook, &wizard.options)),
         };
         match planned {
@@ -445,7 +524,7 @@ impl PledgerApp {
                             }
                         });
                         ui.separator();
-                        preview_ui(ui, lang, &workbook, plan);
+                        preview_ui(ui, lang, &workbook, plan, wizard.head_only);
                     } else if ui.button(t(lang, "Close", "关闭")).clicked() {
                         close = true;
                     }
@@ -473,7 +552,10 @@ impl PledgerApp {
             return;
         };
         let skip = wizard.skip_invalid;
-        match self.ledger.path().map(std::path::Path::to_path_buf) {
+        let head_only = wizard.head_only;
+        let file = wizard.path.clone();
+        let options = wizard.options.clone();
+        match self.ledger.path().map(Path::to_path_buf) {
             Some(path) => {
                 let rx = spawn(
                     "pledger-import-commit",
@@ -481,11 +563,15 @@ impl PledgerApp {
                     move |report| {
                         let result = (|| {
                             let mut ledger = Ledger::open(&path).map_err(|e| e.to_string())?;
+                            if head_only {
+                                return commit_streamed(&mut ledger, &file, &options, skip, report)
+                                    .map_err(|e| e.to_string());
+                            }
                             ledger.set_recording(true).map_err(|e| e.to_string())?;
                             let summary =
                                 import::commit_with_progress(&mut ledger, &plan, skip, report)
                                     .map_err(|e| e.to_string())?;
-                            Ok((ledger.take_recorded(), summary))
+                            Ok((Revert::Changes(ledger.take_recorded()), summary))
                         })();
                         Message::Committed(result)
                     },
@@ -499,14 +585,22 @@ impl PledgerApp {
                 }
             }
             None => {
-                let result = import::commit(&mut self.ledger, &plan, skip);
-                let changes = self.ledger.take_recorded();
+                let result = if head_only {
+                    let result =
+                        commit_streamed(&mut self.ledger, &file, &options, skip, &mut |_| true);
+                    // The batch takes it back; what the triggers recorded is not needed.
+                    let _ = self.ledger.take_recorded();
+                    result
+                } else {
+                    import::commit(&mut self.ledger, &plan, skip)
+                        .map(|summary| (Revert::Changes(self.ledger.take_recorded()), summary))
+                };
                 match result {
-                    Ok(summary) => {
+                    Ok((revert, summary)) => {
                         let text = summary_text(self.lang, &summary);
                         wizard.stage = Stage::Done(text.clone());
                         self.commands.push(Command::ImportCommitted {
-                            changes,
+                            revert,
                             summary: text,
                         });
                     }
@@ -670,7 +764,7 @@ fn plan_summary_ui(ui: &mut Ui, lang: super::Lang, plan: &Plan) {
 }
 
 /// The sheet below its header, with each problem's cell highlighted.
-fn preview_ui(ui: &mut Ui, lang: super::Lang, workbook: &Workbook, plan: &Plan) {
+fn preview_ui(ui: &mut Ui, lang: super::Lang, workbook: &Workbook, plan: &Plan, head_only: bool) {
     let Some(sheet) = workbook.sheets.iter().find(|s| s.name == plan.sheet) else {
         return;
     };
@@ -697,6 +791,20 @@ fn preview_ui(ui: &mut Ui, lang: super::Lang, workbook: &Workbook, plan: &Plan) 
     let headers = sheet.rows.get(header_index).cloned().unwrap_or_default();
     let columns = headers.len().clamp(1, 40);
     ui.label(RichText::new(t(lang, "Preview", "预览")).strong());
+    if head_only {
+        ui.label(
+            RichText::new(match lang {
+                super::Lang::En => format!(
+                    "A large workbook: the first {PREVIEW_ROWS} rows are shown; the plan and the problems above cover every row."
+                ),
+                super::Lang::Zh => format!(
+                    "大型工作簿：仅显示前 {PREVIEW_ROWS} 行；上方的计划和问题涵盖所有行。"
+                ),
+            })
+            .small()
+            .color(color(palette::MUTED)),
+        );
+    }
     egui_extras::TableBuilder::new(ui)
         .striped(true)
         .id_salt("preview")

@@ -14,7 +14,7 @@ mod settings;
 
 use std::path::Path;
 
-pub use app::{Command, Page, PledgerApp};
+pub use app::{Command, Page, PledgerApp, Revert};
 pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
 pub use fonts::{NOTO_SANS_SC, font_definitions};
 
