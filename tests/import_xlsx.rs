@@ -352,3 +352,22 @@ fn progress_is_reported_and_cancelling_at_any_phase_writes_nothing() {
     assert_eq!(summary.created, 3000);
     assert_eq!(phases, [Phase::Reading, Phase::Planning, Phase::Writing]);
 }
+
+#[test]
+fn a_workbook_named_on_the_command_line_must_exist_and_comes_before_no_command() {
+    let (_dir, ledger) = temp_ledger();
+    // A mistyped command is not taken for a workbook: no window opens.
+    let out = pledger(&ledger, &["reprot"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'reprot' is neither a command nor a workbook file"),
+        "{err}"
+    );
+    let file = workbook("consultant-2021Q1-zh.xlsx");
+    let out = pledger(&ledger, &[&file, "report", "--period", "2021Q1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("to import it, run pledger import"), "{err}");
+    assert!(!ledger.exists(), "nothing was opened");
+}

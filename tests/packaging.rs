@@ -47,7 +47,10 @@ fn help_and_version_read_well() {
     Cli::command().debug_assert();
     let mut command = Cli::command();
     let help = command.render_long_help().to_string();
-    assert!(help.contains("pledger [OPTIONS] [COMMAND]"), "{help}");
+    assert!(
+        help.contains("pledger [OPTIONS] [WORKBOOK] [COMMAND]"),
+        "{help}"
+    );
     assert!(
         help.contains("Without a command, pledger opens the desktop app"),
         "{help}"
@@ -73,9 +76,17 @@ fn the_menu_entry_names_the_app_id() {
     assert_eq!(desktop_value(&text, "Type"), Some("Application"));
     let exec = desktop_value(&text, "Exec").unwrap();
     assert_eq!(exec.split_whitespace().next(), Some("pledger"));
-    // The app opens no file given on its command line, so the entry takes none.
-    assert!(!exec.contains('%'), "Exec={exec}");
-    assert!(desktop_value(&text, "MimeType").is_none());
+    // A workbook opened with Pledger goes to the import wizard: the entry takes one file.
+    assert_eq!(exec, "pledger %f");
+    let types = desktop_value(&text, "MimeType").unwrap();
+    for kind in [
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "text/csv",
+    ] {
+        assert!(types.split(';').any(|t| t == kind), "{kind} in {types}");
+    }
     let categories = desktop_value(&text, "Categories").unwrap();
     assert!(categories.contains("Office;") && categories.contains("Finance;"));
 }

@@ -19,12 +19,14 @@ use crate::report::Snapshot;
 
 /// What `pledger --help` says after the commands and options.
 const AFTER_HELP: &str = "\
-Without a command, pledger opens the desktop app on the ledger: --ledger PATH, else
+Without a command, pledger opens the desktop app (with the import wizard on WORKBOOK when
+given) on the ledger: --ledger PATH, else
 $PLEDGER_LEDGER, else ~/.local/share/pledger/ledger.sqlite3 (on macOS and Windows, the
 platform's data folder). Exit codes: 0 done, 1 refused, 2 bad usage or unreadable input.
 
 Examples:
   pledger                                         open the desktop app
+  pledger sheet.xlsx                              open it in the app's import wizard
   pledger --ledger team.sqlite3 sample            load the sample agreements into a ledger
   pledger report --period 2021Q1                  the advisory-group report of a quarter
   pledger import sheet.xlsx --dry-run             what an import would change
@@ -44,6 +46,9 @@ pub struct Cli {
     /// The ledger file (default: the platform data folder, or $PLEDGER_LEDGER).
     #[arg(long, global = true, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+    /// A workbook to import: the desktop app opens with the import wizard on it.
+    #[arg(value_name = "WORKBOOK")]
+    pub workbook: Option<PathBuf>,
     /// What to do; without a command, Pledger opens the desktop app.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -256,13 +261,27 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    if let (Some(workbook), Some(_)) = (&cli.workbook, &cli.command) {
+        return Err(usage(anyhow!(
+            "'{}' before a command: to import it, run pledger import '{0}'",
+            workbook.display()
+        )));
+    }
     let Some(command) = cli.command else {
         let path = cli.ledger.or_else(ledger::default_path).ok_or_else(|| {
             usage(anyhow!(
                 "no home folder to keep the ledger in; give --ledger PATH"
             ))
         })?;
-        return crate::ui::run(&path).map_err(|e| Failure { error: e, code: 1 });
+        if let Some(workbook) = &cli.workbook
+            && !workbook.is_file()
+        {
+            return Err(usage(anyhow!(
+                "'{}' is neither a command nor a workbook file (see pledger --help)",
+                workbook.display()
+            )));
+        }
+        return crate::ui::run(&path, cli.workbook).map_err(|e| Failure { error: e, code: 1 });
     };
     let mut ledger = open_ledger(cli.ledger)?;
     match command {

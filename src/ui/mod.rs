@@ -12,7 +12,7 @@ mod partners;
 mod pie;
 mod settings;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use app::{Command, Page, PledgerApp, Revert};
 pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
@@ -49,8 +49,9 @@ pub fn system_lang() -> Lang {
     }
 }
 
-/// Opens the desktop app on the ledger at `path` (created if missing).
-pub fn run(path: &Path) -> anyhow::Result<()> {
+/// Opens the desktop app on the ledger at `path` (created if missing), with the import
+/// wizard on `workbook` when one is given (a file manager's "Open with Pledger").
+pub fn run(path: &Path, workbook: Option<PathBuf>) -> anyhow::Result<()> {
     let ledger = Ledger::open(path)?;
     let mut viewport = egui::ViewportBuilder::default()
         .with_title(format!("Pledger — {}", path.display()))
@@ -69,7 +70,13 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
     eframe::run_native(
         APP_ID,
         options,
-        Box::new(|cc| Ok(Box::new(PledgerApp::from_creation_context(cc, ledger)))),
+        Box::new(|cc| {
+            let mut app = PledgerApp::from_creation_context(cc, ledger);
+            if let Some(workbook) = workbook {
+                app.push(Command::StartImport(workbook));
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }
