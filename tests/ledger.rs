@@ -254,7 +254,18 @@ fn agreements_created_in_a_row_share_one_audit_entry_and_their_batch_undoes_them
                 ("A-2", vec![("capacity", 4_000), ("statistics", 6_000)]),
                 ("A-3", vec![("statistics", 10_000)]),
             ] {
-                ids.push(w.add_agreement(&agreement(p, reference, &themes))?);
+                let mut a = agreement(p, reference, &themes);
+                // Each shape of the audit's JSON: no money, own part, value date, notes.
+                match reference {
+                    "A-2" => {
+                        a.own_part = Some(Money::from_minor(25_000, Currency::USD));
+                        a.value_date = chrono::NaiveDate::from_ymd_opt(2021, 2, 5);
+                        a.notes = "in two \"tranches\"".into();
+                    }
+                    "A-3" => a.contribution = None,
+                    _ => {}
+                }
+                ids.push(w.add_agreement(&a)?);
             }
             // Theme links still held back are read with the agreement all the same.
             let found = w.agreement_with_reference("A-2")?.unwrap();
@@ -279,12 +290,32 @@ fn agreements_created_in_a_row_share_one_audit_entry_and_their_batch_undoes_them
     assert_eq!(creates[0].action, "create");
     assert_eq!(creates[0].batch_id, Some(batch));
 
+    let before: Vec<Agreement> = ids
+        .iter()
+        .map(|id| ledger.agreement(*id).unwrap())
+        .collect();
+
     // Undo deletes each agreement of the range, and the partner: five changes.
     assert_eq!(ledger.write(|w| w.undo_batch(batch)).unwrap(), 5);
-    for id in ids {
-        assert!(ledger.agreement(id).is_err());
+    for id in &ids {
+        assert!(ledger.agreement(*id).is_err());
     }
     assert!(ledger.partners().unwrap().is_empty());
+    // Each deletion's audit entry holds the agreement as it was, newest first, in the JSON
+    // a single deletion writes.
+    let deleted: Vec<_> = ledger
+        .audit(20)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entity == "agreement" && e.action == "delete")
+        .collect();
+    assert_eq!(deleted.len(), 4);
+    for (entry, agreement) in deleted.iter().zip(before.iter()) {
+        assert_eq!(entry.entity_id, Some(agreement.id.0.to_string()));
+        let old = entry.old.as_deref().unwrap();
+        assert_eq!(old, serde_json::to_string(agreement).unwrap());
+        assert_eq!(&serde_json::from_str::<Agreement>(old).unwrap(), agreement);
+    }
 }
 
 #[test]

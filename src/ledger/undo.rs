@@ -118,6 +118,19 @@ pub(super) fn install(conn: &Connection) -> Result<(), LedgerError> {
     Ok(())
 }
 
+/// Drops the undo triggers and empties the log: writes are no longer recorded.
+fn uninstall(conn: &Connection) -> Result<(), LedgerError> {
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM temp.sqlite_master WHERE type = 'trigger' AND name LIKE 'undo\\_%' ESCAPE '\\'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for name in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER temp.{}", ident(&name)))?;
+    }
+    conn.execute_batch("DELETE FROM temp.undo_log")?;
+    Ok(())
+}
+
 /// The last entry of the undo log.
 pub(super) fn log_position(conn: &Connection) -> Result<i64, LedgerError> {
     Ok(
@@ -142,6 +155,9 @@ impl Ledger {
     pub fn set_recording(&mut self, on: bool) -> Result<(), LedgerError> {
         if on && !self.recording {
             install(&self.conn)?;
+        }
+        if !on && self.recording {
+            uninstall(&self.conn)?;
         }
         self.recording = on;
         self.recorded.clear();

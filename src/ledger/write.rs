@@ -688,13 +688,12 @@ impl<'t> Writer<'t> {
             if first > id || (first < id && (entity != "agreement" || action != "create")) {
                 return Err(corrupt(ids));
             }
-            undone += usize::try_from(id - first).unwrap_or(0) + 1;
+            if (entity.as_str(), action.as_str()) == ("agreement", "create") {
+                undone += self.delete_agreements_created(first, id)?;
+                continue;
+            }
+            undone += 1;
             match (entity.as_str(), action.as_str()) {
-                ("agreement", "create") => {
-                    for id in (first..=id).rev() {
-                        self.delete_agreement(AgreementId(id))?;
-                    }
-                }
                 ("agreement", "update") => {
                     let old: Agreement = serde_json::from_str(old.as_deref().unwrap_or_default())
                         .map_err(|_| corrupt("old agreement"))?;
@@ -714,6 +713,35 @@ impl<'t> Writer<'t> {
             params![batch, self.now],
         )?;
         Ok(undone)
+    }
+
+    /// Deletes the agreements `first..=last` that an import created, newest first, each
+    /// with the audit entry [`Writer::delete_agreement`] writes (its old values as JSON,
+    /// built here by SQL for the whole range); returns how many there were.
+    fn delete_agreements_created(&mut self, first: i64, last: i64) -> Result<usize, LedgerError> {
+        self.tx
+            .prepare_cached(concat!(
+                "INSERT INTO audit (at, entity, entity_id, action, old, new, batch_id) ",
+                "SELECT ?1, 'agreement', CAST(a.id AS TEXT), 'delete', json_object(",
+                "'id', a.id, 'reference', a.reference, 'title', a.title, ",
+                "'partner_id', a.partner_id, 'signed_on', a.signed_on, 'status', a.status, ",
+                "'contribution', json(CASE WHEN a.amount_minor IS NULL THEN 'null' ",
+                "ELSE json_object('minor', a.amount_minor, 'currency', a.currency) END), ",
+                "'value_date', a.value_date, ",
+                "'own_part', json(CASE WHEN a.own_minor IS NULL THEN 'null' ",
+                "ELSE json_object('minor', a.own_minor, 'currency', a.own_currency) END), ",
+                "'region', a.region, ",
+                "'themes', json((SELECT json_group_array(json_object('theme', t.theme, 'percent_bp', t.percent_bp)) ",
+                "FROM (SELECT theme, percent_bp FROM agreement_theme WHERE agreement_id = a.id ",
+                "ORDER BY percent_bp DESC, theme) AS t)), ",
+                "'notes', a.notes), NULL, ?4 ",
+                "FROM agreement AS a WHERE a.id BETWEEN ?2 AND ?3 ORDER BY a.id DESC",
+            ))?
+            .execute(params![self.now, first, last, self.batch])?;
+        Ok(self
+            .tx
+            .prepare_cached("DELETE FROM agreement WHERE id BETWEEN ?1 AND ?2")?
+            .execute([first, last])?)
     }
 
     /// Saves a mapping profile: normalised header text -> field name.

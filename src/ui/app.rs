@@ -637,13 +637,22 @@ impl PledgerApp {
             return;
         };
         let reverted = match &step.revert {
-            Revert::Changes(changes) => self.ledger.revert(changes),
-            Revert::Batch(batch) => {
-                crate::import::undo(&mut self.ledger, *batch).map(|_| self.ledger.take_recorded())
-            }
+            Revert::Changes(changes) => self.ledger.revert(changes).map(Some),
+            // A large import's batch is undone without recording what redo would need.
+            Revert::Batch(batch) => self.undo_batch(*batch).map(|()| None),
         };
         match reverted {
-            Ok(back) => {
+            Ok(None) => self.inform(format!(
+                "{} {} {}",
+                t(lang, "Undone:", "已撤销："),
+                step.label,
+                t(
+                    lang,
+                    "(to redo it, import the file again)",
+                    "（如需重做，请重新导入该文件）"
+                )
+            )),
+            Ok(Some(back)) => {
                 let verb = if undo {
                     t(lang, "Undone:", "已撤销：")
                 } else {
@@ -667,6 +676,15 @@ impl PledgerApp {
             }
         }
         self.refresh();
+    }
+
+    /// Undoes import batch `batch` with recording off: its deletions are not kept for redo
+    /// (a million of them would be hundreds of megabytes).
+    fn undo_batch(&mut self, batch: i64) -> Result<(), LedgerError> {
+        self.ledger.set_recording(false)?;
+        let undone = crate::import::undo(&mut self.ledger, batch);
+        self.ledger.set_recording(true)?;
+        undone.map(|_| ())
     }
 
     fn remember_recent(&mut self) {

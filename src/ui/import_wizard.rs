@@ -395,13 +395,13 @@ impl PledgerApp {
                     None => (None, None),
                 };
                 let done = wizard.progress.map_or(0, |p| p.rows_done);
+                // A streamed plan is a dry run: its rows go through the writing phase too.
                 let what = match (&wizard.stage, phase) {
-                    (_, Some(Phase::Writing)) | (Stage::Committing, _) => {
-                        t(lang, "Writing to the ledger…", "正在写入账本…")
-                    }
-                    (_, Some(Phase::Planning)) | (Stage::Planning, _) => {
+                    (Stage::Committing, _) => t(lang, "Writing to the ledger…", "正在写入账本…"),
+                    (Stage::Planning, _) | (_, Some(Phase::Planning)) => {
                         t(lang, "Checking the rows…", "正在检查各行…")
                     }
+                    (_, Some(Phase::Writing)) => t(lang, "Writing to the ledger…", "正在写入账本…"),
                     _ => t(lang, "Reading the workbook…", "正在读取工作簿…"),
                 };
                 #[allow(
