@@ -346,3 +346,26 @@ fn the_head_of_a_large_xlsx_previews_it_and_a_file_changed_since_is_refused() {
     );
     assert_eq!(ledger.revision().unwrap(), revision, "nothing was written");
 }
+
+#[test]
+fn an_xlsb_streams_through_the_same_plan_as_when_held_whole() {
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/workbooks/consultant-2021Q1-zh.xlsb");
+    let dir = tempfile::tempdir().unwrap();
+    let mut held = ledger_with_partners(&dir.path().join("held.sqlite3"));
+    let workbook = import::read_file(&file).unwrap();
+    let (plan, _) = import::prepare(&held, &workbook, &ImportOptions::default()).unwrap();
+    import::commit(&mut held, &plan, false).unwrap();
+
+    let head = import::read_head(&file, 5)
+        .unwrap()
+        .expect("an xlsb streams");
+    assert_eq!(head.sheets[0].rows.len(), 5);
+    assert_eq!(head.sheets[0].rows[2][0].text(), "编号");
+
+    let mut streamed = ledger_with_partners(&dir.path().join("streamed.sqlite3"));
+    let done = streamed_import(&mut streamed, &file, false, false).unwrap();
+    assert_eq!(outline(&done.plan), outline(&plan));
+    assert_eq!(done.committed.unwrap().unwrap().created, 21);
+    assert_eq!(agreements(&streamed), agreements(&held));
+}

@@ -79,11 +79,13 @@ fn imports_2021q1_then_nothing(file: &str) {
 }
 
 #[test]
-fn the_chinese_consultant_workbook_reproduces_2021q1_in_xlsx_xls_and_ods() {
+fn the_chinese_consultant_workbook_reproduces_2021q1_in_xlsx_xls_ods_and_xlsb() {
     for name in [
         "consultant-2021Q1-zh.xlsx",
         "consultant-2021Q1-zh.xls",
         "consultant-2021Q1-zh.ods",
+        // The same rows in a workbook Excel wrote (see make_xlsb.py).
+        "consultant-2021Q1-zh.xlsb",
     ] {
         imports_2021q1_then_nothing(&workbook(name));
     }
@@ -114,6 +116,7 @@ fn the_plan_finds_the_header_under_the_title_and_skips_the_totals_formula() {
 #[test]
 fn dates_of_the_1904_system_read_as_the_same_days() {
     imports_2021q1_then_nothing(&workbook("consultant-2021Q1-zh-1904.xlsx"));
+    imports_2021q1_then_nothing(&workbook("consultant-2021Q1-zh-1904.xlsb"));
     let (_dir, ledger) = temp_ledger();
     with_sample_partners(&ledger);
     ok(
@@ -222,6 +225,28 @@ fn a_truncated_workbook_is_refused_and_the_ledger_untouched() {
         2,
         &["cannot read truncated.xlsx", "damaged or incomplete"],
     );
+    refused(
+        "truncated.xlsb",
+        2,
+        &["cannot read truncated.xlsb", "damaged or incomplete"],
+    );
+}
+
+#[test]
+fn an_xlsb_excel_wrote_reads_as_its_cells() {
+    // Excel's own file: a text, numbers, booleans and a date in row 2 of Sheet1.
+    let file = workbook("excel-base.xlsb");
+    let wb = pledger::import::read_file(std::path::Path::new(&file)).unwrap();
+    let names: Vec<&str> = wb.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Sheet1", "Sheet2", "Sheet3", "Merged Cells"]);
+    let row: Vec<String> = wb.sheets[0].rows[1]
+        .iter()
+        .map(|c| c.text().into_owned())
+        .collect();
+    assert_eq!(
+        row[..6],
+        ["String", "1", "1.1", "TRUE", "FALSE", "2010-10-10"]
+    );
 }
 
 #[test]
@@ -235,6 +260,12 @@ fn bad_files_are_refused_with_a_clear_message() {
         "password.xlsx",
         2,
         &["cannot read password.xlsx", "protected with a password"],
+    );
+    // Encrypted by Excel (from python-calamine's tests).
+    refused(
+        "password.xlsb",
+        2,
+        &["cannot read password.xlsb", "protected with a password"],
     );
     refused(
         "zip-bomb.xlsx",

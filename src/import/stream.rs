@@ -1,8 +1,8 @@
 //! The streamed import (`pledger import`): rows are planned and written as they are read,
 //! inside one transaction, so a large workbook costs about one parse of it and holds a few
 //! hundred rows at a time, not the sheet. The rows are read on one thread and planned on
-//! another while this one matches them against the ledger and writes them (an xlsx sheet
-//! is streamed; other files are read whole first, then go the same way).
+//! another while this one matches them against the ledger and writes them (an xlsx or xlsb
+//! sheet is streamed; other files are read whole first, then go the same way).
 //!
 //! The plan is the one [`super::prepare`] would make, row for row: rows wait in a queue
 //! while something later in the sheet decides them (a slash date waits for the whole date
@@ -28,7 +28,7 @@ use super::source::{
     Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex, read_file_with_progress,
 };
 use super::values::DayEvidence;
-use super::workbook::{StreamedXlsx, open_streamed_xlsx, stream_rows, streamed_sheet_names};
+use super::workbook::{StreamedBook, open_streamed, stream_rows, streamed_sheet_names};
 use super::{
     CommitSummary, ImportError, ImportOptions, Phase, Problem, Progress, Severity, choose_sheet,
     map_sheet,
@@ -77,9 +77,9 @@ pub fn import_streamed(
     let size = std::fs::metadata(path)
         .map_err(|e| unreadable(e.to_string()))?
         .len();
-    // Anything but an xlsx within the size cap is read whole, with read_file's checks.
+    // Anything but an xlsx or xlsb within the size cap is read whole, with read_file's checks.
     let streamed = if size <= MAX_FILE_BYTES {
-        open_streamed_xlsx(path).map_err(&unreadable)?
+        open_streamed(path).map_err(&unreadable)?
     } else {
         None
     };
@@ -131,9 +131,9 @@ pub fn import_streamed(
     task.run(ledger, &sha256, &sheet_name, mapping, source, progress)
 }
 
-/// The first `rows` rows of each worksheet of the xlsx at `path`, streamed, with the SHA-256
-/// of the whole file: a preview of a workbook too large to hold, which [`import_streamed`]
-/// then imports. `Ok(None)` when the file is not an xlsx: read it whole with
+/// The first `rows` rows of each worksheet of the xlsx or xlsb at `path`, streamed, with the
+/// SHA-256 of the whole file: a preview of a workbook too large to hold, which
+/// [`import_streamed`] then imports. `Ok(None)` for other files: read them whole with
 /// [`super::read_file`].
 pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportError> {
     let file_name = display_name(path);
@@ -141,7 +141,7 @@ pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportErr
         file: file_name.clone(),
         reason,
     };
-    let Some(mut wb) = open_streamed_xlsx(path).map_err(&unreadable)? else {
+    let Some(mut wb) = open_streamed(path).map_err(&unreadable)? else {
         return Ok(None);
     };
     let sheets = sheet_heads(&mut wb, rows).map_err(&unreadable)?;
@@ -154,7 +154,7 @@ pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportErr
 }
 
 /// The first `rows` rows of each worksheet of `wb`.
-fn sheet_heads(wb: &mut StreamedXlsx, rows: usize) -> Result<Vec<Sheet>, String> {
+fn sheet_heads(wb: &mut StreamedBook, rows: usize) -> Result<Vec<Sheet>, String> {
     let mut heads = Vec::new();
     for name in streamed_sheet_names(wb) {
         let mut head = Sheet {

@@ -163,53 +163,44 @@ pub fn read_workbook(
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Option<Vec<Sheet>>, String> {
     let cursor = Cursor::new(bytes);
+    let mut sheets = Vec::new();
     match kind {
         FileKind::Delimited => Err("not a workbook".into()),
         FileKind::Xlsx => {
             let mut wb = Xlsx::new(cursor).map_err(|e| xlsx_error(&e))?;
-            let names = worksheet_names(wb.sheets_metadata());
-            let mut sheets = Vec::new();
             let mut cells = 0usize;
-            for name in names {
+            for name in worksheet_names(wb.sheets_metadata()) {
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
                     .map_err(|e| in_sheet(&name, &xlsx_error(&e)))?;
                 let total = claimed_rows(reader.dimensions());
-                let mut builder = SheetBuilder::new(&name, total, &mut cells);
-                while let Some(cell) = reader
-                    .next_cell()
-                    .map_err(|e| in_sheet(&name, &xlsx_error(&e)))?
-                {
-                    let (row, col) = cell.get_position();
-                    if !builder.put(row, col, from_data_ref(cell.get_value()), progress)? {
-                        return Ok(None);
-                    }
+                let next = || {
+                    reader
+                        .next_cell()
+                        .map_err(|e| in_sheet(&name, &xlsx_error(&e)))
+                };
+                if !cells_into(&mut sheets, &name, total, &mut cells, next, progress)? {
+                    return Ok(None);
                 }
-                sheets.push(builder.finish());
             }
             Ok(Some(sheets))
         }
         FileKind::Xlsb => {
-            let mut wb = Xlsb::new(cursor).map_err(|e| other_error(&e.to_string()))?;
-            let names = worksheet_names(wb.sheets_metadata());
-            let mut sheets = Vec::new();
+            let mut wb = Xlsb::new(cursor).map_err(|e| xlsb_error(&e))?;
             let mut cells = 0usize;
-            for name in names {
+            for name in worksheet_names(wb.sheets_metadata()) {
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
-                    .map_err(|e| in_sheet(&name, &other_error(&e.to_string())))?;
+                    .map_err(|e| in_sheet(&name, &xlsb_error(&e)))?;
                 let total = claimed_rows(reader.dimensions());
-                let mut builder = SheetBuilder::new(&name, total, &mut cells);
-                while let Some(cell) = reader
-                    .next_cell()
-                    .map_err(|e| in_sheet(&name, &other_error(&e.to_string())))?
-                {
-                    let (row, col) = cell.get_position();
-                    if !builder.put(row, col, from_data_ref(cell.get_value()), progress)? {
-                        return Ok(None);
-                    }
+                let next = || {
+                    reader
+                        .next_cell()
+                        .map_err(|e| in_sheet(&name, &xlsb_error(&e)))
+                };
+                if !cells_into(&mut sheets, &name, total, &mut cells, next, progress)? {
+                    return Ok(None);
                 }
-                sheets.push(builder.finish());
             }
             Ok(Some(sheets))
         }
@@ -229,6 +220,27 @@ pub fn read_workbook(
             read_ranges(wb, progress)
         }
     }
+}
+
+/// Reads sheet `name` of a streamed workbook cell by cell (`next`) into a sheet pushed on
+/// `sheets`, counting its cells in `cells`; false when `progress` cancelled.
+fn cells_into<'a>(
+    sheets: &mut Vec<Sheet>,
+    name: &str,
+    total: Option<usize>,
+    cells: &mut usize,
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, String>,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<bool, String> {
+    let mut builder = SheetBuilder::new(name, total, cells);
+    while let Some(cell) = next()? {
+        let (row, col) = cell.get_position();
+        if !builder.put(row, col, from_data_ref(cell.get_value()), progress)? {
+            return Ok(false);
+        }
+    }
+    sheets.push(builder.finish());
+    Ok(true)
 }
 
 /// Xls and ods: calamine reads them whole; their sizes are bounded by the format (65,536
@@ -269,12 +281,17 @@ where
     Ok(Some(sheets))
 }
 
-/// An xlsx workbook read from its file as it is streamed, never held whole.
-pub(super) type StreamedXlsx = Xlsx<std::io::BufReader<std::fs::File>>;
+/// An xlsx or xlsb workbook read from its file as it is streamed, never held whole.
+pub(super) enum StreamedBook {
+    /// Office Open XML.
+    Xlsx(Xlsx<std::io::BufReader<std::fs::File>>),
+    /// Excel binary.
+    Xlsb(Xlsb<std::io::BufReader<std::fs::File>>),
+}
 
-/// Opens the file at `path` for streaming when it is an xlsx workbook (checked as
+/// Opens the file at `path` for streaming when it is an xlsx or xlsb workbook (checked as
 /// [`detect_kind`] checks it); `Ok(None)` when it is anything else, to be read whole.
-pub(super) fn open_streamed_xlsx(path: &std::path::Path) -> Result<Option<StreamedXlsx>, String> {
+pub(super) fn open_streamed(path: &std::path::Path) -> Result<Option<StreamedBook>, String> {
     use std::io::Read;
     let open = || std::fs::File::open(path).map_err(|e| e.to_string());
     let mut head = [0u8; 4];
@@ -282,38 +299,73 @@ pub(super) fn open_streamed_xlsx(path: &std::path::Path) -> Result<Option<Stream
     if !head.get(..n).unwrap_or_default().starts_with(ZIP_MAGIC) {
         return Ok(None);
     }
-    if zip_kind_of(std::io::BufReader::new(open()?))? != FileKind::Xlsx {
-        return Ok(None);
+    let file = || open().map(std::io::BufReader::new);
+    match zip_kind_of(file()?)? {
+        FileKind::Xlsx => Xlsx::new(file()?)
+            .map(|wb| Some(StreamedBook::Xlsx(wb)))
+            .map_err(|e| xlsx_error(&e)),
+        FileKind::Xlsb => Xlsb::new(file()?)
+            .map(|wb| Some(StreamedBook::Xlsb(wb)))
+            .map_err(|e| xlsb_error(&e)),
+        _ => Ok(None),
     }
-    Xlsx::new(std::io::BufReader::new(open()?))
-        .map(Some)
-        .map_err(|e| xlsx_error(&e))
 }
 
 /// The worksheets of a streamed workbook.
-pub(super) fn streamed_sheet_names(wb: &StreamedXlsx) -> Vec<String> {
-    worksheet_names(wb.sheets_metadata())
+pub(super) fn streamed_sheet_names(wb: &StreamedBook) -> Vec<String> {
+    match wb {
+        StreamedBook::Xlsx(wb) => worksheet_names(wb.sheets_metadata()),
+        StreamedBook::Xlsb(wb) => worksheet_names(wb.sheets_metadata()),
+    }
 }
 
 /// Streams sheet `name`: calls `row` with the 0-based index and cells of each row holding a
 /// value, in order, and the row count the sheet claims; stops when `row` returns false.
 /// Holds one row at a time.
 pub(super) fn stream_rows(
-    wb: &mut StreamedXlsx,
+    wb: &mut StreamedBook,
     name: &str,
     row: &mut dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool,
 ) -> Result<(), String> {
-    let mut reader = wb
-        .worksheet_cells_reader(name)
-        .map_err(|e| in_sheet(name, &xlsx_error(&e)))?;
-    let total = claimed_rows(reader.dimensions());
+    match wb {
+        StreamedBook::Xlsx(wb) => {
+            let mut reader = wb
+                .worksheet_cells_reader(name)
+                .map_err(|e| in_sheet(name, &xlsx_error(&e)))?;
+            let total = claimed_rows(reader.dimensions());
+            let next = || {
+                reader
+                    .next_cell()
+                    .map_err(|e| in_sheet(name, &xlsx_error(&e)))
+            };
+            rows_of(name, total, next, row)
+        }
+        StreamedBook::Xlsb(wb) => {
+            let mut reader = wb
+                .worksheet_cells_reader(name)
+                .map_err(|e| in_sheet(name, &xlsb_error(&e)))?;
+            let total = claimed_rows(reader.dimensions());
+            let next = || {
+                reader
+                    .next_cell()
+                    .map_err(|e| in_sheet(name, &xlsb_error(&e)))
+            };
+            rows_of(name, total, next, row)
+        }
+    }
+}
+
+/// Gathers the cells `next` reads, in row order, into rows for `row` (see [`stream_rows`]).
+fn rows_of<'a>(
+    name: &str,
+    total: Option<usize>,
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, String>,
+    row: &mut dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool,
+) -> Result<(), String> {
     let mut current: Option<(usize, Vec<Cell>)> = None;
     // Cells of the widest row so far: each row's cells are reserved at once.
     let mut width = 0;
-    while let Some(cell) = reader
-        .next_cell()
-        .map_err(|e| in_sheet(name, &xlsx_error(&e)))?
-    {
+    while let Some(cell) = next()? {
         let value = from_data_ref(cell.get_value());
         if value == Cell::Empty {
             continue;
@@ -388,6 +440,14 @@ fn xlsx_error(e: &calamine::XlsxError) -> String {
         calamine::XlsxError::Io(io) => damaged(&io.to_string()),
         calamine::XlsxError::Xml(x) => damaged(&format!("XML: {x}")),
         calamine::XlsxError::XmlEof(what) => damaged(&format!("a part ends inside <{what}>")),
+        other => other_error(&other.to_string()),
+    }
+}
+
+fn xlsb_error(e: &calamine::XlsbError) -> String {
+    match e {
+        calamine::XlsbError::Zip(z) => damaged(&z.to_string()),
+        calamine::XlsbError::Io(io) => damaged(&io.to_string()),
         other => other_error(&other.to_string()),
     }
 }

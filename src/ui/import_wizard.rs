@@ -2,7 +2,7 @@
 //! with each problem on its cell, partner matches to confirm, then commit in one
 //! transaction (on a background thread for a ledger file) that the undo history records.
 //!
-//! An xlsx larger than [`WHOLE_READ_BYTES`] is not held whole: the wizard reads the first
+//! An xlsx or xlsb larger than [`WHOLE_READ_BYTES`] is not held whole: the wizard reads the first
 //! [`PREVIEW_ROWS`] rows of each sheet for the mapping and the preview, plans the whole
 //! sheet with a streamed dry run, and commits with a streamed import of the same file
 //! (refused if the file changed since), which undo takes back as an import batch.
@@ -25,10 +25,10 @@ use crate::import::{
 };
 use crate::ledger::Ledger;
 
-/// Workbooks up to this size are read whole; a larger xlsx is previewed from its first rows
+/// Workbooks up to this size are read whole; a larger xlsx or xlsb is previewed from its first rows
 /// and imported as it is read (a 100,000-row sheet is about 8 MB, 80 MB once read whole).
 pub const WHOLE_READ_BYTES: u64 = 4 << 20;
-/// Rows of each sheet a large xlsx shows in the preview.
+/// Rows of each sheet a large workbook shows in the preview.
 pub const PREVIEW_ROWS: usize = 1000;
 
 enum Stage {
@@ -105,7 +105,7 @@ pub struct ImportWizard {
 }
 
 impl ImportWizard {
-    /// Starts reading `path` on a background thread: whole, or when it is an xlsx larger
+    /// Starts reading `path` on a background thread: whole, or when it is an xlsx or xlsb larger
     /// than `whole_read_bytes`, its first rows.
     pub fn open(path: PathBuf, whole_read_bytes: u64) -> ImportWizard {
         let cancel = Arc::new(AtomicBool::new(false));
@@ -359,8 +359,8 @@ impl PledgerApp {
                 ui.add_space(40.0);
                 ui.label(t(
                     lang,
-                    "Choose a workbook (xlsx, xls, ods, csv) or drop it on the window.",
-                    "选择工作簿（xlsx、xls、ods、csv），或将其拖放到窗口中。",
+                    "Choose a workbook (xlsx, xlsb, xls, ods, csv) or drop it on the window.",
+                    "选择工作簿（xlsx、xlsb、xls、ods、csv），或将其拖放到窗口中。",
                 ));
                 if ui
                     .button(t(lang, "Import a workbook…", "导入工作簿…"))
