@@ -369,3 +369,49 @@ fn an_xlsb_streams_through_the_same_plan_as_when_held_whole() {
     assert_eq!(done.committed.unwrap().unwrap().created, 21);
     assert_eq!(agreements(&streamed), agreements(&held));
 }
+
+#[test]
+fn a_header_row_given_below_the_first_rows_is_streamed_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes-first.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for r in 0..40u32 {
+        sheet
+            .write_string(r, 0, format!("Note {r}: how this sheet was compiled"))
+            .unwrap();
+    }
+    let headers = [
+        "Partner",
+        "Type",
+        "Region",
+        "Theme",
+        "Signed",
+        "Amount (USD)",
+    ];
+    let values = [
+        "Norad",
+        "Government",
+        "Africa",
+        "Cybersecurity",
+        "2021-03-04",
+        "100",
+    ];
+    for (c, text) in headers.iter().enumerate() {
+        let c = u16::try_from(c).unwrap();
+        sheet.write_string(40, c, *text).unwrap();
+        sheet.write_string(41, c, values[usize::from(c)]).unwrap();
+    }
+    book.save(&file).unwrap();
+    let mut ledger = ledger_with_partners(&dir.path().join("l.sqlite3"));
+    let options = ImportOptions {
+        header_row: Some(41),
+        ..Default::default()
+    };
+    let done =
+        import::import_streamed(&mut ledger, &file, &options, false, false, &mut |_| true).unwrap();
+    assert_eq!(done.plan.header_row, 41);
+    let problems = &done.plan.problems;
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(done.committed.unwrap().unwrap().created, 1);
+}

@@ -114,7 +114,11 @@ pub fn import_streamed(
     };
 
     let sha256 = file_sha256(path).map_err(&unreadable)?;
-    let heads = sheet_heads(&mut wb, SURVEY_ROWS).map_err(&unreadable)?;
+    // A header row given below the surveyed rows is read too.
+    let survey = options
+        .header_row
+        .map_or(SURVEY_ROWS, |n| n.max(SURVEY_ROWS));
+    let heads = sheet_heads(&mut wb, survey).map_err(&unreadable)?;
     let sheet = choose_sheet(&file_name, &heads, options)?;
     let mapping = map_sheet(ledger, &file_name, sheet, options)?;
     let sheet_name = sheet.name.clone();

@@ -26,6 +26,11 @@ pub fn money_text(lang: Lang, amount_minor: i128, currency: Currency) -> String 
     }
 }
 
+/// A count with its thousands grouped: `1,000,000`.
+pub fn count_text(n: usize) -> String {
+    crate::domain::group_thousands(&rust_decimal::Decimal::from(n))
+}
+
 /// A change between two periods: `+5`, `−3`, `±0`.
 pub fn change_text(now: i128, before: i128) -> String {
     let diff = now - before;

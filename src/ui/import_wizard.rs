@@ -16,6 +16,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use egui::{RichText, Ui};
 
 use super::app::{Command, PledgerApp, Revert};
+use super::format::count_text;
 use super::pie::color;
 use super::t;
 use crate::chart::palette;
@@ -214,14 +215,20 @@ impl ImportWizard {
 }
 
 fn summary_text(lang: super::Lang, s: &CommitSummary) -> String {
+    let [created, updated, unchanged, partners, left_out] = [
+        s.created,
+        s.updated,
+        s.unchanged,
+        s.partners_created,
+        s.skipped_invalid,
+    ]
+    .map(count_text);
     match lang {
         super::Lang::En => format!(
-            "Import: {} created, {} updated, {} unchanged, {} new partners, {} rows left out",
-            s.created, s.updated, s.unchanged, s.partners_created, s.skipped_invalid
+            "Import: {created} created, {updated} updated, {unchanged} unchanged, {partners} new partners, {left_out} rows left out"
         ),
         super::Lang::Zh => format!(
-            "导入：新增 {} 项，更新 {} 项，未变 {} 项，新伙伴 {} 个，跳过 {} 行",
-            s.created, s.updated, s.unchanged, s.partners_created, s.skipped_invalid
+            "导入：新增 {created} 项，更新 {updated} 项，未变 {unchanged} 项，新伙伴 {partners} 个，跳过 {left_out} 行"
         ),
     }
 }
@@ -414,7 +421,11 @@ impl PledgerApp {
                     Some(f) => egui::ProgressBar::new(f.clamp(0.0, 1.0)).show_percentage(),
                     None => egui::ProgressBar::new(0.0).animate(true),
                 };
-                ui.add(bar.text(format!("{what} {done} {}", t(lang, "rows", "行"))));
+                ui.add(bar.text(format!(
+                    "{what} {} {}",
+                    count_text(done),
+                    t(lang, "rows", "行")
+                )));
                 if ui.button(t(lang, "Cancel", "取消")).clicked() {
                     wizard.cancel();
                     if matches!(wizard.stage, Stage::Reading) {
@@ -725,15 +736,21 @@ fn matches_ui(
 
 fn plan_summary_ui(ui: &mut Ui, lang: super::Lang, plan: &Plan) {
     let (created, updated, unchanged) = plan.counts();
+    let [created, updated, unchanged, partners, skipped] = [
+        created,
+        updated,
+        unchanged,
+        plan.new_partners.len(),
+        plan.skipped_rows,
+    ]
+    .map(count_text);
     ui.label(format!(
-        "{}: {created} {}, {updated} {}, {unchanged} {}, {} {}, {} {}",
+        "{}: {created} {}, {updated} {}, {unchanged} {}, {partners} {}, {skipped} {}",
         t(lang, "Plan", "计划"),
         t(lang, "new", "新增"),
         t(lang, "updated", "更新"),
         t(lang, "unchanged", "不变"),
-        plan.new_partners.len(),
         t(lang, "partners to create", "个新伙伴"),
-        plan.skipped_rows,
         t(lang, "rows skipped", "行已跳过"),
     ));
     let errors = plan.error_count();
