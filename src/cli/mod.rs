@@ -19,10 +19,9 @@ use crate::report::Snapshot;
 
 /// What `pledger --help` says after the commands and options.
 const AFTER_HELP: &str = "\
-Without a command, pledger opens the desktop app (with the import wizard on WORKBOOK when
-given) on the ledger: --ledger PATH, else
-$PLEDGER_LEDGER, else ~/.local/share/pledger/ledger.sqlite3 (on macOS and Windows, the
-platform's data folder). Exit codes: 0 done, 1 refused, 2 bad usage or unreadable input.
+Without a command, pledger opens the desktop app, with the import wizard on WORKBOOK when
+one is given, on the ledger: --ledger PATH, else $PLEDGER_LEDGER, else
+~/.local/share/pledger/ledger.sqlite3 (on macOS and Windows, the platform's data folder). Exit codes: 0 done, 1 refused, 2 bad usage or unreadable input.
 
 Examples:
   pledger                                         open the desktop app

@@ -269,8 +269,8 @@ impl PledgerApp {
         app
     }
 
-    /// Sets the size above which an xlsx is previewed from its first rows and imported as
-    /// it is read, not held whole (default [`super::import_wizard::WHOLE_READ_BYTES`]).
+    /// Sets the size above which an xlsx or xlsb is previewed from its first rows and
+    /// imported as it is read, not held whole (default [`super::import_wizard::WHOLE_READ_BYTES`]).
     pub fn set_whole_read_bytes(&mut self, bytes: u64) {
         self.whole_read_bytes = bytes;
     }

@@ -2,9 +2,9 @@
 //! with each problem on its cell, partner matches to confirm, then commit in one
 //! transaction (on a background thread for a ledger file) that the undo history records.
 //!
-//! An xlsx or xlsb larger than [`WHOLE_READ_BYTES`] is not held whole: the wizard reads the first
-//! [`PREVIEW_ROWS`] rows of each sheet for the mapping and the preview, plans the whole
-//! sheet with a streamed dry run, and commits with a streamed import of the same file
+//! An xlsx or xlsb larger than [`WHOLE_READ_BYTES`] is not held whole: the wizard reads
+//! the first [`PREVIEW_ROWS`] rows of each sheet for the mapping and the preview, plans the
+//! whole sheet with a streamed dry run, and commits with a streamed import of the same file
 //! (refused if the file changed since), which undo takes back as an import batch.
 
 use std::collections::HashMap;
@@ -26,8 +26,9 @@ use crate::import::{
 };
 use crate::ledger::Ledger;
 
-/// Workbooks up to this size are read whole; a larger xlsx or xlsb is previewed from its first rows
-/// and imported as it is read (a 100,000-row sheet is about 8 MB, 80 MB once read whole).
+/// Workbooks up to this size are read whole; a larger xlsx or xlsb is previewed from its
+/// first rows and imported as it is read (a 100,000-row sheet is about 8 MB on disk and
+/// 80 MB once read whole).
 pub const WHOLE_READ_BYTES: u64 = 4 << 20;
 /// Rows of each sheet a large workbook shows in the preview.
 pub const PREVIEW_ROWS: usize = 1000;
@@ -106,8 +107,8 @@ pub struct ImportWizard {
 }
 
 impl ImportWizard {
-    /// Starts reading `path` on a background thread: whole, or when it is an xlsx or xlsb larger
-    /// than `whole_read_bytes`, its first rows.
+    /// Starts reading `path` on a background thread: whole, or, when it is an xlsx or xlsb
+    /// larger than `whole_read_bytes`, its first rows.
     pub fn open(path: PathBuf, whole_read_bytes: u64) -> ImportWizard {
         let cancel = Arc::new(AtomicBool::new(false));
         let reading = path.clone();
