@@ -343,7 +343,7 @@ fn the_import_wizard_reads_a_consultant_workbook_commits_it_and_undo_takes_it_ba
 
 #[test]
 fn a_large_workbook_is_previewed_from_its_first_rows_and_imported_as_it_is_read() {
-    wizard_imports_the_consultant_workbook(0, Some("the first 1000 rows are shown"));
+    wizard_imports_the_consultant_workbook(0, Some("the first 1,000 rows are shown"));
 }
 
 /// The 2021Q1 dashboard rendered by wgpu (Mesa's software Vulkan on CI) in `lang`, compared

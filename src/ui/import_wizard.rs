@@ -811,13 +811,16 @@ fn preview_ui(ui: &mut Ui, lang: super::Lang, workbook: &Workbook, plan: &Plan, 
     ui.label(RichText::new(t(lang, "Preview", "预览")).strong());
     if head_only {
         ui.label(
-            RichText::new(match lang {
-                super::Lang::En => format!(
-                    "A large workbook: the first {PREVIEW_ROWS} rows are shown; the plan and the problems above cover every row."
-                ),
-                super::Lang::Zh => format!(
-                    "大型工作簿：仅显示前 {PREVIEW_ROWS} 行；上方的计划和问题涵盖所有行。"
-                ),
+            RichText::new({
+                let rows = count_text(PREVIEW_ROWS);
+                match lang {
+                    super::Lang::En => format!(
+                        "A large workbook: the first {rows} rows are shown; the plan and the problems above cover every row."
+                    ),
+                    super::Lang::Zh => {
+                        format!("大型工作簿：仅显示前 {rows} 行；上方的计划和问题涵盖所有行。")
+                    }
+                }
             })
             .small()
             .color(color(palette::MUTED)),
