@@ -228,6 +228,17 @@ fn python_import(file: &Path, dir: &Path) -> Option<Duration> {
     Some(elapsed)
 }
 
+/// Times calamine's streamed parse of `file`, then Pledger's import of it into `ledger`;
+/// returns both and the agreements created.
+fn parse_then_import(ledger: &mut Ledger, file: &Path) -> (Duration, Duration, usize) {
+    let t = Instant::now();
+    std::hint::black_box(calamine_stream(file));
+    let parse = t.elapsed();
+    let t = Instant::now();
+    let created = pledger_import(ledger, file);
+    (parse, t.elapsed(), created)
+}
+
 /// The median of `ratios`.
 fn median_of(mut ratios: Vec<f64>) -> f64 {
     ratios.sort_by(f64::total_cmp);
@@ -260,12 +271,7 @@ fn main() {
                     }
                     None => prepared_ledger(&path),
                 };
-                let t = Instant::now();
-                std::hint::black_box(calamine_stream(&file));
-                let parse = t.elapsed();
-                let t = Instant::now();
-                let created = pledger_import(&mut ledger, &file);
-                let import = t.elapsed();
+                let (parse, import, created) = parse_then_import(&mut ledger, &file);
                 println!(
                     "calamine parse {:.0} ms; imported {created} rows in {:.0} ms = {:.2}x",
                     parse.as_secs_f64() * 1e3,
@@ -381,12 +387,7 @@ fn main() {
         let copy = dir.path().join(format!("big-{run}.sqlite3"));
         std::fs::copy(&big, &copy).expect("copy the ledger");
         let mut ledger = Ledger::open(&copy).expect("ledger");
-        let t = Instant::now();
-        std::hint::black_box(calamine_stream(&book));
-        let parsed = t.elapsed();
-        let t = Instant::now();
-        let created = pledger_import(&mut ledger, &book);
-        let imported = t.elapsed();
+        let (parsed, imported, created) = parse_then_import(&mut ledger, &book);
         assert_eq!(created, rows);
         big_ratios.push(imported.as_secs_f64() / parsed.as_secs_f64());
         into_big.push(imported);

@@ -28,7 +28,7 @@ use super::source::{
     Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex, read_file_with_progress,
 };
 use super::values::DayEvidence;
-use super::workbook::{StreamedBook, open_streamed, stream_rows, streamed_sheet_names};
+use super::workbook::{StreamedBook, open_streamed, stream_rows};
 use super::{
     CommitSummary, ImportError, ImportOptions, Phase, Problem, Progress, Severity, choose_sheet,
     map_sheet,
@@ -160,7 +160,7 @@ pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportErr
 /// The first `rows` rows of each worksheet of `wb`.
 fn sheet_heads(wb: &mut StreamedBook, rows: usize) -> Result<Vec<Sheet>, String> {
     let mut heads = Vec::new();
-    for name in streamed_sheet_names(wb) {
+    for name in wb.sheet_names() {
         let mut head = Sheet {
             name: name.clone(),
             rows: Vec::new(),

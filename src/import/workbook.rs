@@ -3,7 +3,7 @@
 //! sheets are streamed cell by cell, so memory follows the cells that hold a value, not the
 //! sheet's claimed dimension or its formatting.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 
 use calamine::{Data, DataRef, ExcelDateTime, Reader, SheetType, Xls, Xlsb, Xlsx};
 
@@ -166,39 +166,16 @@ pub fn read_workbook(
     let mut sheets = Vec::new();
     match kind {
         FileKind::Delimited => Err("not a workbook".into()),
-        FileKind::Xlsx => {
-            let mut wb = Xlsx::new(cursor).map_err(|e| xlsx_error(&e))?;
+        FileKind::Xlsx | FileKind::Xlsb => {
+            let Some(mut wb) = CellBook::open(kind, cursor)? else {
+                return Err("not a workbook".into());
+            };
             let mut cells = 0usize;
-            for name in worksheet_names(wb.sheets_metadata()) {
-                let mut reader = wb
-                    .worksheet_cells_reader(&name)
-                    .map_err(|e| in_sheet(&name, &xlsx_error(&e)))?;
-                let total = claimed_rows(reader.dimensions());
-                let next = || {
-                    reader
-                        .next_cell()
-                        .map_err(|e| in_sheet(&name, &xlsx_error(&e)))
-                };
-                if !cells_into(&mut sheets, &name, total, &mut cells, next, progress)? {
-                    return Ok(None);
-                }
-            }
-            Ok(Some(sheets))
-        }
-        FileKind::Xlsb => {
-            let mut wb = Xlsb::new(cursor).map_err(|e| xlsb_error(&e))?;
-            let mut cells = 0usize;
-            for name in worksheet_names(wb.sheets_metadata()) {
-                let mut reader = wb
-                    .worksheet_cells_reader(&name)
-                    .map_err(|e| in_sheet(&name, &xlsb_error(&e)))?;
-                let total = claimed_rows(reader.dimensions());
-                let next = || {
-                    reader
-                        .next_cell()
-                        .map_err(|e| in_sheet(&name, &xlsb_error(&e)))
-                };
-                if !cells_into(&mut sheets, &name, total, &mut cells, next, progress)? {
+            for name in wb.sheet_names() {
+                let read = wb.with_cells(&name, |total, next| {
+                    cells_into(&mut sheets, &name, total, &mut cells, next, progress)
+                })?;
+                if !read {
                     return Ok(None);
                 }
             }
@@ -281,18 +258,72 @@ where
     Ok(Some(sheets))
 }
 
-/// An xlsx or xlsb workbook read from its file as it is streamed, never held whole.
-pub(super) enum StreamedBook {
+/// An xlsx or xlsb workbook read cell by cell from `R`, never held whole.
+pub(super) enum CellBook<R: Read + Seek> {
     /// Office Open XML.
-    Xlsx(Xlsx<std::io::BufReader<std::fs::File>>),
+    Xlsx(Xlsx<R>),
     /// Excel binary.
-    Xlsb(Xlsb<std::io::BufReader<std::fs::File>>),
+    Xlsb(Xlsb<R>),
+}
+
+/// A workbook streamed from its file.
+pub(super) type StreamedBook = CellBook<std::io::BufReader<std::fs::File>>;
+
+/// Calls `$f` with the row count sheet `$name` of `$wb` claims and a reader of its cells,
+/// naming its errors with `$error`.
+macro_rules! with_cells_of {
+    ($wb:expr, $name:expr, $error:ident, $f:expr) => {{
+        let mut reader = $wb
+            .worksheet_cells_reader($name)
+            .map_err(|e| in_sheet($name, &$error(&e)))?;
+        let total = claimed_rows(reader.dimensions());
+        $f(total, &mut || {
+            reader.next_cell().map_err(|e| in_sheet($name, &$error(&e)))
+        })
+    }};
+}
+
+impl<R: Read + Seek> CellBook<R> {
+    /// The workbook `reader` holds when it is of `kind` xlsx or xlsb; `Ok(None)` otherwise.
+    fn open(kind: FileKind, reader: R) -> Result<Option<Self>, String> {
+        match kind {
+            FileKind::Xlsx => Xlsx::new(reader)
+                .map(|wb| Some(CellBook::Xlsx(wb)))
+                .map_err(|e| xlsx_error(&e)),
+            FileKind::Xlsb => Xlsb::new(reader)
+                .map(|wb| Some(CellBook::Xlsb(wb)))
+                .map_err(|e| xlsb_error(&e)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The worksheets, in order.
+    pub(super) fn sheet_names(&self) -> Vec<String> {
+        match self {
+            CellBook::Xlsx(wb) => worksheet_names(wb.sheets_metadata()),
+            CellBook::Xlsb(wb) => worksheet_names(wb.sheets_metadata()),
+        }
+    }
+
+    /// Calls `f` with the row count sheet `name` claims and a reader of its cells, in order.
+    fn with_cells<T>(
+        &mut self,
+        name: &str,
+        f: impl for<'a> FnOnce(
+            Option<usize>,
+            &mut dyn FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, String>,
+        ) -> Result<T, String>,
+    ) -> Result<T, String> {
+        match self {
+            CellBook::Xlsx(wb) => with_cells_of!(wb, name, xlsx_error, f),
+            CellBook::Xlsb(wb) => with_cells_of!(wb, name, xlsb_error, f),
+        }
+    }
 }
 
 /// Opens the file at `path` for streaming when it is an xlsx or xlsb workbook (checked as
 /// [`detect_kind`] checks it); `Ok(None)` when it is anything else, to be read whole.
 pub(super) fn open_streamed(path: &std::path::Path) -> Result<Option<StreamedBook>, String> {
-    use std::io::Read;
     let open = || std::fs::File::open(path).map_err(|e| e.to_string());
     let mut head = [0u8; 4];
     let n = open()?.read(&mut head).map_err(|e| e.to_string())?;
@@ -300,23 +331,7 @@ pub(super) fn open_streamed(path: &std::path::Path) -> Result<Option<StreamedBoo
         return Ok(None);
     }
     let file = || open().map(std::io::BufReader::new);
-    match zip_kind_of(file()?)? {
-        FileKind::Xlsx => Xlsx::new(file()?)
-            .map(|wb| Some(StreamedBook::Xlsx(wb)))
-            .map_err(|e| xlsx_error(&e)),
-        FileKind::Xlsb => Xlsb::new(file()?)
-            .map(|wb| Some(StreamedBook::Xlsb(wb)))
-            .map_err(|e| xlsb_error(&e)),
-        _ => Ok(None),
-    }
-}
-
-/// The worksheets of a streamed workbook.
-pub(super) fn streamed_sheet_names(wb: &StreamedBook) -> Vec<String> {
-    match wb {
-        StreamedBook::Xlsx(wb) => worksheet_names(wb.sheets_metadata()),
-        StreamedBook::Xlsb(wb) => worksheet_names(wb.sheets_metadata()),
-    }
+    CellBook::open(zip_kind_of(file()?)?, file()?)
 }
 
 /// Streams sheet `name`: calls `row` with the 0-based index and cells of each row holding a
@@ -327,32 +342,7 @@ pub(super) fn stream_rows(
     name: &str,
     row: &mut dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool,
 ) -> Result<(), String> {
-    match wb {
-        StreamedBook::Xlsx(wb) => {
-            let mut reader = wb
-                .worksheet_cells_reader(name)
-                .map_err(|e| in_sheet(name, &xlsx_error(&e)))?;
-            let total = claimed_rows(reader.dimensions());
-            let next = || {
-                reader
-                    .next_cell()
-                    .map_err(|e| in_sheet(name, &xlsx_error(&e)))
-            };
-            rows_of(name, total, next, row)
-        }
-        StreamedBook::Xlsb(wb) => {
-            let mut reader = wb
-                .worksheet_cells_reader(name)
-                .map_err(|e| in_sheet(name, &xlsb_error(&e)))?;
-            let total = claimed_rows(reader.dimensions());
-            let next = || {
-                reader
-                    .next_cell()
-                    .map_err(|e| in_sheet(name, &xlsb_error(&e)))
-            };
-            rows_of(name, total, next, row)
-        }
-    }
+    wb.with_cells(name, |total, next| rows_of(name, total, next, row))
 }
 
 /// Gathers the cells `next` reads, in row order, into rows for `row` (see [`stream_rows`]).
