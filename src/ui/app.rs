@@ -106,6 +106,14 @@ impl Revert {
     }
 }
 
+/// The undo of an import batch running on a thread of its own.
+struct BatchUndo {
+    /// The undo step's label.
+    label: String,
+    /// The outcome, when the thread has one.
+    done: std::sync::mpsc::Receiver<Result<(), String>>,
+}
+
 /// One step of the undo history.
 struct UndoStep {
     label: String,
@@ -216,6 +224,8 @@ pub struct PledgerApp {
     whole_read_bytes: u64,
     undo: Vec<UndoStep>,
     redo: Vec<UndoStep>,
+    /// An import batch being undone on its own thread.
+    batch_undo: Option<BatchUndo>,
     title_shown: Option<String>,
 }
 
@@ -242,6 +252,7 @@ impl PledgerApp {
             whole_read_bytes: super::import_wizard::WHOLE_READ_BYTES,
             undo: Vec::new(),
             redo: Vec::new(),
+            batch_undo: None,
             title_shown: None,
         };
         if let Err(e) = recording {
@@ -629,6 +640,14 @@ impl PledgerApp {
 
     fn undo_redo(&mut self, undo: bool) {
         let lang = self.lang;
+        if self.batch_undo.is_some() {
+            self.fail(t(
+                lang,
+                "An import is still being undone; wait for it to finish.",
+                "仍在撤销导入，请等待其完成。",
+            ));
+            return;
+        }
         let Some(step) = (if undo {
             self.undo.pop()
         } else {
@@ -636,23 +655,12 @@ impl PledgerApp {
         }) else {
             return;
         };
-        let reverted = match &step.revert {
-            Revert::Changes(changes) => self.ledger.revert(changes).map(Some),
-            // A large import's batch is undone without recording what redo would need.
-            Revert::Batch(batch) => self.undo_batch(*batch).map(|()| None),
+        let changes = match step.revert {
+            Revert::Changes(changes) => changes,
+            Revert::Batch(batch) => return self.start_batch_undo(step.label, batch),
         };
-        match reverted {
-            Ok(None) => self.inform(format!(
-                "{} {} {}",
-                t(lang, "Undone:", "已撤销："),
-                step.label,
-                t(
-                    lang,
-                    "(to redo it, import the file again)",
-                    "（如需重做，请重新导入该文件）"
-                )
-            )),
-            Ok(Some(back)) => {
+        match self.ledger.revert(&changes) {
+            Ok(back) => {
                 let verb = if undo {
                     t(lang, "Undone:", "已撤销：")
                 } else {
@@ -678,13 +686,75 @@ impl PledgerApp {
         self.refresh();
     }
 
-    /// Undoes import batch `batch` with recording off: its deletions are not kept for redo
-    /// (a million of them would be hundreds of megabytes).
-    fn undo_batch(&mut self, batch: i64) -> Result<(), LedgerError> {
-        self.ledger.set_recording(false)?;
-        let undone = crate::import::undo(&mut self.ledger, batch);
-        self.ledger.set_recording(true)?;
-        undone.map(|_| ())
+    /// Undoes import batch `batch`, labelled `label`, without recording what redo would need
+    /// (for a million agreements that would be hundreds of megabytes). On a ledger file it
+    /// runs on a connection and a thread of its own, so the window keeps drawing; the
+    /// outcome arrives in [`PledgerApp::poll_batch_undo`].
+    fn start_batch_undo(&mut self, label: String, batch: i64) {
+        let Some(path) = self.ledger.path().map(Path::to_path_buf) else {
+            self.ledger.set_recording(false).ok();
+            let undone = crate::import::undo(&mut self.ledger, batch);
+            self.ledger.set_recording(true).ok();
+            return self.batch_undone(&label, undone.map(|_| ()).map_err(|e| e.to_string()));
+        };
+        let (tx, done) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("pledger-undo-import".into())
+            .spawn(move || {
+                let undone =
+                    Ledger::open(&path).and_then(|mut l| crate::import::undo(&mut l, batch));
+                let _ = tx.send(undone.map(|_| ()).map_err(|e| e.to_string()));
+            });
+        match spawned {
+            Ok(_) => {
+                self.inform(format!(
+                    "{} {label}…",
+                    t(self.lang, "Undoing:", "正在撤销：")
+                ));
+                self.batch_undo = Some(BatchUndo { label, done });
+            }
+            Err(e) => self.batch_undone(&label, Err(e.to_string())),
+        }
+    }
+
+    /// Takes the outcome of a batch undo running on its thread, once it has one.
+    fn poll_batch_undo(&mut self, ctx: &egui::Context) {
+        let Some(pending) = &self.batch_undo else {
+            return;
+        };
+        ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        let outcome = match pending.done.try_recv() {
+            Ok(outcome) => outcome,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err("the undo stopped before it finished; nothing was changed".to_owned())
+            }
+        };
+        let label = pending.label.clone();
+        self.batch_undo = None;
+        self.batch_undone(&label, outcome);
+    }
+
+    /// Tells how the undo of an import batch went.
+    fn batch_undone(&mut self, label: &str, outcome: Result<(), String>) {
+        let lang = self.lang;
+        match outcome {
+            Ok(()) => self.inform(format!(
+                "{} {label} {}",
+                t(lang, "Undone:", "已撤销："),
+                t(
+                    lang,
+                    "(to redo it, import the file again)",
+                    "（如需重做，请重新导入该文件）"
+                )
+            )),
+            Err(e) => {
+                self.fail(&e);
+                self.undo.clear();
+                self.redo.clear();
+            }
+        }
+        self.refresh();
     }
 
     fn remember_recent(&mut self) {
@@ -898,6 +968,7 @@ impl PledgerApp {
     /// One frame of the whole window.
     pub fn frame_ui(&mut self, ui: &mut Ui) {
         self.shortcuts(ui);
+        self.poll_batch_undo(ui.ctx());
         if let Some(wizard) = &mut self.wizard {
             wizard.lang = self.lang;
             if let Some(done) = wizard.poll(ui.ctx()) {
