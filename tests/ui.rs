@@ -395,3 +395,42 @@ fn dashboard_snapshot_in_english() {
 fn dashboard_snapshot_in_chinese() {
     dashboard_snapshot(Lang::Zh, "dashboard_zh");
 }
+
+#[test]
+fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("typo.csv");
+    std::fs::write(
+        &file,
+        "Partner,Type,Region,Theme,Signed,Amount (USD)\n\
+         Norwegian Agency for Developement Cooperation (Norad),Government,Africa,Cybersecurity,2021-03-04,100\n",
+    )
+    .unwrap();
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    pledger::import::import_partners(
+        &mut ledger,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    let dialogs = ScriptedDialogs {
+        answers: [Some(file)].into_iter().collect(),
+    };
+    let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 1100.0])
+        .with_max_steps(16)
+        .with_context_setup(|ctx| ctx.set_fonts(font_definitions(false)))
+        .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app);
+    h.run();
+    h.get_by_label("Import").click();
+    h.run();
+    h.get_by_label("Import a workbook…").click();
+    until(&mut h, |h| h.query_by_label("Commit import").is_some());
+    h.get_by_label_contains("1 partners to create");
+    h.get_by_label_contains("→ “Norwegian Agency for Development Cooperation (Norad)”");
+    h.get_by_label("Same partner").click();
+    h.run();
+    h.get_by_label_contains("0 partners to create");
+    assert!(h.query_by_label("Same partner").is_none());
+}

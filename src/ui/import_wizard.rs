@@ -101,6 +101,8 @@ pub struct ImportWizard {
     mapping: Option<Mapping>,
     error: Option<String>,
     needs_plan: bool,
+    /// The plan changed since the near matches were looked for.
+    needs_suggestions: bool,
     skip_invalid: bool,
     suggestions: Vec<Suggestion>,
     rejected: Vec<String>,
@@ -145,6 +147,7 @@ impl ImportWizard {
             mapping: None,
             error: None,
             needs_plan: false,
+            needs_suggestions: false,
             skip_invalid: false,
             suggestions: Vec::new(),
             rejected: Vec::new(),
@@ -154,6 +157,12 @@ impl ImportWizard {
             Err(e) => wizard.error = Some(e),
         }
         wizard
+    }
+
+    /// Takes a new plan (or none); its near matches are looked for once, not every frame.
+    fn set_plan(&mut self, plan: Option<Plan>) {
+        self.plan = plan;
+        self.needs_suggestions = true;
     }
 
     /// Asks the background work to stop; it writes nothing.
@@ -190,7 +199,7 @@ impl ImportWizard {
             }
             Message::Planned(Ok(planned)) => {
                 let (plan, mapping) = *planned;
-                self.plan = Some(plan);
+                self.set_plan(Some(plan));
                 self.mapping = Some(mapping);
                 self.stage = Stage::Review;
                 self.error = None;
@@ -206,7 +215,7 @@ impl ImportWizard {
             }
             Message::Read(Err(e)) | Message::Planned(Err(e)) | Message::Committed(Err(e)) => {
                 self.error = Some(e);
-                self.plan = None;
+                self.set_plan(None);
                 self.stage = Stage::Review;
                 self.cancel.store(false, Ordering::Relaxed);
                 None
@@ -320,12 +329,12 @@ impl PledgerApp {
         match planned {
             None => {}
             Some(Ok((plan, mapping))) => {
-                wizard.plan = Some(plan);
+                wizard.set_plan(Some(plan));
                 wizard.mapping = Some(mapping);
                 wizard.error = None;
             }
             Some(Err(e)) => {
-                wizard.plan = None;
+                wizard.set_plan(None);
                 wizard.error = Some(e.to_string());
             }
         }
@@ -333,9 +342,10 @@ impl PledgerApp {
 
     /// Offers the ledger's partners for the plan's new names that look like them.
     fn suggest_matches(&mut self) {
-        let Some(wizard) = &mut self.wizard else {
+        let Some(wizard) = self.wizard.as_mut().filter(|w| w.needs_suggestions) else {
             return;
         };
+        wizard.needs_suggestions = false;
         let Some(plan) = &wizard.plan else {
             wizard.suggestions.clear();
             return;
