@@ -262,9 +262,15 @@ impl<'a> RowReader<'a> {
         found
     }
 
-    fn cell(&self, field: Field) -> Option<(usize, &Cell)> {
+    fn cell(&self, field: Field) -> Option<(usize, &'a Cell)> {
         let col = self.mapping.column(field)?;
-        Some((col, self.row.get(col).unwrap_or(&Cell::Empty)))
+        let row: &'a [Cell] = self.row;
+        Some((col, row.get(col).unwrap_or(&Cell::Empty)))
+    }
+
+    /// Whether the field's cell holds more than spaces (without formatting a date).
+    fn filled(&self, field: Field) -> bool {
+        self.cell(field).is_some_and(|(_, c)| !c.is_blank())
     }
 
     /// The cell's text, trimmed, unless empty; borrowed from the row when the cell holds
@@ -847,8 +853,7 @@ fn read_row(
             r.problem(field, Severity::Error, format!("{FORMULA_ERROR} ({e})"));
         }
     }
-    let (Some(partner_name), Some(signed_text)) = (r.text(Field::Partner), r.text(Field::SignedOn))
-    else {
+    let (Some(partner_name), true) = (r.text(Field::Partner), r.filled(Field::SignedOn)) else {
         if r.text(Field::Partner).is_none() {
             r.problem(
                 Field::Partner,
@@ -856,7 +861,7 @@ fn read_row(
                 "the partner is missing".into(),
             );
         }
-        if r.text(Field::SignedOn).is_none() {
+        if !r.filled(Field::SignedOn) {
             r.problem(
                 Field::SignedOn,
                 Severity::Error,
@@ -866,9 +871,9 @@ fn read_row(
         return None;
     };
 
-    let signed_on = match r.cell(Field::SignedOn).map(|(_, c)| c.clone()) {
-        Some(Cell::Date(d)) => Some(d),
-        Some(Cell::Number(n)) => excel_serial(&n).or_else(|| {
+    let signed_on = match r.cell(Field::SignedOn).map(|(_, c)| c) {
+        Some(Cell::Date(d)) => Some(*d),
+        Some(Cell::Number(n)) => excel_serial(n).or_else(|| {
             r.problem(
                 Field::SignedOn,
                 Severity::Error,
@@ -876,7 +881,7 @@ fn read_row(
             );
             None
         }),
-        _ => match parse_date(&signed_text, order) {
+        _ => match parse_date(&r.text(Field::SignedOn).unwrap_or_default(), order) {
             Ok(d) => Some(d),
             Err(e) => {
                 r.problem(Field::SignedOn, Severity::Error, e);
@@ -1075,10 +1080,10 @@ fn read_money(
     column_currency: Option<Currency>,
     reporting: Currency,
 ) -> Result<Option<Money>, ()> {
-    let Some((col, cell)) = r.cell(field).map(|(c, cell)| (c, cell.clone())) else {
+    let Some((col, cell)) = r.cell(field) else {
         return Ok(None);
     };
-    let parsed = match &cell {
+    let parsed = match cell {
         Cell::Number(n) => n
             .parse::<Decimal>()
             .map(|d| AmountValue::Amount(d.normalize(), None))

@@ -416,10 +416,10 @@ impl<'t> Writer<'t> {
                 a.signed_on.to_string(),
                 a.status.as_str(),
                 a.contribution.map(|m| m.minor),
-                a.contribution.map(|m| m.currency.code().to_string()),
+                a.contribution.as_ref().map(|m| m.currency.code()),
                 a.value_date.map(|d| d.to_string()),
                 a.own_part.map(|m| m.minor),
-                a.own_part.map(|m| m.currency.code().to_string()),
+                a.own_part.as_ref().map(|m| m.currency.code()),
                 a.region,
                 a.notes,
             ])
