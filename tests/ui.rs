@@ -434,3 +434,66 @@ fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
     h.get_by_label_contains("0 partners to create");
     assert!(h.query_by_label("Same partner").is_none());
 }
+
+#[test]
+fn changes_made_while_an_import_is_undone_wait_for_the_undo_then_are_made() {
+    use pledger::domain::{Partner, PartnerId};
+    use pledger::ui::{Command, Revert};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
+    pledger::import::import_partners(
+        &mut ledger,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/workbooks/consultant-2021Q1-zh.xlsx");
+    let (_, summary) =
+        pledger::import::import_path(&mut ledger, &file, &Default::default(), false).unwrap();
+    assert_eq!(summary.created, 21);
+    let partner_type = ledger.partners().unwrap()[0].partner_type.clone();
+    let mut app = PledgerApp::new(ledger, Lang::En, Box::new(ScriptedDialogs::default()));
+    app.push(Command::ImportCommitted {
+        revert: Revert::Batch(summary.batch.unwrap()),
+        summary: "Imported".into(),
+    });
+    let ctx = egui::Context::default();
+    app.run_commands(&ctx);
+    // The undo starts on a thread of its own; its outcome is taken at the next frame.
+    app.push(Command::Undo);
+    app.run_commands(&ctx);
+    let partner = Partner {
+        id: PartnerId(0),
+        name: "Added while undoing".into(),
+        name_zh: None,
+        partner_type,
+        country: None,
+        aliases: vec![],
+    };
+    app.push(Command::AddPartner(Box::new(partner)));
+    app.run_commands(&ctx);
+    let added = |app: &PledgerApp| {
+        app.ledger()
+            .partners()
+            .unwrap()
+            .iter()
+            .any(|p| p.name == "Added while undoing")
+    };
+    assert!(!added(&app), "the change waits for the undo");
+    assert!(
+        app.status()
+            .is_some_and(|s| s.contains("will be made when it has finished")),
+        "{:?}",
+        app.status()
+    );
+    let mut h = Harness::builder()
+        .with_size([1500.0, 1100.0])
+        .with_max_steps(16)
+        .with_context_setup(|ctx| ctx.set_fonts(font_definitions(false)))
+        .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app);
+    until(&mut h, |h| added(h.state()));
+    assert!(added(h.state()), "{:?}", h.state().status());
+    assert_eq!(h.state().ledger().agreement_count().unwrap(), 0);
+    h.get_by_label_contains("Added Added while undoing");
+}

@@ -87,6 +87,35 @@ pub enum Command {
     ExportXlsx(PathBuf),
 }
 
+impl Command {
+    /// Whether the command changes the ledger, or leaves it for another, or opens an import
+    /// that plans on it: then it waits for an import's undo running on its own thread.
+    fn waits_for_undo(&self) -> bool {
+        match self {
+            Command::LoadSample
+            | Command::AddAgreement(_)
+            | Command::UpdateAgreement(_)
+            | Command::DeleteAgreement(_)
+            | Command::AddPartner(_)
+            | Command::UpdatePartner(_)
+            | Command::MergePartners { .. }
+            | Command::SetRate(_)
+            | Command::SetCurrency(_)
+            | Command::ReplaceLists(_)
+            | Command::OpenLedger(_)
+            | Command::StartImport(_) => true,
+            Command::ImportCommitted { .. }
+            | Command::Undo
+            | Command::Redo
+            | Command::Backup(_)
+            | Command::SetLang(_)
+            | Command::ExportChart(..)
+            | Command::ExportPdf(_)
+            | Command::ExportXlsx(_) => false,
+        }
+    }
+}
+
 /// How a step of the undo history is taken back.
 #[derive(Clone, Debug)]
 pub enum Revert {
@@ -413,10 +442,29 @@ impl PledgerApp {
         self.status = Some((message, false));
     }
 
-    /// Runs the queued commands.
+    /// Runs the queued commands. While an import batch is being undone on its thread, those
+    /// that change the ledger (or plan an import on it) wait, in order, until it has finished:
+    /// they would otherwise wait on the ledger's lock and fail.
     pub fn run_commands(&mut self, ctx: &egui::Context) {
+        let mut held = Vec::new();
         for command in std::mem::take(&mut self.commands) {
+            if self.batch_undo.is_some() && command.waits_for_undo() {
+                held.push(command);
+                continue;
+            }
             self.run(command, ctx);
+        }
+        if !held.is_empty() {
+            self.inform(
+                t(
+                    self.lang,
+                    "An import is being undone; your change will be made when it has finished.",
+                    "正在撤销导入；撤销完成后将进行您的更改。",
+                )
+                .to_owned(),
+            );
+            held.append(&mut self.commands);
+            self.commands = held;
         }
     }
 
@@ -715,6 +763,11 @@ impl PledgerApp {
             }
             Err(e) => self.batch_undone(&label, Err(e.to_string())),
         }
+    }
+
+    /// Whether an import batch is being undone on its own thread.
+    pub(super) fn undoing_import(&self) -> bool {
+        self.batch_undo.is_some()
     }
 
     /// Takes the outcome of a batch undo running on its thread, once it has one.

@@ -275,6 +275,11 @@ fn commit_streamed(
 
 impl PledgerApp {
     fn plan_import(&mut self) {
+        // Planning takes the ledger's write lock for a moment (a dry run): it waits for an
+        // import's undo running on its own thread.
+        if self.undoing_import() {
+            return;
+        }
         let Some(wizard) = &mut self.wizard else {
             return;
         };
@@ -372,6 +377,7 @@ impl PledgerApp {
         let lang = self.lang;
         self.plan_import();
         self.suggest_matches();
+        let undoing = self.undoing_import();
         let Some(wizard) = &mut self.wizard else {
             ui.vertical_centered(|ui| {
                 ui.add_space(40.0);
@@ -528,13 +534,19 @@ impl PledgerApp {
                         ui.horizontal(|ui| {
                             let blocked = plan.error_count() > 0 && !wizard.skip_invalid;
                             let button = egui::Button::new(RichText::new(t(lang, "Commit import", "提交导入")).strong());
-                            if ui.add_enabled(!blocked, button).clicked() {
+                            if ui.add_enabled(!blocked && !undoing, button).clicked() {
                                 commit = true;
                             }
                             if ui.button(t(lang, "Cancel", "取消")).clicked() {
                                 close = true;
                             }
-                            if blocked {
+                            if undoing {
+                                ui.label(t(
+                                    lang,
+                                    "An import is being undone: commit when it has finished.",
+                                    "正在撤销导入：请在撤销完成后提交。",
+                                ));
+                            } else if blocked {
                                 ui.label(
                                     RichText::new(t(
                                         lang,
