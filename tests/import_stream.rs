@@ -415,3 +415,83 @@ fn a_header_row_given_below_the_first_rows_is_streamed_too() {
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(done.committed.unwrap().unwrap().created, 1);
 }
+
+#[test]
+fn thousands_of_rows_of_uneven_widths_stream_as_they_read_whole() {
+    // Enough rows for the reading thread to fill rows the planning thread gave back: a
+    // cell left blank must not show what a longer row held there before.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("uneven.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = [
+        "Reference",
+        "Title",
+        "Partner",
+        "Type",
+        "Region",
+        "Theme",
+        "Signed",
+        "Amount (USD)",
+        "Notes",
+    ];
+    for (c, h) in (0u16..).zip(header) {
+        sheet.write_string(0, c, h).unwrap();
+    }
+    for i in 1u32..=3000 {
+        if i % 7 != 0 {
+            sheet.write_string(i, 0, format!("U-{i}")).unwrap();
+        }
+        if i % 4 != 0 {
+            sheet
+                .write_string(i, 1, format!("Title of row {i}"))
+                .unwrap();
+        }
+        sheet.write_string(i, 2, "Norad").unwrap();
+        sheet.write_string(i, 3, "Government").unwrap();
+        sheet.write_string(i, 4, "Africa").unwrap();
+        sheet.write_string(i, 5, "Cybersecurity").unwrap();
+        sheet
+            .write_string(i, 6, format!("2021-{:02}-{:02}", 1 + i % 12, 1 + i % 28))
+            .unwrap();
+        if i % 3 != 0 {
+            sheet.write_number(i, 7, f64::from(i) * 10.5).unwrap();
+        }
+        if i % 5 == 0 {
+            sheet.write_string(i, 8, format!("Note {i}")).unwrap();
+        }
+    }
+    book.save(&file).unwrap();
+
+    let read = |ledger: &Ledger| -> Vec<String> {
+        ledger
+            .agreements(&AgreementFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|a| {
+                format!(
+                    "{:?} {} {} {:?} {}",
+                    a.reference, a.title, a.signed_on, a.contribution, a.notes
+                )
+            })
+            .collect()
+    };
+    let mut held = ledger_with_partners(&dir.path().join("held.sqlite3"));
+    let workbook = import::read_file(&file).unwrap();
+    let (plan, _) = import::prepare(&held, &workbook, &ImportOptions::default()).unwrap();
+    import::commit(&mut held, &plan, false).unwrap();
+    let mut streamed = ledger_with_partners(&dir.path().join("streamed.sqlite3"));
+    let done = streamed_import(&mut streamed, &file, false, false).unwrap();
+    assert_eq!(done.committed.unwrap().unwrap().created, 3000);
+    let (held, streamed) = (read(&held), read(&streamed));
+    assert_eq!(streamed.len(), 3000);
+    assert_eq!(streamed, held);
+    let row = |n: usize| streamed.iter().find(|a| a.contains(&format!("U-{n}\"")));
+    // Row 12 has no title, no amount and no note; row 10 has all three.
+    assert_eq!(
+        row(12).unwrap(),
+        "Some(\"U-12\")  2021-01-13 None ",
+        "{streamed:?}"
+    );
+    assert!(row(10).unwrap().ends_with("Note 10"));
+}

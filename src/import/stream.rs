@@ -45,6 +45,10 @@ const SURVEY_ROWS: usize = 30;
 /// sheet claims; false when reading should stop.
 type RowSink<'s> = dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool + 's;
 
+/// Gives a row the planning thread is done with, to be filled again, when there is one: the
+/// reading thread then makes no new cells, and the planning thread frees none of them.
+type SpareRows<'s> = dyn FnMut() -> Option<Vec<Cell>> + 's;
+
 /// What a streamed import did.
 #[derive(Debug)]
 pub struct StreamedImport {
@@ -101,9 +105,11 @@ pub fn import_streamed(
             .map(|s| std::mem::take(&mut s.rows))
             .unwrap_or_default();
         let first_data = mapping.header_row + 1;
-        let source = move |row: &mut RowSink<'_>| {
+        let source = move |row: &mut RowSink<'_>, spare: &mut SpareRows<'_>| {
             let total = Some(rows.len());
             for (i, cells) in rows.into_iter().enumerate().skip(first_data) {
+                // These rows are read already: those planning sends back are dropped.
+                drop(spare());
                 if !row(i, cells, total) {
                     break;
                 }
@@ -126,8 +132,8 @@ pub fn import_streamed(
 
     let source = {
         let sheet_name = sheet_name.clone();
-        move |row: &mut RowSink<'_>| {
-            stream_rows(&mut wb, &sheet_name, &mut |i, cells, total| {
+        move |row: &mut RowSink<'_>, spare: &mut SpareRows<'_>| {
+            stream_rows(&mut wb, &sheet_name, spare, &mut |i, cells, total| {
                 i <= header_row || row(i, cells, total)
             })
         }
@@ -165,7 +171,7 @@ fn sheet_heads(wb: &mut StreamedBook, rows: usize) -> Result<Vec<Sheet>, String>
             name: name.clone(),
             rows: Vec::new(),
         };
-        stream_rows(wb, &name, &mut |i, cells, _| {
+        stream_rows(wb, &name, &mut || None, &mut |i, cells, _| {
             if i >= rows {
                 return false;
             }
@@ -226,7 +232,7 @@ impl Task<'_> {
         sha256: &str,
         sheet: &str,
         mapping: Mapping,
-        source: impl FnOnce(&mut RowSink<'_>) -> Result<(), String> + Send,
+        source: impl FnOnce(&mut RowSink<'_>, &mut SpareRows<'_>) -> Result<(), String> + Send,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<StreamedImport, ImportError> {
         if let Some(reviewed) = &self.options.reviewed_sha256
@@ -267,13 +273,16 @@ impl Task<'_> {
         // them as their loads come.
         let (raw_sender, raw_receiver) = mpsc::sync_channel::<RawChunk>(CHUNKS_IN_FLIGHT);
         let (sender, receiver) = mpsc::sync_channel(CHUNKS_IN_FLIGHT);
-        let planning = Planning::new(planner, &plan, &mapping, sender);
+        let (spare_sender, spare_receiver) = mpsc::channel();
+        let planning = Planning::new(planner, &plan, &mapping, sender, spare_sender);
         let mut halt = None;
         let mut summary = CommitSummary::default();
         let result = std::thread::scope(|scope| {
             let reading = std::thread::Builder::new()
                 .name("import-reader".into())
-                .spawn_scoped(scope, move || read_rows(source, &raw_sender));
+                .spawn_scoped(scope, move || {
+                    read_rows(source, &raw_sender, &spare_receiver)
+                });
             let planning = reading.and_then(|_| {
                 std::thread::Builder::new()
                     .name("import-planner".into())
@@ -393,21 +402,34 @@ type RawChunk = Result<(Vec<(usize, Vec<Cell>)>, Option<usize>, bool), String>;
 
 /// Reads the rows of `source` and sends them on in chunks, the last one marked as such.
 fn read_rows(
-    source: impl FnOnce(&mut RowSink<'_>) -> Result<(), String>,
+    source: impl FnOnce(&mut RowSink<'_>, &mut SpareRows<'_>) -> Result<(), String>,
     sender: &mpsc::SyncSender<RawChunk>,
+    spares: &mpsc::Receiver<Vec<Vec<Cell>>>,
 ) {
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     let mut claimed = None;
-    let result = source(&mut |i, cells, total| {
-        claimed = total;
-        chunk.push((i, cells));
-        if chunk.len() < CHUNK_ROWS {
-            return true;
+    let mut stash: Vec<Vec<Cell>> = Vec::new();
+    let mut spare = || {
+        if stash.is_empty()
+            && let Ok(more) = spares.try_recv()
+        {
+            stash = more;
         }
-        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-        // Planning has stopped when nobody receives.
-        sender.send(Ok((full, total, false))).is_ok()
-    });
+        stash.pop()
+    };
+    let result = source(
+        &mut |i, cells, total| {
+            claimed = total;
+            chunk.push((i, cells));
+            if chunk.len() < CHUNK_ROWS {
+                return true;
+            }
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+            // Planning has stopped when nobody receives.
+            sender.send(Ok((full, total, false))).is_ok()
+        },
+        &mut spare,
+    );
     // Nobody may be listening any more: then there is no one to tell.
     let _ = match result {
         Ok(()) => sender.send(Ok((chunk, claimed, true))),
@@ -476,6 +498,9 @@ struct Planning<'a> {
     key_columns: [Option<usize>; 2],
     sender: mpsc::SyncSender<Result<ReadChunk, String>>,
     out: ReadChunk,
+    /// Rows planned, sent back to the reading thread to be filled again.
+    spare: Vec<Vec<Cell>>,
+    spare_sender: mpsc::Sender<Vec<Vec<Cell>>>,
     /// Rows read since the last chunk went.
     rows_unsent: usize,
 
@@ -497,6 +522,7 @@ impl<'a> Planning<'a> {
         plan: &Plan,
         mapping: &Mapping,
         sender: mpsc::SyncSender<Result<ReadChunk, String>>,
+        spare_sender: mpsc::Sender<Vec<Vec<Cell>>>,
     ) -> Planning<'a> {
         let themes_sent = planner.lists().themes.len();
         Planning {
@@ -507,6 +533,8 @@ impl<'a> Planning<'a> {
             key_columns: KEY_FIELDS.map(|f| mapping.column(f)),
             sender,
             out: ReadChunk::new(),
+            spare: Vec::with_capacity(CHUNK_ROWS),
+            spare_sender,
             rows_unsent: 0,
             waiting: VecDeque::new(),
             last_read: mapping.header_row,
@@ -609,6 +637,16 @@ impl<'a> Planning<'a> {
         self.sender.send(Ok(chunk)).is_ok()
     }
 
+    /// Sends `cells` back to the reading thread, with others, once planned.
+    fn give_back(&mut self, cells: Vec<Cell>) {
+        self.spare.push(cells);
+        if self.spare.len() >= CHUNK_ROWS {
+            let spare = std::mem::replace(&mut self.spare, Vec::with_capacity(CHUNK_ROWS));
+            // The reading thread may have finished: then the rows are dropped here.
+            let _ = self.spare_sender.send(spare);
+        }
+    }
+
     /// Plans sheet row `row_number` (1-based).
     fn row(&mut self, row_number: usize, mut cells: Vec<Cell>) {
         let (planned, problems) = match self.planner.read(&mut self.added, row_number, &cells) {
@@ -641,6 +679,7 @@ impl<'a> Planning<'a> {
             c.and_then(|c| cells.get_mut(c))
                 .map_or(Cell::Empty, |cell| std::mem::replace(cell, Cell::Empty))
         });
+        self.give_back(cells);
         self.out.items.push(Read::Row(ReadRow {
             number: row_number,
             planned,

@@ -336,13 +336,15 @@ pub(super) fn open_streamed(path: &std::path::Path) -> Result<Option<StreamedBoo
 
 /// Streams sheet `name`: calls `row` with the 0-based index and cells of each row holding a
 /// value, in order, and the row count the sheet claims; stops when `row` returns false.
-/// Holds one row at a time.
+/// Holds one row at a time. Each row is filled into a vector `spare` gives back when it has
+/// one (its cells' text buffers are reused), else into a new one.
 pub(super) fn stream_rows(
     wb: &mut StreamedBook,
     name: &str,
+    spare: &mut dyn FnMut() -> Option<Vec<Cell>>,
     row: &mut dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool,
 ) -> Result<(), String> {
-    wb.with_cells(name, |total, next| rows_of(name, total, next, row))
+    wb.with_cells(name, |total, next| rows_of(name, total, next, spare, row))
 }
 
 /// Gathers the cells `next` reads, in row order, into rows for `row` (see [`stream_rows`]).
@@ -350,14 +352,17 @@ fn rows_of<'a>(
     name: &str,
     total: Option<usize>,
     mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, String>,
+    spare: &mut dyn FnMut() -> Option<Vec<Cell>>,
     row: &mut dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool,
 ) -> Result<(), String> {
-    let mut current: Option<(usize, Vec<Cell>)> = None;
-    // Cells of the widest row so far: each row's cells are reserved at once.
+    // The row being gathered, its cells, and how many of them belong to it: those beyond are
+    // a spare row's, to be overwritten or cut off.
+    let mut current: Option<(usize, Vec<Cell>, usize)> = None;
+    // Cells of the widest row so far: each new row's cells are reserved at once.
     let mut width = 0;
     while let Some(cell) = next()? {
-        let value = from_data_ref(cell.get_value());
-        if value == Cell::Empty {
+        let value = cell.get_value();
+        if is_empty_ref(value) {
             continue;
         }
         let (r, c) = cell.get_position();
@@ -365,27 +370,73 @@ fn rows_of<'a>(
             return Err(in_sheet(name, "a cell lies outside any sheet"));
         };
         check_position(name, r, c)?;
-        if current.as_ref().is_some_and(|(i, _)| *i != r)
-            && let Some((i, cells)) = current.take()
-            && !row(i, cells, total)
+        if current.as_ref().is_some_and(|(i, ..)| *i != r)
+            && let Some((i, mut cells, filled)) = current.take()
         {
-            return Ok(());
+            cells.truncate(filled);
+            if !row(i, cells, total) {
+                return Ok(());
+            }
         }
-        let cells = &mut current
-            .get_or_insert_with(|| (r, Vec::with_capacity(width)))
-            .1;
-        if c >= cells.len() {
-            cells.resize(c + 1, Cell::Empty);
+        let (_, cells, filled) = current.get_or_insert_with(|| {
+            let cells = spare().unwrap_or_else(|| Vec::with_capacity(width));
+            (r, cells, 0)
+        });
+        if c >= *filled {
+            for slot in cells.iter_mut().take(c).skip(*filled) {
+                *slot = Cell::Empty;
+            }
+            if cells.len() <= c {
+                cells.resize(c + 1, Cell::Empty);
+            }
+            *filled = c + 1;
             width = width.max(c + 1);
         }
         if let Some(slot) = cells.get_mut(c) {
-            *slot = value;
+            fill_cell(slot, value);
         }
     }
-    if let Some((i, cells)) = current {
+    if let Some((i, mut cells, filled)) = current {
+        cells.truncate(filled);
         row(i, cells, total);
     }
     Ok(())
+}
+
+/// Whether [`from_data_ref`] makes `d` an empty cell.
+fn is_empty_ref(d: &DataRef<'_>) -> bool {
+    match d {
+        DataRef::Empty => true,
+        DataRef::String(s) | DataRef::DurationIso(s) => s.is_empty(),
+        DataRef::SharedString(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// Makes `slot` the cell [`from_data_ref`] makes of `d`, in the text buffer `slot` held when
+/// it held text.
+fn fill_cell(slot: &mut Cell, d: &DataRef<'_>) {
+    use std::fmt::Write;
+    let mut text = match std::mem::replace(slot, Cell::Empty) {
+        Cell::Text(t) | Cell::Number(t) | Cell::Error(t) => t,
+        Cell::Empty | Cell::Date(_) => String::new(),
+    };
+    text.clear();
+    *slot = match d {
+        DataRef::String(s) if !s.is_empty() => {
+            text.push_str(s);
+            Cell::Text(text)
+        }
+        DataRef::SharedString(s) if !s.is_empty() => {
+            text.push_str(s);
+            Cell::Text(text)
+        }
+        DataRef::Float(f) if f.is_finite() => match write!(text, "{f}") {
+            Ok(()) => Cell::Number(text),
+            Err(_) => number_text(*f),
+        },
+        other => from_data_ref(other),
+    };
 }
 
 /// Refuses a cell beyond the rows and columns Pledger reads.
@@ -636,5 +687,73 @@ mod tests {
         assert!(err.contains("zip archive"), "{err}");
         let err = detect_kind(b"PK\x03\x04truncated", "xlsx").unwrap_err();
         assert!(err.contains("damaged or incomplete"), "{err}");
+    }
+
+    #[test]
+    fn a_cell_filled_in_a_spare_row_is_the_cell_read_anew() {
+        let d1900 = ExcelDateTime::new(44200.0, ExcelDateTimeType::DateTime, false);
+        let values = [
+            DataRef::Empty,
+            DataRef::String(String::new()),
+            DataRef::String("Norad".into()),
+            DataRef::SharedString(""),
+            DataRef::SharedString("挪威发展合作署"),
+            DataRef::Float(1_800_000.0),
+            DataRef::Float(0.1),
+            DataRef::Float(f64::NAN),
+            DataRef::Int(42),
+            DataRef::Bool(true),
+            DataRef::DateTime(d1900),
+            DataRef::DateTimeIso("2021-01-04".into()),
+            DataRef::DurationIso(String::new()),
+            DataRef::Error(calamine::CellErrorType::Ref),
+        ];
+        let held = [
+            Cell::Empty,
+            Cell::Text("a longer text held before".into()),
+            Cell::Number("12345.5".into()),
+            Cell::Date(chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()),
+            Cell::Error("#N/A".into()),
+        ];
+        for value in &values {
+            let fresh = from_data_ref(value);
+            assert_eq!(is_empty_ref(value), fresh == Cell::Empty, "{value:?}");
+            for before in &held {
+                let mut slot = before.clone();
+                fill_cell(&mut slot, value);
+                assert_eq!(slot, fresh, "{value:?} over {before:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn rows_filled_in_spare_rows_hold_nothing_of_them() {
+        let read = |spare: &mut dyn FnMut() -> Option<Vec<Cell>>| {
+            let mut cells = vec![
+                calamine::Cell::new((0, 0), DataRef::SharedString("A")),
+                calamine::Cell::new((0, 1), DataRef::SharedString("B")),
+                calamine::Cell::new((0, 2), DataRef::Float(1.0)),
+                calamine::Cell::new((2, 1), DataRef::SharedString("x")),
+                calamine::Cell::new((3, 0), DataRef::SharedString("")),
+                calamine::Cell::new((3, 2), DataRef::SharedString("y")),
+            ]
+            .into_iter();
+            let mut rows = Vec::new();
+            rows_of("S", None, || Ok(cells.next()), spare, &mut |i, cells, _| {
+                rows.push((i, cells));
+                true
+            })
+            .unwrap();
+            rows
+        };
+        let text = |t: &str| Cell::Text(t.into());
+        let want = vec![
+            (0, vec![text("A"), text("B"), Cell::Number("1".into())]),
+            (2, vec![Cell::Empty, text("x")]),
+            (3, vec![Cell::Empty, Cell::Empty, text("y")]),
+        ];
+        assert_eq!(read(&mut || None), want);
+        let stale = vec![text("s1"), text("s2"), Cell::Number("9".into()), text("s4")];
+        assert_eq!(read(&mut || Some(stale.clone())), want);
     }
 }
