@@ -69,6 +69,11 @@ pub enum LedgerError {
 /// How much of a ledger file SQLite reads through a memory map (address space, not memory).
 const MMAP_BYTES: i64 = 1 << 30;
 
+/// A WAL file larger than this after a write (a large import, or its undo) is emptied at
+/// once: it would otherwise stay that large on disk until the ledger is closed. (1 MB in unit
+/// tests, which write less.)
+const WAL_KEPT_BYTES: u64 = if cfg!(test) { 1 << 20 } else { 64 << 20 };
+
 /// The revision number every write bumps, as `conn` sees it.
 fn revision_of(conn: &Connection) -> Result<u64, LedgerError> {
     let text: String = conn.query_row(
@@ -187,11 +192,28 @@ impl Ledger {
             [],
         )?;
         tx.commit()?;
+        self.trim_wal();
         if let Some(start) = start {
             let change = undo::take_since(&self.conn, start)?;
             self.recorded.extend(change);
         }
         Ok(out)
+    }
+
+    /// Empties the WAL file when a write left it over [`WAL_KEPT_BYTES`]. SQLite has copied
+    /// it into the ledger already (its automatic checkpoint after a large commit); this only
+    /// truncates it. Best effort: while another connection reads, it stays for later.
+    fn trim_wal(&self) {
+        let Some(path) = &self.path else {
+            return;
+        };
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_KEPT_BYTES) {
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
     }
 
     /// A number that every committed write increases; caches key on it.
@@ -232,5 +254,37 @@ impl Ledger {
     #[doc(hidden)]
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Ledger, WAL_KEPT_BYTES};
+    use crate::domain::{Partner, PartnerId};
+
+    #[test]
+    fn a_large_write_leaves_no_large_wal_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let mut ledger = Ledger::open(&path).unwrap();
+        ledger
+            .write(|w| {
+                for i in 0..5000 {
+                    w.add_partner(&Partner {
+                        id: PartnerId(0),
+                        name: format!("Partner {i}"),
+                        name_zh: None,
+                        partner_type: "government".into(),
+                        country: None,
+                        aliases: vec![format!("Alias {i} ").repeat(20)],
+                    })?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let wal = dir.path().join("ledger.sqlite3-wal");
+        let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        assert!(size <= WAL_KEPT_BYTES, "the WAL holds {size} bytes");
+        assert_eq!(ledger.partners().unwrap().len(), 5000);
     }
 }
