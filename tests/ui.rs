@@ -24,7 +24,11 @@ fn harness_answering(lang: Lang, answers: Vec<std::path::PathBuf>) -> Harness<'s
     let dialogs = ScriptedDialogs {
         answers: answers.into_iter().map(Some).collect(),
     };
-    let app = PledgerApp::new(ledger, lang, Box::new(dialogs));
+    harness_of(PledgerApp::new(ledger, lang, Box::new(dialogs)))
+}
+
+/// A headless window (no renderer) showing `app`.
+fn harness_of(app: PledgerApp) -> Harness<'static, PledgerApp> {
     Harness::builder()
         .with_size([1500.0, 1100.0])
         .with_max_steps(16)
@@ -292,11 +296,7 @@ fn wizard_imports_the_consultant_workbook(
     };
     let mut app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
     app.set_whole_read_bytes(whole_read_bytes);
-    let mut h = Harness::builder()
-        .with_size([1500.0, 1100.0])
-        .with_max_steps(16)
-        .with_context_setup(|ctx| ctx.set_fonts(font_definitions(false)))
-        .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app);
+    let mut h = harness_of(app);
     h.run();
     h.get_by_label("Import").click();
     h.run();
@@ -417,11 +417,7 @@ fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
         answers: [Some(file)].into_iter().collect(),
     };
     let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
-    let mut h = Harness::builder()
-        .with_size([1500.0, 1100.0])
-        .with_max_steps(16)
-        .with_context_setup(|ctx| ctx.set_fonts(font_definitions(false)))
-        .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app);
+    let mut h = harness_of(app);
     h.run();
     h.get_by_label("Import").click();
     h.run();
@@ -487,11 +483,7 @@ fn changes_made_while_an_import_is_undone_wait_for_the_undo_then_are_made() {
         "{:?}",
         app.status()
     );
-    let mut h = Harness::builder()
-        .with_size([1500.0, 1100.0])
-        .with_max_steps(16)
-        .with_context_setup(|ctx| ctx.set_fonts(font_definitions(false)))
-        .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app);
+    let mut h = harness_of(app);
     until(&mut h, |h| added(h.state()));
     assert!(added(h.state()), "{:?}", h.state().status());
     assert_eq!(h.state().ledger().agreement_count().unwrap(), 0);

@@ -88,8 +88,9 @@ pub enum Command {
 }
 
 impl Command {
-    /// Whether the command changes the ledger, or leaves it for another, or opens an import
-    /// that plans on it: then it waits for an import's undo running on its own thread.
+    /// Whether the command changes the ledger (undo and redo too), or leaves it for another,
+    /// or opens an import that plans on it: then it waits for an import's undo running on its
+    /// own thread.
     fn waits_for_undo(&self) -> bool {
         match self {
             Command::LoadSample
@@ -103,10 +104,10 @@ impl Command {
             | Command::SetCurrency(_)
             | Command::ReplaceLists(_)
             | Command::OpenLedger(_)
-            | Command::StartImport(_) => true,
-            Command::ImportCommitted { .. }
+            | Command::StartImport(_)
             | Command::Undo
-            | Command::Redo
+            | Command::Redo => true,
+            Command::ImportCommitted { .. }
             | Command::Backup(_)
             | Command::SetLang(_)
             | Command::ExportChart(..)
@@ -688,14 +689,6 @@ impl PledgerApp {
 
     fn undo_redo(&mut self, undo: bool) {
         let lang = self.lang;
-        if self.batch_undo.is_some() {
-            self.fail(t(
-                lang,
-                "An import is still being undone; wait for it to finish.",
-                "仍在撤销导入，请等待其完成。",
-            ));
-            return;
-        }
         let Some(step) = (if undo {
             self.undo.pop()
         } else {
