@@ -297,12 +297,7 @@ fn wizard_imports_the_consultant_workbook(
     let mut app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
     app.set_whole_read_bytes(whole_read_bytes);
     let mut h = harness_of(app);
-    h.run();
-    h.get_by_label("Import").click();
-    h.run();
-    h.get_by_label("Import a workbook…").click();
-    // Reading happens on a background thread; the window keeps drawing meanwhile.
-    until(&mut h, |h| h.query_by_label("Commit import").is_some());
+    open_the_wizard(&mut h);
     h.get_by_label_contains("Plan: 21 new, 0 updated");
     if let Some(note) = note {
         h.get_by_label_contains(note);
@@ -332,6 +327,16 @@ fn wizard_imports_the_consultant_workbook(
     } else {
         assert_eq!(count(&h), 21, "{:?}", h.state().status());
     }
+}
+
+/// Opens the import page and the wizard on the file the dialogs answer, and waits for its
+/// plan (read on a background thread while the window keeps drawing).
+fn open_the_wizard(h: &mut Harness<'static, PledgerApp>) {
+    h.run();
+    h.get_by_label("Import").click();
+    h.run();
+    h.get_by_label("Import a workbook…").click();
+    until(h, |h| h.query_by_label("Commit import").is_some());
 }
 
 /// Steps the harness, 20 ms apart, until `done` (at most 4 s), then runs it to rest.
@@ -418,11 +423,7 @@ fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
     };
     let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
     let mut h = harness_of(app);
-    h.run();
-    h.get_by_label("Import").click();
-    h.run();
-    h.get_by_label("Import a workbook…").click();
-    until(&mut h, |h| h.query_by_label("Commit import").is_some());
+    open_the_wizard(&mut h);
     h.get_by_label_contains("1 partners to create");
     h.get_by_label_contains("→ “Norwegian Agency for Development Cooperation (Norad)”");
     h.get_by_label("Same partner").click();
