@@ -228,6 +228,15 @@ fn python_import(file: &Path, dir: &Path) -> Option<Duration> {
     Some(elapsed)
 }
 
+/// Copies the ledger file `from` to `to` and flushes the copy to disk, as a ledger at rest
+/// is: else the import's commit, which syncs the file, would write out the whole copy.
+fn copy_at_rest(from: &Path, to: &Path) {
+    std::fs::copy(from, to).expect("copy the ledger");
+    std::fs::File::open(to)
+        .and_then(|f| f.sync_all())
+        .expect("flush the copy");
+}
+
 /// Times calamine's streamed parse of `file`, then Pledger's import of it into `ledger`;
 /// returns both and the agreements created.
 fn parse_then_import(ledger: &mut Ledger, file: &Path) -> (Duration, Duration, usize) {
@@ -266,7 +275,7 @@ fn main() {
                 // Into a copy of PLEDGER_BENCH_LEDGER when given, else a fresh ledger.
                 let mut ledger = match std::env::var_os("PLEDGER_BENCH_LEDGER") {
                     Some(from) => {
-                        std::fs::copy(from, &path).expect("copy the ledger");
+                        copy_at_rest(Path::new(&from), &path);
                         Ledger::open(&path).expect("ledger")
                     }
                     None => prepared_ledger(&path),
@@ -385,7 +394,7 @@ fn main() {
     for run in 0..3 {
         // A copy of the 1,000,000-agreement ledger for each run.
         let copy = dir.path().join(format!("big-{run}.sqlite3"));
-        std::fs::copy(&big, &copy).expect("copy the ledger");
+        copy_at_rest(&big, &copy);
         let mut ledger = Ledger::open(&copy).expect("ledger");
         let (parsed, imported, created) = parse_then_import(&mut ledger, &book);
         assert_eq!(created, rows);

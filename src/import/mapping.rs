@@ -1,8 +1,10 @@
 //! Mapping a sheet's columns to agreement fields: by header synonyms in English, French and
 //! Chinese, then saved profiles, then explicit `field=Header` choices.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use crate::domain::Currency;
 
@@ -321,12 +323,25 @@ pub fn header_key(header: &str) -> (String, Option<Currency>) {
 /// The field a header names by its synonyms.
 pub fn field_for_header(header: &str) -> Option<Field> {
     let (key, _) = header_key(header);
-    if key.is_empty() {
-        return None;
-    }
-    Field::ALL
-        .into_iter()
-        .find(|f| f.synonyms().iter().any(|s| normalise(s) == key))
+    synonym_fields().get(&key).copied()
+}
+
+/// Each field's synonyms, normalised once, to the field (the first field in
+/// [`Field::ALL`] that lists a synonym takes it).
+fn synonym_fields() -> &'static HashMap<String, Field> {
+    static FIELDS: OnceLock<HashMap<String, Field>> = OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let mut fields = HashMap::new();
+        for f in Field::ALL {
+            for s in f.synonyms() {
+                let key = normalise(s);
+                if !key.is_empty() {
+                    fields.entry(key).or_insert(f);
+                }
+            }
+        }
+        fields
+    })
 }
 
 /// How a sheet's columns map to fields.

@@ -45,7 +45,7 @@ impl Cell {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(t) => t.trim().is_empty(),
+            Cell::Text(t) => t.chars().all(char::is_whitespace),
             _ => false,
         }
     }

@@ -119,15 +119,21 @@ pub fn import_streamed(
         return task.run(ledger, &workbook.sha256, &name, mapping, source, progress);
     };
 
-    let sha256 = file_sha256(path).map_err(&unreadable)?;
     // A header row given below the surveyed rows is read too.
     let survey = options
         .header_row
         .map_or(SURVEY_ROWS, |n| n.max(SURVEY_ROWS));
-    let heads = sheet_heads(&mut wb, survey).map_err(&unreadable)?;
-    let sheet = choose_sheet(&file_name, &heads, options)?;
-    let mapping = map_sheet(ledger, &file_name, sheet, options)?;
-    let sheet_name = sheet.name.clone();
+    // The file is hashed on another thread while its sheets are surveyed and mapped.
+    let (sha256, surveyed) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| file_sha256(path));
+        let surveyed = survey_and_map(ledger, &mut wb, &file_name, survey, options);
+        let sha256 = hashing
+            .join()
+            .unwrap_or_else(|_| Err("hashing the file failed".into()));
+        (sha256, surveyed)
+    });
+    let (sheet_name, mapping) = surveyed?;
+    let sha256 = sha256.map_err(&unreadable)?;
     let header_row = mapping.header_row;
 
     let source = {
@@ -161,6 +167,24 @@ pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportErr
         sha256,
         sheets,
     }))
+}
+
+/// The sheet of `wb` to import and its mapping, chosen from the first `rows` rows of each
+/// worksheet.
+fn survey_and_map(
+    ledger: &Ledger,
+    wb: &mut StreamedBook,
+    file_name: &str,
+    rows: usize,
+    options: &ImportOptions,
+) -> Result<(String, Mapping), ImportError> {
+    let heads = sheet_heads(wb, rows).map_err(|reason| ImportError::Unreadable {
+        file: file_name.to_string(),
+        reason,
+    })?;
+    let sheet = choose_sheet(file_name, &heads, options)?;
+    let mapping = map_sheet(ledger, file_name, sheet, options)?;
+    Ok((sheet.name.clone(), mapping))
 }
 
 /// The first `rows` rows of each worksheet of `wb`.

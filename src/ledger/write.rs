@@ -3,7 +3,7 @@
 //! agreement, whose values are its row's until an update or a delete records them as old.
 
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{CachedStatement, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::LedgerError;
@@ -26,6 +26,9 @@ pub struct Writer<'t> {
     // [`Writer::flush`] writes them before anything else touches those tables.
     created: Option<(i64, i64)>,
     themes: Vec<(i64, String, u32)>,
+    // The statement adding an agreement, held between calls: an import adds thousands, and
+    // finding it again in the statement cache hashes its text each time.
+    insert_agreement: Option<CachedStatement<'t>>,
 }
 
 /// Theme links written by one statement.
@@ -45,6 +48,7 @@ impl<'t> Writer<'t> {
             lists: None,
             created: None,
             themes: Vec::new(),
+            insert_agreement: None,
         }
     }
 
@@ -404,11 +408,15 @@ impl<'t> Writer<'t> {
     /// Adds an agreement; refuses an invalid one or a reference already used.
     pub fn add_agreement(&mut self, a: &Agreement) -> Result<AgreementId, LedgerError> {
         self.check_agreement(a)?;
-        self.tx
-            .prepare_cached(
+        let tx: &'t Transaction<'t> = self.tx;
+        let mut insert = match self.insert_agreement.take() {
+            Some(stmt) => stmt,
+            None => tx.prepare_cached(
                 "INSERT INTO agreement (reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?
+            )?,
+        };
+        insert
             .execute(params![
                 a.reference,
                 a.title,
@@ -424,6 +432,7 @@ impl<'t> Writer<'t> {
                 a.notes,
             ])
             .map_err(|e| refuse(e, a))?;
+        self.insert_agreement = Some(insert);
         let id = self.tx.last_insert_rowid();
         self.hold_themes(a, id);
         if self.themes.len() >= THEMES_AT_ONCE {
