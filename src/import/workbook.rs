@@ -593,7 +593,7 @@ fn number_text(f: f64) -> Cell {
 }
 
 /// Appends finite `f` as its shortest round-trip text, written out as `{f}` writes it
-/// (`1800000`, `0.1`, `-0`), in a third of the time `{f}` takes.
+/// (`1800000`, `0.1`, `-0`); ryu finds the digits without the formatting machinery.
 fn push_number(text: &mut String, f: f64) {
     use std::fmt::Write;
     let mut buffer = ryu::Buffer::new();
