@@ -555,9 +555,10 @@ pub fn build_plan_with_progress(
     (plan, false)
 }
 
-/// Cells of `row` that hold something.
+/// Cells of `row` that hold something, counted up to two: enough to tell an empty row, a
+/// row of one value (a title or a note) and a data row.
 pub(super) fn filled_cells(row: &[Cell]) -> usize {
-    row.iter().filter(|c| !c.is_blank()).count()
+    row.iter().filter(|c| !c.is_blank()).take(2).count()
 }
 
 /// What one row of the sheet is.

@@ -82,6 +82,10 @@ pub fn split_by_weights(amount: i64, weights: &[u32]) -> Vec<i64> {
     if total == 0 {
         return vec![0; weights.len()];
     }
+    if let [_] = weights {
+        // One part takes the whole (an import splits 100 % over each row's one theme).
+        return vec![amount];
+    }
     let a = i128::from(amount);
     let mut parts: Vec<i128> = weights.iter().map(|&w| a * i128::from(w) / total).collect();
     let mut order: Vec<(usize, i128)> = weights
