@@ -437,3 +437,26 @@ fn a_file_ledger_reads_its_halves_on_two_connections_as_one_read() {
         );
     }
 }
+
+#[test]
+fn a_write_waits_for_another_programs_write_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite3");
+    let mut ledger = Ledger::open(&path).unwrap();
+    // Another program writes to the ledger for 300 ms.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let releasing = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        other.execute_batch("COMMIT").unwrap();
+    });
+    // A write that reads before it writes, as an import does.
+    let id = ledger
+        .write(|w| {
+            assert_eq!(w.last_agreement_id()?, 0);
+            w.add_partner(&norad())
+        })
+        .unwrap();
+    releasing.join().unwrap();
+    assert_eq!(ledger.partners().unwrap()[0].id, id);
+}

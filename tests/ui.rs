@@ -433,6 +433,80 @@ fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
 }
 
 #[test]
+fn while_an_import_is_undone_the_open_wizard_neither_commits_nor_replans() {
+    use pledger::ui::{Command, Revert};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite3");
+    let mut ledger = Ledger::open(&path).unwrap();
+    pledger::import::import_partners(
+        &mut ledger,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    let q1 = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/workbooks/consultant-2021Q1-zh.xlsx");
+    let (_, summary) =
+        pledger::import::import_path(&mut ledger, &q1, &Default::default(), false).unwrap();
+    let file = dir.path().join("typo.csv");
+    std::fs::write(
+        &file,
+        "Partner,Type,Region,Theme,Signed,Amount (USD)\n\
+         Norwegian Agency for Developement Cooperation (Norad),Government,Africa,Cybersecurity,2021-03-04,100\n",
+    )
+    .unwrap();
+    let dialogs = ScriptedDialogs {
+        answers: [Some(file)].into_iter().collect(),
+    };
+    let mut app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
+    app.push(Command::ImportCommitted {
+        revert: Revert::Batch(summary.batch.unwrap()),
+        summary: "Imported".into(),
+    });
+    let mut h = harness_of(app);
+    open_the_wizard(&mut h);
+    h.get_by_label_contains("1 partners to create");
+    let commit_disabled = |h: &Harness<'static, PledgerApp>| {
+        h.get_by_label("Commit import")
+            .accesskit_node()
+            .is_disabled()
+    };
+    assert!(!commit_disabled(&h));
+
+    // Another program holds the ledger's write lock, so the undo, on its own thread, waits.
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    h.state_mut().push(Command::Undo);
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(
+        commit_disabled(&h),
+        "Commit waits for the undo: {:?}, {} agreements",
+        h.state().status(),
+        h.state().ledger().agreement_count().unwrap()
+    );
+    h.get_by_label("An import is being undone: commit when it has finished.");
+    // Confirming a near match asks for a new plan, which waits for the undo too.
+    h.get_by_label("Same partner").click();
+    for _ in 0..5 {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h.get_by_label_contains("1 partners to create");
+    assert_eq!(h.state().ledger().agreement_count().unwrap(), 21);
+
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+    until(&mut h, |h| {
+        h.query_by_label_contains("0 partners to create").is_some()
+    });
+    h.get_by_label_contains("0 partners to create");
+    assert!(!commit_disabled(&h));
+    assert_eq!(h.state().ledger().agreement_count().unwrap(), 0);
+}
+
+#[test]
 fn changes_made_while_an_import_is_undone_wait_for_the_undo_then_are_made() {
     use pledger::domain::{Partner, PartnerId};
     use pledger::ui::{Command, Revert};

@@ -10,7 +10,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::domain::{Currency, FieldProblem, ReferenceLists};
 
@@ -183,7 +183,12 @@ impl Ledger {
         } else {
             None
         };
-        let tx = self.conn.transaction()?;
+        // Immediate: the write lock is taken first, waiting for another writer (the busy
+        // timeout). A deferred transaction that has read cannot wait: SQLite refuses its
+        // first write at once while another connection writes.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut writer = Writer::new(&tx);
         let out = f(&mut writer)?;
         writer.flush()?;

@@ -178,7 +178,7 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), LedgerError>
         .take(target as usize)
         .skip(current as usize)
     {
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(step)?;
         // Other connections reload the schema only when its version moves, which a step
         // that edits the schema's text in place (step 4) does not do by itself.

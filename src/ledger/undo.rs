@@ -180,7 +180,9 @@ impl Ledger {
             ));
         }
         let before = self.revision()?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
         let start = log_position(&tx)?;
         for change in changes.iter().rev() {
