@@ -404,13 +404,7 @@ fn dashboard_snapshot_in_chinese() {
 #[test]
 fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("typo.csv");
-    std::fs::write(
-        &file,
-        "Partner,Type,Region,Theme,Signed,Amount (USD)\n\
-         Norwegian Agency for Developement Cooperation (Norad),Government,Africa,Cybersecurity,2021-03-04,100\n",
-    )
-    .unwrap();
+    let file = typo_csv(dir.path());
     let mut ledger = Ledger::open_in_memory().unwrap();
     pledger::import::import_partners(
         &mut ledger,
@@ -432,35 +426,48 @@ fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
     assert!(h.query_by_label("Same partner").is_none());
 }
 
-#[test]
-fn while_an_import_is_undone_the_open_wizard_neither_commits_nor_replans() {
-    use pledger::ui::{Command, Revert};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ledger.sqlite3");
-    let mut ledger = Ledger::open(&path).unwrap();
+/// A ledger file at `path` holding the sample partners and the 21 agreements of the 2021Q1
+/// consultant workbook, imported as one batch; and that batch.
+fn ledger_with_an_import(path: &std::path::Path) -> (Ledger, i64) {
+    let mut ledger = Ledger::open(path).unwrap();
     pledger::import::import_partners(
         &mut ledger,
         "partners.csv",
         pledger::import::sample::PARTNERS_CSV.as_bytes(),
     )
     .unwrap();
-    let q1 = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/workbooks/consultant-2021Q1-zh.xlsx");
     let (_, summary) =
-        pledger::import::import_path(&mut ledger, &q1, &Default::default(), false).unwrap();
-    let file = dir.path().join("typo.csv");
+        pledger::import::import_path(&mut ledger, &file, &Default::default(), false).unwrap();
+    assert_eq!(summary.created, 21);
+    (ledger, summary.batch.unwrap())
+}
+
+/// A CSV in `dir` whose one row misspells a sample partner (Norad).
+fn typo_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("typo.csv");
     std::fs::write(
         &file,
         "Partner,Type,Region,Theme,Signed,Amount (USD)\n\
          Norwegian Agency for Developement Cooperation (Norad),Government,Africa,Cybersecurity,2021-03-04,100\n",
     )
     .unwrap();
+    file
+}
+
+#[test]
+fn while_an_import_is_undone_the_open_wizard_neither_commits_nor_replans() {
+    use pledger::ui::{Command, Revert};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite3");
+    let (ledger, batch) = ledger_with_an_import(&path);
     let dialogs = ScriptedDialogs {
-        answers: [Some(file)].into_iter().collect(),
+        answers: [Some(typo_csv(dir.path()))].into_iter().collect(),
     };
     let mut app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
     app.push(Command::ImportCommitted {
-        revert: Revert::Batch(summary.batch.unwrap()),
+        revert: Revert::Batch(batch),
         summary: "Imported".into(),
     });
     let mut h = harness_of(app);
@@ -511,22 +518,11 @@ fn changes_made_while_an_import_is_undone_wait_for_the_undo_then_are_made() {
     use pledger::domain::{Partner, PartnerId};
     use pledger::ui::{Command, Revert};
     let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
-    pledger::import::import_partners(
-        &mut ledger,
-        "partners.csv",
-        pledger::import::sample::PARTNERS_CSV.as_bytes(),
-    )
-    .unwrap();
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/workbooks/consultant-2021Q1-zh.xlsx");
-    let (_, summary) =
-        pledger::import::import_path(&mut ledger, &file, &Default::default(), false).unwrap();
-    assert_eq!(summary.created, 21);
+    let (ledger, batch) = ledger_with_an_import(&dir.path().join("ledger.sqlite3"));
     let partner_type = ledger.partners().unwrap()[0].partner_type.clone();
     let mut app = PledgerApp::new(ledger, Lang::En, Box::new(ScriptedDialogs::default()));
     app.push(Command::ImportCommitted {
-        revert: Revert::Batch(summary.batch.unwrap()),
+        revert: Revert::Batch(batch),
         summary: "Imported".into(),
     });
     let ctx = egui::Context::default();
