@@ -9,7 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use rust_decimal::Decimal;
 
 use super::app::{Command, PledgerApp};
-use super::format::date_text;
+use super::format::{count_text, date_text};
 use super::pie::color;
 use super::t;
 use crate::chart::{ChartKind, amount_text, palette};
@@ -524,8 +524,8 @@ impl PledgerApp {
         ui.label(
             RichText::new(format!(
                 "{} / {} {}",
-                self.agreements.visible.len(),
-                self.agreements.rows.len(),
+                count_text(self.agreements.visible.len()),
+                count_text(self.agreements.rows.len()),
                 t(lang, "agreements shown", "项协议显示中")
             ))
             .small()

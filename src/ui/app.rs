@@ -512,7 +512,7 @@ impl PledgerApp {
                         let label = format!(
                             "{} {} {}",
                             t(lang, "Sample ledger loaded:", "已载入示例账本："),
-                            summary.created,
+                            super::format::count_text(summary.created),
                             t(lang, "agreements added", "项协议已添加")
                         );
                         self.record(label.clone(), Revert::Changes(changes));
@@ -963,7 +963,9 @@ impl PledgerApp {
                 ui.label(
                     RichText::new(format!(
                         "{} {} · {} {}",
-                        self.cache.agreement_count,
+                        super::format::count_text(
+                            usize::try_from(self.cache.agreement_count).unwrap_or(usize::MAX)
+                        ),
                         t(self.lang, "agreements", "项协议"),
                         t(self.lang, "revision", "版本"),
                         self.cache.revision.unwrap_or(0)
