@@ -3,13 +3,13 @@
 //! import into a fresh ledger, the Python route (pandas `read_excel` with openpyxl, then
 //! `to_sql`), the same import into a ledger already holding 1,000,000 agreements (each
 //! import as a ratio to the mean of the streamed parses measured just before and just after
-//! it, then the median ratio), and the
-//! peak memory of importing a 1,000,000-row xlsx (VmHWM of a child process, above its idle
-//! VmRSS). Run with `cargo bench --bench import`. Sizes: `PLEDGER_BENCH_IMPORT_ROWS`,
-//! `PLEDGER_BENCH_LEDGER_ROWS`, `PLEDGER_BENCH_PEAK_ROWS`. For profiling,
-//! `PLEDGER_BENCH_CHILD=write` (or `import-once`) with `PLEDGER_BENCH_FILE=F` only writes the
-//! workbook F (or imports it once into a fresh ledger, or into a copy of the ledger file
-//! `PLEDGER_BENCH_LEDGER`), printing calamine's parse of F and the import's time.
+//! it, then the median ratio), and the peak memory of importing a 1,000,000-row xlsx (VmHWM
+//! of a child process, above its idle VmRSS). Run with `cargo bench --bench import`. Sizes:
+//! `PLEDGER_BENCH_IMPORT_ROWS`, `PLEDGER_BENCH_LEDGER_ROWS`, `PLEDGER_BENCH_PEAK_ROWS`. For
+//! profiling, `PLEDGER_BENCH_CHILD=write` (or `import-once`) with `PLEDGER_BENCH_FILE=F` only
+//! writes the workbook F (or imports it once into a fresh ledger, or into a copy of the
+//! ledger file `PLEDGER_BENCH_LEDGER`), printing calamine's parse of F (the mean of one
+//! before and one after the import) and the import's time.
 
 #![allow(
     clippy::unwrap_used,
