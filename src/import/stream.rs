@@ -28,7 +28,7 @@ use super::source::{
     Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex, read_file_with_progress,
 };
 use super::values::DayEvidence;
-use super::workbook::{StreamedBook, open_streamed, stream_rows};
+use super::workbook::{RowBlock, StreamedBook, open_streamed, stream_blocks};
 use super::{
     CommitSummary, ImportError, ImportOptions, Phase, Problem, Progress, Severity, choose_sheet,
     map_sheet,
@@ -41,13 +41,21 @@ const CHUNKS_IN_FLIGHT: usize = 16;
 /// Rows of each sheet read to choose the sheet and find its header.
 const SURVEY_ROWS: usize = 30;
 
-/// Takes a sheet row below the header (0-based index and cells) and the row count the
-/// sheet claims; false when reading should stop.
-type RowSink<'s> = dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool + 's;
+/// Takes rows below the header, the row count the sheet claims, and whether they are the
+/// sheet's last; false when reading should stop.
+type RowSink<'s> = dyn FnMut(RawRows, Option<usize>, bool) -> bool + 's;
 
-/// Gives a row the planning thread is done with, to be filled again, when there is one: the
-/// reading thread then makes no new cells, and the planning thread frees none of them.
-type SpareRows<'s> = dyn FnMut() -> Option<Vec<Cell>> + 's;
+/// Gives an empty block to read rows into: one the planning thread is done with when there is
+/// one, so that the reading thread makes no new buffers and the planning thread frees none.
+type SpareBlocks<'s> = dyn FnMut() -> RowBlock + 's;
+
+/// Rows the reading thread sends at a time.
+enum RawRows {
+    /// Rows of a file read whole, with their 0-based indexes.
+    Held(Vec<(usize, Vec<Cell>)>),
+    /// Rows streamed from an xlsx or xlsb.
+    Read(RowBlock),
+}
 
 /// What a streamed import did.
 #[derive(Debug)]
@@ -105,16 +113,16 @@ pub fn import_streamed(
             .map(|s| std::mem::take(&mut s.rows))
             .unwrap_or_default();
         let first_data = mapping.header_row + 1;
-        let source = move |row: &mut RowSink<'_>, spare: &mut SpareRows<'_>| {
+        let source = move |send: &mut RowSink<'_>, _: &mut SpareBlocks<'_>| {
             let total = Some(rows.len());
-            for (i, cells) in rows.into_iter().enumerate().skip(first_data) {
-                // These rows are read already: those planning sends back are dropped.
-                drop(spare());
-                if !row(i, cells, total) {
-                    break;
+            let mut rows = rows.into_iter().enumerate().skip(first_data).peekable();
+            loop {
+                let chunk = rows.by_ref().take(CHUNK_ROWS).collect();
+                let last = rows.peek().is_none();
+                if !send(RawRows::Held(chunk), total, last) || last {
+                    return Ok(());
                 }
             }
-            Ok(())
         };
         return task.run(ledger, &workbook.sha256, &name, mapping, source, progress);
     };
@@ -134,14 +142,19 @@ pub fn import_streamed(
     });
     let (sheet_name, mapping) = surveyed?;
     let sha256 = sha256.map_err(&unreadable)?;
-    let header_row = mapping.header_row;
+    let first_data = mapping.header_row + 1;
 
     let source = {
         let sheet_name = sheet_name.clone();
-        move |row: &mut RowSink<'_>, spare: &mut SpareRows<'_>| {
-            stream_rows(&mut wb, &sheet_name, spare, &mut |i, cells, total| {
-                i <= header_row || row(i, cells, total)
-            })
+        move |send: &mut RowSink<'_>, spare: &mut SpareBlocks<'_>| {
+            stream_blocks(
+                &mut wb,
+                &sheet_name,
+                first_data,
+                CHUNK_ROWS,
+                spare,
+                &mut |block, total, last| send(RawRows::Read(block), total, last),
+            )
         }
     };
     task.run(ledger, &sha256, &sheet_name, mapping, source, progress)
@@ -195,16 +208,27 @@ fn sheet_heads(wb: &mut StreamedBook, rows: usize) -> Result<Vec<Sheet>, String>
             name: name.clone(),
             rows: Vec::new(),
         };
-        stream_rows(wb, &name, &mut || None, &mut |i, cells, _| {
-            if i >= rows {
-                return false;
-            }
-            head.rows.resize_with(i + 1, Vec::new);
-            if let Some(slot) = head.rows.get_mut(i) {
-                *slot = cells;
-            }
-            true
-        })?;
+        // The rows below `rows` are all in the first block of `rows` rows holding a value:
+        // reading stops after it.
+        stream_blocks(
+            wb,
+            &name,
+            0,
+            rows,
+            &mut RowBlock::default,
+            &mut |block, _, _| {
+                for k in 0..block.row_count() {
+                    let mut cells = Vec::new();
+                    if let Some(i) = block.fill_row(k, &mut cells).filter(|&i| i < rows) {
+                        head.rows.resize_with(i + 1, Vec::new);
+                        if let Some(slot) = head.rows.get_mut(i) {
+                            *slot = cells;
+                        }
+                    }
+                }
+                false
+            },
+        )?;
         heads.push(head);
     }
     Ok(heads)
@@ -256,7 +280,7 @@ impl Task<'_> {
         sha256: &str,
         sheet: &str,
         mapping: Mapping,
-        source: impl FnOnce(&mut RowSink<'_>, &mut SpareRows<'_>) -> Result<(), String> + Send,
+        source: impl FnOnce(&mut RowSink<'_>, &mut SpareBlocks<'_>) -> Result<(), String> + Send,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<StreamedImport, ImportError> {
         if let Some(reviewed) = &self.options.reviewed_sha256
@@ -420,45 +444,31 @@ fn rolled_back() -> LedgerError {
     LedgerError::Refused("the import was rolled back".into())
 }
 
-/// Sheet rows as read (0-based index and cells), the row count the sheet claims, and
-/// whether these are the sheet's last rows; or why reading failed.
-type RawChunk = Result<(Vec<(usize, Vec<Cell>)>, Option<usize>, bool), String>;
+/// Sheet rows as read, the row count the sheet claims, and whether these are the sheet's last
+/// rows; or why reading failed.
+type RawChunk = Result<(RawRows, Option<usize>, bool), String>;
 
-/// Reads the rows of `source` and sends them on in chunks, the last one marked as such.
+/// Reads the rows of `source` and sends them on in chunks, the last one marked as such, into
+/// blocks the planning thread sends back through `spares`.
 fn read_rows(
-    source: impl FnOnce(&mut RowSink<'_>, &mut SpareRows<'_>) -> Result<(), String>,
+    source: impl FnOnce(&mut RowSink<'_>, &mut SpareBlocks<'_>) -> Result<(), String>,
     sender: &mpsc::SyncSender<RawChunk>,
-    spares: &mpsc::Receiver<Vec<Vec<Cell>>>,
+    spares: &mpsc::Receiver<RowBlock>,
 ) {
-    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
-    let mut claimed = None;
-    let mut stash: Vec<Vec<Cell>> = Vec::new();
     let mut spare = || {
-        if stash.is_empty()
-            && let Ok(more) = spares.try_recv()
-        {
-            stash = more;
-        }
-        stash.pop()
+        let mut block = spares.try_recv().unwrap_or_default();
+        block.clear();
+        block
     };
+    // Planning has stopped when nobody receives.
     let result = source(
-        &mut |i, cells, total| {
-            claimed = total;
-            chunk.push((i, cells));
-            if chunk.len() < CHUNK_ROWS {
-                return true;
-            }
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-            // Planning has stopped when nobody receives.
-            sender.send(Ok((full, total, false))).is_ok()
-        },
+        &mut |rows, total, last| sender.send(Ok((rows, total, last))).is_ok(),
         &mut spare,
     );
-    // Nobody may be listening any more: then there is no one to tell.
-    let _ = match result {
-        Ok(()) => sender.send(Ok((chunk, claimed, true))),
-        Err(e) => sender.send(Err(e)),
-    };
+    if let Err(e) = result {
+        // Nobody may be listening any more: then there is no one to tell.
+        let _ = sender.send(Err(e));
+    }
 }
 
 /// What the planning thread sends, in sheet order: planned rows, and what planning them added.
@@ -522,9 +532,10 @@ struct Planning<'a> {
     key_columns: [Option<usize>; 2],
     sender: mpsc::SyncSender<Result<ReadChunk, String>>,
     out: ReadChunk,
-    /// Rows planned, sent back to the reading thread to be filled again.
+    /// Rows planned, to take a block's next row again (their text buffers are reused).
     spare: Vec<Vec<Cell>>,
-    spare_sender: mpsc::Sender<Vec<Vec<Cell>>>,
+    /// Sends blocks whose rows are taken back to the reading thread, to be filled again.
+    spare_sender: mpsc::Sender<RowBlock>,
     /// Rows read since the last chunk went.
     rows_unsent: usize,
 
@@ -546,7 +557,7 @@ impl<'a> Planning<'a> {
         plan: &Plan,
         mapping: &Mapping,
         sender: mpsc::SyncSender<Result<ReadChunk, String>>,
-        spare_sender: mpsc::Sender<Vec<Vec<Cell>>>,
+        spare_sender: mpsc::Sender<RowBlock>,
     ) -> Planning<'a> {
         let themes_sent = planner.lists().themes.len();
         Planning {
@@ -575,10 +586,8 @@ impl<'a> Planning<'a> {
         for chunk in chunks {
             match chunk {
                 Ok((rows, total, last)) => {
-                    for (i, cells) in rows {
-                        if !self.arrive(i, cells, total) {
-                            return;
-                        }
+                    if !self.take(rows, total) {
+                        return;
                     }
                     if last {
                         return self.finish();
@@ -593,6 +602,27 @@ impl<'a> Planning<'a> {
         }
         // Reading stopped without its last rows: the writing side sees no last chunk
         // either, and writes nothing.
+    }
+
+    /// Takes `rows` (see [`Planning::arrive`]); false when the writing side has stopped.
+    fn take(&mut self, rows: RawRows, total: Option<usize>) -> bool {
+        match rows {
+            RawRows::Held(rows) => rows
+                .into_iter()
+                .all(|(i, cells)| self.arrive(i, cells, total)),
+            RawRows::Read(block) => {
+                for k in 0..block.row_count() {
+                    let mut cells = self.spare.pop().unwrap_or_default();
+                    match block.fill_row(k, &mut cells) {
+                        Some(i) if !self.arrive(i, cells, total) => return false,
+                        _ => {}
+                    }
+                }
+                // The reading thread may have finished: then the block is dropped here.
+                let _ = self.spare_sender.send(block);
+                true
+            }
+        }
     }
 
     /// Takes sheet row `index` (0-based) and plans every row now decided; false when the
@@ -661,13 +691,10 @@ impl<'a> Planning<'a> {
         self.sender.send(Ok(chunk)).is_ok()
     }
 
-    /// Sends `cells` back to the reading thread, with others, once planned.
+    /// Keeps `cells`, once planned, to take a later row (up to a chunk of them).
     fn give_back(&mut self, cells: Vec<Cell>) {
-        self.spare.push(cells);
-        if self.spare.len() >= CHUNK_ROWS {
-            let spare = std::mem::replace(&mut self.spare, Vec::with_capacity(CHUNK_ROWS));
-            // The reading thread may have finished: then the rows are dropped here.
-            let _ = self.spare_sender.send(spare);
+        if self.spare.len() < CHUNK_ROWS {
+            self.spare.push(cells);
         }
     }
 

@@ -334,32 +334,35 @@ pub(super) fn open_streamed(path: &std::path::Path) -> Result<Option<StreamedBoo
     CellBook::open(zip_kind_of(file()?)?, file()?)
 }
 
-/// Streams sheet `name`: calls `row` with the 0-based index and cells of each row holding a
-/// value, in order, and the row count the sheet claims; stops when `row` returns false.
-/// Holds one row at a time. Each row is filled into a vector `spare` gives back when it has
-/// one (its cells' text buffers are reused), else into a new one.
-pub(super) fn stream_rows(
+/// Streams sheet `name` from row `first` (0-based) in blocks of `rows` rows holding a value:
+/// calls `send` with each full block, the row count the sheet claims and false, then with
+/// the last block and true, unless `send` returned false (stop). Each block is one `spare`
+/// gives, emptied.
+pub(super) fn stream_blocks(
     wb: &mut StreamedBook,
     name: &str,
-    spare: &mut dyn FnMut() -> Option<Vec<Cell>>,
-    row: &mut dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool,
+    first: usize,
+    rows: usize,
+    spare: &mut dyn FnMut() -> RowBlock,
+    send: &mut dyn FnMut(RowBlock, Option<usize>, bool) -> bool,
 ) -> Result<(), String> {
-    wb.with_cells(name, |total, next| rows_of(name, total, next, spare, row))
+    wb.with_cells(name, |total, next| {
+        blocks_of(name, total, next, first, rows, spare, send)
+    })
 }
 
-/// Gathers the cells `next` reads, in row order, into rows for `row` (see [`stream_rows`]).
-fn rows_of<'a>(
+/// Gathers the cells `next` reads into blocks for `send` (see [`stream_blocks`]).
+fn blocks_of<'a>(
     name: &str,
     total: Option<usize>,
     mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, String>,
-    spare: &mut dyn FnMut() -> Option<Vec<Cell>>,
-    row: &mut dyn FnMut(usize, Vec<Cell>, Option<usize>) -> bool,
+    first: usize,
+    rows: usize,
+    spare: &mut dyn FnMut() -> RowBlock,
+    send: &mut dyn FnMut(RowBlock, Option<usize>, bool) -> bool,
 ) -> Result<(), String> {
-    // The row being gathered, its cells, and how many of them belong to it: those beyond are
-    // a spare row's, to be overwritten or cut off.
-    let mut current: Option<(usize, Vec<Cell>, usize)> = None;
-    // Cells of the widest row so far: each new row's cells are reserved at once.
-    let mut width = 0;
+    let mut block = spare();
+    let mut current = None;
     while let Some(cell) = next()? {
         let value = cell.get_value();
         if is_empty_ref(value) {
@@ -370,36 +373,22 @@ fn rows_of<'a>(
             return Err(in_sheet(name, "a cell lies outside any sheet"));
         };
         check_position(name, r, c)?;
-        if current.as_ref().is_some_and(|(i, ..)| *i != r)
-            && let Some((i, mut cells, filled)) = current.take()
-        {
-            cells.truncate(filled);
-            if !row(i, cells, total) {
-                return Ok(());
-            }
+        if r < first {
+            continue;
         }
-        let (_, cells, filled) = current.get_or_insert_with(|| {
-            let cells = spare().unwrap_or_else(|| Vec::with_capacity(width));
-            (r, cells, 0)
-        });
-        if c >= *filled {
-            for slot in cells.iter_mut().take(c).skip(*filled) {
-                *slot = Cell::Empty;
+        if current != Some(r) {
+            if block.row_count() >= rows {
+                let full = std::mem::replace(&mut block, spare());
+                if !send(full, total, false) {
+                    return Ok(());
+                }
             }
-            if cells.len() <= c {
-                cells.resize(c + 1, Cell::Empty);
-            }
-            *filled = c + 1;
-            width = width.max(c + 1);
+            block.begin_row(r);
+            current = Some(r);
         }
-        if let Some(slot) = cells.get_mut(c) {
-            fill_cell(slot, value);
-        }
+        block.push(c, value).map_err(|e| in_sheet(name, &e))?;
     }
-    if let Some((i, mut cells, filled)) = current {
-        cells.truncate(filled);
-        row(i, cells, total);
-    }
+    send(block, total, true);
     Ok(())
 }
 
@@ -413,29 +402,147 @@ fn is_empty_ref(d: &DataRef<'_>) -> bool {
     }
 }
 
-/// Makes `slot` the cell [`from_data_ref`] makes of `d`, in the text buffer `slot` held when
-/// it held text.
-fn fill_cell(slot: &mut Cell, d: &DataRef<'_>) {
-    let mut text = match std::mem::replace(slot, Cell::Empty) {
-        Cell::Text(t) | Cell::Number(t) | Cell::Error(t) => t,
-        Cell::Empty | Cell::Date(_) => String::new(),
-    };
-    text.clear();
-    *slot = match d {
-        DataRef::String(s) if !s.is_empty() => {
-            text.push_str(s);
-            Cell::Text(text)
+/// Rows read in one go, the text of all their cells in one buffer: what a streamed import's
+/// reading thread hands to its planning thread, and gets back to fill again. Rows of separate
+/// cells and strings, thousands of them on their way between two cores, cost the reading
+/// thread a cache miss at nearly every cell it filled again; one buffer is written straight
+/// through.
+#[derive(Debug, Default)]
+pub(super) struct RowBlock {
+    /// Each row's 0-based sheet index and its first cell in `cells`.
+    rows: Vec<(usize, usize)>,
+    /// Each cell's column and value, row after row, in the order read.
+    cells: Vec<(u32, Slot)>,
+    /// The text of the cells.
+    text: String,
+}
+
+/// A cell of a [`RowBlock`]; a text is `RowBlock::text[start..end]`.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    Text(u32, u32),
+    Number(u32, u32),
+    Error(u32, u32),
+    Date(chrono::NaiveDate),
+}
+
+impl RowBlock {
+    /// Empties the block, keeping its buffers.
+    pub(super) fn clear(&mut self) {
+        self.rows.clear();
+        self.cells.clear();
+        self.text.clear();
+    }
+
+    /// Rows in the block.
+    pub(super) fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Starts sheet row `index` (0-based); the cells pushed next are its own.
+    pub(super) fn begin_row(&mut self, index: usize) {
+        self.rows.push((index, self.cells.len()));
+    }
+
+    /// Adds the cell [`from_data_ref`] makes of `d` in column `c` to the last row begun.
+    pub(super) fn push(&mut self, c: usize, d: &DataRef<'_>) -> Result<(), String> {
+        let start = self.text.len();
+        let make: fn(u32, u32) -> Slot = match d {
+            DataRef::String(s) if !s.is_empty() => {
+                self.text.push_str(s);
+                Slot::Text
+            }
+            DataRef::SharedString(s) if !s.is_empty() => {
+                self.text.push_str(s);
+                Slot::Text
+            }
+            DataRef::Float(f) if f.is_finite() => {
+                push_number(&mut self.text, *f);
+                Slot::Number
+            }
+            other => return self.push_cell(c, &from_data_ref(other)),
+        };
+        let slot = self.text_slot(start, make)?;
+        self.push_slot(c, slot)
+    }
+
+    /// Adds `cell` in column `c` to the last row begun (an empty cell adds nothing).
+    fn push_cell(&mut self, c: usize, cell: &Cell) -> Result<(), String> {
+        let (text, make): (&str, fn(u32, u32) -> Slot) = match cell {
+            Cell::Empty => return Ok(()),
+            Cell::Date(d) => return self.push_slot(c, Slot::Date(*d)),
+            Cell::Text(t) => (t, Slot::Text),
+            Cell::Number(t) => (t, Slot::Number),
+            Cell::Error(t) => (t, Slot::Error),
+        };
+        let start = self.text.len();
+        self.text.push_str(text);
+        let slot = self.text_slot(start, make)?;
+        self.push_slot(c, slot)
+    }
+
+    /// The slot of the text from `start` to the end of the buffer.
+    fn text_slot(&self, start: usize, make: fn(u32, u32) -> Slot) -> Result<Slot, String> {
+        match (u32::try_from(start), u32::try_from(self.text.len())) {
+            (Ok(start), Ok(end)) => Ok(make(start, end)),
+            _ => Err("more text in a few rows than Pledger reads at once".into()),
         }
-        DataRef::SharedString(s) if !s.is_empty() => {
-            text.push_str(s);
-            Cell::Text(text)
+    }
+
+    fn push_slot(&mut self, c: usize, slot: Slot) -> Result<(), String> {
+        let c = u32::try_from(c).map_err(|_| "a cell lies outside any sheet".to_string())?;
+        self.cells.push((c, slot));
+        Ok(())
+    }
+
+    /// Makes `cells` the `k`th row of the block, as [`from_data_ref`] makes cells, in the
+    /// text buffers its cells held; returns the row's 0-based sheet index.
+    pub(super) fn fill_row(&self, k: usize, cells: &mut Vec<Cell>) -> Option<usize> {
+        let &(index, start) = self.rows.get(k)?;
+        let end = self.rows.get(k + 1).map_or(self.cells.len(), |&(_, e)| e);
+        let row = self.cells.get(start..end).unwrap_or_default();
+        let width = row.iter().map(|&(c, _)| c as usize + 1).max().unwrap_or(0);
+        cells.truncate(width);
+        cells.resize(width, Cell::Empty);
+        // Cells come left to right; any left out between two are empty.
+        let mut filled = 0;
+        for &(c, slot) in row {
+            let c = c as usize;
+            if c >= filled {
+                for gap in cells.iter_mut().take(c).skip(filled) {
+                    *gap = Cell::Empty;
+                }
+                filled = c + 1;
+            }
+            if let Some(cell) = cells.get_mut(c) {
+                self.fill_cell(cell, slot);
+            }
         }
-        DataRef::Float(f) if f.is_finite() => {
-            push_number(&mut text, *f);
-            Cell::Number(text)
-        }
-        other => from_data_ref(other),
-    };
+        Some(index)
+    }
+
+    /// Makes `cell` the value of `slot`, in the text buffer `cell` held when it held text.
+    fn fill_cell(&self, cell: &mut Cell, slot: Slot) {
+        let mut text = match std::mem::replace(cell, Cell::Empty) {
+            Cell::Text(t) | Cell::Number(t) | Cell::Error(t) => t,
+            Cell::Empty | Cell::Date(_) => String::new(),
+        };
+        text.clear();
+        let mut take = |start: u32, end: u32| {
+            text.push_str(
+                self.text
+                    .get(start as usize..end as usize)
+                    .unwrap_or_default(),
+            );
+            std::mem::take(&mut text)
+        };
+        *cell = match slot {
+            Slot::Text(s, e) => Cell::Text(take(s, e)),
+            Slot::Number(s, e) => Cell::Number(take(s, e)),
+            Slot::Error(s, e) => Cell::Error(take(s, e)),
+            Slot::Date(d) => Cell::Date(d),
+        };
+    }
 }
 
 /// Refuses a cell beyond the rows and columns Pledger reads.
@@ -755,6 +862,14 @@ mod tests {
         assert!(err.contains("damaged or incomplete"), "{err}");
     }
 
+    /// Adds the cells of `row` to `block` as sheet row `index` (0-based).
+    fn push_row(block: &mut RowBlock, index: usize, row: &[Cell]) {
+        block.begin_row(index);
+        for (c, cell) in row.iter().enumerate() {
+            block.push_cell(c, cell).unwrap();
+        }
+    }
+
     #[test]
     fn a_cell_filled_in_a_spare_row_is_the_cell_read_anew() {
         let d1900 = ExcelDateTime::new(44200.0, ExcelDateTimeType::DateTime, false);
@@ -781,45 +896,124 @@ mod tests {
             Cell::Date(chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()),
             Cell::Error("#N/A".into()),
         ];
+        let mut block = RowBlock::default();
         for value in &values {
             let fresh = from_data_ref(value);
             assert_eq!(is_empty_ref(value), fresh == Cell::Empty, "{value:?}");
             for before in &held {
-                let mut slot = before.clone();
-                fill_cell(&mut slot, value);
-                assert_eq!(slot, fresh, "{value:?} over {before:?}");
+                // After other text in the block, as a cell of a later column.
+                block.clear();
+                block.begin_row(7);
+                block.push(0, &DataRef::SharedString("before")).unwrap();
+                block.push(1, value).unwrap();
+                let mut row = vec![before.clone(), before.clone(), before.clone()];
+                assert_eq!(block.fill_row(0, &mut row), Some(7));
+                let mut want = vec![Cell::Text("before".into())];
+                if fresh != Cell::Empty {
+                    want.push(fresh.clone());
+                }
+                assert_eq!(row, want, "{value:?} over {before:?}");
             }
         }
     }
 
     #[test]
     fn rows_filled_in_spare_rows_hold_nothing_of_them() {
-        let read = |spare: &mut dyn FnMut() -> Option<Vec<Cell>>| {
+        // Blocks of two rows, from row 1 (0-based), filled into rows that held other cells.
+        let read = |spare_rows: &mut dyn FnMut() -> Vec<Cell>| {
             let mut cells = vec![
-                calamine::Cell::new((0, 0), DataRef::SharedString("A")),
-                calamine::Cell::new((0, 1), DataRef::SharedString("B")),
-                calamine::Cell::new((0, 2), DataRef::Float(1.0)),
-                calamine::Cell::new((2, 1), DataRef::SharedString("x")),
-                calamine::Cell::new((3, 0), DataRef::SharedString("")),
-                calamine::Cell::new((3, 2), DataRef::SharedString("y")),
+                calamine::Cell::new((0, 0), DataRef::SharedString("title")),
+                calamine::Cell::new((1, 0), DataRef::SharedString("A")),
+                calamine::Cell::new((1, 1), DataRef::SharedString("B")),
+                calamine::Cell::new((1, 2), DataRef::Float(1.0)),
+                calamine::Cell::new((3, 1), DataRef::SharedString("x")),
+                calamine::Cell::new((4, 0), DataRef::SharedString("")),
+                calamine::Cell::new((4, 2), DataRef::SharedString("y")),
             ]
             .into_iter();
             let mut rows = Vec::new();
-            rows_of("S", None, || Ok(cells.next()), spare, &mut |i, cells, _| {
-                rows.push((i, cells));
-                true
-            })
+            let mut sends = Vec::new();
+            let mut spare_block = || {
+                let mut b = RowBlock::default();
+                push_row(&mut b, 99, &[Cell::Text("stale".into())]);
+                b.clear();
+                b
+            };
+            blocks_of(
+                "S",
+                Some(5),
+                || Ok(cells.next()),
+                1,
+                2,
+                &mut spare_block,
+                &mut |block, total, last| {
+                    sends.push((block.row_count(), total, last));
+                    for k in 0..block.row_count() {
+                        let mut row = spare_rows();
+                        let i = block.fill_row(k, &mut row).unwrap();
+                        rows.push((i, row));
+                    }
+                    true
+                },
+            )
             .unwrap();
+            assert_eq!(sends, [(2, Some(5), false), (1, Some(5), true)]);
             rows
         };
         let text = |t: &str| Cell::Text(t.into());
         let want = vec![
-            (0, vec![text("A"), text("B"), Cell::Number("1".into())]),
-            (2, vec![Cell::Empty, text("x")]),
-            (3, vec![Cell::Empty, Cell::Empty, text("y")]),
+            (1, vec![text("A"), text("B"), Cell::Number("1".into())]),
+            (3, vec![Cell::Empty, text("x")]),
+            (4, vec![Cell::Empty, Cell::Empty, text("y")]),
         ];
-        assert_eq!(read(&mut || None), want);
+        assert_eq!(read(&mut Vec::new), want);
         let stale = vec![text("s1"), text("s2"), Cell::Number("9".into()), text("s4")];
-        assert_eq!(read(&mut || Some(stale.clone())), want);
+        assert_eq!(read(&mut || stale.clone()), want);
+    }
+
+    #[test]
+    fn a_block_stops_when_told() {
+        let mut cells = (0..10)
+            .map(|r| calamine::Cell::new((r, 0), DataRef::Float(f64::from(r))))
+            .collect::<Vec<_>>()
+            .into_iter();
+        let mut sent = 0;
+        blocks_of(
+            "S",
+            None,
+            || Ok(cells.next()),
+            0,
+            3,
+            &mut RowBlock::default,
+            &mut |_, _, _| {
+                sent += 1;
+                false
+            },
+        )
+        .unwrap();
+        assert_eq!(sent, 1);
+        // Reading stopped at the row after the first block.
+        assert_eq!(cells.next().map(|c| c.get_position()), Some((4, 0)));
+    }
+
+    #[test]
+    fn a_held_row_pushed_into_a_block_comes_out_the_same() {
+        let row = vec![
+            Cell::Empty,
+            Cell::Text("合作伙伴".into()),
+            Cell::Number("0.1".into()),
+            Cell::Empty,
+            Cell::Date(chrono::NaiveDate::from_ymd_opt(2021, 3, 12).unwrap()),
+            Cell::Error("#REF!".into()),
+        ];
+        let mut block = RowBlock::default();
+        push_row(&mut block, 4, &row);
+        push_row(&mut block, 5, &[Cell::Empty]);
+        let mut out = Vec::new();
+        assert_eq!(block.fill_row(0, &mut out), Some(4));
+        assert_eq!(out, row);
+        assert_eq!(block.fill_row(1, &mut out), Some(5));
+        assert!(out.is_empty());
+        assert_eq!(block.fill_row(2, &mut out), None);
     }
 }
