@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::dialogs::FileDialogs;
+use super::format::count_text;
 use super::import_wizard::ImportWizard;
 use super::pie::color;
 use super::{agreements, partners, settings, t};
@@ -512,7 +513,7 @@ impl PledgerApp {
                         let label = format!(
                             "{} {} {}",
                             t(lang, "Sample ledger loaded:", "已载入示例账本："),
-                            super::format::count_text(summary.created),
+                            count_text(summary.created),
                             t(lang, "agreements added", "项协议已添加")
                         );
                         self.record(label.clone(), Revert::Changes(changes));
@@ -963,9 +964,7 @@ impl PledgerApp {
                 ui.label(
                     RichText::new(format!(
                         "{} {} · {} {}",
-                        super::format::count_text(
-                            usize::try_from(self.cache.agreement_count).unwrap_or(usize::MAX)
-                        ),
+                        count_text(self.cache.agreement_count),
                         t(self.lang, "agreements", "项协议"),
                         t(self.lang, "revision", "版本"),
                         self.cache.revision.unwrap_or(0)

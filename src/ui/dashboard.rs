@@ -3,7 +3,7 @@
 use egui::{RichText, Ui};
 
 use super::app::{Page, PledgerApp, SliceFilter};
-use super::format::{change_text, money_change_text, money_text, period_text};
+use super::format::{change_text, count_text, money_change_text, money_text, period_text};
 use super::pie::{color, pie_ui};
 use super::t;
 use crate::chart::palette;
@@ -159,15 +159,12 @@ impl PledgerApp {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 let change = |now: u64, before: Option<u64>| {
-                    before.map(|b| {
-                        let (n, b) = (i128::from(now), i128::from(b));
-                        (change_text(n, b), n - b)
-                    })
+                    before.map(|b| (change_text(now, b), i128::from(now) - i128::from(b)))
                 };
                 tile_ui(
                     ui,
                     t(lang, "Agreements signed", "签署的协议"),
-                    &report.agreements_signed.to_string(),
+                    &count_text(report.agreements_signed),
                     change(
                         report.agreements_signed,
                         previous.as_ref().map(|p| p.agreements_signed),
@@ -177,7 +174,7 @@ impl PledgerApp {
                 tile_ui(
                     ui,
                     t(lang, "With a financial contribution", "含财务捐款的协议"),
-                    &report.agreements_financial.to_string(),
+                    &count_text(report.agreements_financial),
                     change(
                         report.agreements_financial,
                         previous.as_ref().map(|p| p.agreements_financial),

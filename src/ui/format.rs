@@ -27,16 +27,15 @@ pub fn money_text(lang: Lang, amount_minor: i128, currency: Currency) -> String 
 }
 
 /// A count with its thousands grouped: `1,000,000`.
-pub fn count_text(n: usize) -> String {
-    crate::domain::group_thousands(&rust_decimal::Decimal::from(n))
+pub fn count_text(n: impl Into<rust_decimal::Decimal>) -> String {
+    crate::domain::group_thousands(&n.into())
 }
 
-/// A change between two periods: `+5`, `−3`, `±0`.
-pub fn change_text(now: i128, before: i128) -> String {
-    let diff = now - before;
-    match diff.cmp(&0) {
-        std::cmp::Ordering::Greater => format!("+{diff}"),
-        std::cmp::Ordering::Less => format!("−{}", diff.unsigned_abs()),
+/// A change of a count between two periods: `+5`, `−3`, `+1,200`, `±0`.
+pub fn change_text(now: u64, before: u64) -> String {
+    match now.cmp(&before) {
+        std::cmp::Ordering::Greater => format!("+{}", count_text(now - before)),
+        std::cmp::Ordering::Less => format!("−{}", count_text(before - now)),
         std::cmp::Ordering::Equal => "±0".to_owned(),
     }
 }
@@ -88,5 +87,6 @@ mod tests {
         let q = Period::parse("2021Q1").unwrap();
         assert_eq!(period_text(Lang::Zh, &q), "2021年第一季度");
         assert_eq!(change_text(19, 24), "−5");
+        assert_eq!(change_text(101_234, 24), "+101,210");
     }
 }
