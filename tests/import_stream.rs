@@ -495,3 +495,76 @@ fn thousands_of_rows_of_uneven_widths_stream_as_they_read_whole() {
     );
     assert!(row(10).unwrap().ends_with("Note 10"));
 }
+
+#[test]
+fn a_bulk_import_commits_what_the_wizard_does_and_leaves_the_date_index_whole() {
+    // 12,000 rows into a ledger without agreements: the date index is built once, at the
+    // end. Rows without a reference, the last thousand, search by partner and date, which
+    // brings the index back at once; the last row repeats an earlier one.
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bulk.csv");
+    let mut csv = String::from("Reference,Partner,Type,Region,Theme,Signed,Amount (USD)\n");
+    let first_day = chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
+    let mut repeated = String::new();
+    for i in 0..12_000u32 {
+        let reference = if i < 11_000 {
+            format!("B-{i}")
+        } else {
+            String::new()
+        };
+        // Out of date order.
+        let day = first_day + chrono::Days::new(u64::from(i * 7919 % 1000));
+        let line = format!("{reference},Norad,Government,Africa,Cybersecurity,{day},{i}\n");
+        if i == 11_500 {
+            repeated.clone_from(&line);
+        }
+        csv.push_str(&line);
+    }
+    write!(csv, "{repeated}").unwrap();
+    std::fs::write(&file, csv).unwrap();
+
+    let t = std::time::Instant::now();
+    let mut held = ledger_with_partners(&dir.path().join("held.sqlite3"));
+    let workbook = import::read_file(&file).unwrap();
+    eprintln!("read {:?}", t.elapsed());
+    let (plan, _) = import::prepare(&held, &workbook, &ImportOptions::default()).unwrap();
+    eprintln!("prepared {:?}", t.elapsed());
+    import::commit(&mut held, &plan, true).unwrap();
+    eprintln!("committed {:?}", t.elapsed());
+    let mut streamed = ledger_with_partners(&dir.path().join("streamed.sqlite3"));
+    let index = |l: &Ledger| -> String {
+        l.connection()
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'agreement_signed_on'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let schema = index(&streamed);
+    let done = streamed_import(&mut streamed, &file, true, false).unwrap();
+    eprintln!("streamed {:?}", t.elapsed());
+    assert_eq!(outline(&done.plan), outline(&plan));
+    assert!(
+        done.plan.problems.iter().any(|p| p.row == Some(12_002)
+            && p.message
+                .contains("same partner, date and amount as row 11502")),
+        "{:?}",
+        done.plan.problems
+    );
+    assert_eq!(done.committed.unwrap().unwrap().created, 12_000);
+    assert_eq!(agreements(&streamed), agreements(&held));
+    assert_eq!(index(&streamed), schema);
+    let check: String = streamed
+        .connection()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+
+    // Again: nothing changes.
+    let again = streamed_import(&mut streamed, &file, true, false).unwrap();
+    let summary = again.committed.unwrap().unwrap();
+    assert_eq!((summary.created, summary.unchanged), (0, 12_000));
+    assert_eq!(index(&streamed), schema);
+}

@@ -40,6 +40,19 @@ const CHUNK_ROWS: usize = 256;
 const CHUNKS_IN_FLIGHT: usize = 16;
 /// Rows of each sheet read to choose the sheet and find its header.
 const SURVEY_ROWS: usize = 30;
+/// A sheet of at least this many rows, imported into a ledger holding at most half as many
+/// agreements, is a bulk import: the ledger builds its date index once, at the end
+/// ([`crate::ledger::Writer::defer_date_index`]). Into a larger ledger, building the index
+/// anew would cost more than adding the rows to it.
+const BULK_ROWS: usize = 10_000;
+
+/// Whether importing a sheet that claims `total` rows into a ledger whose agreement ids go
+/// up to `before` is a bulk import ([`BULK_ROWS`]).
+fn bulk_import(total: Option<usize>, before: i64) -> bool {
+    total.is_some_and(|t| {
+        t >= BULK_ROWS && i64::try_from(t).is_ok_and(|t| t >= before.saturating_mul(2))
+    })
+}
 
 /// Takes rows below the header, the row count the sheet claims, and whether they are the
 /// sheet's last; false when reading should stop.
@@ -349,6 +362,7 @@ impl Task<'_> {
                     w.add_alias(*id, alias)?;
                 }
                 let mut complete = false;
+                let mut first = true;
                 // Ends when the planning thread stops, having sent its last chunk or not.
                 for chunk in receiver {
                     let chunk = match chunk {
@@ -365,6 +379,9 @@ impl Task<'_> {
                     }) {
                         halt = Some(Halt::Failed(ImportError::Cancelled));
                         return Err(rolled_back());
+                    }
+                    if std::mem::take(&mut first) && bulk_import(chunk.total, rows.before) {
+                        w.defer_date_index()?;
                     }
                     plan.skipped_rows += chunk.skipped;
                     for item in chunk.items {
@@ -746,6 +763,12 @@ fn reference_hash(reference: &str) -> u64 {
     BuildHasherDefault::<DefaultHasher>::default().hash_one(reference)
 }
 
+/// The hash of the key of agreement `a` of partner `partner`: its partner, date and amount.
+fn key_hash(partner: PartnerId, a: &Agreement) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one((partner, a.signed_on, a.contribution))
+}
+
 /// Marks a created row that had no reference.
 const BY_KEY: u32 = 1 << 31;
 
@@ -764,6 +787,9 @@ struct RowWriter<'a> {
     /// import wrote: a reference in neither is looked up nowhere.
     ledger_references: bool,
     written_references: HashSet<u64>,
+    /// The hashes of the keys (partner, date, amount) of the agreements that rows without a
+    /// reference created: a key not among them needs no search of this import's rows.
+    written_keys: HashSet<u64>,
     /// Sheet rows (1-based) that created the agreements `before + 1`, `before + 2`, ...,
     /// with [`BY_KEY`] set for the rows without a reference.
     created_rows: Vec<u32>,
@@ -794,6 +820,7 @@ impl<'a> RowWriter<'a> {
             before: w.last_agreement_id()?,
             ledger_references: w.any_reference()?,
             written_references: HashSet::new(),
+            written_keys: HashSet::new(),
             created_rows: Vec::new(),
             created_elsewhere: HashMap::new(),
             touched_by_reference: HashMap::new(),
@@ -923,7 +950,12 @@ impl<'a> RowWriter<'a> {
                     ),
                     None => Ok(None),
                 };
-                let created = like(self.before + 1..=i64::MAX, true)?;
+                let created = match pid {
+                    Some(pid) if self.written_keys.contains(&key_hash(pid, &agreement)) => {
+                        like(self.before + 1..=i64::MAX, true)?
+                    }
+                    _ => None,
+                };
                 let existing = match partner {
                     PartnerRef::Existing(_) => like(0..=self.before, false)?,
                     PartnerRef::New(_) => None,
@@ -976,6 +1008,10 @@ impl<'a> RowWriter<'a> {
             Action::Create => {
                 let by_key = agreement.reference.is_none();
                 let id = w.add_agreement(&agreement)?.0;
+                if by_key {
+                    self.written_keys
+                        .insert(key_hash(agreement.partner_id, &agreement));
+                }
                 let in_sequence =
                     usize::try_from(id - self.before - 1).ok() == Some(self.created_rows.len());
                 match u32::try_from(row_number).ok().filter(|&r| r < BY_KEY) {
@@ -1041,5 +1077,20 @@ impl<'a> RowWriter<'a> {
             *slot = Some(id);
         }
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bulk_import;
+
+    #[test]
+    fn only_a_large_sheet_into_a_ledger_half_its_size_or_less_is_a_bulk_import() {
+        assert!(bulk_import(Some(100_000), 0));
+        assert!(bulk_import(Some(100_000), 50_000));
+        assert!(!bulk_import(Some(100_000), 50_001));
+        assert!(!bulk_import(Some(100_000), 1_000_000));
+        assert!(!bulk_import(Some(9_999), 0), "too few rows to matter");
+        assert!(!bulk_import(None, 0), "a sheet that does not say its size");
     }
 }

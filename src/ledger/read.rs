@@ -542,6 +542,27 @@ pub(super) fn agreement_with_reference(
     Ok(Some(a))
 }
 
+/// The query of [`agreement_like`]. It searches by date: the `+` keeps SQLite from searching
+/// by partner instead, which reads in id order, for `ORDER BY id`, every agreement of the
+/// partner in the ids given (an import of rows without references from one partner then
+/// reads every row it has written, for each row).
+fn like_sql(newest: bool) -> &'static str {
+    macro_rules! like {
+        ($order:literal) => {
+            concat!(
+                "SELECT ",
+                agreement_columns!(),
+                " FROM agreement WHERE +partner_id = ?1 AND signed_on = ?2
+                  AND amount_minor IS ?3 AND currency IS ?4 AND id BETWEEN ?5 AND ?6
+                  ORDER BY id ",
+                $order,
+                " LIMIT 1"
+            )
+        };
+    }
+    if newest { like!("DESC") } else { like!("ASC") }
+}
+
 /// The agreement of `partner` signed on `signed_on` for `contribution` with the lowest id in
 /// `ids` (the highest when `newest`), with its themes.
 pub(super) fn agreement_like(
@@ -552,21 +573,7 @@ pub(super) fn agreement_like(
     ids: std::ops::RangeInclusive<i64>,
     newest: bool,
 ) -> Result<Option<Agreement>, LedgerError> {
-    macro_rules! like {
-        ($order:literal) => {
-            concat!(
-                "SELECT ",
-                agreement_columns!(),
-                " FROM agreement WHERE partner_id = ?1 AND signed_on = ?2
-                  AND amount_minor IS ?3 AND currency IS ?4 AND id BETWEEN ?5 AND ?6
-                  ORDER BY id ",
-                $order,
-                " LIMIT 1"
-            )
-        };
-    }
-    let sql = if newest { like!("DESC") } else { like!("ASC") };
-    let mut stmt = conn.prepare_cached(sql)?;
+    let mut stmt = conn.prepare_cached(like_sql(newest))?;
     let mut rows = stmt.query(params![
         partner.0,
         signed_on.to_string(),
@@ -611,4 +618,51 @@ pub struct ThemeLink {
     pub theme: u16,
     /// Share in basis points.
     pub percent_bp: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+    use rusqlite::types::Null;
+
+    use super::like_sql;
+    use crate::ledger::Ledger;
+
+    #[test]
+    fn an_agreement_like_another_is_searched_by_date_not_by_partner() {
+        let ledger = Ledger::open_in_memory().unwrap();
+        for newest in [false, true] {
+            let plan: String = ledger
+                .connection()
+                .query_row(
+                    &format!("EXPLAIN QUERY PLAN {}", like_sql(newest)),
+                    [Null; 6],
+                    |r| r.get(3),
+                )
+                .unwrap();
+            assert!(plan.contains("agreement_signed_on (signed_on=?"), "{plan}");
+        }
+    }
+
+    #[test]
+    fn a_search_run_with_new_values_keeps_its_plan() {
+        // An import runs it once or twice a row: planning it again each time cost more
+        // than running it.
+        let ledger = Ledger::open_in_memory().unwrap();
+        let mut stmt = ledger.connection().prepare(like_sql(true)).unwrap();
+        for (partner, amount, from) in [(1, None, 0), (7, Some(250_000), 1), (1, Some(1), 9)] {
+            let mut rows = stmt
+                .query(rusqlite::params![
+                    partner,
+                    "2021-03-12",
+                    amount,
+                    amount.map(|_| "USD"),
+                    from,
+                    i64::MAX
+                ])
+                .unwrap();
+            assert!(rows.next().unwrap().is_none());
+        }
+        assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0);
+    }
 }
