@@ -326,10 +326,7 @@ impl TopTable {
                         .label(ListKind::PartnerType, &p.partner_type, lang)
                         .to_owned(),
                     amount_text(p.amount_minor, report.currency),
-                    format!(
-                        "{}%",
-                        p.share.decimal(3).saturating_mul(100.into()).round_dp(1)
-                    ),
+                    format!("{}%", p.share.percent_text()),
                 ]
             })
             .collect();

@@ -268,10 +268,7 @@ pub fn report_text(report: &Report, lang: Lang) -> String {
             t.rank,
             pad(&clip(t.display_name(lang), 55), 55),
             money(t.amount_minor),
-            format!(
-                "{:.1}",
-                t.share.decimal(3) * rust_decimal::Decimal::ONE_HUNDRED
-            )
+            t.share.percent_text()
         );
     }
     out

@@ -464,10 +464,7 @@ impl Report {
                     partner_type: t.partner_type.clone(),
                     amount: self.amount_text(t.amount_minor),
                     share: t.share.decimal(SHARE_DIGITS).to_string(),
-                    percent: format!(
-                        "{:.1}",
-                        t.share.decimal(3) * rust_decimal::Decimal::ONE_HUNDRED
-                    ),
+                    percent: t.share.percent_text(),
                 })
                 .collect(),
         }

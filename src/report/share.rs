@@ -36,6 +36,12 @@ impl Share {
         let _ = d.set_scale(digits);
         d.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero)
     }
+
+    /// The fraction as a percentage to one decimal, rounded half away from zero: `28.1`,
+    /// `0.0`. Alone, not one of parts adding to 100 % (see [`largest_remainder_tenths`]).
+    pub fn percent_text(&self) -> String {
+        format!("{:.1}", self.decimal(3) * Decimal::ONE_HUNDRED)
+    }
 }
 
 /// Rounds the shares of `parts` in their total to whole tenths of a percent so that they add
@@ -111,6 +117,14 @@ pub fn split_by_weights(amount: i64, weights: &[u32]) -> Vec<i64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_percentage_keeps_its_decimal() {
+        assert_eq!(Share::new(1_800_000, 6_405_000).percent_text(), "28.1");
+        assert_eq!(Share::new(150_000, 315_144_747).percent_text(), "0.0");
+        assert_eq!(Share::new(5, 10).percent_text(), "50.0");
+        assert_eq!(Share::new(0, 0).percent_text(), "0.0");
+    }
 
     #[test]
     fn shares_round_to_six_digits() {
