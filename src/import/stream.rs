@@ -757,16 +757,15 @@ impl<'a> Planning<'a> {
     }
 }
 
-/// A hash of `reference`, the same for the whole import.
-fn reference_hash(reference: &str) -> u64 {
+/// A hash of `value`, the same for the whole import.
+fn hash_of(value: impl std::hash::Hash) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(reference)
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
 }
 
 /// The hash of the key of agreement `a` of partner `partner`: its partner, date and amount.
 fn key_hash(partner: PartnerId, a: &Agreement) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one((partner, a.signed_on, a.contribution))
+    hash_of((partner, a.signed_on, a.contribution))
 }
 
 /// Marks a created row that had no reference.
@@ -919,7 +918,7 @@ impl<'a> RowWriter<'a> {
         let key: RowKey = (partner, agreement.signed_on, agreement.contribution);
         let existing = match agreement.reference.clone() {
             Some(reference) => {
-                let hash = reference_hash(&reference);
+                let hash = hash_of(&reference);
                 let found = if self.ledger_references || self.written_references.contains(&hash) {
                     w.agreement_with_reference(&reference)?
                 } else {
@@ -1002,7 +1001,7 @@ impl<'a> RowWriter<'a> {
             .as_deref()
             .filter(|_| !self.ledger_references)
         {
-            self.written_references.insert(reference_hash(reference));
+            self.written_references.insert(hash_of(reference));
         }
         match &action {
             Action::Create => {
