@@ -37,6 +37,16 @@ pub struct Writer<'t> {
 /// The index of agreements by signing date, which a large import builds once at its end.
 const DATE_INDEX: &str = "agreement_signed_on";
 
+/// The SQL that creates index `name`, if the ledger has it.
+fn index_sql(conn: &rusqlite::Connection, name: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+        [name],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
 /// Theme links written by one statement.
 const THEMES_AT_ONCE: usize = 64;
 
@@ -467,15 +477,7 @@ impl<'t> Writer<'t> {
         if self.deferred_date_index.is_some() {
             return Ok(());
         }
-        let sql: Option<String> = self
-            .tx
-            .query_row(
-                "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
-                [DATE_INDEX],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(sql) = sql {
+        if let Some(sql) = index_sql(self.tx, DATE_INDEX)? {
             self.tx.execute_batch(&format!("DROP INDEX {DATE_INDEX}"))?;
             self.deferred_date_index = Some(sql);
         }
@@ -855,22 +857,16 @@ fn refuse(e: rusqlite::Error, a: &Agreement) -> LedgerError {
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
-    use rusqlite::{Connection, OptionalExtension};
+    use rusqlite::Connection;
 
-    use super::DATE_INDEX;
+    use super::{DATE_INDEX, index_sql};
     use crate::domain::{
         Agreement, AgreementId, Currency, Money, Partner, PartnerId, Status, ThemeShare,
     };
     use crate::ledger::{Ledger, LedgerError};
 
     fn date_index(conn: &Connection) -> Option<String> {
-        conn.query_row(
-            "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
-            [DATE_INDEX],
-            |r| r.get(0),
-        )
-        .optional()
-        .unwrap()
+        index_sql(conn, DATE_INDEX).unwrap()
     }
 
     fn agreement(partner: PartnerId, i: u32) -> Agreement {
