@@ -561,6 +561,13 @@ fn a_bulk_import_commits_what_the_wizard_does_and_leaves_the_date_index_whole() 
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
+    // Committed through a rollback journal (nothing else had the ledger open), then back to
+    // the WAL.
+    let mode: String = streamed
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
 
     // Again: nothing changes.
     let again = streamed_import(&mut streamed, &file, true, false).unwrap();

@@ -42,8 +42,10 @@ const CHUNKS_IN_FLIGHT: usize = 16;
 const SURVEY_ROWS: usize = 30;
 /// A sheet of at least this many rows, imported into a ledger holding at most half as many
 /// agreements, is a bulk import: the ledger builds its date index once, at the end
-/// ([`crate::ledger::Writer::defer_date_index`]). Into a larger ledger, building the index
-/// anew would cost more than adding the rows to it.
+/// ([`crate::ledger::Writer::defer_date_index`]), and commits through a rollback journal when
+/// nothing else has it open ([`Ledger::write_bulk`]). Into a larger ledger, building the
+/// index anew would cost more than adding the rows to it, and the journal would hold a copy
+/// of every page the rows change.
 const BULK_ROWS: usize = 10_000;
 
 /// Whether importing a sheet that claims `total` rows into a ledger whose agreement ids go
@@ -126,8 +128,8 @@ pub fn import_streamed(
             .map(|s| std::mem::take(&mut s.rows))
             .unwrap_or_default();
         let first_data = mapping.header_row + 1;
+        let total = Some(rows.len());
         let source = move |send: &mut RowSink<'_>, _: &mut SpareBlocks<'_>| {
-            let total = Some(rows.len());
             let mut rows = rows.into_iter().enumerate().skip(first_data).peekable();
             loop {
                 let chunk = rows.by_ref().take(CHUNK_ROWS).collect();
@@ -137,7 +139,12 @@ pub fn import_streamed(
                 }
             }
         };
-        return task.run(ledger, &workbook.sha256, &name, mapping, source, progress);
+        let sheet = SheetRead {
+            name: &name,
+            total,
+            mapping,
+        };
+        return task.run(ledger, &workbook.sha256, sheet, source, progress);
     };
 
     // A header row given below the surveyed rows is read too.
@@ -153,7 +160,7 @@ pub fn import_streamed(
             .unwrap_or_else(|_| Err("hashing the file failed".into()));
         (sha256, surveyed)
     });
-    let (sheet_name, mapping) = surveyed?;
+    let (sheet_name, total, mapping) = surveyed?;
     let sha256 = sha256.map_err(&unreadable)?;
     let first_data = mapping.header_row + 1;
 
@@ -170,7 +177,12 @@ pub fn import_streamed(
             )
         }
     };
-    task.run(ledger, &sha256, &sheet_name, mapping, source, progress)
+    let sheet = SheetRead {
+        name: &sheet_name,
+        total,
+        mapping,
+    };
+    task.run(ledger, &sha256, sheet, source, progress)
 }
 
 /// The first `rows` rows of each worksheet of the xlsx or xlsb at `path`, streamed, with the
@@ -186,7 +198,11 @@ pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportErr
     let Some(mut wb) = open_streamed(path).map_err(&unreadable)? else {
         return Ok(None);
     };
-    let sheets = sheet_heads(&mut wb, rows).map_err(&unreadable)?;
+    let sheets = sheet_heads(&mut wb, rows)
+        .map_err(&unreadable)?
+        .into_iter()
+        .map(|(sheet, _)| sheet)
+        .collect();
     let sha256 = file_sha256(path).map_err(&unreadable)?;
     Ok(Some(Workbook {
         file_name: file_name.clone(),
@@ -195,32 +211,41 @@ pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportErr
     }))
 }
 
-/// The sheet of `wb` to import and its mapping, chosen from the first `rows` rows of each
-/// worksheet.
+/// The sheet of `wb` to import, the row count it claims and its mapping, chosen from the
+/// first `rows` rows of each worksheet.
 fn survey_and_map(
     ledger: &Ledger,
     wb: &mut StreamedBook,
     file_name: &str,
     rows: usize,
     options: &ImportOptions,
-) -> Result<(String, Mapping), ImportError> {
-    let heads = sheet_heads(wb, rows).map_err(|reason| ImportError::Unreadable {
-        file: file_name.to_string(),
-        reason,
-    })?;
+) -> Result<(String, Option<usize>, Mapping), ImportError> {
+    let (heads, totals): (Vec<Sheet>, Vec<Option<usize>>) = sheet_heads(wb, rows)
+        .map_err(|reason| ImportError::Unreadable {
+            file: file_name.to_string(),
+            reason,
+        })?
+        .into_iter()
+        .unzip();
     let sheet = choose_sheet(file_name, &heads, options)?;
     let mapping = map_sheet(ledger, file_name, sheet, options)?;
-    Ok((sheet.name.clone(), mapping))
+    let total = heads
+        .iter()
+        .zip(totals)
+        .find(|(head, _)| head.name == sheet.name)
+        .and_then(|(_, total)| total);
+    Ok((sheet.name.clone(), total, mapping))
 }
 
-/// The first `rows` rows of each worksheet of `wb`.
-fn sheet_heads(wb: &mut StreamedBook, rows: usize) -> Result<Vec<Sheet>, String> {
+/// The first `rows` rows of each worksheet of `wb`, and the row count each claims.
+fn sheet_heads(wb: &mut StreamedBook, rows: usize) -> Result<Vec<(Sheet, Option<usize>)>, String> {
     let mut heads = Vec::new();
     for name in wb.sheet_names() {
         let mut head = Sheet {
             name: name.clone(),
             rows: Vec::new(),
         };
+        let mut claimed = None;
         // The rows below `rows` are all in the first block of `rows` rows holding a value:
         // reading stops after it.
         stream_blocks(
@@ -229,7 +254,8 @@ fn sheet_heads(wb: &mut StreamedBook, rows: usize) -> Result<Vec<Sheet>, String>
             0,
             rows,
             &mut RowBlock::default,
-            &mut |block, _, _| {
+            &mut |block, total, _| {
+                claimed = total;
                 for k in 0..block.row_count() {
                     let mut cells = Vec::new();
                     if let Some(i) = block.fill_row(k, &mut cells).filter(|&i| i < rows) {
@@ -242,7 +268,7 @@ fn sheet_heads(wb: &mut StreamedBook, rows: usize) -> Result<Vec<Sheet>, String>
                 false
             },
         )?;
-        heads.push(head);
+        heads.push((head, claimed));
     }
     Ok(heads)
 }
@@ -272,6 +298,13 @@ struct Task<'a> {
     dry_run: bool,
 }
 
+/// The sheet an import reads: its name, the row count it claims and its mapping.
+struct SheetRead<'a> {
+    name: &'a str,
+    total: Option<usize>,
+    mapping: Mapping,
+}
+
 /// Why the transaction was rolled back.
 enum Halt {
     /// Reading failed or the user cancelled.
@@ -291,8 +324,7 @@ impl Task<'_> {
         &self,
         ledger: &mut Ledger,
         sha256: &str,
-        sheet: &str,
-        mapping: Mapping,
+        sheet: SheetRead<'_>,
         source: impl FnOnce(&mut RowSink<'_>, &mut SpareBlocks<'_>) -> Result<(), String> + Send,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<StreamedImport, ImportError> {
@@ -304,7 +336,13 @@ impl Task<'_> {
                 self.file
             )));
         }
+        let SheetRead {
+            name: sheet,
+            total,
+            mapping,
+        } = sheet;
         let view = LedgerView::load_for(ledger, Some(&[]))?;
+        let bulk = bulk_import(total, ledger.last_agreement_id()?);
         let mut plan = Plan::empty(self.file, sha256, sheet, &mapping);
         let blocked = |plan: &Plan| ImportError::Blocked {
             file: plan.file.clone(),
@@ -355,14 +393,16 @@ impl Task<'_> {
                 ))));
                 return Err(rolled_back());
             }
-            ledger.write(|w| {
+            let write = |w: &mut Writer<'_>| {
                 let mut rows = RowWriter::new(w, &view, at)?;
+                if bulk {
+                    w.defer_date_index()?;
+                }
                 let batch = w.begin_batch(self.file, sha256)?;
                 for (id, alias) in &plan.new_aliases {
                     w.add_alias(*id, alias)?;
                 }
                 let mut complete = false;
-                let mut first = true;
                 // Ends when the planning thread stops, having sent its last chunk or not.
                 for chunk in receiver {
                     let chunk = match chunk {
@@ -379,9 +419,6 @@ impl Task<'_> {
                     }) {
                         halt = Some(Halt::Failed(ImportError::Cancelled));
                         return Err(rolled_back());
-                    }
-                    if std::mem::take(&mut first) && bulk_import(chunk.total, rows.before) {
-                        w.defer_date_index()?;
                     }
                     plan.skipped_rows += chunk.skipped;
                     for item in chunk.items {
@@ -420,7 +457,13 @@ impl Task<'_> {
                     summary.partners_created,
                 )?;
                 Ok(batch)
-            })
+            };
+            // A dry run writes nothing to the file: only a commit gains by the journal.
+            if bulk && !self.dry_run {
+                ledger.write_bulk(write)
+            } else {
+                ledger.write(write)
+            }
         });
         let committed = match (result, halt) {
             (Ok(batch), _) => Some(Ok(CommitSummary {

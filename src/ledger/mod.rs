@@ -142,7 +142,16 @@ impl Ledger {
 
     fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Ledger, LedgerError> {
         if path.is_some() {
-            let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            // While another connection's bulk write holds the ledger in rollback-journal mode
+            // ([`Ledger::write_bulk`]), SQLite refuses the change at once: the ledger works in
+            // that mode until a later open, or that write's end, sets WAL again.
+            match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy => {}
+                other => {
+                    other?;
+                }
+            }
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             // 16 MB of page cache (allocated only as used): an import of 100,000 rows in one
             // transaction otherwise spills pages to the WAL over and over.
@@ -212,6 +221,48 @@ impl Ledger {
         Ok(out)
     }
 
+    /// Runs `f` as [`Ledger::write`] does, for a transaction that adds many rows to a ledger
+    /// holding fewer (a bulk import). When this is the ledger's only connection it commits
+    /// through a rollback journal, which writes each new page once, into the ledger; the WAL
+    /// writes it twice, into the WAL and then, at the checkpoint that follows a large commit,
+    /// into the ledger, syncing both (100,000 new agreements: 0.10 s instead of 0.24 s in the
+    /// sqlite3 shell). Another connection open on the ledger (the desktop app's own) keeps it in
+    /// WAL mode, and the write runs as [`Ledger::write`]'s. The journal is synced before the
+    /// ledger is overwritten (`synchronous = FULL`); the ledger is back in WAL mode after.
+    pub fn write_bulk<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let journal = self.path.is_some() && self.set_journal_mode("delete");
+        if journal {
+            self.conn.pragma_update(None, "synchronous", "FULL")?;
+            // Pages read back from the ledger file, which now takes the new pages itself,
+            // go through SQLite's page cache: through the memory map, every page of the new
+            // ledger would count in the process's memory (170 MB for 1,000,000 agreements).
+            self.conn.pragma_update(None, "mmap_size", 0)?;
+        }
+        let out = self.write(f);
+        // Committed or not, the transaction is over: the WAL comes back (any open of the
+        // ledger asks for it too, should another connection hold it off now).
+        if journal {
+            self.conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+            if self.set_journal_mode("wal") {
+                self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+            }
+        }
+        out
+    }
+
+    /// Sets the journal mode; false when SQLite keeps the current one (another connection
+    /// holds the ledger open, which SQLite reports at once, without waiting).
+    fn set_journal_mode(&self, mode: &str) -> bool {
+        self.conn
+            .query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| {
+                r.get::<_, String>(0)
+            })
+            .is_ok_and(|set| set.eq_ignore_ascii_case(mode))
+    }
+
     /// Empties the WAL file when a write left it over [`WAL_KEPT_BYTES`]. SQLite has copied
     /// it into the ledger already (its automatic checkpoint after a large commit); this only
     /// truncates it. Best effort: while another connection reads, it stays for later.
@@ -271,8 +322,91 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
-    use super::{Ledger, WAL_KEPT_BYTES};
+    use super::{Ledger, LedgerError, WAL_KEPT_BYTES};
     use crate::domain::{Partner, PartnerId};
+    use std::path::Path;
+
+    fn partner(name: &str) -> Partner {
+        Partner {
+            id: PartnerId(0),
+            name: name.into(),
+            name_zh: None,
+            partner_type: "government".into(),
+            country: None,
+            aliases: Vec::new(),
+        }
+    }
+
+    fn journal_mode(ledger: &Ledger) -> String {
+        ledger
+            .connection()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// Whether the file `ledger` plus `suffix` exists.
+    fn beside(ledger: &Path, suffix: &str) -> bool {
+        let mut name = ledger.as_os_str().to_owned();
+        name.push(suffix);
+        Path::new(&name).exists()
+    }
+
+    #[test]
+    fn a_bulk_write_alone_on_the_ledger_commits_through_a_journal_then_returns_to_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let mut ledger = Ledger::open(&path).unwrap();
+        assert_eq!(journal_mode(&ledger), "wal");
+
+        ledger
+            .write_bulk(|w| {
+                w.add_partner(&partner("Norad"))?;
+                assert!(beside(&path, "-journal"), "no rollback journal");
+                assert!(!beside(&path, "-wal"), "a WAL");
+                // Another open meanwhile works, in the mode the ledger is in.
+                let other = Ledger::open(&path).unwrap();
+                assert_eq!(journal_mode(&other), "delete");
+                assert_eq!(other.partners().unwrap().len(), 0);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(journal_mode(&ledger), "wal");
+        assert_eq!(ledger.partners().unwrap().len(), 1);
+        let mmap: i64 = ledger
+            .connection()
+            .query_row("PRAGMA mmap_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mmap, super::MMAP_BYTES);
+
+        // A write that fails leaves nothing, and the WAL back.
+        let failed = ledger.write_bulk(|w| {
+            w.add_partner(&partner("Sida"))?;
+            Err::<(), _>(LedgerError::Refused("stop".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(journal_mode(&ledger), "wal");
+        assert_eq!(ledger.partners().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_bulk_write_beside_another_connection_stays_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let mut ledger = Ledger::open(&path).unwrap();
+        let other = Ledger::open(&path).unwrap();
+        let t = std::time::Instant::now();
+        ledger
+            .write_bulk(|w| {
+                w.add_partner(&partner("Norad"))?;
+                assert!(!beside(&path, "-journal"), "a rollback journal");
+                Ok(())
+            })
+            .unwrap();
+        // SQLite refuses the change at once: no busy wait.
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(journal_mode(&ledger), "wal");
+        assert_eq!(other.partners().unwrap().len(), 1);
+    }
 
     #[test]
     fn a_large_write_leaves_no_large_wal_behind() {
