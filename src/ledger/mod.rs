@@ -233,23 +233,27 @@ impl Ledger {
         &mut self,
         f: impl FnOnce(&mut Writer<'_>) -> Result<T, LedgerError>,
     ) -> Result<T, LedgerError> {
-        let journal = self.path.is_some() && self.set_journal_mode("delete");
-        if journal {
-            self.conn.pragma_update(None, "synchronous", "FULL")?;
-            // Pages read back from the ledger file, which now takes the new pages itself,
-            // go through SQLite's page cache: through the memory map, every page of the new
-            // ledger would count in the process's memory (170 MB for 1,000,000 agreements).
-            self.conn.pragma_update(None, "mmap_size", 0)?;
+        if self.path.is_none() || !self.set_journal_mode("delete") {
+            return self.write(f);
         }
-        let out = self.write(f);
-        // Committed or not, the transaction is over: the WAL comes back (any open of the
-        // ledger asks for it too, should another connection hold it off now).
-        if journal {
-            self.conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
-            if self.set_journal_mode("wal") {
-                self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-            }
-        }
+        // Pages read back from the ledger file, which now takes the new pages itself, go
+        // through SQLite's page cache: through the memory map, every page of the new ledger
+        // would count in the process's memory (170 MB for 1,000,000 agreements).
+        let set = self
+            .conn
+            .pragma_update(None, "synchronous", "FULL")
+            .and_then(|()| self.conn.pragma_update(None, "mmap_size", 0));
+        let out = set.map_err(LedgerError::from).and_then(|()| self.write(f));
+        // Committed or not, the transaction is over and the outcome is the write's: the
+        // settings come back as far as SQLite lets them (any open of the ledger sets them
+        // again, should another connection hold the WAL off now).
+        let _ = self.conn.pragma_update(None, "mmap_size", MMAP_BYTES);
+        let synchronous = if self.set_journal_mode("wal") {
+            "NORMAL"
+        } else {
+            "FULL"
+        };
+        let _ = self.conn.pragma_update(None, "synchronous", synchronous);
         out
     }
 
@@ -417,12 +421,8 @@ mod tests {
             .write(|w| {
                 for i in 0..5000 {
                     w.add_partner(&Partner {
-                        id: PartnerId(0),
-                        name: format!("Partner {i}"),
-                        name_zh: None,
-                        partner_type: "government".into(),
-                        country: None,
                         aliases: vec![format!("Alias {i} ").repeat(20)],
+                        ..partner(&format!("Partner {i}"))
                     })?;
                 }
                 Ok(())
