@@ -187,7 +187,10 @@ fn ambiguous_dates_are_reported_not_guessed_and_mapping_can_be_explicit() {
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("ambiguous"), "{text}");
-    assert!(text.contains("not mapped: Funds"), "{text}");
+    assert!(
+        text.contains("not mapped: column F \"Funds\" (100): looks like amount"),
+        "{text}"
+    );
     let json: Value = serde_json::from_str(&ok(
         &ledger,
         &[

@@ -402,3 +402,234 @@ fn a_workbook_named_on_the_command_line_must_exist_and_comes_before_no_command()
     assert!(err.contains("to import it, run pledger import"), "{err}");
     assert!(!ledger.exists(), "nothing was opened");
 }
+
+/// Consultant workbooks in English, French and Chinese (LibreOffice): in-kind contributions
+/// said in words, an abbreviated reference header and a header naming the organisation's
+/// own part. Every column is placed, the in-kind rows are non-financial agreements, and the
+/// 2021Q1 figures come out right; a second import changes nothing.
+#[test]
+fn consultant_workbooks_in_three_languages_with_in_kind_cells_import_whole() {
+    for (name, reference, own) in [
+        (
+            "consultant-2021Q1-en.xlsx",
+            "Agreement Ref.",
+            "ITU co-funding (USD)",
+        ),
+        ("consultant-2021Q1-fr.xlsx", "N° d'accord", "Part de l'UIT"),
+        ("consultant-2021Q1-zh-inkind.xlsx", "参考号", "本组织出资"),
+    ] {
+        let file = workbook(name);
+        let (_dir, ledger) = temp_ledger();
+        with_sample_partners(&ledger);
+        let dry = ok(&ledger, &["import", &file, "--dry-run"]);
+        assert!(dry.contains(reference), "{name}: {dry}");
+        assert!(
+            !dry.contains("not mapped"),
+            "{name}: a column was left out\n{dry}"
+        );
+        assert!(
+            dry.contains("5 agreements without a financial contribution"),
+            "{name}: {dry}"
+        );
+        let plan: Value =
+            serde_json::from_str(&ok(&ledger, &["import", &file, "--dry-run", "--json"])).unwrap();
+        let mapped = plan["plan"]["mapped"].as_array().unwrap();
+        let field_of = |header: &str| {
+            mapped
+                .iter()
+                .find(|m| m[0] == header)
+                .map(|m| m[1].as_str().unwrap().to_string())
+        };
+        assert_eq!(field_of(reference).as_deref(), Some("reference"), "{name}");
+        assert_eq!(field_of(own).as_deref(), Some("own_contribution"), "{name}");
+        assert_eq!(plan["plan"]["non_financial"], 5, "{name}");
+        imports_2021q1_then_nothing(&file);
+    }
+}
+
+/// An amount cell that is neither money nor a word for no money is an error naming the
+/// file, sheet, row and column; the in-kind row beside it is not.
+#[test]
+fn an_unreadable_amount_beside_in_kind_cells_names_its_cell() {
+    let (_dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let file = workbook("inkind-bad-amounts.xlsx");
+    let before = dump(&ledger);
+    let out = pledger(&ledger, &["import", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("inkind-bad-amounts.xlsx")
+            && errors[0].contains("row 3")
+            && errors[0].contains("column Amount (G)")
+            && errors[0].contains("'about some money' is not an amount"),
+        "{stderr}"
+    );
+    assert_eq!(dump(&ledger), before, "a refused import changed the ledger");
+}
+
+/// A column the mapper cannot place is listed with its first values and a guess, and the
+/// review says how to map it; mapped by hand once, the header is mapped the next time.
+#[test]
+fn an_unplaced_column_is_explained_and_a_hand_mapping_is_remembered() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let file = dir.path().join("odd.csv");
+    std::fs::write(
+        &file,
+        "Partner,Type,Region,Theme,Signed,Amount (USD),Kontribution\n\
+         Norad,Government,Africa,Cybersecurity,2021-03-04,100000,20000\n\
+         Norad,Government,Europe,Cybersecurity,2021-03-05,50000,in kind\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let dry = ok(&ledger, &["import", file, "--dry-run"]);
+    assert!(
+        dry.contains("not mapped: column G \"Kontribution\" (20000, in kind): looks like own_contribution (its values are amounts); to import it: --map \"own_contribution=Kontribution\""),
+        "{dry}"
+    );
+    // The issue's order, HEADER=FIELD, works too.
+    let out = ok(
+        &ledger,
+        &["import", file, "--map", "Kontribution=own_contribution"],
+    );
+    assert!(out.contains("2 created"), "{out}");
+    let again = ok(&ledger, &["import", file, "--dry-run"]);
+    assert!(
+        again.contains("Kontribution") && again.contains("-> own_contribution"),
+        "{again}"
+    );
+    assert!(!again.contains("not mapped"), "{again}");
+    let q1 = report_json(&ledger, "2021Q1", "en");
+    assert_eq!(q1["own_contributions"], "20000.00");
+}
+
+/// A new name that looks like a ledger partner (>= 50 % alike) is never created silently:
+/// the import waits for a decision, given by --match, --new, a decisions file or --ask.
+#[test]
+fn a_partner_that_looks_like_a_ledger_partner_waits_for_a_decision() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    // No partner-type column: the decision is asked for all the same.
+    let file = dir.path().join("typo.csv");
+    std::fs::write(
+        &file,
+        "Partner,Region,Theme,Signed,Amount (USD)\n\
+         Norwegian Agency for Developement Cooperation (Norad),Africa,Cybersecurity,2021-03-04,100\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let before = dump(&ledger);
+    let out = pledger(&ledger, &["import", file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("row 2: \"Norwegian Agency for Developement Cooperation (Norad)\" looks like \"Norwegian Agency for Development Cooperation (Norad)\"")
+            && stdout.contains("waits for a decision"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("--match") && stderr.contains("--new"),
+        "{stderr}"
+    );
+    assert_eq!(dump(&ledger), before);
+    // --skip-invalid does not create it either.
+    let skip = pledger(&ledger, &["import", file, "--skip-invalid"]);
+    assert_eq!(skip.status.code(), Some(0), "{skip:?}");
+    assert!(
+        String::from_utf8_lossy(&skip.stdout).contains("Nothing to change"),
+        "{skip:?}"
+    );
+    let partners: Value = serde_json::from_str(&ok(&ledger, &["partners", "--json"])).unwrap();
+    assert_eq!(
+        partners, before.1,
+        "a partner was created without a decision"
+    );
+
+    // A decisions file: the same partner.
+    let decisions = dir.path().join("decisions.txt");
+    std::fs::write(
+        &decisions,
+        "# spelling = partner, or = new\n\
+         Norwegian Agency for Developement Cooperation (Norad) = Norwegian Agency for Development Cooperation (Norad)\n",
+    )
+    .unwrap();
+    let out = ok(
+        &ledger,
+        &["import", file, "--decisions", decisions.to_str().unwrap()],
+    );
+    assert!(
+        out.contains("1 created") && out.contains("0 partner(s) created"),
+        "{out}"
+    );
+    let partners: Value = serde_json::from_str(&ok(&ledger, &["partners", "--json"])).unwrap();
+    assert_eq!(
+        partners.as_array().unwrap().len(),
+        before.1.as_array().unwrap().len()
+    );
+}
+
+/// `--ask` asks for each near match on standard error and reads the answer from standard
+/// input; "n" keeps the name as a new partner.
+#[test]
+fn ask_takes_the_decision_from_standard_input() {
+    use std::io::Write;
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let file = dir.path().join("typo.csv");
+    std::fs::write(
+        &file,
+        "Partner,Type,Region,Theme,Signed,Amount (USD)\n\
+         Norwegian Agency for Developement Cooperation (Norad),Government,Africa,Cybersecurity,2021-03-04,100\n",
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pledger"))
+        .arg("--ledger")
+        .arg(&ledger)
+        .args(["import", file.to_str().unwrap(), "--ask"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"maybe\nn\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stderr}\n{stdout}");
+    assert!(stderr.contains("[s]ame / [n]ew"), "{stderr}");
+    assert!(stdout.contains("1 partner(s) created"), "{stdout}");
+}
+
+/// The organisation's names are a setting: a sheet of another organisation's own part is
+/// read once its short name is set.
+#[test]
+fn the_organisation_names_its_own_part() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let file = dir.path().join("acme.csv");
+    std::fs::write(
+        &file,
+        "Partner,Type,Region,Theme,Signed,Amount (USD),ACME share\n\
+         Norad,Government,Africa,Cybersecurity,2021-03-04,100000,25000\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let dry = ok(&ledger, &["import", file, "--dry-run"]);
+    assert!(dry.contains("not mapped: column G \"ACME share\""), "{dry}");
+    let org = ok(
+        &ledger,
+        &["org", "--short-name", "ACME", "--name", "Acme Relief"],
+    );
+    assert!(org.contains("short name: ACME"), "{org}");
+    let dry = ok(&ledger, &["import", file, "--dry-run"]);
+    assert!(dry.contains("-> own_contribution"), "{dry}");
+}

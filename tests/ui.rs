@@ -456,6 +456,56 @@ fn typo_csv(dir: &std::path::Path) -> std::path::PathBuf {
     file
 }
 
+/// A CSV in `dir` whose one row names a partner somewhat like a sample partner (Norad,
+/// 45 % alike): offered as a near match, without waiting for a decision.
+fn near_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("near.csv");
+    std::fs::write(
+        &file,
+        "Partner,Type,Region,Theme,Signed,Amount (USD)\n\
+         Norad Development Agency,Government,Africa,Cybersecurity,2021-03-04,100\n",
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_partner_name_very_like_a_ledger_partner_waits_for_a_decision_in_the_wizard() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = typo_csv(dir.path());
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    pledger::import::import_partners(
+        &mut ledger,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    let dialogs = ScriptedDialogs {
+        answers: [Some(file)].into_iter().collect(),
+    };
+    let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
+    let mut h = harness_of(app);
+    open_the_wizard(&mut h);
+    let commit_disabled = |h: &Harness<'static, PledgerApp>| {
+        h.get_by_label("Commit import")
+            .accesskit_node()
+            .is_disabled()
+    };
+    let partners = h.state().ledger().partners().unwrap().len();
+    assert!(
+        commit_disabled(&h),
+        "a look-alike partner is never created silently"
+    );
+    h.get_by_label("decide:");
+    h.get_by_label("A new partner").click();
+    until(&mut h, |h| h.query_by_label("decide:").is_none());
+    assert!(!commit_disabled(&h));
+    h.get_by_label_contains("1 partners to create");
+    h.get_by_label("Commit import").click();
+    until(&mut h, |h| h.query_by_label("Close").is_some());
+    assert_eq!(h.state().ledger().partners().unwrap().len(), partners + 1);
+}
+
 #[test]
 fn while_an_import_is_undone_the_open_wizard_neither_commits_nor_replans() {
     use pledger::ui::{Command, Revert};
@@ -463,7 +513,7 @@ fn while_an_import_is_undone_the_open_wizard_neither_commits_nor_replans() {
     let path = dir.path().join("ledger.sqlite3");
     let (ledger, batch) = ledger_with_an_import(&path);
     let dialogs = ScriptedDialogs {
-        answers: [Some(typo_csv(dir.path()))].into_iter().collect(),
+        answers: [Some(near_csv(dir.path()))].into_iter().collect(),
     };
     let mut app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
     app.push(Command::ImportCommitted {

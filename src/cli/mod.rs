@@ -117,6 +117,16 @@ pub enum Command {
         #[command(subcommand)]
         command: export::ExportCommand,
     },
+    /// The organisation's names, which headers of its own co-funding part carry
+    /// ("ITU co-funding", "Part de l'UIT"); prints them, or sets those given.
+    Org {
+        /// The full name; several spellings separated by ";".
+        #[arg(long)]
+        name: Option<String>,
+        /// The short name ("ITU"); several spellings separated by ";".
+        #[arg(long)]
+        short_name: Option<String>,
+    },
     /// The latest changes recorded in the audit trail.
     Audit {
         /// How many entries.
@@ -157,7 +167,8 @@ pub struct ImportArgs {
     /// The 1-based row holding the headers.
     #[arg(long, value_name = "N")]
     pub header_row: Option<usize>,
-    /// Map a field to a column: --map amount="Contribution (USD)".
+    /// Map a field to a column: --map amount="Contribution (USD)" (or "HEADER=FIELD");
+    /// remembered for that header once the import commits.
     #[arg(long = "map", value_name = "FIELD=HEADER")]
     pub map: Vec<String>,
     /// Apply a saved mapping profile.
@@ -169,6 +180,17 @@ pub struct ImportArgs {
     /// Confirm a spelling of an existing partner: --match "MIIT China=Ministry of ...".
     #[arg(long = "match", value_name = "SPELLING=PARTNER")]
     pub matches: Vec<String>,
+    /// Keep a spelling that looks like a ledger partner as a new partner: --new "Norad Fund".
+    #[arg(long = "new", value_name = "SPELLING")]
+    pub new_partners: Vec<String>,
+    /// A file of partner decisions, one a line: SPELLING=PARTNER (the same partner) or
+    /// SPELLING=new (a new partner); lines starting with # are comments.
+    #[arg(long, value_name = "FILE")]
+    pub decisions: Option<PathBuf>,
+    /// Ask, for each partner name that looks like a ledger partner, whether it is the same
+    /// partner or a new one (answers are read from standard input).
+    #[arg(long)]
+    pub ask: bool,
     /// Show the plan; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -380,6 +402,21 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Import(args) => import_command(&mut ledger, args),
         Command::Export { command } => export::export(&ledger, command),
         Command::Publish { period, top } => export::publish(&mut ledger, &period, top),
+        Command::Org { name, short_name } => {
+            let mut org = ledger.organisation()?;
+            if name.is_some() || short_name.is_some() {
+                for (value, what) in [(&name, "name"), (&short_name, "short name")] {
+                    if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                        return Err(usage(anyhow!("the organisation's {what} is blank")));
+                    }
+                }
+                org.name = name.unwrap_or(org.name);
+                org.short_name = short_name.unwrap_or(org.short_name);
+                ledger.write(|w| w.set_organisation(&org))?;
+            }
+            println!("name: {}\nshort name: {}", org.name, org.short_name);
+            Ok(())
+        }
         Command::Audit { limit } => {
             for e in ledger.audit(limit)? {
                 println!(
@@ -457,6 +494,73 @@ fn split_pair(text: &str, what: &str) -> Result<(String, String), Failure> {
         .ok_or_else(|| usage(anyhow!("'{text}' is not {what}")))
 }
 
+/// Reads a decisions file (`SPELLING=PARTNER` or `SPELLING=new` a line) into `options`.
+fn read_decisions(path: &std::path::Path, options: &mut ImportOptions) -> Result<(), Failure> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the decisions file {}", path.display()))
+        .map_err(usage)?;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((spelling, partner)) = line.rsplit_once('=') else {
+            return Err(usage(anyhow!(
+                "{}, line {}: '{line}' is not SPELLING=PARTNER or SPELLING=new",
+                path.display(),
+                n + 1
+            )));
+        };
+        let (spelling, partner) = (spelling.trim().to_string(), partner.trim().to_string());
+        if partner.eq_ignore_ascii_case("new") {
+            options.new_partners.push(spelling);
+        } else {
+            options.confirmed_matches.push((spelling, partner));
+        }
+    }
+    Ok(())
+}
+
+/// Plans the import of `file` without writing, then asks on standard error, for each
+/// partner name that looks like a ledger partner, whether it is that partner; the answers
+/// ("s" same, "n" new, one a line on standard input) go into `options`.
+fn ask_decisions(
+    ledger: &mut Ledger,
+    file: &std::path::Path,
+    options: &mut ImportOptions,
+) -> Result<(), Failure> {
+    use std::io::{BufRead, Write};
+    let done = import::import_streamed(ledger, file, options, false, true, &mut |_| true)?;
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    for m in &done.plan.near_matches {
+        loop {
+            eprint!(
+                "Row {}: is \"{}\" the partner \"{}\" ({} % alike)? [s]ame / [n]ew: ",
+                m.row, m.spelling, m.partner, m.percent
+            );
+            let _ = std::io::stderr().flush();
+            let Some(Ok(answer)) = lines.next() else {
+                return Err(usage(anyhow!(
+                    "no answer for \"{}\"; nothing was written",
+                    m.spelling
+                )));
+            };
+            match answer.trim().to_lowercase().as_str() {
+                "s" | "same" | "y" | "yes" => {
+                    options
+                        .confirmed_matches
+                        .push((m.spelling.clone(), m.partner.clone()));
+                }
+                "n" | "new" | "no" => options.new_partners.push(m.spelling.clone()),
+                _ => continue,
+            }
+            break;
+        }
+    }
+    Ok(())
+}
+
 fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> {
     if let Some(batch) = args.undo {
         let n = import::undo(ledger, batch)?;
@@ -473,14 +577,27 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         ..Default::default()
     };
     for m in &args.map {
-        let (field, header) = split_pair(m, "FIELD=HEADER")?;
-        let field: Field = field.parse().map_err(|e: String| usage(anyhow!(e)))?;
-        options.map.push((field, header));
+        let (left, right) = split_pair(m, "FIELD=HEADER")?;
+        let pair = match (left.parse::<Field>(), right.parse::<Field>()) {
+            (Ok(field), _) => (field, right),
+            (Err(_), Ok(field)) => (field, left),
+            (Err(e), Err(_)) => return Err(usage(anyhow!(e))),
+        };
+        options.map.push(pair);
     }
     for m in &args.matches {
         options
             .confirmed_matches
             .push(split_pair(m, "SPELLING=PARTNER")?);
+    }
+    options
+        .new_partners
+        .extend(args.new_partners.iter().cloned());
+    if let Some(path) = &args.decisions {
+        read_decisions(path, &mut options)?;
+    }
+    if args.ask {
+        ask_decisions(ledger, &file, &mut options)?;
     }
     let (plan, mapping, result) = match &args.errors_out {
         // The rows go back to the consultant as read: the sheet is held whole.

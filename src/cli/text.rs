@@ -6,7 +6,7 @@ use crate::domain::{
     Agreement, Lang, ListKind, Partner, PartnerId, ReferenceLists, group_thousands,
     minor_to_decimal,
 };
-use crate::import::{Action, Plan, Severity};
+use crate::import::{Action, Field, Plan, Severity};
 use crate::report::{Report, Slice, tenths_text};
 
 /// Display width: East Asian wide characters take two columns.
@@ -274,6 +274,12 @@ pub fn report_text(report: &Report, lang: Lang) -> String {
     out
 }
 
+/// "1 agreement", "2 agreements": a count with its noun in the right number.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    let n_text = group_thousands(&rust_decimal::Decimal::from(n));
+    format!("{n_text} {}", if n == 1 { one } else { many })
+}
+
 /// An import plan: mapping, counts, differences and warnings.
 pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
     let mut out = String::new();
@@ -285,8 +291,31 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
     for (header, field) in &plan.mapped {
         let _ = writeln!(out, "  {} -> {field}", pad(header, 32));
     }
-    if !plan.unmapped.is_empty() {
-        let _ = writeln!(out, "  not mapped: {}", plan.unmapped.join(", "));
+    for g in &plan.unmapped {
+        let values = if g.examples.is_empty() {
+            "no values".to_string()
+        } else {
+            g.examples.join(", ")
+        };
+        let _ = write!(
+            out,
+            "  not mapped: column {} \"{}\" ({values}): ",
+            g.column, g.header
+        );
+        let _ = match g.field {
+            Some(f) => writeln!(
+                out,
+                "looks like {f} ({}); to import it: --map \"{f}={}\"",
+                g.reason, g.header
+            ),
+            None => writeln!(
+                out,
+                "{}; to import it: --map \"FIELD={}\" (fields: {})",
+                g.reason,
+                g.header,
+                Field::ALL.map(|f| f.name()).join(", ")
+            ),
+        };
     }
     let (created, updated, unchanged) = plan.counts();
     let blocked = plan.rows.iter().filter(|r| r.blocked).count();
@@ -301,8 +330,37 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
         },
         plan.skipped_rows
     );
+    if plan.non_financial > 0 {
+        let _ = writeln!(
+            out,
+            "  {}",
+            count(plan.non_financial, "agreement", "agreements")
+                + " without a financial contribution (blank, in kind, n/a…): imported as non-financial"
+        );
+    }
     for p in &plan.new_partners {
         let _ = writeln!(out, "  new partner: {} ({})", p.name, p.partner_type);
+    }
+    if !plan.near_matches.is_empty() {
+        let _ = writeln!(
+            out,
+            "Partner names that look like ledger partners (same partner: --match \"SPELLING=PARTNER\"; a new partner: --new \"SPELLING\"; or --decisions FILE, or --ask):"
+        );
+        for m in &plan.near_matches {
+            let _ = writeln!(
+                out,
+                "  row {}: \"{}\" looks like \"{}\" ({} % alike){}",
+                m.row,
+                m.spelling,
+                m.partner,
+                m.percent,
+                if m.needs_decision {
+                    "; waits for a decision"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     for t in &plan.new_themes {
         let _ = writeln!(out, "  new theme: {}", t.label_en);

@@ -3,6 +3,7 @@
 
 mod agreement;
 mod money;
+mod organisation;
 mod period;
 mod reference;
 
@@ -12,6 +13,7 @@ pub use agreement::{
 pub use money::{
     Currency, ExchangeRate, Money, MoneyError, RateTable, group_thousands, minor_to_decimal,
 };
+pub use organisation::Organisation;
 pub use period::{Period, PeriodError, PeriodKind};
 pub use reference::{Lang, ListKind, MULTI_REGIONAL, RefEntry, ReferenceLists};
 

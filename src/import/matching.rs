@@ -76,6 +76,10 @@ pub fn percent_of_one(score: f32) -> u32 {
 /// Similarity from which a near match is suggested.
 pub const SUGGEST_FROM: f32 = 0.45;
 
+/// Similarity from which a new partner is not created until the user says whether it is
+/// the partner it looks like or a new one.
+pub const DECIDE_FROM: f32 = 0.5;
+
 /// Finds partners by any of their spellings.
 #[derive(Clone, Debug, Default)]
 pub struct PartnerMatcher {

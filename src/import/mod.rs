@@ -21,11 +21,12 @@ use crate::ledger::{Ledger, LedgerError};
 
 pub use errors_out::write_errors_workbook;
 pub use mapping::{
-    Field, Mapping, column_letter, field_for_header, find_header_row, header_key, sheet_score,
+    ColumnGuess, Field, HeaderReader, Mapping, column_letter, excerpt, field_for_header,
+    find_header_row, header_key, sheet_score,
 };
-pub use matching::{PartnerMatcher, fingerprint, percent_of_one, similarity};
+pub use matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one, similarity};
 pub use plan::build_plan_with_progress;
-pub use plan::{Action, LedgerView, PartnerRef, Plan, PlannedRow, build_plan};
+pub use plan::{Action, LedgerView, NearMatch, PartnerRef, Plan, PlannedRow, build_plan};
 pub use source::{
     Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, decode, read_delimited,
     read_delimited_with_progress, read_file, read_file_with_progress, sha256_hex,
@@ -33,6 +34,7 @@ pub use source::{
 pub use stream::{StreamedImport, import_streamed, read_head};
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
+    says_no_money,
 };
 pub use workbook::{FileKind, MAX_CELLS, detect_kind};
 
@@ -151,6 +153,8 @@ pub struct ImportOptions {
     pub profile: Option<String>,
     /// Confirmed spellings: sheet spelling -> ledger partner name.
     pub confirmed_matches: Vec<(String, String)>,
+    /// Sheet spellings that name new partners, though they look like ledger partners.
+    pub new_partners: Vec<String>,
     /// The SHA-256 of the file as the user reviewed it: a streamed import refuses the file
     /// when it has changed since.
     pub reviewed_sha256: Option<String>,
@@ -243,7 +247,9 @@ fn map_sheet(
         .get(header_row)
         .map(|r| r.iter().map(|c| c.text().trim().to_string()).collect())
         .unwrap_or_default();
-    let mut mapping = Mapping::automatic(header_row, &headers);
+    let reader = HeaderReader::new(&ledger.organisation()?);
+    let mut mapping = Mapping::automatic_for(header_row, &headers, &reader);
+    mapping.apply_profile(&ledger.mapping_profile(crate::ledger::LEARNED_PROFILE)?);
     if let Some(name) = &options.profile {
         let profile = ledger.mapping_profile(name)?;
         if profile.is_empty() {
@@ -253,11 +259,17 @@ fn map_sheet(
         }
         mapping.apply_profile(&profile);
     }
+    let before = mapping.fields.clone();
     for (field, header) in &options.map {
         mapping
             .map_explicit(*field, header)
             .map_err(ImportError::Usage)?;
     }
+    // Only choices that change what the sheet would get anyway are worth remembering.
+    mapping
+        .by_hand
+        .retain(|&c| mapping.fields.get(c) != before.get(c));
+    mapping.guess_unmapped(sheet, &ledger.reference_lists()?);
     Ok(mapping)
 }
 
@@ -321,6 +333,7 @@ pub fn commit_with_progress(
         skipped_invalid: plan.blocked_row_count(),
     };
     if created == 0 && updated == 0 && plan.new_aliases.is_empty() {
+        learn_mappings(ledger, plan)?;
         return Ok(summary);
     }
     let mut lists = ledger.reference_lists()?;
@@ -341,6 +354,9 @@ pub fn commit_with_progress(
         }
         for (id, alias) in &plan.new_aliases {
             w.add_alias(*id, alias)?;
+        }
+        for (header, field) in &plan.learned {
+            w.learn_mapping(header, field)?;
         }
         for (done, row) in plan.rows.iter().filter(|r| !r.blocked).enumerate() {
             if done % 1024 == 1023
@@ -382,6 +398,18 @@ pub fn commit_with_progress(
     };
     summary.batch = Some(batch);
     Ok(summary)
+}
+
+/// Remembers the columns `plan` mapped by hand, for an import that writes nothing else.
+fn learn_mappings(ledger: &mut Ledger, plan: &Plan) -> Result<(), LedgerError> {
+    if plan.learned.is_empty() {
+        return Ok(());
+    }
+    ledger.write(|w| {
+        plan.learned
+            .iter()
+            .try_for_each(|(header, field)| w.learn_mapping(header, field))
+    })
 }
 
 /// Reverses import batch `batch` exactly; returns the number of changes reversed.

@@ -14,8 +14,8 @@ use crate::domain::{
 use crate::ledger::{AgreementFilter, Ledger};
 use crate::report::split_by_weights;
 
-use super::mapping::{Field, Mapping, column_letter};
-use super::matching::{PartnerMatcher, fingerprint};
+use super::mapping::{ColumnGuess, Field, Mapping, column_letter};
+use super::matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one};
 use super::source::{Cell, Sheet};
 use super::values::{
     AmountValue, DayOrder, day_order, match_entry, normalise, parse_amount, parse_date,
@@ -77,8 +77,11 @@ pub struct Plan {
     pub header_row: usize,
     /// Header -> field name, for the columns mapped.
     pub mapped: Vec<(String, String)>,
-    /// Headers left unmapped.
-    pub unmapped: Vec<String>,
+    /// Columns left unmapped, with their first values and a best guess.
+    pub unmapped: Vec<ColumnGuess>,
+    /// Columns mapped by hand, which a commit remembers for their header: normalised
+    /// header -> field name.
+    pub learned: Vec<(String, String)>,
     /// The data rows; a streamed import lists only the rows that update an agreement or
     /// are blocked, and counts the others in `unlisted`.
     pub rows: Vec<PlannedRow>,
@@ -94,6 +97,28 @@ pub struct Plan {
     pub problems: Vec<Problem>,
     /// Number of rows skipped (blank, totals, notes).
     pub skipped_rows: usize,
+    /// Partner names the ledger does not have but which look like one of its partners:
+    /// the same partner (`--match`) or a new one (`--new`)?
+    pub near_matches: Vec<NearMatch>,
+    /// Rows read as agreements without a financial contribution (blank, "in kind", "n/a"…).
+    pub non_financial: usize,
+}
+
+/// A partner name of the sheet that is not in the ledger but looks like a partner that is.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NearMatch {
+    /// The name as the sheet spells it.
+    pub spelling: String,
+    /// The ledger partner it looks like.
+    pub partner: String,
+    /// That partner's id.
+    pub partner_id: PartnerId,
+    /// How alike, in whole percent.
+    pub percent: u32,
+    /// The first sheet row (1-based) that names it.
+    pub row: usize,
+    /// Whether the import waits for a decision (at least [`DECIDE_FROM`] alike).
+    pub needs_decision: bool,
 }
 
 /// Rows by what they do.
@@ -417,7 +442,8 @@ impl Plan {
                 .zip(&mapping.fields)
                 .filter_map(|(h, f)| f.map(|f| (h.clone(), f.name().into())))
                 .collect(),
-            unmapped: mapping.unmapped().into_iter().map(str::to_string).collect(),
+            unmapped: mapping.guesses.clone(),
+            learned: mapping.learned(),
             rows: vec![],
             unlisted: RowCounts::default(),
             new_partners: vec![],
@@ -425,6 +451,8 @@ impl Plan {
             new_themes: vec![],
             problems: vec![],
             skipped_rows: 0,
+            near_matches: vec![],
+            non_financial: 0,
         }
     }
 }
@@ -580,7 +608,7 @@ pub(super) struct RowPlanner<'a> {
     mapping: &'a Mapping,
     lists: ReferenceLists,
     matcher: PartnerMatcher,
-    new_partner_index: HashMap<String, usize>,
+    new_partners: NewPartners,
     entries: EntryMemo,
     /// The signing-date column's day order, for slash dates.
     pub order: DayOrder,
@@ -638,7 +666,14 @@ impl<'a> RowPlanner<'a> {
             mapping,
             lists: view.lists.clone(),
             matcher,
-            new_partner_index: HashMap::new(),
+            new_partners: NewPartners {
+                index: HashMap::new(),
+                kept_new: options
+                    .new_partners
+                    .iter()
+                    .map(|s| fingerprint(s))
+                    .collect(),
+            },
             entries: EntryMemo::default(),
             order: DayOrder::Unknown,
         })
@@ -667,7 +702,7 @@ impl<'a> RowPlanner<'a> {
             mapping,
             lists,
             matcher,
-            new_partner_index,
+            new_partners,
             entries,
             order,
         } = self;
@@ -680,15 +715,7 @@ impl<'a> RowPlanner<'a> {
             problems: vec![],
             entries,
         };
-        let planned = read_row(
-            &mut r,
-            view,
-            lists,
-            matcher,
-            plan,
-            new_partner_index,
-            *order,
-        );
+        let planned = read_row(&mut r, view, lists, matcher, plan, new_partners, *order);
         let problems = r.problems;
         RowOutcome::Data(planned, problems)
     }
@@ -839,13 +866,80 @@ pub(super) fn added_themes(view: &LedgerView, lists: &ReferenceLists) -> Vec<Ref
         .collect()
 }
 
+/// The new partners the rows named so far, and the names the user keeps new.
+struct NewPartners {
+    /// Fingerprint -> index in [`Plan::new_partners`], and the error its rows carry while
+    /// nobody said whether it is a partner the ledger has.
+    index: HashMap<String, (usize, Option<String>)>,
+    /// Fingerprints of the names the user said are new partners (`--new`).
+    kept_new: std::collections::HashSet<String>,
+}
+
+impl NewPartners {
+    /// Looks for a ledger partner like the new name `spelling` (fingerprint `key`): records
+    /// it in `plan.near_matches` and reports it on the row. Returns the error that the rows
+    /// of this name carry until the user decides, when the names are at least
+    /// [`DECIDE_FROM`] alike: such a partner is never created silently.
+    fn near_match(
+        &self,
+        r: &mut RowReader<'_>,
+        view: &LedgerView,
+        matcher: &PartnerMatcher,
+        plan: &mut Plan,
+        key: &str,
+        spelling: &str,
+    ) -> Option<String> {
+        if self.kept_new.contains(key) {
+            return None;
+        }
+        let (id, score) = matcher.suggest(spelling)?;
+        let partner = view.partners.iter().find(|p| p.id == id)?;
+        let name = partner.name.as_str();
+        let percent = percent_of_one(score);
+        let needs_decision = score >= DECIDE_FROM;
+        if !plan
+            .near_matches
+            .iter()
+            .any(|m| fingerprint(&m.spelling) == key)
+        {
+            plan.near_matches.push(NearMatch {
+                spelling: spelling.to_string(),
+                partner: name.to_string(),
+                partner_id: id,
+                percent,
+                row: r.row_number,
+                needs_decision,
+            });
+        }
+        if needs_decision {
+            let message = format!(
+                "'{spelling}' is not a partner yet but looks like '{name}' ({percent} % alike): \
+                 say whether it is the same partner (--match \"{spelling}={name}\") or a new one \
+                 (--new \"{spelling}\")"
+            );
+            r.problem(Field::Partner, Severity::Error, message.clone());
+            Some(message)
+        } else {
+            r.problem(
+                Field::Partner,
+                Severity::Warning,
+                format!(
+                    "new partner; it looks like '{name}' ({percent} % alike): confirm with \
+                     --match \"{spelling}={name}\""
+                ),
+            );
+            None
+        }
+    }
+}
+
 fn read_row(
     r: &mut RowReader<'_>,
     view: &LedgerView,
     lists: &mut ReferenceLists,
     matcher: &mut PartnerMatcher,
     plan: &mut Plan,
-    new_partner_index: &mut HashMap<String, usize>,
+    new_partners: &mut NewPartners,
     order: DayOrder,
 ) -> Option<(Agreement, PartnerRef)> {
     for field in Field::ALL {
@@ -976,21 +1070,14 @@ fn read_row(
             Some(PartnerRef::Existing(id))
         }
         None => {
-            if let Some(&i) = new_partner_index.get(&key) {
-                Some(PartnerRef::New(i))
-            } else {
-                if let Some((id, score)) = matcher.suggest(&partner_name) {
-                    let name = view
-                        .partners
-                        .iter()
-                        .find(|p| p.id == id)
-                        .map_or("", |p| p.name.as_str());
-                    r.problem(
-                        Field::Partner,
-                        Severity::Warning,
-                        format!("new partner; it looks like '{name}' ({} % alike): confirm with --match \"{partner_name}={name}\"", crate::import::percent_of_one(score)),
-                    );
+            if let Some((i, undecided)) = new_partners.index.get(&key) {
+                if let Some(message) = undecided {
+                    r.problem(Field::Partner, Severity::Error, message.clone());
                 }
+                Some(PartnerRef::New(*i))
+            } else {
+                let undecided =
+                    new_partners.near_match(r, view, matcher, plan, &key, &partner_name);
                 match &partner_type {
                     Some(t) => {
                         let i = plan.new_partners.len();
@@ -1002,7 +1089,7 @@ fn read_row(
                             country: r.text(Field::Country).map(Cow::into_owned),
                             aliases: vec![],
                         });
-                        new_partner_index.insert(key, i);
+                        new_partners.index.insert(key, (i, undecided));
                         Some(PartnerRef::New(i))
                     }
                     None => {
@@ -1052,6 +1139,9 @@ fn read_row(
             .map(Cow::into_owned)
             .unwrap_or_default(),
     };
+    if agreement.contribution.is_none() {
+        plan.non_financial += 1;
+    }
     if let Some(c) = agreement.contribution.filter(|c| c.minor <= 0) {
         r.problem(
             Field::Amount,

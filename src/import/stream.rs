@@ -402,6 +402,9 @@ impl Task<'_> {
                 for (id, alias) in &plan.new_aliases {
                     w.add_alias(*id, alias)?;
                 }
+                for (header, field) in &plan.learned {
+                    w.learn_mapping(header, field)?;
+                }
                 let mut complete = false;
                 // Ends when the planning thread stops, having sent its last chunk or not.
                 for chunk in receiver {
@@ -473,10 +476,13 @@ impl Task<'_> {
             (Err(_), Some(Halt::Failed(e))) => return Err(e),
             (Err(_), Some(Halt::Blocked)) => Some(Err(blocked(&plan))),
             (Err(_), Some(Halt::DryRun)) => None,
-            (Err(_), Some(Halt::Nothing)) => Some(Ok(CommitSummary {
-                partners_created: 0,
-                ..summary
-            })),
+            (Err(_), Some(Halt::Nothing)) => {
+                super::learn_mappings(ledger, &plan)?;
+                Some(Ok(CommitSummary {
+                    partners_created: 0,
+                    ..summary
+                }))
+            }
             (Err(e), None) => return Err(e.into()),
         };
         Ok(StreamedImport {
@@ -541,6 +547,9 @@ enum Read {
     Totals(Problem),
     /// A data row.
     Row(ReadRow),
+    /// What planning counted over the whole sheet, sent after its last row: near matches of
+    /// partner names and agreements without a financial contribution.
+    Tally(Vec<super::NearMatch>, usize),
 }
 
 /// A data row as planning read it.
@@ -737,6 +746,10 @@ impl<'a> Planning<'a> {
                 return;
             }
         }
+        self.out.items.push(Read::Tally(
+            std::mem::take(&mut self.added.near_matches),
+            self.added.non_financial,
+        ));
         self.send(true);
     }
 
@@ -881,6 +894,10 @@ impl<'a> RowWriter<'a> {
             Read::Lists(lists) => self.lists = *lists,
             Read::Totals(problem) => plan.problems.push(problem),
             Read::Row(row) => self.row(w, plan, row)?,
+            Read::Tally(near_matches, non_financial) => {
+                plan.near_matches = near_matches;
+                plan.non_financial = non_financial;
+            }
         }
         Ok(())
     }

@@ -17,32 +17,57 @@ pub enum AmountValue {
     Amount(Decimal, Option<Currency>),
 }
 
-const NON_FINANCIAL: &[&str] = &[
+/// Whole cells that say there is no money: a dash, "n/a", "none", "s.o." (sans objet), 无…
+/// Compared after [`normalise`], so case, accents, spaces and punctuation do not matter.
+const NO_MONEY_WORDS: &[&str] = &[
     "",
-    "-",
-    "--",
-    "—",
-    "–",
-    "n/a",
     "na",
-    "n.a.",
+    "nap",
     "none",
     "nil",
-    "in kind",
-    "in-kind",
-    "inkind",
-    "non-financial",
-    "non financial",
-    "nonfinancial",
-    "not applicable",
-    "en nature",
-    "néant",
-    "实物",
+    "nothing",
+    "zero",
+    "notapplicable",
+    "nonapplicable",
+    "so",
+    "sansobjet",
+    "neant",
+    "aucun",
+    "aucune",
     "无",
-    "非财务",
+    "没有",
     "不适用",
-    "无财务捐款",
+    "暂无",
+    "空",
 ];
+
+/// Words that, anywhere in a cell, say a contribution is not money: "In kind (staff time)",
+/// "Contribution en nature", "实物捐助", "non-monetary". Compared after [`normalise`].
+const NOT_MONEY_MARKS: &[&str] = &[
+    "inkind",
+    "nonfinancial",
+    "nonmonetary",
+    "noncash",
+    "nofinancial",
+    "nomoney",
+    "ennature",
+    "nonfinancier",
+    "nonfinanciere",
+    "nonmonetaire",
+    "实物",
+    "非财务",
+    "非现金",
+    "非货币",
+    "无财务",
+    "无资金",
+];
+
+/// Whether an amount cell's text says there is no financial contribution: the whole cell
+/// is a dash or a word for nothing, or it names an in-kind contribution anywhere.
+pub fn says_no_money(text: &str) -> bool {
+    let key = normalise(text);
+    NO_MONEY_WORDS.contains(&key.as_str()) || NOT_MONEY_MARKS.iter().any(|m| key.contains(m))
+}
 
 const CURRENCY_WORDS: &[(&str, &str)] = &[
     ("美元", "USD"),
@@ -65,10 +90,10 @@ const CURRENCY_WORDS: &[(&str, &str)] = &[
 /// `$562,500.00`, `CHF 250'000`, `1.4 million`, `180万`, `约180万美元`; or a non-financial mark.
 pub fn parse_amount(text: &str) -> Result<AmountValue, String> {
     let original = text;
-    let mut t = text.trim().to_lowercase();
-    if NON_FINANCIAL.contains(&t.as_str()) {
+    if says_no_money(text) {
         return Ok(AmountValue::NonFinancial);
     }
+    let mut t = text.trim().to_lowercase();
     for prefix in [
         "approximately",
         "approx.",
@@ -448,7 +473,33 @@ mod tests {
         assert_eq!(amount("约180万美元"), ("1800000".into(), usd.clone()));
         assert_eq!(amount("1.45M USD"), ("1450000".into(), usd));
         assert_eq!(amount("12,5"), ("12.5".into(), None));
-        for none in ["n/a", "In kind", "-", "", "实物"] {
+        for none in [
+            "n/a",
+            "N/A",
+            "In kind",
+            "In-kind (expertise and staff time)",
+            "In kind contribution",
+            "-",
+            "—",
+            "–",
+            "--",
+            "",
+            "none",
+            "Nil",
+            "实物",
+            "实物捐助",
+            "不适用",
+            "无",
+            "非现金捐助",
+            "en nature",
+            "Contribution en nature",
+            "s.o.",
+            "S.O.",
+            "sans objet",
+            "néant",
+            "Non-financial",
+            "non monetary",
+        ] {
             assert_eq!(amount(none).0, "none", "{none}");
         }
         for bad in ["abc", "-5", "1,8,0x", "USD EUR 5"] {

@@ -13,13 +13,17 @@ use std::path::{Path, PathBuf};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use crate::domain::{Currency, FieldProblem, ReferenceLists};
+use crate::domain::{Currency, FieldProblem, Organisation, ReferenceLists};
 
 pub use publication::{Publication, PublishedAgreement};
 pub use read::{AgreementFilter, AgreementScan, AuditEntry, BatchInfo, ScanRow, ThemeLink};
 pub use schema::{MIGRATIONS, latest_version, migrate_to, version};
 pub use undo::Change;
 pub use write::Writer;
+
+/// The mapping profile that keeps the columns a user mapped by hand, applied to every import
+/// after the header synonyms ("saved for that header next time").
+pub const LEARNED_PROFILE: &str = "(learned)";
 
 /// What can go wrong with a ledger.
 #[derive(Debug, thiserror::Error)]
@@ -297,6 +301,22 @@ impl Ledger {
         )?;
         text.parse()
             .map_err(|_| LedgerError::Corrupt(format!("reporting currency '{text}'")))
+    }
+
+    /// The organisation's names (settings `org_name` and `org_short_name`; ITU's by default).
+    pub fn organisation(&self) -> Result<Organisation, LedgerError> {
+        let mut org = Organisation::default();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT key, value FROM setting WHERE key IN ('org_name', 'org_short_name')",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            match row? {
+                (k, v) if k == "org_name" => org.name = v,
+                (_, v) => org.short_name = v,
+            }
+        }
+        Ok(org)
     }
 
     /// Writes a consistent single-file copy of the ledger to `to` (which must not exist).

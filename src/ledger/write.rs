@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::LedgerError;
 use super::read::{read_agreement, read_lists};
 use crate::domain::{
-    Agreement, AgreementId, Currency, ExchangeRate, ListKind, Money, Partner, PartnerId,
-    ReferenceLists,
+    Agreement, AgreementId, Currency, ExchangeRate, ListKind, Money, Organisation, Partner,
+    PartnerId, ReferenceLists,
 };
 
 /// The handle a write transaction hands to its closure.
@@ -169,6 +169,42 @@ impl<'t> Writer<'t> {
             None,
             Some(currency.code().into()),
         )
+    }
+
+    /// Sets the organisation's names (settings `org_name`, `org_short_name`).
+    pub fn set_organisation(&mut self, org: &Organisation) -> Result<(), LedgerError> {
+        self.flush()?;
+        for (key, value) in [("org_name", &org.name), ("org_short_name", &org.short_name)] {
+            let old: Option<String> = self
+                .tx
+                .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if old.as_deref() == Some(value.as_str()) {
+                continue;
+            }
+            self.tx.execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value.as_str()],
+            )?;
+            self.audit("setting", key, "update", old, Some(value.clone()))?;
+        }
+        Ok(())
+    }
+
+    /// Remembers that a column headed with normalised text `header_key` holds `field`,
+    /// for the next import of a sheet with that header (the mapping profile
+    /// [`LEARNED_PROFILE`](crate::ledger::LEARNED_PROFILE)).
+    pub fn learn_mapping(&mut self, header_key: &str, field: &str) -> Result<(), LedgerError> {
+        self.flush()?;
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO mapping_profile (name, header_key, field) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![crate::ledger::LEARNED_PROFILE, header_key, field])?;
+        Ok(())
     }
 
     fn check_partner(&self, p: &Partner) -> Result<(), LedgerError> {

@@ -12,7 +12,7 @@ use super::pie::color;
 use super::{agreements, partners, settings, t};
 use crate::chart::{PieChart, TopTable, palette};
 use crate::domain::{
-    Agreement, AgreementId, Currency, ExchangeRate, Lang, Partner, PartnerId, Period,
+    Agreement, AgreementId, Currency, ExchangeRate, Lang, Organisation, Partner, PartnerId, Period,
     ReferenceLists,
 };
 use crate::ledger::{Change, Ledger, LedgerError};
@@ -59,6 +59,8 @@ pub enum Command {
     SetRate(ExchangeRate),
     /// Change the reporting currency.
     SetCurrency(Currency),
+    /// Change the organisation's names.
+    SetOrganisation(Organisation),
     /// Replace the reference lists.
     ReplaceLists(Box<ReferenceLists>),
     /// An import committed elsewhere (the wizard's thread): record it for undo.
@@ -103,6 +105,7 @@ impl Command {
             | Command::MergePartners { .. }
             | Command::SetRate(_)
             | Command::SetCurrency(_)
+            | Command::SetOrganisation(_)
             | Command::ReplaceLists(_)
             | Command::OpenLedger(_)
             | Command::StartImport(_)
@@ -564,6 +567,14 @@ impl PledgerApp {
             Command::SetCurrency(c) => {
                 let label = format!("{} {c}", t(lang, "Reporting currency:", "报告货币："));
                 self.write_step(label, |w| w.set_reporting_currency(c));
+            }
+            Command::SetOrganisation(org) => {
+                let label = format!(
+                    "{} {}",
+                    t(lang, "Organisation:", "本组织："),
+                    org.display_name()
+                );
+                self.write_step(label, |w| w.set_organisation(&org));
             }
             Command::ReplaceLists(lists) => {
                 let label = t(lang, "Reference lists saved", "已保存参考列表").to_owned();

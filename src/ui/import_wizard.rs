@@ -20,9 +20,10 @@ use super::format::count_text;
 use super::pie::color;
 use super::t;
 use crate::chart::palette;
+use crate::domain::Partner;
 use crate::import::{
-    self, CommitSummary, Field, ImportError, ImportOptions, Mapping, PartnerMatcher, Phase, Plan,
-    Progress, Severity, Workbook, column_letter, percent_of_one,
+    self, CommitSummary, Field, ImportError, ImportOptions, Mapping, Phase, Plan, Progress,
+    Severity, Workbook, column_letter, fingerprint,
 };
 use crate::ledger::Ledger;
 
@@ -77,13 +78,6 @@ fn spawn(
     Ok(rx)
 }
 
-/// A near match the user can confirm: the sheet's spelling and the ledger's partner.
-struct Suggestion {
-    spelling: String,
-    partner_name: String,
-    percent: u32,
-}
-
 /// The wizard's state for one file.
 pub struct ImportWizard {
     /// The language of the messages it writes.
@@ -101,11 +95,7 @@ pub struct ImportWizard {
     mapping: Option<Mapping>,
     error: Option<String>,
     needs_plan: bool,
-    /// The plan changed since the near matches were looked for.
-    needs_suggestions: bool,
     skip_invalid: bool,
-    suggestions: Vec<Suggestion>,
-    rejected: Vec<String>,
 }
 
 impl ImportWizard {
@@ -147,10 +137,7 @@ impl ImportWizard {
             mapping: None,
             error: None,
             needs_plan: false,
-            needs_suggestions: false,
             skip_invalid: false,
-            suggestions: Vec::new(),
-            rejected: Vec::new(),
         };
         match rx {
             Ok(rx) => wizard.rx = Some(rx),
@@ -159,10 +146,9 @@ impl ImportWizard {
         wizard
     }
 
-    /// Takes a new plan (or none); its near matches are looked for once, not every frame.
+    /// Takes a new plan (or none); the plan carries its near matches.
     fn set_plan(&mut self, plan: Option<Plan>) {
         self.plan = plan;
-        self.needs_suggestions = true;
     }
 
     /// Asks the background work to stop; it writes nothing.
@@ -345,38 +331,10 @@ impl PledgerApp {
         }
     }
 
-    /// Offers the ledger's partners for the plan's new names that look like them.
-    fn suggest_matches(&mut self) {
-        let Some(wizard) = self.wizard.as_mut().filter(|w| w.needs_suggestions) else {
-            return;
-        };
-        wizard.needs_suggestions = false;
-        let Some(plan) = &wizard.plan else {
-            wizard.suggestions.clear();
-            return;
-        };
-        let matcher = PartnerMatcher::new(&self.cache.partners);
-        wizard.suggestions = plan
-            .new_partners
-            .iter()
-            .filter(|p| !wizard.rejected.contains(&p.name))
-            .filter_map(|p| {
-                let (id, score) = matcher.suggest(&p.name)?;
-                let partner = self.cache.partner(id)?;
-                Some(Suggestion {
-                    spelling: p.name.clone(),
-                    partner_name: partner.name.clone(),
-                    percent: percent_of_one(score),
-                })
-            })
-            .collect();
-    }
-
     /// The import page.
     pub(super) fn import_ui(&mut self, ui: &mut Ui) {
         let lang = self.lang;
         self.plan_import();
-        self.suggest_matches();
         let undoing = self.undoing_import();
         let Some(wizard) = &mut self.wizard else {
             ui.vertical_centered(|ui| {
@@ -515,13 +473,8 @@ impl PledgerApp {
                     if let (Some(plan), Some(mapping)) = (&wizard.plan, &wizard.mapping) {
                         replan |= mapping_ui(ui, lang, mapping, &mut wizard.options);
                         ui.separator();
-                        replan |= matches_ui(
-                            ui,
-                            lang,
-                            &wizard.suggestions,
-                            &mut wizard.options,
-                            &mut wizard.rejected,
-                        );
+                        replan |=
+                            matches_ui(ui, lang, plan, &self.cache.partners, &mut wizard.options);
                         plan_summary_ui(ui, lang, plan);
                         ui.checkbox(
                             &mut wizard.skip_invalid,
@@ -708,50 +661,107 @@ fn mapping_ui(
                 }
             }
         });
-    let unmapped = mapping.unmapped();
-    if !unmapped.is_empty() {
-        ui.label(
-            RichText::new(format!(
-                "{} {}",
-                t(lang, "Not imported:", "未导入的列："),
-                unmapped.join(", ")
-            ))
-            .small()
-            .color(color(palette::MUTED)),
-        );
+    for g in &mapping.guesses {
+        ui.horizontal_wrapped(|ui| {
+            let values = if g.examples.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", g.examples.join(", "))
+            };
+            ui.label(
+                RichText::new(format!(
+                    "{} {} “{}”{values}",
+                    t(lang, "Not imported: column", "未导入的列："),
+                    g.column,
+                    g.header
+                ))
+                .color(color(palette::MUTED)),
+            );
+            if let Some(field) = g.field {
+                let text = format!(
+                    "{} {}",
+                    t(lang, "Import as", "导入为"),
+                    field_label(lang, field)
+                );
+                if ui.button(text).clicked() {
+                    options.map.retain(|(f, _)| *f != field);
+                    options.map.push((field, g.header.clone()));
+                    changed = true;
+                }
+            }
+        });
     }
     changed
 }
 
-/// Near matches to confirm or reject. True when the plan must be rebuilt.
+/// The plan's new partner names: each near match to accept as the ledger partner it looks
+/// like or keep as a new partner, and any other new name to take as a partner of the
+/// ledger chosen from the list. True when the plan must be rebuilt.
 fn matches_ui(
     ui: &mut Ui,
     lang: super::Lang,
-    suggestions: &[Suggestion],
+    plan: &Plan,
+    partners: &[Partner],
     options: &mut ImportOptions,
-    rejected: &mut Vec<String>,
 ) -> bool {
     let mut changed = false;
-    if suggestions.is_empty() {
+    let others: Vec<&Partner> = plan
+        .new_partners
+        .iter()
+        .filter(|p| {
+            let key = fingerprint(&p.name);
+            !plan
+                .near_matches
+                .iter()
+                .any(|m| fingerprint(&m.spelling) == key)
+        })
+        .collect();
+    if plan.near_matches.is_empty() && others.is_empty() {
         return false;
     }
-    ui.label(RichText::new(t(lang, "Partner names to confirm", "需确认的伙伴名称")).strong());
-    for s in suggestions {
+    ui.label(RichText::new(t(lang, "New partner names", "新伙伴名称")).strong());
+    for m in &plan.near_matches {
         ui.horizontal(|ui| {
             ui.label(format!(
                 "“{}” → “{}” ({} %)",
-                s.spelling, s.partner_name, s.percent
+                m.spelling, m.partner, m.percent
             ));
+            if m.needs_decision {
+                ui.label(
+                    RichText::new(t(lang, "decide:", "请确认：")).color(color(palette::ERROR)),
+                );
+            }
             if ui.button(t(lang, "Same partner", "是同一伙伴")).clicked() {
                 options
                     .confirmed_matches
-                    .push((s.spelling.clone(), s.partner_name.clone()));
+                    .push((m.spelling.clone(), m.partner.clone()));
                 changed = true;
             }
             if ui.button(t(lang, "A new partner", "是新伙伴")).clicked() {
-                rejected.push(s.spelling.clone());
+                options.new_partners.push(m.spelling.clone());
                 changed = true;
             }
+        });
+    }
+    for p in others {
+        ui.horizontal(|ui| {
+            ui.label(format!("“{}” ({})", p.name, t(lang, "new", "新")));
+            let label = format!("{} “{}”", t(lang, "Same partner as", "同一伙伴："), p.name);
+            egui::ComboBox::from_id_salt(("same-as", &p.name))
+                .selected_text(t(lang, "Same partner as…", "是已有伙伴…"))
+                .width(260.0)
+                .show_ui(ui, |ui| {
+                    for existing in partners {
+                        if ui.selectable_label(false, &existing.name).clicked() {
+                            options
+                                .confirmed_matches
+                                .push((p.name.clone(), existing.name.clone()));
+                            changed = true;
+                        }
+                    }
+                })
+                .response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, &label));
         });
     }
     changed

@@ -9,12 +9,16 @@ use super::app::{Command, PledgerApp};
 use super::pie::color;
 use super::t;
 use crate::chart::palette;
-use crate::domain::{Currency, ExchangeRate, Lang, ListKind, RefEntry, ReferenceLists};
+use crate::domain::{
+    Currency, ExchangeRate, Lang, ListKind, Organisation, RefEntry, ReferenceLists,
+};
 
 /// The settings page's state: drafts of what the user is typing.
 #[derive(Default)]
 pub struct SettingsView {
     currency: String,
+    /// The organisation's name and short name, as typed; read from the ledger when `None`.
+    org: Option<Organisation>,
     rate_currency: String,
     rate_date: String,
     rate_value: String,
@@ -63,6 +67,8 @@ impl PledgerApp {
                 }
             });
             ui.add_space(10.0);
+            self.organisation_ui(ui);
+            ui.add_space(10.0);
             self.rates_ui(ui, currency);
             ui.add_space(10.0);
             self.lists_ui(ui);
@@ -70,6 +76,57 @@ impl PledgerApp {
                 ui.label(RichText::new(e).color(color(palette::ERROR)));
             }
         });
+    }
+
+    /// The organisation's names, which the importer reads in headers of its own part
+    /// ("ITU co-funding", "Part de l'UIT").
+    fn organisation_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        ui.heading(t(lang, "Organisation", "本组织"));
+        if self.settings.org.is_none() {
+            self.settings.org = Some(self.ledger.organisation().unwrap_or_default());
+        }
+        let Some(org) = self.settings.org.as_mut() else {
+            return;
+        };
+        egui::Grid::new("organisation")
+            .num_columns(2)
+            .spacing([10.0, 4.0])
+            .show(ui, |ui| {
+                for (value, en, zh) in [
+                    (&mut org.name, "Name", "名称"),
+                    (&mut org.short_name, "Short name", "简称"),
+                ] {
+                    let label = ui.label(t(lang, en, zh));
+                    ui.add(egui::TextEdit::singleline(value).desired_width(420.0))
+                        .labelled_by(label.id);
+                    ui.end_row();
+                }
+            });
+        ui.label(
+            RichText::new(t(
+                lang,
+                "Separate spellings in several languages with “;”. Imports read columns such as “ITU co-funding” as the organisation's own part.",
+                "多种语言的写法用“;”分隔。导入时，“国际电联出资”等列被读作本组织出资。",
+            ))
+            .small()
+            .color(color(palette::MUTED)),
+        );
+        if ui.button(t(lang, "Save the names", "保存名称")).clicked() {
+            if org.name.trim().is_empty() || org.short_name.trim().is_empty() {
+                self.settings.error = Some(
+                    t(
+                        lang,
+                        "The organisation's name and short name cannot be blank.",
+                        "本组织的名称和简称不能为空。",
+                    )
+                    .into(),
+                );
+            } else {
+                self.settings.error = None;
+                self.commands.push(Command::SetOrganisation(org.clone()));
+            }
+        }
     }
 
     fn rates_ui(&mut self, ui: &mut Ui, currency: Currency) {
