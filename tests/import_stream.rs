@@ -1,7 +1,8 @@
-//! The streamed import (what `pledger import` runs) makes the plan the in-memory one makes
-//! (what the import wizard shows), row for row, and commits the same agreements, from CSV and
-//! from xlsx: duplicates inside the file, a totals row, blank rows, notes below the data,
-//! slash dates decided by a later row, new partners and themes, blocked rows.
+//! The one import pipeline (what `pledger import`, the wizard and the sample loader run): a
+//! dry run makes the decisions its commit makes, row for row, and a sheet streamed from its
+//! file makes those of the same sheet read whole, from CSV, xlsx and xlsb: duplicates inside
+//! the file, a totals row, blank rows, notes below the data, slash dates decided by a later
+//! row, new partners and themes, blocked rows.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
@@ -172,23 +173,47 @@ fn streamed_import(
     skip_invalid: bool,
     dry_run: bool,
 ) -> Result<import::StreamedImport, import::ImportError> {
-    import::import_streamed(
-        ledger,
-        file,
-        &ImportOptions::default(),
-        skip_invalid,
-        dry_run,
-        &mut |_| true,
-    )
+    import_file(ledger, file, false, skip_invalid, dry_run)
 }
 
-fn same_as_in_memory(file: &Path) {
-    let dir = tempfile::tempdir().unwrap();
-    let options = ImportOptions::default();
+/// The import of `file` read whole first (as a CSV, an xls or the sample is), through the
+/// same pipeline.
+fn held_import(
+    ledger: &mut Ledger,
+    file: &Path,
+    skip_invalid: bool,
+    dry_run: bool,
+) -> Result<import::StreamedImport, import::ImportError> {
+    import_file(ledger, file, true, skip_invalid, dry_run)
+}
 
+fn import_file(
+    ledger: &mut Ledger,
+    file: &Path,
+    held: bool,
+    skip_invalid: bool,
+    dry_run: bool,
+) -> Result<import::StreamedImport, import::ImportError> {
+    let options = ImportOptions::default();
+    if held {
+        let workbook = import::read_file(file)?;
+        import::import_workbook(
+            ledger,
+            workbook,
+            &options,
+            skip_invalid,
+            dry_run,
+            &mut |_| true,
+        )
+    } else {
+        import::import_streamed(ledger, file, &options, skip_invalid, dry_run, &mut |_| true)
+    }
+}
+
+fn dry_run_and_commit_decide_alike(file: &Path) {
+    let dir = tempfile::tempdir().unwrap();
     let mut held = ledger_with_partners(&dir.path().join("held.sqlite3"));
-    let workbook = import::read_file(file).unwrap();
-    let (plan, _) = import::prepare(&held, &workbook, &options).unwrap();
+    let plan = held_import(&mut held, file, false, true).unwrap().plan;
 
     let mut streamed = ledger_with_partners(&dir.path().join("streamed.sqlite3"));
     let revision = streamed.revision().unwrap();
@@ -233,8 +258,18 @@ fn same_as_in_memory(file: &Path) {
     assert_eq!(streamed.revision().unwrap(), revision);
 
     // The valid rows only: the same agreements either way.
-    let held_summary = import::commit(&mut held, &plan, true).unwrap();
+    let held_summary = held_import(&mut held, file, true, false)
+        .unwrap()
+        .committed
+        .unwrap()
+        .unwrap();
     let done = streamed_import(&mut streamed, file, true, false).unwrap();
+    // The commit decided each row as the dry run did.
+    assert_eq!(outline(&done.plan), outline(&dry.plan));
+    assert_eq!(
+        format!("{:?}", done.plan.rows),
+        format!("{:?}", dry.plan.rows)
+    );
     let streamed_summary = done.committed.unwrap().unwrap();
     assert_eq!(
         (streamed_summary.created, streamed_summary.partners_created),
@@ -269,19 +304,19 @@ fn same_as_in_memory(file: &Path) {
 }
 
 #[test]
-fn streamed_csv_plans_and_commits_as_the_wizard_does() {
+fn a_csv_plans_and_commits_alike_streamed_or_held() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("consultant.csv");
     std::fs::write(&file, csv_text()).unwrap();
-    same_as_in_memory(&file);
+    dry_run_and_commit_decide_alike(&file);
 }
 
 #[test]
-fn streamed_xlsx_plans_and_commits_as_the_wizard_does() {
+fn an_xlsx_plans_and_commits_alike_streamed_or_held() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("consultant.xlsx");
     write_xlsx(&file);
-    same_as_in_memory(&file);
+    dry_run_and_commit_decide_alike(&file);
 }
 
 #[test]
@@ -353,9 +388,7 @@ fn an_xlsb_streams_through_the_same_plan_as_when_held_whole() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/workbooks/consultant-2021Q1-zh.xlsb");
     let dir = tempfile::tempdir().unwrap();
     let mut held = ledger_with_partners(&dir.path().join("held.sqlite3"));
-    let workbook = import::read_file(&file).unwrap();
-    let (plan, _) = import::prepare(&held, &workbook, &ImportOptions::default()).unwrap();
-    import::commit(&mut held, &plan, false).unwrap();
+    let plan = held_import(&mut held, &file, false, false).unwrap().plan;
 
     let head = import::read_head(&file, 5)
         .unwrap()
@@ -477,9 +510,7 @@ fn thousands_of_rows_of_uneven_widths_stream_as_they_read_whole() {
             .collect()
     };
     let mut held = ledger_with_partners(&dir.path().join("held.sqlite3"));
-    let workbook = import::read_file(&file).unwrap();
-    let (plan, _) = import::prepare(&held, &workbook, &ImportOptions::default()).unwrap();
-    import::commit(&mut held, &plan, false).unwrap();
+    held_import(&mut held, &file, false, false).unwrap();
     let mut streamed = ledger_with_partners(&dir.path().join("streamed.sqlite3"));
     let done = streamed_import(&mut streamed, &file, false, false).unwrap();
     assert_eq!(done.committed.unwrap().unwrap().created, 3000);
@@ -497,7 +528,7 @@ fn thousands_of_rows_of_uneven_widths_stream_as_they_read_whole() {
 }
 
 #[test]
-fn a_bulk_import_commits_what_the_wizard_does_and_leaves_the_date_index_whole() {
+fn a_bulk_import_commits_what_a_held_import_does_and_leaves_the_date_index_whole() {
     // 12,000 rows into a ledger without agreements: the date index is built once, at the
     // end. Rows without a reference, the last thousand, search by partner and date, which
     // brings the index back at once; the last row repeats an earlier one.
@@ -526,12 +557,8 @@ fn a_bulk_import_commits_what_the_wizard_does_and_leaves_the_date_index_whole() 
 
     let t = std::time::Instant::now();
     let mut held = ledger_with_partners(&dir.path().join("held.sqlite3"));
-    let workbook = import::read_file(&file).unwrap();
-    eprintln!("read {:?}", t.elapsed());
-    let (plan, _) = import::prepare(&held, &workbook, &ImportOptions::default()).unwrap();
-    eprintln!("prepared {:?}", t.elapsed());
-    import::commit(&mut held, &plan, true).unwrap();
-    eprintln!("committed {:?}", t.elapsed());
+    let plan = held_import(&mut held, &file, true, false).unwrap().plan;
+    eprintln!("held whole {:?}", t.elapsed());
     let mut streamed = ledger_with_partners(&dir.path().join("streamed.sqlite3"));
     let index = |l: &Ledger| -> String {
         l.connection()

@@ -325,13 +325,10 @@ fn errors_out_writes_the_rows_back_with_their_problems() {
 
 #[test]
 fn progress_is_reported_and_cancelling_at_any_phase_writes_nothing() {
-    use pledger::import::{
-        ImportError, ImportOptions, Phase, Progress, commit_with_progress, prepare_with_progress,
-        read_file_with_progress,
-    };
+    use pledger::import::{ImportError, ImportOptions, Phase, Progress, import_streamed};
     let (dir, ledger_path) = temp_ledger();
     with_sample_partners(&ledger_path);
-    // A sheet of 3,000 agreements, enough for reports every 1,024 rows in each phase.
+    // A sheet of 3,000 agreements, enough for several reports in each phase.
     let mut csv =
         String::from("Reference,Partner,Partner type,Region,Theme,Signed on,Amount,Currency\n");
     for i in 0..3000 {
@@ -343,45 +340,64 @@ fn progress_is_reported_and_cancelling_at_any_phase_writes_nothing() {
     let file = dir.path().join("many.csv");
     std::fs::write(&file, csv).unwrap();
     let before = dump(&ledger_path);
+    let import = |ledger: &mut pledger::ledger::Ledger,
+                  dry_run: bool,
+                  progress: &mut dyn FnMut(Progress) -> bool| {
+        import_streamed(
+            ledger,
+            &file,
+            &ImportOptions::default(),
+            false,
+            dry_run,
+            progress,
+        )
+    };
 
-    for stop_in in [Phase::Reading, Phase::Planning, Phase::Writing] {
-        let mut ledger = pledger::ledger::Ledger::open(&ledger_path).unwrap();
-        let mut seen: Vec<Progress> = Vec::new();
-        let mut progress = |p: Progress| {
-            seen.push(p);
-            p.phase != stop_in
-        };
-        let result = read_file_with_progress(&file, &mut progress).and_then(|wb| {
-            let (plan, _) =
-                prepare_with_progress(&ledger, &wb, &ImportOptions::default(), &mut progress)?;
-            commit_with_progress(&mut ledger, &plan, false, &mut progress)
-        });
-        assert!(matches!(result, Err(ImportError::Cancelled)), "{result:?}");
-        let last = seen.last().unwrap();
-        assert_eq!(last.phase, stop_in);
-        assert_eq!(last.rows_done, 1024);
-        if stop_in != Phase::Reading {
-            assert_eq!(last.rows_total, Some(3000));
+    // A CSV is read whole, then its rows are planned and written as they come.
+    // A dry run reports planning where a commit reports writing.
+    for (stop_in, dry_run) in [
+        (Phase::Reading, true),
+        (Phase::Planning, true),
+        (Phase::Reading, false),
+        (Phase::Writing, false),
+    ] {
+        {
+            let mut ledger = pledger::ledger::Ledger::open(&ledger_path).unwrap();
+            let mut seen: Vec<Progress> = Vec::new();
+            let mut progress = |p: Progress| {
+                seen.push(p);
+                p.phase != stop_in
+            };
+            let result = import(&mut ledger, dry_run, &mut progress);
+            assert!(matches!(result, Err(ImportError::Cancelled)), "{result:?}");
+            let last = seen.last().unwrap();
+            assert_eq!(last.phase, stop_in);
+            assert!(last.rows_done > 0 && last.rows_done < 3000, "{last:?}");
+            drop(ledger);
+            assert_eq!(dump(&ledger_path), before, "cancelled in {stop_in:?}");
         }
-        drop(ledger);
-        assert_eq!(dump(&ledger_path), before, "cancelled in {stop_in:?}");
     }
 
-    // Without cancelling, every phase reports and the rows go in.
+    // Without cancelling, every phase reports, rows done grow to the whole sheet, and the
+    // rows go in.
     let mut ledger = pledger::ledger::Ledger::open(&ledger_path).unwrap();
-    let mut phases = Vec::new();
+    let mut seen: Vec<Progress> = Vec::new();
     let mut progress = |p: Progress| {
-        if !phases.contains(&p.phase) {
-            phases.push(p.phase);
-        }
+        seen.push(p);
         true
     };
-    let wb = read_file_with_progress(&file, &mut progress).unwrap();
-    let (plan, _) =
-        prepare_with_progress(&ledger, &wb, &ImportOptions::default(), &mut progress).unwrap();
-    let summary = commit_with_progress(&mut ledger, &plan, false, &mut progress).unwrap();
-    assert_eq!(summary.created, 3000);
-    assert_eq!(phases, [Phase::Reading, Phase::Planning, Phase::Writing]);
+    let done = import(&mut ledger, false, &mut progress).unwrap();
+    assert_eq!(done.committed.unwrap().unwrap().created, 3000);
+    let mut phases: Vec<Phase> = seen.iter().map(|p| p.phase).collect();
+    phases.dedup();
+    assert_eq!(phases, [Phase::Reading, Phase::Writing]);
+    let writing: Vec<usize> = seen
+        .iter()
+        .filter(|p| p.phase == Phase::Writing)
+        .map(|p| p.rows_done)
+        .collect();
+    assert!(writing.windows(2).all(|w| w[0] <= w[1]), "{writing:?}");
+    assert!(*writing.last().unwrap() >= 3000, "{writing:?}");
 }
 
 #[test]

@@ -603,14 +603,20 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         // The rows go back to the consultant as read: the sheet is held whole.
         Some(out) => {
             let wb = import::read_file(&file)?;
-            let (plan, mapping) = import::prepare(ledger, &wb, &options)?;
-            let rows = import::write_errors_workbook(out, &wb, &plan)?;
+            let done = import::import_workbook(
+                ledger,
+                wb.clone(),
+                &options,
+                args.skip_invalid,
+                args.dry_run,
+                &mut |_| true,
+            )?;
+            let rows = import::write_errors_workbook(out, &wb, &done.plan)?;
             eprintln!(
                 "{rows} row(s) with problems written to {} (column \"Problems\"; every problem on sheet \"Problems\")",
                 out.display()
             );
-            let result = (!args.dry_run).then(|| import::commit(ledger, &plan, args.skip_invalid));
-            (plan, mapping, result)
+            (done.plan, done.mapping, done.committed)
         }
         // Otherwise rows are planned and written as they are read.
         None => {

@@ -1,6 +1,9 @@
-//! Importing workbooks: file -> sheets of cells -> column mapping -> validated plan -> one
-//! transaction. Everything before [`commit`] is pure: nothing in the ledger changes until
-//! the user commits a plan.
+//! Importing workbooks through one pipeline, for every caller (the CLI, the app's wizard, the
+//! sample loader) and every file size: file -> rows of cells -> column mapping -> values ->
+//! a planned row, every problem located to its cell -> matched against the ledger -> written,
+//! in one transaction ([`import_streamed`], [`import_workbook`]). A dry run goes through the
+//! same stages and rolls the transaction back, so it decides what a commit would; nothing in
+//! the ledger changes unless the import commits.
 
 mod errors_out;
 mod mapping;
@@ -25,13 +28,12 @@ pub use mapping::{
     find_header_row, header_key, sheet_score,
 };
 pub use matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one, similarity};
-pub use plan::build_plan_with_progress;
-pub use plan::{Action, LedgerView, NearMatch, PartnerRef, Plan, PlannedRow, build_plan};
+pub use plan::{Action, LedgerView, NearMatch, PartnerRef, Plan, PlannedRow};
 pub use source::{
     Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, decode, read_delimited,
     read_delimited_with_progress, read_file, read_file_with_progress, sha256_hex,
 };
-pub use stream::{StreamedImport, import_streamed, read_head};
+pub use stream::{StreamedImport, import_streamed, import_workbook, read_head};
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
     says_no_money,
@@ -72,15 +74,16 @@ pub enum ImportError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
-    /// Reading the file into sheets of cells.
+    /// Reading a file that is held whole (not streamed) into sheets of cells.
     Reading,
-    /// Checking rows and building the plan.
+    /// Checking rows and building the plan, in a dry run.
     Planning,
-    /// Writing the plan to the ledger in one transaction.
+    /// Checking rows and writing them to the ledger, in one transaction.
     Writing,
 }
 
-/// How far an import has gone, for a progress bar. Reported every 1,024 rows or so.
+/// How far an import has gone, for a progress bar: reported every 1,024 rows read or so,
+/// and for each block of rows planned (a few hundred).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Progress {
     /// The step.
@@ -158,42 +161,6 @@ pub struct ImportOptions {
     /// The SHA-256 of the file as the user reviewed it: a streamed import refuses the file
     /// when it has changed since.
     pub reviewed_sha256: Option<String>,
-}
-
-/// Picks the sheet, finds the header, maps the columns and builds the plan.
-pub fn prepare(
-    ledger: &Ledger,
-    workbook: &Workbook,
-    options: &ImportOptions,
-) -> Result<(Plan, Mapping), ImportError> {
-    prepare_with_progress(ledger, workbook, options, &mut |_| true)
-}
-
-/// [`prepare`], telling `progress` the rows planned. When `progress` returns false, planning
-/// stops with [`ImportError::Cancelled`]. Writes nothing either way.
-pub fn prepare_with_progress(
-    ledger: &Ledger,
-    workbook: &Workbook,
-    options: &ImportOptions,
-    progress: &mut dyn FnMut(Progress) -> bool,
-) -> Result<(Plan, Mapping), ImportError> {
-    let sheet = choose_sheet(&workbook.file_name, &workbook.sheets, options)?;
-    let mapping = map_sheet(ledger, &workbook.file_name, sheet, options)?;
-    let references = LedgerView::sheet_references(sheet, &mapping);
-    let view = LedgerView::load_for(ledger, references.as_deref())?;
-    let (plan, cancelled) = plan::build_plan_with_progress(
-        &view,
-        &workbook.file_name,
-        &workbook.sha256,
-        sheet,
-        &mapping,
-        options,
-        progress,
-    );
-    if cancelled {
-        return Err(ImportError::Cancelled);
-    }
-    Ok((plan, mapping))
 }
 
 /// The sheet to import among `sheets` of `file_name`: the one `options` names, else the one
@@ -288,116 +255,6 @@ pub struct CommitSummary {
     pub partners_created: usize,
     /// Rows left out because of errors.
     pub skipped_invalid: usize,
-}
-
-/// Writes `plan` in one transaction. With errors, nothing is written unless `skip_invalid`,
-/// which commits the valid rows only. A plan that changes nothing writes nothing.
-pub fn commit(
-    ledger: &mut Ledger,
-    plan: &Plan,
-    skip_invalid: bool,
-) -> Result<CommitSummary, ImportError> {
-    commit_with_progress(ledger, plan, skip_invalid, &mut |_| true)
-}
-
-/// [`commit`], telling `progress` the rows written. When `progress` returns false the
-/// transaction is rolled back and the result is [`ImportError::Cancelled`]: nothing written.
-pub fn commit_with_progress(
-    ledger: &mut Ledger,
-    plan: &Plan,
-    skip_invalid: bool,
-    progress: &mut dyn FnMut(Progress) -> bool,
-) -> Result<CommitSummary, ImportError> {
-    if plan.blocks_commit(skip_invalid) {
-        return Err(ImportError::Blocked {
-            file: plan.file.clone(),
-            errors: plan.error_count(),
-        });
-    }
-    let (created, updated, unchanged) = plan.counts();
-    let used_partners: std::collections::HashSet<usize> = plan
-        .rows
-        .iter()
-        .filter(|r| !r.blocked)
-        .filter_map(|r| match r.partner {
-            PartnerRef::New(i) => Some(i),
-            PartnerRef::Existing(_) => None,
-        })
-        .collect();
-    let mut summary = CommitSummary {
-        batch: None,
-        created,
-        updated,
-        unchanged,
-        partners_created: 0,
-        skipped_invalid: plan.blocked_row_count(),
-    };
-    if created == 0 && updated == 0 && plan.new_aliases.is_empty() {
-        learn_mappings(ledger, plan)?;
-        return Ok(summary);
-    }
-    let mut lists = ledger.reference_lists()?;
-    lists.themes.extend(plan.new_themes.iter().cloned());
-    let total = plan.rows.iter().filter(|r| !r.blocked).count();
-    let mut cancelled = false;
-    let result = ledger.write(|w| {
-        let batch = w.begin_batch(&plan.file, &plan.sha256)?;
-        if !plan.new_themes.is_empty() {
-            w.replace_reference_lists(&lists)?;
-        }
-        let mut new_ids: Vec<Option<PartnerId>> = vec![None; plan.new_partners.len()];
-        for (i, p) in plan.new_partners.iter().enumerate() {
-            if used_partners.contains(&i) {
-                new_ids[i] = Some(w.add_partner(p)?);
-                summary.partners_created += 1;
-            }
-        }
-        for (id, alias) in &plan.new_aliases {
-            w.add_alias(*id, alias)?;
-        }
-        for (header, field) in &plan.learned {
-            w.learn_mapping(header, field)?;
-        }
-        for (done, row) in plan.rows.iter().filter(|r| !r.blocked).enumerate() {
-            if done % 1024 == 1023
-                && !progress(Progress {
-                    phase: Phase::Writing,
-                    rows_done: done + 1,
-                    rows_total: Some(total),
-                })
-            {
-                cancelled = true;
-                // Any error rolls the transaction back.
-                return Err(LedgerError::Refused("the import was cancelled".into()));
-            }
-            let mut a = row.agreement.clone();
-            if let PartnerRef::New(i) = row.partner {
-                a.partner_id = new_ids
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .ok_or_else(|| LedgerError::NotFound(format!("new partner {i}")))?;
-            }
-            match row.action {
-                plan::Action::Create => {
-                    w.add_agreement(&a)?;
-                }
-                plan::Action::Update { .. } => {
-                    w.update_agreement(&a)?;
-                }
-                plan::Action::Unchanged(_) => {}
-            }
-        }
-        w.finish_batch(created, updated, unchanged, summary.partners_created)?;
-        Ok(batch)
-    });
-    let batch = match result {
-        Ok(batch) => batch,
-        Err(_) if cancelled => return Err(ImportError::Cancelled),
-        Err(e) => return Err(e.into()),
-    };
-    summary.batch = Some(batch);
-    Ok(summary)
 }
 
 /// Remembers the columns `plan` mapped by hand, for an import that writes nothing else.
@@ -573,8 +430,16 @@ pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
         Currency::USD,
     )?;
     let wb = read_delimited("agreements.csv", sample::AGREEMENTS_CSV.as_bytes())?;
-    let (plan, _) = prepare(ledger, &wb, &ImportOptions::default())?;
-    commit(ledger, &plan, false)
+    let done = import_workbook(
+        ledger,
+        wb,
+        &ImportOptions::default(),
+        false,
+        false,
+        &mut |_| true,
+    )?;
+    done.committed
+        .unwrap_or_else(|| Err(ImportError::Usage("a dry run commits nothing".into())))
 }
 
 /// Reads and imports `path` in one go (what `pledger import` does without `--dry-run`).

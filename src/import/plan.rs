@@ -11,17 +11,17 @@ use crate::domain::{
     Agreement, AgreementId, Currency, ListKind, Money, Partner, PartnerId, RefEntry,
     ReferenceLists, Status, ThemeShare, WHOLE_BP,
 };
-use crate::ledger::{AgreementFilter, Ledger};
+use crate::ledger::Ledger;
 use crate::report::split_by_weights;
 
 use super::mapping::{ColumnGuess, Field, Mapping, column_letter};
 use super::matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one};
-use super::source::{Cell, Sheet};
+use super::source::Cell;
 use super::values::{
-    AmountValue, DayOrder, day_order, match_entry, normalise, parse_amount, parse_date,
-    parse_status, parse_theme_list,
+    AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_status,
+    parse_theme_list,
 };
-use super::{ImportOptions, Phase, Problem, Progress, Severity};
+use super::{ImportOptions, Problem, Severity};
 
 /// Which partner a planned row belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -340,38 +340,23 @@ impl<'a> RowReader<'a> {
     }
 }
 
-/// Everything a plan needs from the ledger, read once.
+/// Everything a plan needs from the ledger, read once: the partners, the reference lists
+/// and the reporting currency (agreements are matched by SQL look-ups as rows are written).
 pub struct LedgerView {
     lists: ReferenceLists,
     partners: Vec<Partner>,
     matcher: PartnerMatcher,
-    agreements: Vec<Agreement>,
     currency: Currency,
 }
 
 impl LedgerView {
     /// Reads what planning needs.
     pub fn load(ledger: &Ledger) -> Result<LedgerView, crate::ledger::LedgerError> {
-        LedgerView::load_for(ledger, None)
-    }
-
-    /// Reads what planning a sheet needs. When every row gives a reference (`references`
-    /// is then the sheet's references), rows match ledger agreements by reference only, so
-    /// only those agreements are read, not the whole ledger.
-    pub fn load_for(
-        ledger: &Ledger,
-        references: Option<&[String]>,
-    ) -> Result<LedgerView, crate::ledger::LedgerError> {
         let partners = ledger.partners()?;
-        let agreements = match references {
-            Some(refs) => ledger.agreements_with_references(refs.iter().map(String::as_str))?,
-            None => ledger.agreements(&AgreementFilter::default())?,
-        };
         Ok(LedgerView {
             lists: ledger.reference_lists()?,
             matcher: PartnerMatcher::new(&partners),
             partners,
-            agreements,
             currency: ledger.reporting_currency()?,
         })
     }
@@ -379,24 +364,6 @@ impl LedgerView {
     /// The ledger's reference lists.
     pub(super) fn lists(&self) -> &ReferenceLists {
         &self.lists
-    }
-
-    /// The references of `sheet`'s data rows when every row naming a partner gives one;
-    /// `None` when some row must be matched by partner, date and amount instead.
-    pub fn sheet_references(sheet: &Sheet, mapping: &Mapping) -> Option<Vec<String>> {
-        let reference = mapping.column(Field::Reference)?;
-        let partner = mapping.column(Field::Partner)?;
-        let mut out = Vec::new();
-        for row in sheet.rows.iter().skip(mapping.header_row + 1) {
-            let text = |c: usize| row.get(c).map(|v| v.text().trim().to_string());
-            let named = text(partner).is_some_and(|p| !p.is_empty());
-            match text(reference).filter(|r| !r.is_empty()) {
-                Some(r) => out.push(r),
-                None if named => return None,
-                None => {}
-            }
-        }
-        Some(out)
     }
 }
 
@@ -414,18 +381,6 @@ fn slug(text: &str) -> String {
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join("_")
-}
-
-/// Builds the plan for `sheet` mapped by `mapping`.
-pub fn build_plan(
-    view: &LedgerView,
-    file: &str,
-    sha256: &str,
-    sheet: &Sheet,
-    mapping: &Mapping,
-    options: &ImportOptions,
-) -> Plan {
-    build_plan_with_progress(view, file, sha256, sheet, mapping, options, &mut |_| true).0
 }
 
 impl Plan {
@@ -455,132 +410,6 @@ impl Plan {
             non_financial: 0,
         }
     }
-}
-
-/// [`build_plan`], telling `progress` the rows planned; the flag is true when `progress`
-/// cancelled (the plan is then partial and must not be committed).
-#[allow(
-    clippy::too_many_arguments,
-    reason = "build_plan's arguments and the callback"
-)]
-pub fn build_plan_with_progress(
-    view: &LedgerView,
-    file: &str,
-    sha256: &str,
-    sheet: &Sheet,
-    mapping: &Mapping,
-    options: &ImportOptions,
-    progress: &mut dyn FnMut(Progress) -> bool,
-) -> (Plan, bool) {
-    let mut plan = Plan::empty(file, sha256, &sheet.name, mapping);
-    let Some(mut planner) = RowPlanner::new(view, &mut plan, file, &sheet.name, mapping, options)
-    else {
-        return (plan, false);
-    };
-    let by_reference: HashMap<&str, &Agreement> = view
-        .agreements
-        .iter()
-        .filter_map(|a| a.reference.as_deref().map(|r| (r, a)))
-        .collect();
-    let mut seen_references: HashMap<String, usize> = HashMap::new();
-    let mut seen_keys: HashMap<(PartnerRef, chrono::NaiveDate, Option<Money>), usize> =
-        HashMap::new();
-
-    // Dates: decide each column's day order from all its values first.
-    let data_rows: Vec<(usize, &Vec<Cell>)> = sheet
-        .rows
-        .iter()
-        .enumerate()
-        .skip(mapping.header_row + 1)
-        .collect();
-    if let Some(col) = mapping.column(Field::SignedOn) {
-        let texts: Vec<String> = data_rows
-            .iter()
-            .filter_map(|(_, r)| r.get(col))
-            .map(|c| c.text().into_owned())
-            .collect();
-        planner.order = day_order(texts.iter().map(String::as_str));
-    }
-
-    let last_data = data_rows
-        .iter()
-        .rposition(|(_, r)| filled_cells(r) > 1)
-        .unwrap_or(0);
-    for (position, (index, row)) in data_rows.iter().enumerate() {
-        if position % 1024 == 1023
-            && !progress(Progress {
-                phase: Phase::Planning,
-                rows_done: position + 1,
-                rows_total: Some(data_rows.len()),
-            })
-        {
-            return (plan, true);
-        }
-        let row_number = index + 1;
-        if position > last_data && filled_cells(row) > 0 {
-            // Notes below the data.
-            plan.skipped_rows += data_rows.len() - position;
-            break;
-        }
-        let (planned, mut problems) = match planner.read(&mut plan, row_number, row) {
-            RowOutcome::Blank => {
-                plan.skipped_rows += 1;
-                continue;
-            }
-            RowOutcome::Totals(problem) => {
-                plan.skipped_rows += 1;
-                plan.problems.push(problem);
-                continue;
-            }
-            RowOutcome::Data(planned, problems) => (planned, problems),
-        };
-        let blocked = problems.iter().any(|p| p.severity == Severity::Error);
-        if let Some((mut agreement, partner)) = planned {
-            // Duplicates inside the file.
-            if let Some(reference) = agreement.reference.clone() {
-                if let Some(first) = seen_references.insert(reference.clone(), row_number) {
-                    problems.extend(
-                        planner
-                            .at()
-                            .duplicate_reference(row_number, row, &reference, first),
-                    );
-                }
-            } else if let Some(first) = seen_keys.insert(
-                (partner, agreement.signed_on, agreement.contribution),
-                row_number,
-            ) {
-                problems.extend(planner.at().duplicate_key(row_number, row, first));
-            }
-            let blocked = problems.iter().any(|p| p.severity == Severity::Error);
-            let existing = agreement
-                .reference
-                .as_deref()
-                .and_then(|r| by_reference.get(r).copied())
-                .or_else(|| match partner {
-                    PartnerRef::Existing(pid) if agreement.reference.is_none() => {
-                        view.agreements.iter().find(|a| {
-                            a.partner_id == pid
-                                && a.signed_on == agreement.signed_on
-                                && a.contribution == agreement.contribution
-                        })
-                    }
-                    _ => None,
-                });
-            let action = planner.action(&plan, &mut agreement, partner, existing);
-            plan.rows.push(PlannedRow {
-                row: row_number,
-                agreement,
-                partner,
-                action,
-                blocked,
-            });
-        } else if !blocked {
-            plan.skipped_rows += 1;
-        }
-        plan.problems.extend(problems);
-    }
-    planner.finish(&mut plan);
-    (plan, false)
 }
 
 /// Cells of `row` that hold something, counted up to two: enough to tell an empty row, a
@@ -720,35 +549,9 @@ impl<'a> RowPlanner<'a> {
         RowOutcome::Data(planned, problems)
     }
 
-    /// Where this sheet's problems lie.
-    pub(super) fn at(&self) -> SheetAt<'a> {
-        SheetAt {
-            file: self.file,
-            sheet: self.sheet,
-            mapping: self.mapping,
-        }
-    }
-
-    /// What importing `agreement` of `partner` does, given the ledger agreement it matches;
-    /// takes the matched agreement's id and value date into `agreement`.
-    pub(super) fn action(
-        &self,
-        plan: &Plan,
-        agreement: &mut Agreement,
-        partner: PartnerRef,
-        existing: Option<&Agreement>,
-    ) -> Action {
-        row_action(self.view, &self.lists, plan, agreement, partner, existing)
-    }
-
     /// The reference lists, with the themes the rows read so far added.
     pub(super) fn lists(&self) -> &ReferenceLists {
         &self.lists
-    }
-
-    /// Records in `plan` the themes the rows added.
-    pub(super) fn finish(&self, plan: &mut Plan) {
-        plan.new_themes = added_themes(self.view, &self.lists);
     }
 }
 

@@ -110,41 +110,15 @@ pub fn import_streamed(
     } else {
         None
     };
+    let Some(mut wb) = streamed else {
+        let workbook = read_file_with_progress(path, progress)?;
+        return import_workbook(ledger, workbook, options, skip_invalid, dry_run, progress);
+    };
     let task = Task {
         file: &file_name,
         options,
         skip_invalid,
         dry_run,
-    };
-    let Some(mut wb) = streamed else {
-        let mut workbook = read_file_with_progress(path, progress)?;
-        let sheet = choose_sheet(&workbook.file_name, &workbook.sheets, options)?;
-        let mapping = map_sheet(ledger, &workbook.file_name, sheet, options)?;
-        let name = sheet.name.clone();
-        let rows = workbook
-            .sheets
-            .iter_mut()
-            .find(|s| s.name == name)
-            .map(|s| std::mem::take(&mut s.rows))
-            .unwrap_or_default();
-        let first_data = mapping.header_row + 1;
-        let total = Some(rows.len());
-        let source = move |send: &mut RowSink<'_>, _: &mut SpareBlocks<'_>| {
-            let mut rows = rows.into_iter().enumerate().skip(first_data).peekable();
-            loop {
-                let chunk = rows.by_ref().take(CHUNK_ROWS).collect();
-                let last = rows.peek().is_none();
-                if !send(RawRows::Held(chunk), total, last) || last {
-                    return Ok(());
-                }
-            }
-        };
-        let sheet = SheetRead {
-            name: &name,
-            total,
-            mapping,
-        };
-        return task.run(ledger, &workbook.sha256, sheet, source, progress);
     };
 
     // A header row given below the surveyed rows is read too.
@@ -183,6 +157,51 @@ pub fn import_streamed(
         mapping,
     };
     task.run(ledger, &sha256, sheet, source, progress)
+}
+
+/// [`import_streamed`] for a workbook read whole (a CSV, an xls or ods, the sample ledger):
+/// its rows go through the same stages as a streamed sheet's.
+pub fn import_workbook(
+    ledger: &mut Ledger,
+    mut workbook: Workbook,
+    options: &ImportOptions,
+    skip_invalid: bool,
+    dry_run: bool,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<StreamedImport, ImportError> {
+    let sheet = choose_sheet(&workbook.file_name, &workbook.sheets, options)?;
+    let mapping = map_sheet(ledger, &workbook.file_name, sheet, options)?;
+    let name = sheet.name.clone();
+    let rows = workbook
+        .sheets
+        .iter_mut()
+        .find(|s| s.name == name)
+        .map(|s| std::mem::take(&mut s.rows))
+        .unwrap_or_default();
+    let first_data = mapping.header_row + 1;
+    let total = Some(rows.len());
+    let source = move |send: &mut RowSink<'_>, _: &mut SpareBlocks<'_>| {
+        let mut rows = rows.into_iter().enumerate().skip(first_data).peekable();
+        loop {
+            let chunk = rows.by_ref().take(CHUNK_ROWS).collect();
+            let last = rows.peek().is_none();
+            if !send(RawRows::Held(chunk), total, last) || last {
+                return Ok(());
+            }
+        }
+    };
+    let sheet = SheetRead {
+        name: &name,
+        total,
+        mapping,
+    };
+    let task = Task {
+        file: &workbook.file_name,
+        options,
+        skip_invalid,
+        dry_run,
+    };
+    task.run(ledger, &workbook.sha256, sheet, source, progress)
 }
 
 /// The first `rows` rows of each worksheet of the xlsx or xlsb at `path`, streamed, with the
@@ -341,7 +360,7 @@ impl Task<'_> {
             total,
             mapping,
         } = sheet;
-        let view = LedgerView::load_for(ledger, Some(&[]))?;
+        let view = LedgerView::load(ledger)?;
         let bulk = bulk_import(total, ledger.last_agreement_id()?);
         let mut plan = Plan::empty(self.file, sha256, sheet, &mapping);
         let blocked = |plan: &Plan| ImportError::Blocked {
@@ -416,7 +435,12 @@ impl Task<'_> {
                         }
                     };
                     if !progress(Progress {
-                        phase: Phase::Writing,
+                        // A dry run plans the rows; a commit writes them as they are planned.
+                        phase: if self.dry_run {
+                            Phase::Planning
+                        } else {
+                            Phase::Writing
+                        },
                         rows_done: chunk.done,
                         rows_total: chunk.total,
                     }) {

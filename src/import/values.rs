@@ -279,15 +279,6 @@ impl DayEvidence {
     }
 }
 
-/// Decides the day order of a date column from every value in it.
-pub fn day_order<'a>(values: impl IntoIterator<Item = &'a str>) -> DayOrder {
-    let mut evidence = DayEvidence::default();
-    for v in values {
-        evidence.add(v);
-    }
-    evidence.order()
-}
-
 /// Reads a date: ISO, `2021/03/12`, `2021.03.12`, `2021年3月12日`, `12 March 2021`,
 /// `March 12, 2021`, `12-Mar-2021`, or dd/mm/yyyy and mm/dd/yyyy as `order` says.
 pub fn parse_date(text: &str, order: DayOrder) -> Result<NaiveDate, String> {
@@ -540,6 +531,13 @@ mod tests {
                 .to_string(),
             "2021-03-04"
         );
+        let day_order = |values: [&str; 2]| {
+            let mut evidence = DayEvidence::default();
+            for v in values {
+                evidence.add(v);
+            }
+            evidence.order()
+        };
         assert_eq!(day_order(["13/01/2021", "03/04/2021"]), DayOrder::DayFirst);
         assert_eq!(
             day_order(["01/13/2021", "03/04/2021"]),

@@ -229,7 +229,7 @@ fn summary_text(lang: super::Lang, s: &CommitSummary) -> String {
     }
 }
 
-/// Plans the whole of `file` with a streamed dry run: nothing is written.
+/// Plans the whole of `file` with a dry run of the import pipeline: nothing is written.
 fn plan_streamed(
     ledger: &mut Ledger,
     file: &Path,
@@ -240,19 +240,25 @@ fn plan_streamed(
     Ok((done.plan, done.mapping))
 }
 
-/// Imports `file` as it is read, in one transaction; undo takes back its batch.
-fn commit_streamed(
+/// Imports `file` through the import pipeline, in one transaction, on `ledger`, which
+/// records its changes. A file the wizard holds whole (`recorded`) is undone and redone by
+/// those changes, exactly; a larger one is taken back by its import batch.
+fn commit_file(
     ledger: &mut Ledger,
     file: &Path,
     options: &ImportOptions,
     skip_invalid: bool,
+    recorded: bool,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<(Revert, CommitSummary), ImportError> {
-    let done = import::import_streamed(ledger, file, options, skip_invalid, false, progress)?;
-    let summary = done
+    let done = import::import_streamed(ledger, file, options, skip_invalid, false, progress);
+    // What the triggers recorded: the import's changes, or nothing.
+    let changes = ledger.take_recorded();
+    let summary = done?
         .committed
         .unwrap_or_else(|| Err(ImportError::Usage("a dry run commits nothing".into())))?;
     let revert = match summary.batch {
+        Some(_) if recorded => Revert::Changes(changes),
         Some(batch) => Revert::Batch(batch),
         None => Revert::Changes(Vec::new()),
     };
@@ -273,10 +279,9 @@ impl PledgerApp {
             return;
         }
         wizard.needs_plan = false;
-        let Some(workbook) = wizard.workbook.clone() else {
+        if wizard.workbook.is_none() {
             return;
-        };
-        let head_only = wizard.head_only;
+        }
         let file = wizard.path.clone();
         let planned = match self.ledger.path().map(Path::to_path_buf) {
             Some(path) => {
@@ -287,14 +292,8 @@ impl PledgerApp {
                     move |report| {
                         let result = Ledger::open(&path).map_err(|e| e.to_string()).and_then(
                             |mut ledger| {
-                                if head_only {
-                                    plan_streamed(&mut ledger, &file, &options, report)
-                                } else {
-                                    import::prepare_with_progress(
-                                        &ledger, &workbook, &options, report,
-                                    )
-                                }
-                                .map_err(|e| e.to_string())
+                                plan_streamed(&mut ledger, &file, &options, report)
+                                    .map_err(|e| e.to_string())
                             },
                         );
                         Message::Planned(result.map(Box::new))
@@ -309,13 +308,12 @@ impl PledgerApp {
                 }
                 None
             }
-            None if head_only => Some(plan_streamed(
+            None => Some(plan_streamed(
                 &mut self.ledger,
                 &file,
                 &wizard.options,
                 &mut |_| true,
             )),
-            None => Some(import::prepare(&self.ledger, &workbook, &wizard.options)),
         };
         match planned {
             None => {}
@@ -535,9 +533,9 @@ impl PledgerApp {
         let Some(wizard) = &mut self.wizard else {
             return;
         };
-        let Some(plan) = wizard.plan.clone() else {
+        if wizard.plan.is_none() {
             return;
-        };
+        }
         let skip = wizard.skip_invalid;
         let head_only = wizard.head_only;
         let file = wizard.path.clone();
@@ -550,15 +548,11 @@ impl PledgerApp {
                     move |report| {
                         let result = (|| {
                             let mut ledger = Ledger::open(&path).map_err(|e| e.to_string())?;
-                            if head_only {
-                                return commit_streamed(&mut ledger, &file, &options, skip, report)
-                                    .map_err(|e| e.to_string());
-                            }
-                            ledger.set_recording(true).map_err(|e| e.to_string())?;
-                            let summary =
-                                import::commit_with_progress(&mut ledger, &plan, skip, report)
-                                    .map_err(|e| e.to_string())?;
-                            Ok((Revert::Changes(ledger.take_recorded()), summary))
+                            ledger
+                                .set_recording(!head_only)
+                                .map_err(|e| e.to_string())?;
+                            commit_file(&mut ledger, &file, &options, skip, !head_only, report)
+                                .map_err(|e| e.to_string())
                         })();
                         Message::Committed(result)
                     },
@@ -572,16 +566,14 @@ impl PledgerApp {
                 }
             }
             None => {
-                let result = if head_only {
-                    let result =
-                        commit_streamed(&mut self.ledger, &file, &options, skip, &mut |_| true);
-                    // The batch takes it back; what the triggers recorded is not needed.
-                    let _ = self.ledger.take_recorded();
-                    result
-                } else {
-                    import::commit(&mut self.ledger, &plan, skip)
-                        .map(|summary| (Revert::Changes(self.ledger.take_recorded()), summary))
-                };
+                let result = commit_file(
+                    &mut self.ledger,
+                    &file,
+                    &options,
+                    skip,
+                    !head_only,
+                    &mut |_| true,
+                );
                 match result {
                     Ok((revert, summary)) => {
                         let text = summary_text(self.lang, &summary);
