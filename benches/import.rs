@@ -255,6 +255,32 @@ fn parse_around_import(ledger: &mut Ledger, file: &Path) -> (Duration, Duration,
     ((before + after) / 2, import, created)
 }
 
+/// [`parse_around_import`] for the desktop app's import: the wizard's Commit of `file`, as
+/// its review planned it, into the ledger at `path`, which the app holds open and parks
+/// meanwhile, through the app's own code (`pledger::ui::commit_reviewed`).
+fn parse_around_wizard_commit(path: &Path, file: &Path) -> (Duration, Duration, usize) {
+    let mut app = prepared_ledger(path);
+    let options = ImportOptions::default();
+    let reviewed =
+        pledger::import::import_streamed(&mut app, file, &options, false, true, &mut |_| true)
+            .expect("the review")
+            .plan;
+    let t = Instant::now();
+    std::hint::black_box(calamine_stream(file));
+    let before = t.elapsed();
+    let t = Instant::now();
+    assert!(app.park().expect("park"));
+    let (_, summary) =
+        pledger::ui::commit_reviewed(path, file, &options, &reviewed, false, false, &mut |_| true)
+            .expect("commit");
+    app.unpark().expect("unpark");
+    let import = t.elapsed();
+    let t = Instant::now();
+    std::hint::black_box(calamine_stream(file));
+    let after = t.elapsed();
+    ((before + after) / 2, import, summary.created)
+}
+
 /// The median of `ratios`.
 fn median_of(mut ratios: Vec<f64>) -> f64 {
     ratios.sort_by(f64::total_cmp);
@@ -324,6 +350,8 @@ fn main() {
     let mut range = Vec::new();
     let mut import = Vec::new();
     let mut ratios = Vec::new();
+    let mut wizard = Vec::new();
+    let mut wizard_ratios = Vec::new();
     for run in 0..runs {
         let t = Instant::now();
         std::hint::black_box(calamine_range(&book));
@@ -334,6 +362,12 @@ fn main() {
         ratios.push(imported.as_secs_f64() / streamed.as_secs_f64());
         stream.push(streamed);
         import.push(imported);
+        // The desktop app's Commit of the same file, alternating with the CLI's import.
+        let (parsed, committed, created) =
+            parse_around_wizard_commit(&dir.path().join(format!("wizard-{run}.sqlite3")), &book);
+        assert_eq!(created, rows);
+        wizard_ratios.push(committed.as_secs_f64() / parsed.as_secs_f64());
+        wizard.push(committed);
     }
     let (stream, range, import) = (median(stream), median(range), median(import));
     {
@@ -374,6 +408,13 @@ fn main() {
         import.as_secs_f64() * 1e3,
         ratios_text(&ratios),
         median_of(ratios)
+    );
+
+    println!(
+        "the desktop app's Commit of the same file into a fresh ledger (median of {runs}): {:.0} ms; ratio to the streamed parse around it: {} -> median {:.2}x (goal <= 1.4x)",
+        median(wizard).as_secs_f64() * 1e3,
+        ratios_text(&wizard_ratios),
+        median_of(wizard_ratios)
     );
 
     match python_import(&book, dir.path()) {

@@ -357,6 +357,62 @@ fn until(
 #[test]
 fn the_import_wizard_reads_a_consultant_workbook_commits_it_and_undo_takes_it_back() {
     wizard_imports_the_consultant_workbook(u64::MAX, None, Ledger::open_in_memory().unwrap());
+    // In a ledger file: committed on a thread of its own, recorded for undo and redo.
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
+    wizard_imports_the_consultant_workbook(u64::MAX, None, ledger);
+}
+
+#[test]
+fn the_wizard_commits_a_bulk_import_with_the_apps_connection_parked() {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bulk.csv");
+    let mut csv = String::from("Reference,Partner,Type,Region,Theme,Signed,Amount (USD)\n");
+    for i in 0..12_000u32 {
+        writeln!(
+            csv,
+            "W-{i},Norad,Government,Africa,Cybersecurity,2021-02-01,{}",
+            i + 1
+        )
+        .unwrap();
+    }
+    std::fs::write(&file, csv).unwrap();
+    let path = dir.path().join("ledger.sqlite3");
+    let mut ledger = Ledger::open(&path).unwrap();
+    pledger::import::import_partners(
+        &mut ledger,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    let dialogs = ScriptedDialogs {
+        answers: [Some(file)].into_iter().collect(),
+    };
+    let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
+    let mut h = harness_of(app);
+    open_the_wizard(&mut h);
+    h.get_by_label_contains("Plan: 12,000 new");
+    h.get_by_label("Commit import").click();
+    h.step();
+    // The import's own connection has the file to itself: the app's is closed meanwhile,
+    // and a change asked for then waits.
+    assert!(h.state().ledger().is_parked());
+    until(&mut h, |h| h.query_by_label("Show the dashboard").is_some());
+    assert!(!h.state().ledger().is_parked());
+    assert_eq!(h.state().ledger().agreement_count().unwrap(), 12_000);
+    let mode: String = h
+        .state()
+        .ledger()
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // Undo takes the whole import back.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    let count = |h: &Harness<'static, PledgerApp>| h.state().ledger().agreement_count().unwrap();
+    until(&mut h, |h| count(h) == 0);
+    assert_eq!(count(&h), 0, "{:?}", h.state().status());
 }
 
 #[test]

@@ -96,6 +96,8 @@ pub struct Ledger {
     path: Option<PathBuf>,
     recording: bool,
     recorded: Vec<Change>,
+    /// The file is closed for a while ([`Ledger::park`]); `conn` is an empty stand-in.
+    parked: bool,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -177,12 +179,47 @@ impl Ledger {
             path,
             recording: false,
             recorded: Vec::new(),
+            parked: false,
         };
         if fresh {
             let lists = ReferenceLists::defaults();
             ledger.write(|w| w.replace_reference_lists(&lists))?;
         }
         Ok(ledger)
+    }
+
+    /// Closes the ledger's file until [`Ledger::unpark`], so that another connection (the
+    /// desktop app's import, on its thread) has it to itself: a bulk write then commits
+    /// through a rollback journal ([`Ledger::write_bulk`]), which SQLite refuses while any
+    /// other connection is open. Meanwhile this ledger must not be read or written: its
+    /// connection is an empty one in memory. False, and nothing done, for a ledger in memory.
+    pub fn park(&mut self) -> Result<bool, LedgerError> {
+        if self.path.is_none() || self.parked {
+            return Ok(false);
+        }
+        // Dropping the old connection closes the file.
+        self.conn = Connection::open_in_memory()?;
+        self.parked = true;
+        Ok(true)
+    }
+
+    /// Opens the file again after [`Ledger::park`], recording changes again if it did.
+    pub fn unpark(&mut self) -> Result<(), LedgerError> {
+        let (true, Some(path)) = (self.parked, self.path.clone()) else {
+            return Ok(());
+        };
+        let reopened = Ledger::open(&path)?;
+        self.conn = reopened.conn;
+        self.parked = false;
+        if self.recording {
+            undo::install(&self.conn)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the file is closed for another connection's import ([`Ledger::park`]).
+    pub fn is_parked(&self) -> bool {
+        self.parked
     }
 
     /// The file this ledger lives in; `None` in memory.
@@ -430,6 +467,37 @@ mod tests {
         assert!(t.elapsed() < std::time::Duration::from_secs(2));
         assert_eq!(journal_mode(&ledger), "wal");
         assert_eq!(other.partners().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_parked_ledger_leaves_the_file_to_a_bulk_write_then_opens_it_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let mut app = Ledger::open(&path).unwrap();
+        app.set_recording(true).unwrap();
+        assert!(app.park().unwrap());
+        assert!(app.is_parked());
+        let mut import = Ledger::open(&path).unwrap();
+        import
+            .write_bulk(|w| {
+                w.add_partner(&partner("Norad"))?;
+                assert!(
+                    beside(&path, "-journal"),
+                    "the parked ledger kept the file open"
+                );
+                Ok(())
+            })
+            .unwrap();
+        drop(import);
+        app.unpark().unwrap();
+        assert!(!app.is_parked());
+        assert_eq!(app.partners().unwrap().len(), 1);
+        assert_eq!(journal_mode(&app), "wal");
+        // It records changes again, for undo.
+        app.write(|w| w.add_partner(&partner("Sida"))).unwrap();
+        assert!(!app.take_recorded().is_empty());
+        // A ledger in memory has no file to leave.
+        assert!(!Ledger::open_in_memory().unwrap().park().unwrap());
     }
 
     #[test]

@@ -281,7 +281,8 @@ fn field_error_ui(ui: &mut Ui, errors: &HashMap<&'static str, String>, field: &s
 
 impl PledgerApp {
     fn load_agreements(&mut self) {
-        let Some(revision) = self.cache.revision else {
+        // While an import is written with the ledger parked, the rows shown stay as they are.
+        let (Some(revision), false) = (self.cache.revision, self.ledger.is_parked()) else {
             return;
         };
         let key = (revision, self.agreements.period.clone());

@@ -88,6 +88,8 @@ pub enum Command {
     ExportPdf(PathBuf),
     /// Write the period's tables and agreements as a workbook.
     ExportXlsx(PathBuf),
+    /// Commit the import the wizard reviewed.
+    CommitImport,
 }
 
 impl Command {
@@ -109,6 +111,7 @@ impl Command {
             | Command::ReplaceLists(_)
             | Command::OpenLedger(_)
             | Command::StartImport(_)
+            | Command::CommitImport
             | Command::Undo
             | Command::Redo => true,
             Command::ImportCommitted { .. }
@@ -449,11 +452,19 @@ impl PledgerApp {
 
     /// Runs the queued commands. While an import batch is being undone on its thread, those
     /// that change the ledger (or plan an import on it) wait, in order, until it has finished:
-    /// they would otherwise wait on the ledger's lock and fail.
+    /// they would otherwise wait on the ledger's lock and fail. While the wizard's import is
+    /// written, with the app's connection parked ([`Ledger::park`]), every command but a
+    /// change of language waits.
     pub fn run_commands(&mut self, ctx: &egui::Context) {
         let mut held = Vec::new();
+        let parked = self.ledger.is_parked();
         for command in std::mem::take(&mut self.commands) {
-            if self.batch_undo.is_some() && command.waits_for_undo() {
+            let waits = if parked {
+                !matches!(command, Command::SetLang(_))
+            } else {
+                self.batch_undo.is_some() && command.waits_for_undo()
+            };
+            if waits {
                 held.push(command);
                 continue;
             }
@@ -461,11 +472,19 @@ impl PledgerApp {
         }
         if !held.is_empty() {
             self.inform(
-                t(
-                    self.lang,
-                    "An import is being undone; your change will be made when it has finished.",
-                    "正在撤销导入；撤销完成后将进行您的更改。",
-                )
+                if parked {
+                    t(
+                        self.lang,
+                        "An import is being written; your change will be made when it has finished.",
+                        "正在写入导入；写入完成后将进行您的更改。",
+                    )
+                } else {
+                    t(
+                        self.lang,
+                        "An import is being undone; your change will be made when it has finished.",
+                        "正在撤销导入；撤销完成后将进行您的更改。",
+                    )
+                }
                 .to_owned(),
             );
             held.append(&mut self.commands);
@@ -660,6 +679,7 @@ impl PledgerApp {
                 self.wizard = Some(ImportWizard::open(path, self.whole_read_bytes));
                 self.page = Page::Import;
             }
+            Command::CommitImport => self.commit_import(),
         }
     }
 
@@ -1032,6 +1052,13 @@ impl PledgerApp {
             if let Some(done) = wizard.poll(ui.ctx()) {
                 self.commands.push(done);
             }
+        }
+        // The wizard's import has finished writing: the app opens its ledger file again.
+        if self.ledger.is_parked()
+            && !self.wizard.as_ref().is_some_and(|w| w.committing())
+            && let Err(e) = self.ledger.unpark()
+        {
+            self.fail(&e.to_string());
         }
         self.report();
         let title = self.window_title();

@@ -151,6 +151,11 @@ impl ImportWizard {
         self.plan = plan;
     }
 
+    /// Whether the import is being written (on its thread).
+    pub fn committing(&self) -> bool {
+        matches!(self.stage, Stage::Committing)
+    }
+
     /// Asks the background work to stop; it writes nothing.
     pub fn cancel(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
@@ -238,6 +243,36 @@ fn plan_streamed(
 ) -> Result<(Plan, Mapping), ImportError> {
     let done = import::import_streamed(ledger, file, options, false, true, progress)?;
     Ok((done.plan, done.mapping))
+}
+
+/// An import the wizard reviewed whole of fewer rows than this is recorded change by change,
+/// so that redo can restore it after an undo; a larger one is undone by its import batch,
+/// which keeps nothing for redo (recording a bulk import's rows would cost memory and time).
+const RECORDED_ROWS: usize = 10_000;
+
+/// What the wizard's Commit does on a ledger file, on its thread and a connection of its
+/// own (the app's is parked meanwhile): imports `file` as `reviewed` planned it. Public so
+/// that the import benchmark times the app's own path.
+pub fn commit_reviewed(
+    ledger_path: &Path,
+    file: &Path,
+    options: &ImportOptions,
+    reviewed: &Plan,
+    head_only: bool,
+    skip_invalid: bool,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<(Revert, CommitSummary), String> {
+    let recorded = recorded(reviewed, head_only);
+    let mut ledger = Ledger::open(ledger_path).map_err(|e| e.to_string())?;
+    ledger.set_recording(recorded).map_err(|e| e.to_string())?;
+    commit_file(&mut ledger, file, options, skip_invalid, recorded, progress)
+        .map_err(|e| e.to_string())
+}
+
+/// Whether the commit of `reviewed` is recorded for redo ([`RECORDED_ROWS`]).
+fn recorded(reviewed: &Plan, head_only: bool) -> bool {
+    let (created, updated, _) = reviewed.counts();
+    !head_only && created + updated < RECORDED_ROWS
 }
 
 /// Imports `file` through the import pipeline, in one transaction, on `ledger`, which
@@ -367,7 +402,6 @@ impl PledgerApp {
             ui.label(RichText::new(e).color(color(palette::ERROR)));
         }
         let mut close = false;
-        let mut commit = false;
         match &wizard.stage {
             Stage::Reading | Stage::Planning | Stage::Committing => {
                 let (phase, total) = match wizard.progress {
@@ -486,7 +520,7 @@ impl PledgerApp {
                             let blocked = plan.error_count() > 0 && !wizard.skip_invalid;
                             let button = egui::Button::new(RichText::new(t(lang, "Commit import", "提交导入")).strong());
                             if ui.add_enabled(!blocked && !undoing, button).clicked() {
-                                commit = true;
+                                self.commands.push(Command::CommitImport);
                             }
                             if ui.button(t(lang, "Cancel", "取消")).clicked() {
                                 close = true;
@@ -521,40 +555,39 @@ impl PledgerApp {
                 }
             }
         }
-        if commit {
-            self.commit_import();
-        }
         if close {
             self.wizard = None;
         }
     }
 
-    fn commit_import(&mut self) {
+    /// Commits the reviewed import through the import pipeline. On a ledger file it runs on
+    /// a thread and a connection of its own, while the app's connection is parked
+    /// ([`Ledger::park`]): alone on the file, a large import commits through a rollback
+    /// journal, as `pledger import` does.
+    pub(super) fn commit_import(&mut self) {
         let Some(wizard) = &mut self.wizard else {
             return;
         };
-        if wizard.plan.is_none() {
+        let Some(plan) = wizard.plan.clone() else {
             return;
-        }
+        };
         let skip = wizard.skip_invalid;
         let head_only = wizard.head_only;
         let file = wizard.path.clone();
         let options = wizard.options.clone();
         match self.ledger.path().map(Path::to_path_buf) {
             Some(path) => {
+                if let Err(e) = self.ledger.park() {
+                    wizard.error = Some(e.to_string());
+                    return;
+                }
                 let rx = spawn(
                     "pledger-import-commit",
                     wizard.cancel.clone(),
                     move |report| {
-                        let result = (|| {
-                            let mut ledger = Ledger::open(&path).map_err(|e| e.to_string())?;
-                            ledger
-                                .set_recording(!head_only)
-                                .map_err(|e| e.to_string())?;
-                            commit_file(&mut ledger, &file, &options, skip, !head_only, report)
-                                .map_err(|e| e.to_string())
-                        })();
-                        Message::Committed(result)
+                        Message::Committed(commit_reviewed(
+                            &path, &file, &options, &plan, head_only, skip, report,
+                        ))
                     },
                 );
                 match rx {
@@ -571,7 +604,7 @@ impl PledgerApp {
                     &file,
                     &options,
                     skip,
-                    !head_only,
+                    recorded(&plan, head_only),
                     &mut |_| true,
                 );
                 match result {

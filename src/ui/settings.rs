@@ -83,7 +83,7 @@ impl PledgerApp {
     fn organisation_ui(&mut self, ui: &mut Ui) {
         let lang = self.lang;
         ui.heading(t(lang, "Organisation", "本组织"));
-        if self.settings.org.is_none() {
+        if self.settings.org.is_none() && !self.ledger.is_parked() {
             self.settings.org = Some(self.ledger.organisation().unwrap_or_default());
         }
         let Some(org) = self.settings.org.as_mut() else {
