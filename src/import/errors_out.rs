@@ -6,8 +6,8 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, Workbook as XlsxWorkbook};
 
+use super::cells::{Cell, Workbook};
 use super::plan::Plan;
-use super::source::{Cell, Workbook};
 use super::{ImportError, Severity};
 
 /// Most rows an xlsx sheet can hold.

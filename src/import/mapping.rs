@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::domain::{Currency, ListKind, Organisation, ReferenceLists};
 
+use super::cells::{Cell, Sheet};
 use super::matching::similarity;
-use super::source::{Cell, Sheet};
 use super::values::{
     AmountValue, match_entry, normalise, parse_amount, parse_date, parse_status, parse_theme_list,
     says_no_money,
@@ -85,202 +85,34 @@ impl Field {
         }
     }
 
-    fn synonyms(&self) -> &'static [&'static str] {
-        match self {
-            Field::Reference => &[
-                "reference",
-                "ref",
-                "ref no",
-                "reference no",
-                "reference number",
-                "agreement no",
-                "agreement number",
-                "agreement id",
-                "agreement reference",
-                "contract no",
-                "contract number",
-                "id",
-                "référence",
-                "no",
-                "编号",
-                "协议编号",
-                "参考编号",
-                "合同编号",
-                "协议号",
-            ],
-            Field::Title => &[
-                "title",
-                "project",
-                "project title",
-                "project name",
-                "agreement title",
-                "agreement",
-                "description",
-                "subject",
-                "titre",
-                "projet",
-                "intitulé",
-                "intitulé du projet",
-                "titre du projet",
-                "nom du projet",
-                "标题",
-                "项目",
-                "项目名称",
-                "协议名称",
-                "协议标题",
-                "名称",
-            ],
-            Field::Partner => &[
-                "partner",
-                "partner name",
-                "donor",
-                "donor name",
-                "funding partner",
-                "funder",
-                "contributor",
-                "organization",
-                "organisation",
-                "partner organization",
-                "signatory",
-                "partenaire",
-                "bailleur",
-                "bailleur de fonds",
-                "donateur",
-                "合作伙伴",
-                "供资伙伴",
-                "伙伴",
-                "捐助方",
-                "出资方",
-                "合作方",
-                "合作伙伴名称",
-                "捐款方",
-            ],
-            Field::PartnerType => &[
-                "partner type",
-                "type",
-                "type of partner",
-                "partner category",
-                "category",
-                "donor type",
-                "funder type",
-                "type de partenaire",
-                "catégorie",
-                "合作伙伴类型",
-                "伙伴类型",
-                "类型",
-                "类别",
-                "合作伙伴类别",
-            ],
-            Field::Country => &["country", "partner country", "pays", "国家", "国别"],
-            Field::Region => &[
-                "region",
-                "region of implementation",
-                "implementation region",
-                "région",
-                "区域",
-                "地区",
-                "实施区域",
-                "所属区域",
-            ],
-            Field::Theme => &[
-                "theme",
-                "themes",
-                "thematic priority",
-                "thematic priorities",
-                "thematic area",
-                "priority",
-                "priorities",
-                "sector",
-                "thème",
-                "thèmes",
-                "priorité thématique",
-                "专题",
-                "专题重点",
-                "专题重点工作",
-                "主题",
-                "重点工作",
-                "领域",
-            ],
-            Field::SignedOn => &[
-                "signed on",
-                "signing date",
-                "date signed",
-                "date of signature",
-                "signature date",
-                "date of signing",
-                "signed",
-                "date",
-                "date de signature",
-                "signé le",
-                "签署日期",
-                "签约日期",
-                "签订日期",
-                "日期",
-                "签署时间",
-            ],
-            Field::Amount => &[
-                "amount",
-                "contribution",
-                "financial contribution",
-                "partner contribution",
-                "contribution amount",
-                "amount signed",
-                "signed amount",
-                "value",
-                "pledge",
-                "montant",
-                "contribution financière",
-                "金额",
-                "财务捐款",
-                "捐款",
-                "出资金额",
-                "签约出资金额",
-                "捐款金额",
-                "合作伙伴出资",
-            ],
-            Field::Currency => &[
-                "currency", "cur", "ccy", "devise", "monnaie", "货币", "币种",
-            ],
-            Field::OwnContribution => &[
-                "own contribution",
-                "own part",
-                "itu part",
-                "itu contribution",
-                "itu share",
-                "co funding",
-                "cofunding",
-                "organization part",
-                "bdt contribution",
-                "part uit",
-                "contribution uit",
-                "国际电联部分",
-                "国际电联出资",
-                "自有出资",
-                "配套资金",
-                "电信发展局出资",
-            ],
-            Field::Status => &[
-                "status",
-                "agreement status",
-                "statut",
-                "état",
-                "状态",
-                "协议状态",
-            ],
-            Field::Notes => &[
-                "notes",
-                "note",
-                "remarks",
-                "comments",
-                "comment",
-                "remarques",
-                "observations",
-                "备注",
-                "说明",
-                "注释",
-            ],
-        }
+    /// The headers that name this field ([`HEADERS`]).
+    fn synonyms(&self) -> &'static [String] {
+        let index = Field::ALL.iter().position(|f| f == self).unwrap_or(0);
+        synonym_lists().get(index).map_or(&[], Vec::as_slice)
     }
+}
+
+/// The header synonyms of every field, one line a field: `field: synonym | synonym | ...`.
+const HEADERS: &str = include_str!("../../assets/import/headers.txt");
+
+/// [`HEADERS`] read once: the synonyms of each field, in [`Field::ALL`]'s order.
+fn synonym_lists() -> &'static [Vec<String>] {
+    static LISTS: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    LISTS.get_or_init(|| {
+        let mut lists = vec![Vec::new(); Field::ALL.len()];
+        for line in HEADERS.lines().filter(|l| !l.starts_with('#')) {
+            let Some((field, synonyms)) = line.split_once(':') else {
+                continue;
+            };
+            let Some(i) = Field::ALL.iter().position(|f| f.name() == field.trim()) else {
+                continue;
+            };
+            if let Some(list) = lists.get_mut(i) {
+                list.extend(synonyms.split('|').map(|s| s.trim().to_string()));
+            }
+        }
+        lists
+    })
 }
 
 impl FromStr for Field {
@@ -842,7 +674,7 @@ impl Mapping {
             for synonym in f.synonyms() {
                 let score = similarity(&key, &normalise(synonym));
                 if score >= 0.4 && best.is_none_or(|(_, _, b)| score > b) {
-                    best = Some((f, synonym, score));
+                    best = Some((f, synonym.as_str(), score));
                 }
             }
         }
@@ -981,6 +813,20 @@ mod tests {
         assert_eq!(field_for_header("Colour"), None);
         assert_eq!(header_key("财务捐款（美元）").1, Some(Currency::USD));
         assert_eq!(header_key("Amount (CHF)").1, Some(Currency::CHF));
+    }
+
+    #[test]
+    fn every_field_has_its_synonyms_and_every_line_names_a_field() {
+        for f in Field::ALL {
+            assert!(f.synonyms().contains(&f.name().replace('_', " ")), "{f}");
+        }
+        for line in HEADERS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let field = line.split_once(':').map(|(f, _)| f.trim());
+            assert!(field.is_some_and(|f| f.parse::<Field>().is_ok()), "{line}");
+        }
     }
 
     #[test]

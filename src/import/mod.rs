@@ -5,6 +5,7 @@
 //! same stages and rolls the transaction back, so it decides what a commit would; nothing in
 //! the ledger changes unless the import commits.
 
+mod cells;
 mod errors_out;
 mod mapping;
 mod matching;
@@ -22,6 +23,7 @@ use serde::Serialize;
 use crate::domain::{Currency, ExchangeRate, ListKind, Partner, PartnerId};
 use crate::ledger::{Ledger, LedgerError};
 
+pub use cells::{Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, sha256_hex};
 pub use errors_out::write_errors_workbook;
 pub use mapping::{
     ColumnGuess, Field, HeaderReader, Mapping, column_letter, excerpt, field_for_header,
@@ -30,8 +32,7 @@ pub use mapping::{
 pub use matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one, similarity};
 pub use plan::{Action, LedgerView, NearMatch, PartnerRef, Plan, PlannedRow};
 pub use source::{
-    Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, decode, read_delimited,
-    read_delimited_with_progress, read_file, read_file_with_progress, sha256_hex,
+    decode, read_delimited, read_delimited_with_progress, read_file, read_file_with_progress,
 };
 pub use stream::{StreamedImport, import_streamed, import_workbook, read_head};
 pub use values::{

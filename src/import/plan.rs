@@ -14,9 +14,9 @@ use crate::domain::{
 use crate::ledger::Ledger;
 use crate::report::split_by_weights;
 
+use super::cells::Cell;
 use super::mapping::{ColumnGuess, Field, Mapping, column_letter};
 use super::matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one};
-use super::source::Cell;
 use super::values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_status,
     parse_theme_list,

@@ -4,72 +4,11 @@
 
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
+use super::cells::{
+    Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, display_name, sha256_hex,
+};
 use super::workbook::{FileKind, detect_kind, read_workbook};
 use super::{ImportError, Phase, Progress};
-
-/// Largest file Pledger reads.
-pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
-/// Most rows a sheet may have.
-pub const MAX_ROWS: usize = 2_000_000;
-/// Most columns a sheet may have.
-pub const MAX_COLUMNS: usize = 200;
-
-/// One cell as read.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    /// Nothing.
-    Empty,
-    /// Text as typed.
-    Text(String),
-    /// A number cell, kept as its shortest round-trip text so no binary noise enters.
-    Number(String),
-    /// A date cell.
-    Date(chrono::NaiveDate),
-    /// A formula error such as `#REF!`.
-    Error(String),
-}
-
-impl Cell {
-    /// The cell as text (dates in ISO form).
-    pub fn text(&self) -> std::borrow::Cow<'_, str> {
-        match self {
-            Cell::Empty => "".into(),
-            Cell::Text(t) | Cell::Number(t) | Cell::Error(t) => t.as_str().into(),
-            Cell::Date(d) => d.to_string().into(),
-        }
-    }
-
-    /// Whether the cell holds nothing but spaces.
-    pub fn is_blank(&self) -> bool {
-        match self {
-            Cell::Empty => true,
-            Cell::Text(t) => t.chars().all(char::is_whitespace),
-            _ => false,
-        }
-    }
-}
-
-/// One sheet: its name and rows of cells.
-#[derive(Clone, Debug, Default)]
-pub struct Sheet {
-    /// The sheet's name (the file name for CSV).
-    pub name: String,
-    /// Rows from the top; row `i` is the sheet's row `i + 1`.
-    pub rows: Vec<Vec<Cell>>,
-}
-
-/// A file read into sheets.
-#[derive(Clone, Debug)]
-pub struct Workbook {
-    /// The file's name, for messages.
-    pub file_name: String,
-    /// SHA-256 of the file's bytes, hex.
-    pub sha256: String,
-    /// The sheets.
-    pub sheets: Vec<Sheet>,
-}
 
 /// Reads `path` (xlsx, xlsm, xlsb, xls, ods, CSV or TSV) into a workbook.
 pub fn read_file(path: &Path) -> Result<Workbook, ImportError> {
@@ -278,24 +217,6 @@ pub fn read_delimited_with_progress(
         sha256: sha256_hex(bytes),
         sheets: vec![Sheet { name, rows }],
     })
-}
-
-/// SHA-256 of `bytes` as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// `bytes` as lower-case hex.
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A file's name as messages give it.
-pub(super) fn display_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
 
 #[cfg(test)]

@@ -19,14 +19,13 @@ use chrono::NaiveDate;
 use crate::domain::{Agreement, Money, Partner, PartnerId, ReferenceLists};
 use crate::ledger::{Ledger, LedgerError, Writer};
 
+use super::cells::{Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex};
 use super::mapping::{Field, Mapping};
 use super::plan::{
     Action, LedgerView, PartnerRef, Plan, PlannedRow, RowOutcome, RowPlanner, SheetAt,
     added_themes, filled_cells, row_action,
 };
-use super::source::{
-    Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex, read_file_with_progress,
-};
+use super::source::read_file_with_progress;
 use super::values::DayEvidence;
 use super::workbook::{RowBlock, StreamedBook, open_streamed, stream_blocks};
 use super::{
@@ -40,22 +39,6 @@ const CHUNK_ROWS: usize = 256;
 const CHUNKS_IN_FLIGHT: usize = 16;
 /// Rows of each sheet read to choose the sheet and find its header.
 const SURVEY_ROWS: usize = 30;
-/// A sheet of at least this many rows, imported into a ledger holding at most half as many
-/// agreements, is a bulk import: the ledger builds its date index once, at the end
-/// ([`crate::ledger::Writer::defer_date_index`]), and commits through a rollback journal when
-/// nothing else has it open ([`Ledger::write_bulk`]). Into a larger ledger, building the
-/// index anew would cost more than adding the rows to it, and the journal would hold a copy
-/// of every page the rows change.
-const BULK_ROWS: usize = 10_000;
-
-/// Whether importing a sheet that claims `total` rows into a ledger whose agreement ids go
-/// up to `before` is a bulk import ([`BULK_ROWS`]).
-fn bulk_import(total: Option<usize>, before: i64) -> bool {
-    total.is_some_and(|t| {
-        t >= BULK_ROWS && i64::try_from(t).is_ok_and(|t| t >= before.saturating_mul(2))
-    })
-}
-
 /// Takes rows below the header, the row count the sheet claims, and whether they are the
 /// sheet's last; false when reading should stop.
 type RowSink<'s> = dyn FnMut(RawRows, Option<usize>, bool) -> bool + 's;
@@ -361,7 +344,6 @@ impl Task<'_> {
             mapping,
         } = sheet;
         let view = LedgerView::load(ledger)?;
-        let bulk = bulk_import(total, ledger.last_agreement_id()?);
         let mut plan = Plan::empty(self.file, sha256, sheet, &mapping);
         let blocked = |plan: &Plan| ImportError::Blocked {
             file: plan.file.clone(),
@@ -414,9 +396,6 @@ impl Task<'_> {
             }
             let write = |w: &mut Writer<'_>| {
                 let mut rows = RowWriter::new(w, &view, at)?;
-                if bulk {
-                    w.defer_date_index()?;
-                }
                 let batch = w.begin_batch(self.file, sha256)?;
                 for (id, alias) in &plan.new_aliases {
                     w.add_alias(*id, alias)?;
@@ -485,12 +464,8 @@ impl Task<'_> {
                 )?;
                 Ok(batch)
             };
-            // A dry run writes nothing to the file: only a commit gains by the journal.
-            if bulk && !self.dry_run {
-                ledger.write_bulk(write)
-            } else {
-                ledger.write(write)
-            }
+            // A bulk import builds the date index at its end, and commits through a journal.
+            ledger.write_rows(total, self.dry_run, write)
         });
         let committed = match (result, halt) {
             (Ok(batch), _) => Some(Ok(CommitSummary {
@@ -1160,20 +1135,5 @@ impl<'a> RowWriter<'a> {
             *slot = Some(id);
         }
         Ok(id)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bulk_import;
-
-    #[test]
-    fn only_a_large_sheet_into_a_ledger_half_its_size_or_less_is_a_bulk_import() {
-        assert!(bulk_import(Some(100_000), 0));
-        assert!(bulk_import(Some(100_000), 50_000));
-        assert!(!bulk_import(Some(100_000), 50_001));
-        assert!(!bulk_import(Some(100_000), 1_000_000));
-        assert!(!bulk_import(Some(9_999), 0), "too few rows to matter");
-        assert!(!bulk_import(None, 0), "a sheet that does not say its size");
     }
 }

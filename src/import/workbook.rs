@@ -7,7 +7,7 @@ use std::io::{Cursor, Read, Seek};
 
 use calamine::{Data, DataRef, ExcelDateTime, Reader, SheetType, Xls, Xlsb, Xlsx};
 
-use super::source::{Cell, MAX_COLUMNS, MAX_ROWS, Sheet};
+use super::cells::{Cell, MAX_COLUMNS, MAX_ROWS, Sheet};
 use super::{Phase, Progress};
 use crate::import::column_letter;
 

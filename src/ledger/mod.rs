@@ -2,6 +2,9 @@
 //! reads partners, agreements, rates and reference lists, and writes them in audited,
 //! revision-bumping transactions.
 
+#[macro_use]
+mod agreement_row;
+mod bulk;
 mod publication;
 mod read;
 mod schema;
@@ -15,6 +18,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::domain::{Currency, FieldProblem, Organisation, ReferenceLists};
 
+pub use bulk::BULK_ROWS;
 pub use publication::{Publication, PublishedAgreement};
 pub use read::{AgreementFilter, AgreementScan, AuditEntry, BatchInfo, ScanRow, ThemeLink};
 pub use schema::{MIGRATIONS, latest_version, migrate_to, version};
@@ -149,7 +153,7 @@ impl Ledger {
     fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Ledger, LedgerError> {
         if path.is_some() {
             // While another connection's bulk write holds the ledger in rollback-journal mode
-            // ([`Ledger::write_bulk`]), SQLite refuses the change at once: the ledger works in
+            // ([`Ledger::write_rows`]), SQLite refuses the change at once: the ledger works in
             // that mode until a later open, or that write's end, sets WAL again.
             match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
                 Err(rusqlite::Error::SqliteFailure(e, _))
@@ -190,7 +194,7 @@ impl Ledger {
 
     /// Closes the ledger's file until [`Ledger::unpark`], so that another connection (the
     /// desktop app's import, on its thread) has it to itself: a bulk write then commits
-    /// through a rollback journal ([`Ledger::write_bulk`]), which SQLite refuses while any
+    /// through a rollback journal ([`Ledger::write_rows`]), which SQLite refuses while any
     /// other connection is open. Meanwhile this ledger must not be read or written: its
     /// connection is an empty one in memory. False, and nothing done, for a ledger in memory.
     pub fn park(&mut self) -> Result<bool, LedgerError> {
@@ -246,8 +250,7 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut writer = Writer::new(&tx);
         let out = f(&mut writer)?;
-        writer.flush()?;
-        writer.restore_date_index()?;
+        writer.finish()?;
         drop(writer);
         tx.execute(
             "UPDATE setting SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'",
@@ -260,52 +263,6 @@ impl Ledger {
             self.recorded.extend(change);
         }
         Ok(out)
-    }
-
-    /// Runs `f` as [`Ledger::write`] does, for a transaction that adds many rows to a ledger
-    /// holding fewer (a bulk import). When this is the ledger's only connection it commits
-    /// through a rollback journal, which writes each new page once, into the ledger; the WAL
-    /// writes it twice, into the WAL and then, at the checkpoint that follows a large commit,
-    /// into the ledger, syncing both (100,000 new agreements: 0.10 s instead of 0.24 s in the
-    /// sqlite3 shell). Another connection open on the ledger (the desktop app's own) keeps it in
-    /// WAL mode, and the write runs as [`Ledger::write`]'s. The journal is synced before the
-    /// ledger is overwritten (`synchronous = FULL`); the ledger is back in WAL mode after.
-    pub fn write_bulk<T>(
-        &mut self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T, LedgerError>,
-    ) -> Result<T, LedgerError> {
-        if self.path.is_none() || !self.set_journal_mode("delete") {
-            return self.write(f);
-        }
-        // Pages read back from the ledger file, which now takes the new pages itself, go
-        // through SQLite's page cache: through the memory map, every page of the new ledger
-        // would count in the process's memory (170 MB for 1,000,000 agreements).
-        let set = self
-            .conn
-            .pragma_update(None, "synchronous", "FULL")
-            .and_then(|()| self.conn.pragma_update(None, "mmap_size", 0));
-        let out = set.map_err(LedgerError::from).and_then(|()| self.write(f));
-        // Committed or not, the transaction is over and the outcome is the write's: the
-        // settings come back as far as SQLite lets them (any open of the ledger sets them
-        // again, should another connection hold the WAL off now).
-        let _ = self.conn.pragma_update(None, "mmap_size", MMAP_BYTES);
-        let synchronous = if self.set_journal_mode("wal") {
-            "NORMAL"
-        } else {
-            "FULL"
-        };
-        let _ = self.conn.pragma_update(None, "synchronous", synchronous);
-        out
-    }
-
-    /// Sets the journal mode; false when SQLite keeps the current one (another connection
-    /// holds the ledger open, which SQLite reports at once, without waiting).
-    fn set_journal_mode(&self, mode: &str) -> bool {
-        self.conn
-            .query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| {
-                r.get::<_, String>(0)
-            })
-            .is_ok_and(|set| set.eq_ignore_ascii_case(mode))
     }
 
     /// Empties the WAL file when a write left it over [`WAL_KEPT_BYTES`]. SQLite has copied
@@ -420,7 +377,7 @@ mod tests {
         assert_eq!(journal_mode(&ledger), "wal");
 
         ledger
-            .write_bulk(|w| {
+            .write_rows(Some(super::BULK_ROWS), false, |w| {
                 w.add_partner(&partner("Norad"))?;
                 assert!(beside(&path, "-journal"), "no rollback journal");
                 assert!(!beside(&path, "-wal"), "a WAL");
@@ -440,7 +397,7 @@ mod tests {
         assert_eq!(mmap, super::MMAP_BYTES);
 
         // A write that fails leaves nothing, and the WAL back.
-        let failed = ledger.write_bulk(|w| {
+        let failed = ledger.write_rows(Some(super::BULK_ROWS), false, |w| {
             w.add_partner(&partner("Sida"))?;
             Err::<(), _>(LedgerError::Refused("stop".into()))
         });
@@ -457,7 +414,7 @@ mod tests {
         let other = Ledger::open(&path).unwrap();
         let t = std::time::Instant::now();
         ledger
-            .write_bulk(|w| {
+            .write_rows(Some(super::BULK_ROWS), false, |w| {
                 w.add_partner(&partner("Norad"))?;
                 assert!(!beside(&path, "-journal"), "a rollback journal");
                 Ok(())
@@ -479,7 +436,7 @@ mod tests {
         assert!(app.is_parked());
         let mut import = Ledger::open(&path).unwrap();
         import
-            .write_bulk(|w| {
+            .write_rows(Some(super::BULK_ROWS), false, |w| {
                 w.add_partner(&partner("Norad"))?;
                 assert!(
                     beside(&path, "-journal"),

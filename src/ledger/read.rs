@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 use chrono::NaiveDate;
-use rusqlite::{Row, params};
+use rusqlite::params;
 
 use super::{Ledger, LedgerError};
 use crate::domain::{
     Agreement, AgreementId, Currency, ExchangeRate, ListKind, Money, Partner, PartnerId, Period,
-    RateTable, RefEntry, ReferenceLists, Status, ThemeShare,
+    RateTable, RefEntry, ReferenceLists, ThemeShare,
 };
 
 /// Which agreements to list.
@@ -200,38 +200,14 @@ pub(super) fn parse_currency(text: &str) -> Result<Currency, LedgerError> {
         .map_err(|_| LedgerError::Corrupt(format!("currency '{text}'")))
 }
 
-fn money(minor: Option<i64>, currency: Option<String>) -> Result<Option<Money>, LedgerError> {
+pub(super) fn money(
+    minor: Option<i64>,
+    currency: Option<String>,
+) -> Result<Option<Money>, LedgerError> {
     match (minor, currency) {
         (Some(m), Some(c)) => Ok(Some(Money::from_minor(m, parse_currency(&c)?))),
         _ => Ok(None),
     }
-}
-
-/// The columns [`agreement_from_row`] reads, as a literal for `concat!`.
-macro_rules! agreement_columns {
-    () => {
-        "id, reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes"
-    };
-}
-
-fn agreement_from_row(row: &Row<'_>) -> Result<Agreement, LedgerError> {
-    let status: String = row.get(5)?;
-    let value_date: Option<String> = row.get(8)?;
-    Ok(Agreement {
-        id: AgreementId(row.get(0)?),
-        reference: row.get(1)?,
-        title: row.get(2)?,
-        partner_id: PartnerId(row.get(3)?),
-        signed_on: parse_date(&row.get::<_, String>(4)?)?,
-        status: Status::from_name(&status)
-            .ok_or_else(|| LedgerError::Corrupt(format!("status '{status}'")))?,
-        contribution: money(row.get(6)?, row.get(7)?)?,
-        value_date: value_date.as_deref().map(parse_date).transpose()?,
-        own_part: money(row.get(9)?, row.get(10)?)?,
-        region: row.get(11)?,
-        themes: Vec::new(),
-        notes: row.get(12)?,
-    })
 }
 
 impl Ledger {
@@ -293,7 +269,7 @@ impl Ledger {
         let mut out = Vec::new();
         let mut index = HashMap::new();
         while let Some(row) = rows.next()? {
-            let a = agreement_from_row(row)?;
+            let a = super::agreement_row::from_row(row)?;
             index.insert(a.id.0, out.len());
             out.push(a);
         }
@@ -537,7 +513,7 @@ pub(super) fn agreement_with_reference(
     let Some(row) = rows.next()? else {
         return Ok(None);
     };
-    let mut a = agreement_from_row(row)?;
+    let mut a = super::agreement_row::from_row(row)?;
     a.themes = read_themes(conn, a.id.0)?;
     Ok(Some(a))
 }
@@ -585,7 +561,7 @@ pub(super) fn agreement_like(
     let Some(row) = rows.next()? else {
         return Ok(None);
     };
-    let mut a = agreement_from_row(row)?;
+    let mut a = super::agreement_row::from_row(row)?;
     a.themes = read_themes(conn, a.id.0)?;
     Ok(Some(a))
 }
@@ -604,7 +580,7 @@ pub(super) fn read_agreement(
     let Some(row) = rows.next()? else {
         return Err(LedgerError::NotFound(format!("agreement {}", id.0)));
     };
-    let mut a = agreement_from_row(row)?;
+    let mut a = super::agreement_row::from_row(row)?;
     a.themes = read_themes(conn, id.0)?;
     Ok(a)
 }

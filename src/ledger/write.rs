@@ -3,11 +3,13 @@
 //! agreement, whose values are its row's until an update or a delete records them as old.
 
 use chrono::NaiveDate;
-use rusqlite::{CachedStatement, OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::LedgerError;
-use super::read::{read_agreement, read_lists};
+use super::agreement_row;
+use super::bulk::Held;
+use super::read::{read_agreement, read_lists, read_themes};
 use crate::domain::{
     Agreement, AgreementId, Currency, ExchangeRate, ListKind, Money, Organisation, Partner,
     PartnerId, ReferenceLists,
@@ -15,40 +17,12 @@ use crate::domain::{
 
 /// The handle a write transaction hands to its closure.
 pub struct Writer<'t> {
-    tx: &'t Transaction<'t>,
-    batch: Option<i64>,
-    now: String,
+    /// The transaction, reached through what new agreements still owe.
+    held: Held<'t>,
     // The reference lists, read once per transaction (an import checks every row against
     // them) and dropped when they are replaced.
     lists: Option<ReferenceLists>,
-    // What new agreements still owe, written together (an import adds thousands): the
-    // range of ids created in a row, which gets one audit entry, and theme links.
-    // [`Writer::flush`] writes them before anything else touches those tables.
-    created: Option<(i64, i64)>,
-    themes: Vec<(i64, String, u32)>,
-    // The statement adding an agreement, held between calls: an import adds thousands, and
-    // finding it again in the statement cache hashes its text each time.
-    insert_agreement: Option<CachedStatement<'t>>,
-    // The SQL of the agreements' date index while [`Writer::defer_date_index`] has it
-    // dropped; [`Writer::restore_date_index`] builds it again.
-    deferred_date_index: Option<String>,
 }
-
-/// The index of agreements by signing date, which a large import builds once at its end.
-const DATE_INDEX: &str = "agreement_signed_on";
-
-/// The SQL that creates index `name`, if the ledger has it.
-fn index_sql(conn: &rusqlite::Connection, name: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
-        [name],
-        |r| r.get(0),
-    )
-    .optional()
-}
-
-/// Theme links written by one statement.
-const THEMES_AT_ONCE: usize = 64;
 
 fn json<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_string(value).ok()
@@ -56,17 +30,15 @@ fn json<T: Serialize>(value: &T) -> Option<String> {
 
 impl<'t> Writer<'t> {
     pub(super) fn new(tx: &'t Transaction<'t>) -> Writer<'t> {
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         Writer {
-            tx,
-            batch: None,
-            now,
+            held: Held::new(tx),
             lists: None,
-            created: None,
-            themes: Vec::new(),
-            insert_agreement: None,
-            deferred_date_index: None,
         }
+    }
+
+    /// Ends the writing: what is held is written, the date index is whole.
+    pub(super) fn finish(&mut self) -> Result<(), LedgerError> {
+        self.held.finish()
     }
 
     fn audit(
@@ -77,66 +49,22 @@ impl<'t> Writer<'t> {
         old: Option<String>,
         new: Option<String>,
     ) -> Result<(), LedgerError> {
-        self.flush()?;
-        self.tx
+        self.held
+            .tx()?
             .prepare_cached(
                 "INSERT INTO audit (at, entity, entity_id, action, old, new, batch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![self.now, entity, id, action, old, new, self.batch])?;
-        Ok(())
-    }
-
-    /// Writes what new agreements still owe: theme links, then the audit entry of the ids
-    /// created in a row (`first-last`, or one id). Every method but
-    /// [`Writer::add_agreement`] calls it first, and [`super::Ledger::write`] before the
-    /// commit, so that nothing reads or changes those tables before they are complete.
-    pub(super) fn flush(&mut self) -> Result<(), LedgerError> {
-        self.write_themes_held()?;
-        if let Some((first, last)) = self.created.take() {
-            let ids = if first == last {
-                first.to_string()
-            } else {
-                format!("{first}-{last}")
-            };
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO audit (at, entity, entity_id, action, batch_id) VALUES (?1, 'agreement', ?2, 'create', ?3)",
-                )?
-                .execute(params![self.now, ids, self.batch])?;
-        }
-        Ok(())
-    }
-
-    /// Writes the theme links held back, in one statement.
-    fn write_themes_held(&mut self) -> Result<(), LedgerError> {
-        if self.themes.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "INSERT INTO agreement_theme (agreement_id, theme, percent_bp) VALUES {}",
-            vec!["(?, ?, ?)"; self.themes.len()].join(", ")
-        );
-        let mut stmt = self.tx.prepare_cached(&sql)?;
-        let mut index = 0;
-        for (id, theme, percent_bp) in &self.themes {
-            stmt.raw_bind_parameter(index + 1, id)?;
-            stmt.raw_bind_parameter(index + 2, theme)?;
-            stmt.raw_bind_parameter(index + 3, percent_bp)?;
-            index += 3;
-        }
-        stmt.raw_execute()?;
-        self.themes.clear();
+            .execute(params![self.held.now(), entity, id, action, old, new, self.held.batch()])?;
         Ok(())
     }
 
     /// Replaces the three reference lists with `lists` (labels, synonyms and order).
     pub fn replace_reference_lists(&mut self, lists: &ReferenceLists) -> Result<(), LedgerError> {
-        self.flush()?;
         self.lists = None;
-        self.tx.execute("DELETE FROM reference_entry", [])?;
+        self.held.tx()?.execute("DELETE FROM reference_entry", [])?;
         for kind in [ListKind::PartnerType, ListKind::Region, ListKind::Theme] {
             for (position, e) in lists.list(kind).iter().enumerate() {
-                self.tx
+                self.held.tx()?
                     .prepare_cached(
                         "INSERT INTO reference_entry (kind, key, label_en, label_zh, iati_code, synonyms, position)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -157,8 +85,7 @@ impl<'t> Writer<'t> {
 
     /// Sets the reporting currency.
     pub fn set_reporting_currency(&mut self, currency: Currency) -> Result<(), LedgerError> {
-        self.flush()?;
-        self.tx.execute(
+        self.held.tx()?.execute(
             "UPDATE setting SET value = ?1 WHERE key = 'reporting_currency'",
             [currency.code()],
         )?;
@@ -173,10 +100,10 @@ impl<'t> Writer<'t> {
 
     /// Sets the organisation's names (settings `org_name`, `org_short_name`).
     pub fn set_organisation(&mut self, org: &Organisation) -> Result<(), LedgerError> {
-        self.flush()?;
         for (key, value) in [("org_name", &org.name), ("org_short_name", &org.short_name)] {
             let old: Option<String> = self
-                .tx
+                .held
+                .tx()?
                 .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
                     r.get(0)
                 })
@@ -184,7 +111,7 @@ impl<'t> Writer<'t> {
             if old.as_deref() == Some(value.as_str()) {
                 continue;
             }
-            self.tx.execute(
+            self.held.tx()?.execute(
                 "INSERT INTO setting (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [key, value.as_str()],
@@ -198,8 +125,7 @@ impl<'t> Writer<'t> {
     /// for the next import of a sheet with that header (the mapping profile
     /// [`LEARNED_PROFILE`](crate::ledger::LEARNED_PROFILE)).
     pub fn learn_mapping(&mut self, header_key: &str, field: &str) -> Result<(), LedgerError> {
-        self.flush()?;
-        self.tx
+        self.held.tx()?
             .prepare_cached(
                 "INSERT OR REPLACE INTO mapping_profile (name, header_key, field) VALUES (?1, ?2, ?3)",
             )?
@@ -216,7 +142,8 @@ impl<'t> Writer<'t> {
             });
         }
         let known: Option<i64> = self
-            .tx
+            .held
+            .peek()
             .query_row(
                 "SELECT 1 FROM reference_entry WHERE kind = 'partner_type' AND key = ?1",
                 [&p.partner_type],
@@ -241,13 +168,12 @@ impl<'t> Writer<'t> {
 
     /// Adds a partner with its aliases; refuses a name or alias another partner uses.
     pub fn add_partner(&mut self, partner: &Partner) -> Result<PartnerId, LedgerError> {
-        self.flush()?;
         self.check_partner(partner)?;
-        self.tx
+        self.held.tx()?
             .prepare_cached("INSERT INTO partner (name, name_zh, partner_type, country) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![partner.name.trim(), partner.name_zh, partner.partner_type, partner.country])
             .map_err(|e| refuse_duplicate(e, &format!("a partner named '{}' exists already", partner.name)))?;
-        let id = PartnerId(self.tx.last_insert_rowid());
+        let id = PartnerId(self.held.tx()?.last_insert_rowid());
         for alias in &partner.aliases {
             self.insert_alias(id, alias)?;
         }
@@ -265,7 +191,8 @@ impl<'t> Writer<'t> {
             return Ok(());
         }
         let owner: Option<i64> = self
-            .tx
+            .held
+            .tx()?
             .query_row(
                 "SELECT partner_id FROM partner_alias WHERE alias = ?1",
                 [alias],
@@ -278,7 +205,8 @@ impl<'t> Writer<'t> {
                 "the alias '{alias}' belongs to another partner"
             ))),
             None => {
-                self.tx
+                self.held
+                    .tx()?
                     .prepare_cached(
                         "INSERT INTO partner_alias (alias, partner_id) VALUES (?1, ?2)",
                     )?
@@ -290,7 +218,8 @@ impl<'t> Writer<'t> {
 
     fn stored_partner(&self, id: PartnerId) -> Result<Partner, LedgerError> {
         let row = self
-            .tx
+            .held
+            .peek()
             .query_row(
                 "SELECT name, name_zh, partner_type, country FROM partner WHERE id = ?1",
                 [id.0],
@@ -300,7 +229,7 @@ impl<'t> Writer<'t> {
         let Some((name, name_zh, partner_type, country)) = row else {
             return Err(LedgerError::NotFound(format!("partner {}", id.0)));
         };
-        let mut stmt = self.tx.prepare_cached(
+        let mut stmt = self.held.peek().prepare_cached(
             "SELECT alias FROM partner_alias WHERE partner_id = ?1 ORDER BY alias",
         )?;
         let aliases = stmt
@@ -318,19 +247,18 @@ impl<'t> Writer<'t> {
 
     /// Replaces a partner's fields and aliases.
     pub fn update_partner(&mut self, partner: &Partner) -> Result<(), LedgerError> {
-        self.flush()?;
         self.check_partner(partner)?;
         let old = self.stored_partner(partner.id)?;
         if old == *partner {
             return Ok(());
         }
-        self.tx
+        self.held.tx()?
             .execute(
                 "UPDATE partner SET name = ?2, name_zh = ?3, partner_type = ?4, country = ?5 WHERE id = ?1",
                 params![partner.id.0, partner.name.trim(), partner.name_zh, partner.partner_type, partner.country],
             )
             .map_err(|e| refuse_duplicate(e, &format!("a partner named '{}' exists already", partner.name)))?;
-        self.tx.execute(
+        self.held.tx()?.execute(
             "DELETE FROM partner_alias WHERE partner_id = ?1",
             [partner.id.0],
         )?;
@@ -348,7 +276,6 @@ impl<'t> Writer<'t> {
 
     /// Adds `alias` to a partner (a spelling confirmed during an import).
     pub fn add_alias(&mut self, id: PartnerId, alias: &str) -> Result<(), LedgerError> {
-        self.flush()?;
         let mut p = self.stored_partner(id)?;
         if p.aliases.iter().any(|a| a == alias.trim()) || p.name == alias.trim() {
             return Ok(());
@@ -359,9 +286,8 @@ impl<'t> Writer<'t> {
 
     /// Deletes a partner that has no agreements.
     pub fn delete_partner(&mut self, id: PartnerId) -> Result<(), LedgerError> {
-        self.flush()?;
         let old = self.stored_partner(id)?;
-        let n: i64 = self.tx.query_row(
+        let n: i64 = self.held.tx()?.query_row(
             "SELECT count(*) FROM agreement WHERE partner_id = ?1",
             [id.0],
             |r| r.get(0),
@@ -372,7 +298,8 @@ impl<'t> Writer<'t> {
                 old.name
             )));
         }
-        self.tx
+        self.held
+            .tx()?
             .execute("DELETE FROM partner WHERE id = ?1", [id.0])?;
         self.audit("partner", &id.0.to_string(), "delete", json(&old), None)
     }
@@ -380,7 +307,6 @@ impl<'t> Writer<'t> {
     /// Moves every agreement of `from` to `into`, keeps `from`'s name and aliases as aliases
     /// of `into`, and deletes `from`.
     pub fn merge_partners(&mut self, from: PartnerId, into: PartnerId) -> Result<(), LedgerError> {
-        self.flush()?;
         if from == into {
             return Err(LedgerError::Refused(
                 "a partner cannot be merged into itself".into(),
@@ -390,7 +316,8 @@ impl<'t> Writer<'t> {
         let mut target = self.stored_partner(into)?;
         let moved: Vec<i64> = {
             let mut stmt = self
-                .tx
+                .held
+                .tx()?
                 .prepare_cached("SELECT id FROM agreement WHERE partner_id = ?1")?;
             stmt.query_map([from.0], |r| r.get(0))?
                 .collect::<Result<_, _>>()?
@@ -401,7 +328,7 @@ impl<'t> Writer<'t> {
                 partner_id: into,
                 ..before.clone()
             };
-            self.tx.execute(
+            self.held.tx()?.execute(
                 "UPDATE agreement SET partner_id = ?2 WHERE id = ?1",
                 params![id, into.0],
             )?;
@@ -409,13 +336,15 @@ impl<'t> Writer<'t> {
                 "agreement",
                 &id.to_string(),
                 "update",
-                json(&before),
-                json(&after),
+                agreement_row::json(&before),
+                agreement_row::json(&after),
             )?;
         }
-        self.tx
+        self.held
+            .tx()?
             .execute("DELETE FROM partner_alias WHERE partner_id = ?1", [from.0])?;
-        self.tx
+        self.held
+            .tx()?
             .execute("DELETE FROM partner WHERE id = ?1", [from.0])?;
         self.audit("partner", &from.0.to_string(), "delete", json(&old), None)?;
         for alias in std::iter::once(old.name).chain(old.aliases) {
@@ -429,7 +358,7 @@ impl<'t> Writer<'t> {
     fn check_agreement(&mut self, a: &Agreement) -> Result<(), LedgerError> {
         let lists = match self.lists.take() {
             Some(lists) => lists,
-            None => read_lists(self.tx)?,
+            None => read_lists(self.held.peek())?,
         };
         let problems = a.problems(&lists);
         self.lists = Some(lists);
@@ -443,99 +372,28 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    /// Replaces agreement `id`'s theme links with `a`'s.
-    fn write_themes(&mut self, a: &Agreement, id: i64) -> Result<(), LedgerError> {
-        self.tx
-            .prepare_cached("DELETE FROM agreement_theme WHERE agreement_id = ?1")?
-            .execute([id])?;
-        self.hold_themes(a, id);
-        self.write_themes_held()
-    }
-
-    /// Holds `a`'s theme links, for agreement `id`, until the next [`Writer::flush`].
-    fn hold_themes(&mut self, a: &Agreement, id: i64) {
-        self.themes
-            .extend(a.themes.iter().map(|t| (id, t.theme.clone(), t.percent_bp)));
-    }
-
-    /// Adds an agreement; refuses an invalid one or a reference already used.
+    /// Adds an agreement; refuses an invalid one or a reference already used. Its theme
+    /// links and audit entry are held and written with the next agreements' ([`Held`]).
     pub fn add_agreement(&mut self, a: &Agreement) -> Result<AgreementId, LedgerError> {
         self.check_agreement(a)?;
-        let tx: &'t Transaction<'t> = self.tx;
-        let mut insert = match self.insert_agreement.take() {
-            Some(stmt) => stmt,
-            None => tx.prepare_cached(
-                "INSERT INTO agreement (reference, title, partner_id, signed_on, status, amount_minor, currency, value_date, own_minor, own_currency, region, notes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?,
-        };
-        insert
-            .execute(params![
-                a.reference,
-                a.title,
-                a.partner_id.0,
-                a.signed_on.to_string(),
-                a.status.as_str(),
-                a.contribution.map(|m| m.minor),
-                a.contribution.as_ref().map(|m| m.currency.code()),
-                a.value_date.map(|d| d.to_string()),
-                a.own_part.map(|m| m.minor),
-                a.own_part.as_ref().map(|m| m.currency.code()),
-                a.region,
-                a.notes,
-            ])
-            .map_err(|e| refuse(e, a))?;
-        self.insert_agreement = Some(insert);
-        let id = self.tx.last_insert_rowid();
-        self.hold_themes(a, id);
-        if self.themes.len() >= THEMES_AT_ONCE {
-            self.write_themes_held()?;
-        }
-        // The audit entry holds no copy of the values: the row holds them until an update
-        // or a delete records them as old. Ids created in a row share one entry.
-        self.created = match self.created {
-            Some((first, last)) if last.checked_add(1) == Some(id) => Some((first, id)),
-            Some(_) => {
-                self.flush()?;
-                Some((id, id))
-            }
-            None => Some((id, id)),
-        };
+        let id = self.held.insert_agreement(a, |e| refuse(e, a))?;
         Ok(AgreementId(id))
     }
 
-    /// Drops the agreements' date index until [`Writer::restore_date_index`], which
-    /// [`super::Ledger::write`] calls before the commit, for an import of many rows into a
-    /// ledger holding fewer. Adding rows in no date order to the index costs a search and
-    /// often a page split each; building it once from sorted rows costs a third of that. No
-    /// query is wrong without it, and a rollback brings it back with the rest.
+    /// Drops the agreements' date index until the transaction ends, which builds it again
+    /// ([`Held::defer_date_index`]).
     pub fn defer_date_index(&mut self) -> Result<(), LedgerError> {
-        if self.deferred_date_index.is_some() {
-            return Ok(());
-        }
-        if let Some(sql) = index_sql(self.tx, DATE_INDEX)? {
-            self.tx.execute_batch(&format!("DROP INDEX {DATE_INDEX}"))?;
-            self.deferred_date_index = Some(sql);
-        }
-        Ok(())
-    }
-
-    /// Builds the date index again if [`Writer::defer_date_index`] dropped it.
-    pub(super) fn restore_date_index(&mut self) -> Result<(), LedgerError> {
-        if let Some(sql) = self.deferred_date_index.take() {
-            self.tx.execute_batch(&sql)?;
-        }
-        Ok(())
+        self.held.defer_date_index()
     }
 
     /// The highest agreement id so far (0 in an empty ledger): ids above it are new.
     pub fn last_agreement_id(&self) -> Result<i64, LedgerError> {
-        super::read::last_agreement_id(self.tx)
+        super::read::last_agreement_id(self.held.peek())
     }
 
     /// Whether any agreement has a reference, as this transaction sees it.
     pub fn any_reference(&self) -> Result<bool, LedgerError> {
-        super::read::any_reference(self.tx)
+        super::read::any_reference(self.held.peek())
     }
 
     /// The agreement with `reference`, as this transaction sees it.
@@ -543,16 +401,17 @@ impl<'t> Writer<'t> {
         &mut self,
         reference: &str,
     ) -> Result<Option<Agreement>, LedgerError> {
-        let found = super::read::agreement_with_reference(self.tx, reference)?;
+        let found = super::read::agreement_with_reference(self.held.peek(), reference)?;
         self.complete(found)
     }
 
     /// `found` with all its theme links, some of which may be held back still.
     fn complete(&mut self, found: Option<Agreement>) -> Result<Option<Agreement>, LedgerError> {
         match found {
-            Some(a) if self.themes.iter().any(|(id, _, _)| *id == a.id.0) => {
-                self.write_themes_held()?;
-                self.stored_agreement(a.id).map(Some)
+            Some(a) if self.held.holds_links_of(a.id.0) => {
+                // Its links only: the run of ids created keeps its one audit entry.
+                self.held.write_themes_held()?;
+                read_agreement(self.held.peek(), a.id).map(Some)
             }
             other => Ok(other),
         }
@@ -569,68 +428,69 @@ impl<'t> Writer<'t> {
         newest: bool,
     ) -> Result<Option<Agreement>, LedgerError> {
         // It searches by partner and date: a search per row needs the index.
-        self.restore_date_index()?;
-        let found =
-            super::read::agreement_like(self.tx, partner, signed_on, contribution, ids, newest)?;
+        self.held.restore_date_index()?;
+        let found = super::read::agreement_like(
+            self.held.peek(),
+            partner,
+            signed_on,
+            contribution,
+            ids,
+            newest,
+        )?;
         self.complete(found)
     }
 
-    fn stored_agreement(&self, id: AgreementId) -> Result<Agreement, LedgerError> {
-        read_agreement(self.tx, id)
+    fn stored_agreement(&mut self, id: AgreementId) -> Result<Agreement, LedgerError> {
+        read_agreement(self.held.tx()?, id)
     }
 
     /// Replaces an agreement's fields; returns whether anything changed.
     pub fn update_agreement(&mut self, a: &Agreement) -> Result<bool, LedgerError> {
-        self.flush()?;
         self.check_agreement(a)?;
         let old = self.stored_agreement(a.id)?;
         if same_agreement(&old, a) {
             return Ok(false);
         }
-        self.tx
-            .execute(
-                "UPDATE agreement SET reference = ?2, title = ?3, partner_id = ?4, signed_on = ?5, status = ?6, amount_minor = ?7,
-                 currency = ?8, value_date = ?9, own_minor = ?10, own_currency = ?11, region = ?12, notes = ?13 WHERE id = ?1",
-                params![
-                    a.id.0,
-                    a.reference,
-                    a.title,
-                    a.partner_id.0,
-                    a.signed_on.to_string(),
-                    a.status.as_str(),
-                    a.contribution.map(|m| m.minor),
-                    a.contribution.as_ref().map(|m| m.currency.code()),
-                    a.value_date.map(|d| d.to_string()),
-                    a.own_part.map(|m| m.minor),
-                    a.own_part.as_ref().map(|m| m.currency.code()),
-                    a.region,
-                    a.notes,
-                ],
-            )
-            .map_err(|e| refuse(e, a))?;
-        self.write_themes(a, a.id.0)?;
+        let mut update = self.held.tx()?.prepare_cached(&format!(
+            "UPDATE agreement SET ({}) = ({}) WHERE id = ?{}",
+            agreement_row::COLUMNS,
+            (1..=agreement_row::BOUND)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            agreement_row::BOUND + 1
+        ))?;
+        agreement_row::bind(&mut update, 1, a)?;
+        update.raw_bind_parameter(agreement_row::BOUND + 1, a.id.0)?;
+        update.raw_execute().map_err(|e| refuse(e, a))?;
+        self.held.replace_themes(a, a.id.0)?;
         self.audit(
             "agreement",
             &a.id.0.to_string(),
             "update",
-            json(&old),
-            json(a),
+            agreement_row::json(&old),
+            agreement_row::json(a),
         )?;
         Ok(true)
     }
 
     /// Deletes an agreement.
     pub fn delete_agreement(&mut self, id: AgreementId) -> Result<(), LedgerError> {
-        self.flush()?;
         let old = self.stored_agreement(id)?;
-        self.tx
+        self.held
+            .tx()?
             .execute("DELETE FROM agreement WHERE id = ?1", [id.0])?;
-        self.audit("agreement", &id.0.to_string(), "delete", json(&old), None)
+        self.audit(
+            "agreement",
+            &id.0.to_string(),
+            "delete",
+            agreement_row::json(&old),
+            None,
+        )
     }
 
     /// Sets (or replaces) an exchange rate.
     pub fn set_rate(&mut self, rate: &ExchangeRate) -> Result<(), LedgerError> {
-        self.flush()?;
         if rate.rate <= rust_decimal::Decimal::ZERO {
             return Err(LedgerError::Refused(format!(
                 "a rate must be above zero, not {}",
@@ -645,7 +505,7 @@ impl<'t> Writer<'t> {
         }
         let key = format!("{}/{}/{}", rate.currency, rate.quote, rate.valid_from);
         let old: Option<String> = self
-            .tx
+            .held.tx()?
             .query_row(
                 "SELECT rate FROM exchange_rate WHERE currency = ?1 AND quote = ?2 AND valid_from = ?3",
                 params![rate.currency.code(), rate.quote.code(), rate.valid_from.to_string()],
@@ -656,7 +516,7 @@ impl<'t> Writer<'t> {
         if old.as_deref() == Some(text.as_str()) {
             return Ok(());
         }
-        self.tx.execute(
+        self.held.tx()?.execute(
             "INSERT OR REPLACE INTO exchange_rate (currency, quote, valid_from, rate) VALUES (?1, ?2, ?3, ?4)",
             params![rate.currency.code(), rate.quote.code(), rate.valid_from.to_string(), text],
         )?;
@@ -671,21 +531,20 @@ impl<'t> Writer<'t> {
         period: &crate::domain::Period,
         publication: &super::Publication,
     ) -> Result<i64, LedgerError> {
-        self.flush()?;
-        self.tx.execute(
+        self.held.tx()?.execute(
             "INSERT INTO publication (period, period_from, period_to, published_at, revision, report_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 publication.period,
                 period.from.to_string(),
                 period.to.to_string(),
-                self.now,
+                self.held.now(),
                 i64::try_from(publication.revision).unwrap_or(i64::MAX),
                 publication.report_json
             ],
         )?;
-        let id = self.tx.last_insert_rowid();
+        let id = self.held.tx()?.last_insert_rowid();
         for a in &publication.agreements {
-            self.tx
+            self.held.tx()?
                 .prepare_cached(
                     "INSERT INTO publication_agreement (publication_id, agreement_id, reference, partner, signed_on, amount_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
@@ -703,13 +562,13 @@ impl<'t> Writer<'t> {
 
     /// Opens an import batch; every later change in this transaction is tagged with it.
     pub fn begin_batch(&mut self, file_name: &str, sha256: &str) -> Result<i64, LedgerError> {
-        self.flush()?;
-        self.tx.execute(
+        let tx = self.held.tx()?;
+        tx.execute(
             "INSERT INTO import_batch (file_name, sha256, imported_at, created, updated, unchanged, partners) VALUES (?1, ?2, ?3, 0, 0, 0, 0)",
-            params![file_name, sha256, self.now],
+            params![file_name, sha256, self.held.now()],
         )?;
-        let id = self.tx.last_insert_rowid();
-        self.batch = Some(id);
+        let id = tx.last_insert_rowid();
+        self.held.set_batch(id)?;
         Ok(id)
     }
 
@@ -721,10 +580,11 @@ impl<'t> Writer<'t> {
         unchanged: usize,
         partners: usize,
     ) -> Result<(), LedgerError> {
-        self.flush()?;
-        let Some(id) = self.batch else { return Ok(()) };
+        let Some(id) = self.held.batch() else {
+            return Ok(());
+        };
         let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
-        self.tx.execute(
+        self.held.tx()?.execute(
             "UPDATE import_batch SET created = ?2, updated = ?3, unchanged = ?4, partners = ?5 WHERE id = ?1",
             params![id, n(created), n(updated), n(unchanged), n(partners)],
         )?;
@@ -734,9 +594,9 @@ impl<'t> Writer<'t> {
     /// Reverses every change of import batch `batch`, newest first, restoring old values;
     /// returns how many changes it reversed.
     pub fn undo_batch(&mut self, batch: i64) -> Result<usize, LedgerError> {
-        self.flush()?;
         let undone: Option<Option<String>> = self
-            .tx
+            .held
+            .tx()?
             .query_row(
                 "SELECT undone_at FROM import_batch WHERE id = ?1",
                 [batch],
@@ -753,7 +613,7 @@ impl<'t> Writer<'t> {
             Some(None) => {}
         }
         let entries: Vec<(String, String, String, Option<String>)> = {
-            let mut stmt = self.tx.prepare(
+            let mut stmt = self.held.tx()?.prepare(
                 "SELECT entity, entity_id, action, old FROM audit WHERE batch_id = ?1 ORDER BY id DESC",
             )?;
             stmt.query_map([batch], |r| {
@@ -796,38 +656,38 @@ impl<'t> Writer<'t> {
                 (e, a) => return Err(corrupt(&format!("cannot undo {a} of {e}"))),
             }
         }
-        self.tx.execute(
+        self.held.tx()?.execute(
             "UPDATE import_batch SET undone_at = ?2 WHERE id = ?1",
-            params![batch, self.now],
+            params![batch, self.held.now()],
         )?;
         Ok(undone)
     }
 
     /// Deletes the agreements `first..=last` that an import created, newest first, each
-    /// with the audit entry [`Writer::delete_agreement`] writes (its old values as JSON,
-    /// built here by SQL for the whole range); returns how many there were.
+    /// with the audit entry [`Writer::delete_agreement`] writes (its old values in their
+    /// JSON form); returns how many there were.
     fn delete_agreements_created(&mut self, first: i64, last: i64) -> Result<usize, LedgerError> {
-        self.tx
-            .prepare_cached(concat!(
-                "INSERT INTO audit (at, entity, entity_id, action, old, new, batch_id) ",
-                "SELECT ?1, 'agreement', CAST(a.id AS TEXT), 'delete', json_object(",
-                "'id', a.id, 'reference', a.reference, 'title', a.title, ",
-                "'partner_id', a.partner_id, 'signed_on', a.signed_on, 'status', a.status, ",
-                "'contribution', json(CASE WHEN a.amount_minor IS NULL THEN 'null' ",
-                "ELSE json_object('minor', a.amount_minor, 'currency', a.currency) END), ",
-                "'value_date', a.value_date, ",
-                "'own_part', json(CASE WHEN a.own_minor IS NULL THEN 'null' ",
-                "ELSE json_object('minor', a.own_minor, 'currency', a.own_currency) END), ",
-                "'region', a.region, ",
-                "'themes', json((SELECT json_group_array(json_object('theme', t.theme, 'percent_bp', t.percent_bp)) ",
-                "FROM (SELECT theme, percent_bp FROM agreement_theme WHERE agreement_id = a.id ",
-                "ORDER BY percent_bp DESC, theme) AS t)), ",
-                "'notes', a.notes), NULL, ?4 ",
-                "FROM agreement AS a WHERE a.id BETWEEN ?2 AND ?3 ORDER BY a.id DESC",
-            ))?
-            .execute(params![self.now, first, last, self.batch])?;
-        Ok(self
-            .tx
+        let tx = self.held.tx()?;
+        let mut select = tx.prepare_cached(concat!(
+            "SELECT ",
+            agreement_columns!(),
+            " FROM agreement WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC"
+        ))?;
+        let mut audit = tx.prepare_cached(
+            "INSERT INTO audit (at, entity, entity_id, action, old, new, batch_id) VALUES (?1, 'agreement', ?2, 'delete', ?3, NULL, ?4)",
+        )?;
+        let mut rows = select.query([first, last])?;
+        while let Some(row) = rows.next()? {
+            let mut old = agreement_row::from_row(row)?;
+            old.themes = read_themes(tx, old.id.0)?;
+            audit.execute(params![
+                self.held.now(),
+                old.id.0.to_string(),
+                agreement_row::json(&old),
+                self.held.batch()
+            ])?;
+        }
+        Ok(tx
             .prepare_cached("DELETE FROM agreement WHERE id BETWEEN ?1 AND ?2")?
             .execute([first, last])?)
     }
@@ -838,11 +698,11 @@ impl<'t> Writer<'t> {
         name: &str,
         entries: &[(String, String)],
     ) -> Result<(), LedgerError> {
-        self.flush()?;
-        self.tx
+        self.held
+            .tx()?
             .execute("DELETE FROM mapping_profile WHERE name = ?1", [name])?;
         for (header, field) in entries {
-            self.tx
+            self.held.tx()?
                 .prepare_cached("INSERT OR REPLACE INTO mapping_profile (name, header_key, field) VALUES (?1, ?2, ?3)")?
                 .execute(params![name, header, field])?;
         }
@@ -895,10 +755,10 @@ mod tests {
     use chrono::NaiveDate;
     use rusqlite::Connection;
 
-    use super::{DATE_INDEX, index_sql};
     use crate::domain::{
         Agreement, AgreementId, Currency, Money, Partner, PartnerId, Status, ThemeShare,
     };
+    use crate::ledger::bulk::{DATE_INDEX, index_sql};
     use crate::ledger::{Ledger, LedgerError};
 
     fn date_index(conn: &Connection) -> Option<String> {
@@ -949,7 +809,7 @@ mod tests {
             .write(|w| {
                 w.defer_date_index()?;
                 w.defer_date_index()?;
-                assert_eq!(date_index(w.tx), None);
+                assert_eq!(date_index(w.held.peek()), None);
                 for i in 0..40 {
                     w.add_agreement(&agreement(partner, i))?;
                 }
@@ -995,7 +855,7 @@ mod tests {
                     false,
                 )?;
                 assert_eq!(found.and_then(|a| a.reference).as_deref(), Some("D-7"));
-                assert_eq!(date_index(w.tx).as_ref(), Some(&schema));
+                assert_eq!(date_index(w.held.peek()).as_ref(), Some(&schema));
                 Ok(())
             })
             .unwrap();
