@@ -227,6 +227,37 @@ fn add_an_agreement_through_the_form_then_undo_it() {
 }
 
 #[test]
+fn a_form_saves_on_enter_and_closes_on_escape() {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    h.get_by_label("Partners").click();
+    h.run();
+    h.get_by_label("Add a partner…").click();
+    h.run();
+    h.get_by_label("New partner");
+    // Escape closes the form, nothing saved.
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.query_by_label("New partner").is_none());
+    let partners = h.state().ledger().partners().unwrap().len();
+    // Enter saves: a blank name is refused next to its field, a name goes in.
+    h.get_by_label("Add a partner…").click();
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.get_by_label("A partner needs a name.");
+    let name = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Name");
+    name.click();
+    name.type_text("Enter Foundation");
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert!(h.query_by_label("New partner").is_none());
+    assert_eq!(h.state().ledger().partners().unwrap().len(), partners + 1);
+}
+
+#[test]
 fn switching_to_chinese_shows_the_seed_labels() {
     let mut h = harness(Lang::En);
     h.run();

@@ -380,7 +380,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let period = parse_period(&period)?;
             let lang: Lang = lang.parse().map_err(|e: String| usage(anyhow!(e)))?;
-            let snapshot = Snapshot::load(&ledger)?;
+            // A large ledger's snapshot is kept in a file for the next report.
+            let snapshot = match ledger.path().and_then(ledger::snapshot_cache_path) {
+                Some(file) => {
+                    let (snapshot, cached) = Snapshot::load_cached(&ledger, &file)?;
+                    if !cached {
+                        let _ = snapshot.store(&file);
+                    }
+                    snapshot
+                }
+                None => Snapshot::load(&ledger)?,
+            };
             let report = snapshot
                 .report(&period, top)
                 .map_err(|e| refused(e.into()))?;

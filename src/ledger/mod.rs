@@ -14,7 +14,7 @@ mod write;
 use std::path::{Path, PathBuf};
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::domain::{Currency, FieldProblem, Organisation, ReferenceLists};
 
@@ -118,6 +118,18 @@ pub fn default_path() -> Option<PathBuf> {
     }
     directories::ProjectDirs::from("org", "pledger", "Pledger")
         .map(|d| d.data_dir().join("ledger.sqlite3"))
+}
+
+/// Where the report snapshot of the ledger at `path` is kept between runs (the platform's
+/// cache folder, `~/.cache/pledger/snapshots/` on Linux), named by a hash of the ledger's
+/// full path.
+pub fn snapshot_cache_path(path: &Path) -> Option<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let hash = Sha256::digest(full.to_string_lossy().as_bytes());
+    let name: String = hash.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    directories::ProjectDirs::from("org", "pledger", "Pledger")
+        .map(|d| d.cache_dir().join("snapshots").join(format!("{name}.bin")))
 }
 
 impl Ledger {
@@ -284,6 +296,26 @@ impl Ledger {
     /// A number that every committed write increases; caches key on it.
     pub fn revision(&self) -> Result<u64, LedgerError> {
         revision_of(&self.conn)
+    }
+
+    /// The ledger's state as a short text that changes with every write: its revision, and
+    /// the id and time of its last audit entry (so that a backup restored over the file,
+    /// then changed, does not pass for the ledger that had the same revision).
+    pub fn state_key(&self) -> Result<String, LedgerError> {
+        let last: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, at FROM audit ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (id, at) = last.unwrap_or_default();
+        Ok(format!(
+            "{}:{}:{id}:{at}",
+            self.revision()?,
+            version(&self.conn)?
+        ))
     }
 
     /// The currency reports are written in.

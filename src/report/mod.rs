@@ -1,6 +1,7 @@
 //! Report figures over an in-memory [`Snapshot`]: counts, totals, the co-funding
 //! composition, breakdowns by partner type, region and theme, and the top partners.
 
+mod cache;
 mod share;
 mod snapshot;
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 
 use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decimal};
 
+pub use cache::CACHED_FROM_ROWS;
 pub use share::{Share, largest_remainder_tenths, split_by_weights, tenths_text};
 pub use snapshot::{MissingRate, PartnerTotal, Snapshot};
 
@@ -537,6 +539,7 @@ mod tests {
             split_theme,
             split_amount,
             missing: Vec::new(),
+            state: String::new(),
         }
     }
 

@@ -41,7 +41,7 @@ pub(super) struct Row {
 }
 
 /// A partner as reports show it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct PartnerInfo {
     pub id: PartnerId,
     pub name: String,
@@ -87,6 +87,9 @@ pub struct Snapshot {
     pub(super) split_theme: Vec<u16>,
     pub(super) split_amount: Vec<i64>,
     pub(super) missing: Vec<MissingRate>,
+    /// The ledger's state it was read at ([`Ledger::state_key`]), when known: the key of
+    /// its file ([`Snapshot::store`]).
+    pub(super) state: String,
 }
 
 pub(super) fn day_number(date: NaiveDate) -> i32 {
@@ -419,6 +422,7 @@ impl Snapshot {
             split_theme,
             split_amount,
             missing,
+            state: String::new(),
         })
     }
 

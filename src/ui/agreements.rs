@@ -9,6 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use rust_decimal::Decimal;
 
 use super::app::{Command, PledgerApp};
+use super::form::{FormAction, choice_ui, form_window_ui, labelled};
 use super::format::{count_text, date_text};
 use super::pie::color;
 use super::t;
@@ -270,12 +271,6 @@ impl AgreementForm {
         }
         self.errors = errors;
         self.errors.is_empty().then_some(agreement)
-    }
-}
-
-fn field_error_ui(ui: &mut Ui, errors: &HashMap<&'static str, String>, field: &str) {
-    if let Some(message) = errors.get(field) {
-        ui.label(RichText::new(message).color(color(palette::ERROR)).small());
     }
 }
 
@@ -668,291 +663,188 @@ impl PledgerApp {
         let Some(mut form) = self.agreements.form.take() else {
             return;
         };
-        let mut keep = true;
         let title = if form.id.is_some() {
             t(lang, "Edit agreement", "编辑协议")
         } else {
             t(lang, "New agreement", "新协议")
         };
         let lists = self.cache.lists.clone();
-        egui::Window::new(title)
-            .collapsible(false)
-            .resizable(true)
-            .default_width(520.0)
-            .show(ui.ctx(), |ui| {
-                egui::Grid::new("agreement-form")
-                    .num_columns(2)
-                    .spacing([10.0, 6.0])
-                    .show(ui, |ui| {
-                        ui.label(t(lang, "Reference", "编号"));
-                        ui.text_edit_singleline(&mut form.reference)
-                            .widget_info(|| {
-                                egui::WidgetInfo::labeled(
-                                    egui::Role::TextInput,
-                                    true,
-                                    t(lang, "Reference", "编号"),
-                                )
-                            });
-                        ui.end_row();
-                        ui.label(t(lang, "Title", "标题"));
-                        ui.text_edit_singleline(&mut form.title).widget_info(|| {
-                            egui::WidgetInfo::labeled(
-                                egui::Role::TextInput,
-                                true,
-                                t(lang, "Title", "标题"),
-                            )
-                        });
-                        ui.end_row();
-                        ui.label(t(lang, "Partner", "伙伴"));
-                        ui.vertical(|ui| {
-                            let current = form
-                                .partner
-                                .and_then(|id| self.cache.partner(id))
-                                .map_or(t(lang, "Choose…", "请选择…").to_owned(), |p| {
-                                    p.display_name(lang).to_owned()
-                                });
-                            egui::ComboBox::from_id_salt("form-partner")
-                                .selected_text(current)
-                                .width(300.0)
-                                .height(400.0)
-                                .show_ui(ui, |ui| {
-                                    for p in &self.cache.partners {
-                                        ui.selectable_value(
-                                            &mut form.partner,
-                                            Some(p.id),
-                                            p.display_name(lang),
-                                        );
-                                    }
-                                })
-                                .response
-                                .widget_info(|| {
-                                    egui::WidgetInfo::labeled(
-                                        egui::Role::ComboBox,
-                                        true,
-                                        t(lang, "Partner", "伙伴"),
-                                    )
-                                });
-                            field_error_ui(ui, &form.errors, "partner");
-                        });
-                        ui.end_row();
-                        ui.label(t(lang, "Signed on", "签署日期"));
-                        ui.vertical(|ui| {
-                            ui.text_edit_singleline(&mut form.signed_on)
-                                .widget_info(|| {
-                                    egui::WidgetInfo::labeled(
-                                        egui::Role::TextInput,
-                                        true,
-                                        t(lang, "Signed on", "签署日期"),
-                                    )
-                                });
-                            field_error_ui(ui, &form.errors, "signed_on");
-                        });
-                        ui.end_row();
-                        ui.label(t(lang, "Status", "状态"));
-                        ui.horizontal(|ui| {
-                            for s in [Status::Draft, Status::Signed, Status::Cancelled] {
-                                ui.selectable_value(&mut form.status, s, status_text(lang, s));
-                            }
-                        });
-                        ui.end_row();
-                        ui.label(t(lang, "Financial", "财务捐款"));
-                        ui.checkbox(
-                            &mut form.financial,
-                            t(lang, "The partner contributes money", "伙伴提供资金"),
-                        );
-                        ui.end_row();
-                        let label = ui.label(t(lang, "Contribution", "捐款"));
-                        ui.vertical(|ui| {
-                            ui.horizontal(|ui| {
-                                ui.add_enabled(
-                                    form.financial,
-                                    egui::TextEdit::singleline(&mut form.amount)
-                                        .desired_width(160.0),
-                                )
-                                .labelled_by(label.id);
-                                ui.add(
-                                    egui::TextEdit::singleline(&mut form.currency)
-                                        .desired_width(50.0),
-                                )
-                                .widget_info(|| {
-                                    egui::WidgetInfo::labeled(
-                                        egui::Role::TextInput,
-                                        true,
-                                        t(lang, "Currency", "货币"),
-                                    )
-                                });
-                            });
-                            field_error_ui(ui, &form.errors, "contribution");
-                            field_error_ui(ui, &form.errors, "currency");
-                        });
-                        ui.end_row();
-                        ui.label(t(lang, "Own co-funding part", "本组织联合供资部分"));
-                        ui.vertical(|ui| {
-                            ui.add(egui::TextEdit::singleline(&mut form.own).desired_width(160.0))
-                                .widget_info(|| {
-                                    egui::WidgetInfo::labeled(
-                                        egui::Role::TextInput,
-                                        true,
-                                        t(lang, "Own co-funding part", "本组织联合供资部分"),
-                                    )
-                                });
-                            field_error_ui(ui, &form.errors, "own_part");
-                        });
-                        ui.end_row();
-                        ui.label(t(lang, "Value date", "起息日"));
-                        ui.vertical(|ui| {
-                            ui.add(
-                                egui::TextEdit::singleline(&mut form.value_date).hint_text(t(
-                                    lang,
-                                    "signing date",
-                                    "默认为签署日期",
-                                )),
-                            )
-                            .widget_info(|| {
-                                egui::WidgetInfo::labeled(
-                                    egui::Role::TextInput,
-                                    true,
-                                    t(lang, "Value date", "起息日"),
-                                )
-                            });
-                            field_error_ui(ui, &form.errors, "value_date");
-                        });
-                        ui.end_row();
-                        ui.label(t(lang, "Region", "区域"));
-                        ui.vertical(|ui| {
-                            egui::ComboBox::from_id_salt("form-region")
-                                .selected_text(lists.label(ListKind::Region, &form.region, lang))
-                                .show_ui(ui, |ui| {
-                                    for e in lists.list(ListKind::Region) {
-                                        ui.selectable_value(
-                                            &mut form.region,
-                                            e.key.clone(),
-                                            e.label(lang),
-                                        );
-                                    }
-                                })
-                                .response
-                                .widget_info(|| {
-                                    egui::WidgetInfo::labeled(
-                                        egui::Role::ComboBox,
-                                        true,
-                                        t(lang, "Region", "区域"),
-                                    )
-                                });
-                            field_error_ui(ui, &form.errors, "region");
-                        });
-                        ui.end_row();
-                        ui.label(t(lang, "Themes (%)", "专题（%）"));
-                        ui.vertical(|ui| {
-                            let mut remove = None;
-                            for (i, (theme, percent)) in form.themes.iter_mut().enumerate() {
-                                ui.horizontal(|ui| {
-                                    let label = if theme.is_empty() {
-                                        t(lang, "Choose…", "请选择…").to_owned()
-                                    } else {
-                                        lists.label(ListKind::Theme, theme, lang).to_owned()
-                                    };
-                                    egui::ComboBox::from_id_salt(("form-theme", i))
-                                        .selected_text(label)
-                                        .width(240.0)
-                                        .show_ui(ui, |ui| {
-                                            for e in lists.list(ListKind::Theme) {
-                                                ui.selectable_value(
-                                                    theme,
-                                                    e.key.clone(),
-                                                    e.label(lang),
-                                                );
-                                            }
-                                        })
-                                        .response
-                                        .widget_info(|| {
-                                            egui::WidgetInfo::labeled(
-                                                egui::Role::ComboBox,
-                                                true,
-                                                t(lang, "Theme", "专题"),
-                                            )
-                                        });
-                                    ui.add(egui::TextEdit::singleline(percent).desired_width(50.0))
-                                        .widget_info(|| {
-                                            egui::WidgetInfo::labeled(
-                                                egui::Role::TextInput,
-                                                true,
-                                                t(lang, "Percent", "百分比"),
-                                            )
-                                        });
-                                    if ui.small_button("−").clicked() {
-                                        remove = Some(i);
-                                    }
-                                });
-                            }
-                            if let Some(i) = remove {
-                                form.themes.remove(i);
-                            }
-                            if ui.small_button(t(lang, "+ theme", "+ 专题")).clicked() {
-                                form.themes.push((String::new(), String::new()));
-                            }
-                            field_error_ui(ui, &form.errors, "themes");
-                        });
-                        ui.end_row();
-                        ui.label(t(lang, "Notes", "备注"));
-                        ui.text_edit_multiline(&mut form.notes).widget_info(|| {
-                            egui::WidgetInfo::labeled(
-                                egui::Role::MultilineTextInput,
-                                true,
-                                t(lang, "Notes", "备注"),
-                            )
-                        });
-                        ui.end_row();
+        let partners: Vec<(Option<PartnerId>, String)> = self
+            .cache
+            .partners
+            .iter()
+            .map(|p| (Some(p.id), p.display_name(lang).to_owned()))
+            .collect();
+        let regions = list_options(&lists, ListKind::Region, lang);
+        let themes = list_options(&lists, ListKind::Theme, lang);
+        let choose = t(lang, "Choose…", "请选择…");
+        let mut armed = form.id.is_some() && self.agreements.confirm_delete == form.id;
+        let errors = form.errors.clone();
+        let action = form_window_ui(
+            ui.ctx(),
+            lang,
+            title,
+            520.0,
+            &errors,
+            form.id.is_some().then_some(&mut armed),
+            |f| {
+                f.text(
+                    t(lang, "Reference", "编号"),
+                    "reference",
+                    &mut form.reference,
+                    None,
+                    None,
+                );
+                f.text(
+                    t(lang, "Title", "标题"),
+                    "title",
+                    &mut form.title,
+                    None,
+                    None,
+                );
+                f.choice(
+                    t(lang, "Partner", "伙伴"),
+                    "partner",
+                    &mut form.partner,
+                    &partners,
+                    choose,
+                );
+                f.text(
+                    t(lang, "Signed on", "签署日期"),
+                    "signed_on",
+                    &mut form.signed_on,
+                    None,
+                    None,
+                );
+                f.row(t(lang, "Status", "状态"), &[], |ui| {
+                    ui.horizontal(|ui| {
+                        for s in [Status::Draft, Status::Signed, Status::Cancelled] {
+                            ui.selectable_value(&mut form.status, s, status_text(lang, s));
+                        }
                     });
-                ui.separator();
-                ui.horizontal(|ui| {
-                    if ui.button(t(lang, "Save", "保存")).clicked()
-                        && let Some(a) = form.parse(lang, &lists)
-                    {
-                        self.commands.push(if form.id.is_some() {
-                            Command::UpdateAgreement(Box::new(a))
-                        } else {
-                            Command::AddAgreement(Box::new(a))
-                        });
-                        keep = false;
-                    }
-                    if ui.button(t(lang, "Cancel", "取消")).clicked() {
-                        keep = false;
-                    }
-                    if let Some(id) = form.id {
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            if self.agreements.confirm_delete == Some(id) {
-                                if ui
-                                    .button(
-                                        RichText::new(t(lang, "Really delete", "确认删除"))
-                                            .color(color(palette::ERROR)),
-                                    )
-                                    .clicked()
-                                {
-                                    self.commands.push(Command::DeleteAgreement(id));
-                                    self.agreements.confirm_delete = None;
-                                    keep = false;
-                                }
-                            } else if ui.button(t(lang, "Delete…", "删除…")).clicked() {
-                                self.agreements.confirm_delete = Some(id);
-                            }
-                        });
-                    }
                 });
-                if !form.errors.is_empty() {
-                    ui.label(
-                        RichText::new(t(
-                            lang,
-                            "Fix the fields marked in red.",
-                            "请修正标红的字段。",
-                        ))
-                        .color(color(palette::ERROR)),
+                f.row(t(lang, "Financial", "财务捐款"), &[], |ui| {
+                    ui.checkbox(
+                        &mut form.financial,
+                        t(lang, "The partner contributes money", "伙伴提供资金"),
                     );
+                });
+                let contribution = t(lang, "Contribution", "捐款");
+                f.row(contribution, &["contribution", "currency"], |ui| {
+                    ui.horizontal(|ui| {
+                        let amount =
+                            egui::TextEdit::singleline(&mut form.amount).desired_width(160.0);
+                        labelled(
+                            ui.add_enabled(form.financial, amount),
+                            egui::Role::TextInput,
+                            contribution,
+                        );
+                        let currency =
+                            egui::TextEdit::singleline(&mut form.currency).desired_width(50.0);
+                        labelled(
+                            ui.add(currency),
+                            egui::Role::TextInput,
+                            t(lang, "Currency", "货币"),
+                        );
+                    });
+                });
+                let own = t(lang, "Own co-funding part", "本组织联合供资部分");
+                f.text(own, "own_part", &mut form.own, Some(160.0), None);
+                let hint = t(lang, "signing date", "默认为签署日期");
+                f.text(
+                    t(lang, "Value date", "起息日"),
+                    "value_date",
+                    &mut form.value_date,
+                    None,
+                    Some(hint),
+                );
+                f.choice(
+                    t(lang, "Region", "区域"),
+                    "region",
+                    &mut form.region,
+                    &regions,
+                    choose,
+                );
+                f.row(t(lang, "Themes (%)", "专题（%）"), &["themes"], |ui| {
+                    themes_ui(ui, lang, &mut form.themes, &themes);
+                });
+                f.multiline(t(lang, "Notes", "备注"), "notes", &mut form.notes);
+            },
+            |_| {},
+        );
+        self.agreements.confirm_delete = form.id.filter(|_| armed);
+        match action {
+            FormAction::Save => {
+                if let Some(a) = form.parse(lang, &lists) {
+                    self.commands.push(if form.id.is_some() {
+                        Command::UpdateAgreement(Box::new(a))
+                    } else {
+                        Command::AddAgreement(Box::new(a))
+                    });
+                    return;
+                }
+            }
+            FormAction::Cancel => return,
+            FormAction::Delete => {
+                if let Some(id) = form.id {
+                    self.commands.push(Command::DeleteAgreement(id));
+                }
+                return;
+            }
+            FormAction::None => {}
+        }
+        self.agreements.form = Some(form);
+    }
+}
+
+/// The entries of list `kind` as a choice's options: key, label in `lang`.
+fn list_options(
+    lists: &crate::domain::ReferenceLists,
+    kind: ListKind,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    lists
+        .list(kind)
+        .iter()
+        .map(|e| (e.key.clone(), e.label(lang).to_owned()))
+        .collect()
+}
+
+/// An agreement's themes with their percentages, one row each, with − and + theme.
+fn themes_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    rows: &mut Vec<(String, String)>,
+    themes: &[(String, String)],
+) {
+    let mut remove = None;
+    for (i, (theme, percent)) in rows.iter_mut().enumerate() {
+        ui.push_id(i, |ui| {
+            ui.horizontal(|ui| {
+                choice_ui(
+                    ui,
+                    t(lang, "Theme", "专题"),
+                    theme,
+                    themes,
+                    t(lang, "Choose…", "请选择…"),
+                );
+                let edit = egui::TextEdit::singleline(percent).desired_width(50.0);
+                labelled(
+                    ui.add(edit),
+                    egui::Role::TextInput,
+                    t(lang, "Percent", "百分比"),
+                );
+                if ui.small_button("−").clicked() {
+                    remove = Some(i);
                 }
             });
-        if keep {
-            self.agreements.form = Some(form);
-        }
+        });
+    }
+    if let Some(i) = remove {
+        rows.remove(i);
+    }
+    if ui.small_button(t(lang, "+ theme", "+ 专题")).clicked() {
+        rows.push((String::new(), String::new()));
     }
 }
 

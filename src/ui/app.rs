@@ -166,6 +166,9 @@ pub(super) struct Cache {
     pub revision: Option<u64>,
     /// The report snapshot.
     pub snapshot: Option<Snapshot>,
+    /// The snapshot was read from the ledger, not from its file: worth keeping for the
+    /// next start ([`PledgerApp::keep_snapshot`]).
+    pub snapshot_fresh: bool,
     /// Partners, sorted by name.
     pub partners: Vec<Partner>,
     /// Partner id -> index in `partners`.
@@ -197,6 +200,7 @@ impl Cache {
         Cache {
             revision: None,
             snapshot: None,
+            snapshot_fresh: false,
             partners: Vec::new(),
             partner_index: HashMap::new(),
             lists: ReferenceLists::defaults(),
@@ -386,8 +390,17 @@ impl PledgerApp {
         if self.cache.revision == Some(revision) {
             return;
         }
+        let file = self
+            .ledger
+            .path()
+            .and_then(crate::ledger::snapshot_cache_path);
         let loaded = (|| -> Result<(), LedgerError> {
-            let snapshot = Snapshot::load(&self.ledger)?;
+            // A large ledger opened again takes its snapshot from the file kept at exit.
+            let (snapshot, from_file) = match &file {
+                Some(file) => Snapshot::load_cached(&self.ledger, file)?,
+                None => (Snapshot::load(&self.ledger)?, false),
+            };
+            self.cache.snapshot_fresh = !from_file;
             let mut partners = self.ledger.partners()?;
             partners.sort_by_key(|p| p.name.to_lowercase());
             self.cache.partner_index = partners
@@ -615,6 +628,7 @@ impl PledgerApp {
             Command::Redo => self.undo_redo(false),
             Command::OpenLedger(path) => match Ledger::open(&path) {
                 Ok(ledger) => {
+                    self.keep_snapshot();
                     self.ledger = ledger;
                     if let Err(e) = self.ledger.set_recording(true) {
                         self.fail(&format!("undo is not available: {e}"));
@@ -833,6 +847,22 @@ impl PledgerApp {
             }
         }
         self.refresh();
+    }
+
+    /// Writes the snapshot of a large ledger to its file, for a quick first report the
+    /// next time the ledger is opened ([`Snapshot::load_cached`]).
+    pub fn keep_snapshot(&mut self) {
+        let file = self
+            .ledger
+            .path()
+            .and_then(crate::ledger::snapshot_cache_path);
+        if let (true, Some(snapshot), Some(file)) =
+            (self.cache.snapshot_fresh, &self.cache.snapshot, file)
+        {
+            // Only a cache: without it the next start reads the ledger.
+            let _ = snapshot.store(&file);
+            self.cache.snapshot_fresh = false;
+        }
     }
 
     fn remember_recent(&mut self) {
@@ -1103,6 +1133,10 @@ impl eframe::App for PledgerApp {
             recent: self.recent.clone(),
         };
         eframe::set_value(storage, REMEMBERED_KEY, &remembered);
+    }
+
+    fn on_exit(&mut self) {
+        self.keep_snapshot();
     }
 }
 

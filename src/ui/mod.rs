@@ -6,6 +6,7 @@ mod app;
 mod dashboard;
 mod dialogs;
 mod fonts;
+mod form;
 mod format;
 mod import_wizard;
 mod partners;

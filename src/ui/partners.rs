@@ -5,6 +5,7 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::app::{Command, PledgerApp};
+use super::form::{FieldErrors, FormAction, choice_ui, form_window_ui};
 use super::pie::color;
 use super::t;
 use crate::chart::{amount_text, palette};
@@ -34,7 +35,7 @@ impl PartnersView {
             aliases: String::new(),
             merge_into: None,
             confirm_merge: false,
-            error: None,
+            errors: FieldErrors::new(),
         });
     }
 }
@@ -46,10 +47,26 @@ struct PartnerForm {
     aliases: String,
     merge_into: Option<PartnerId>,
     confirm_merge: bool,
-    error: Option<String>,
+    errors: FieldErrors,
 }
 
 impl PartnerForm {
+    /// The partner the form's fields describe.
+    fn parsed(&self) -> Partner {
+        let mut p = self.partner.clone();
+        p.name = p.name.trim().to_owned();
+        p.name_zh = Some(self.name_zh.trim().to_owned()).filter(|s| !s.is_empty());
+        p.country = Some(self.country.trim().to_uppercase()).filter(|s| !s.is_empty());
+        p.aliases = self
+            .aliases
+            .lines()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        p
+    }
+
     fn edit(p: &Partner) -> PartnerForm {
         PartnerForm {
             partner: p.clone(),
@@ -58,7 +75,7 @@ impl PartnerForm {
             aliases: p.aliases.join("\n"),
             merge_into: None,
             confirm_merge: false,
-            error: None,
+            errors: FieldErrors::new(),
         }
     }
 }
@@ -176,121 +193,134 @@ impl PledgerApp {
         let Some(mut form) = self.partners_view.form.take() else {
             return;
         };
-        let mut keep = true;
         let editing = form.partner.id != PartnerId(0);
         let title = if editing {
             t(lang, "Edit partner", "编辑伙伴")
         } else {
             t(lang, "New partner", "新伙伴")
         };
-        egui::Window::new(title)
-            .collapsible(false)
-            .default_width(440.0)
-            .show(ui.ctx(), |ui| {
-                egui::Grid::new("partner-form").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-                    ui.label(t(lang, "Name", "名称"));
-                    ui.text_edit_singleline(&mut form.partner.name);
-                    ui.end_row();
-                    ui.label(t(lang, "Chinese name", "中文名称"));
-                    ui.text_edit_singleline(&mut form.name_zh);
-                    ui.end_row();
-                    ui.label(t(lang, "Type", "类型"));
-                    egui::ComboBox::from_id_salt("partner-type")
-                        .selected_text(self.cache.lists.label(ListKind::PartnerType, &form.partner.partner_type, lang))
-                        .width(280.0)
-                        .show_ui(ui, |ui| {
-                            for e in self.cache.lists.list(ListKind::PartnerType) {
-                                ui.selectable_value(&mut form.partner.partner_type, e.key.clone(), e.label(lang));
-                            }
-                        })
-                .response
-                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, t(lang, "Type", "类型")));
-                    ui.end_row();
-                    ui.label(t(lang, "Country (ISO code)", "国家（ISO 代码）"));
-                    ui.add(egui::TextEdit::singleline(&mut form.country).desired_width(60.0));
-                    ui.end_row();
-                    ui.label(t(lang, "Aliases, one per line", "别名（每行一个）"));
-                    ui.text_edit_multiline(&mut form.aliases);
-                    ui.end_row();
-                });
-                if let Some(e) = &form.error {
-                    ui.label(RichText::new(e).color(color(palette::ERROR)));
+        let types: Vec<(String, String)> = self
+            .cache
+            .lists
+            .list(ListKind::PartnerType)
+            .iter()
+            .map(|e| (e.key.clone(), e.label(lang).to_owned()))
+            .collect();
+        let others: Vec<(Option<PartnerId>, String)> = self
+            .cache
+            .partners
+            .iter()
+            .filter(|p| p.id != form.partner.id)
+            .map(|p| (Some(p.id), p.display_name(lang).to_owned()))
+            .collect();
+        let errors = form.errors.clone();
+        let mut merge = None;
+        let action = form_window_ui(
+            ui.ctx(),
+            lang,
+            title,
+            440.0,
+            &errors,
+            None,
+            |f| {
+                f.text(
+                    t(lang, "Name", "名称"),
+                    "name",
+                    &mut form.partner.name,
+                    None,
+                    None,
+                );
+                f.text(
+                    t(lang, "Chinese name", "中文名称"),
+                    "name_zh",
+                    &mut form.name_zh,
+                    None,
+                    None,
+                );
+                let choose = t(lang, "Choose…", "请选择…");
+                f.choice(
+                    t(lang, "Type", "类型"),
+                    "partner_type",
+                    &mut form.partner.partner_type,
+                    &types,
+                    choose,
+                );
+                let country = t(lang, "Country (ISO code)", "国家（ISO 代码）");
+                f.text(country, "country", &mut form.country, Some(60.0), None);
+                f.multiline(
+                    t(lang, "Aliases, one per line", "别名（每行一个）"),
+                    "aliases",
+                    &mut form.aliases,
+                );
+            },
+            |ui| {
+                if !editing {
+                    return;
                 }
                 ui.separator();
+                ui.label(
+                    RichText::new(t(lang, "Merge into another partner", "合并到另一个伙伴"))
+                        .strong(),
+                );
                 ui.horizontal(|ui| {
-                    if ui.button(t(lang, "Save", "保存")).clicked() {
-                        let mut p = form.partner.clone();
-                        p.name = p.name.trim().to_owned();
-                        p.name_zh = Some(form.name_zh.trim().to_owned()).filter(|s| !s.is_empty());
-                        p.country = Some(form.country.trim().to_uppercase()).filter(|s| !s.is_empty());
-                        p.aliases = form
-                            .aliases
-                            .lines()
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_owned)
-                            .collect();
-                        if p.name.is_empty() {
-                            form.error = Some(t(lang, "A partner needs a name.", "伙伴需要名称。").to_owned());
-                        } else {
-                            self.commands.push(if editing {
-                                Command::UpdatePartner(Box::new(p))
-                            } else {
-                                Command::AddPartner(Box::new(p))
-                            });
-                            keep = false;
+                    let choose = t(lang, "Choose…", "请选择…");
+                    choice_ui(
+                        ui,
+                        t(lang, "Merge into", "合并到"),
+                        &mut form.merge_into,
+                        &others,
+                        choose,
+                    );
+                    if let Some(into) = form.merge_into {
+                        if form.confirm_merge {
+                            let really = RichText::new(t(lang, "Really merge", "确认合并"))
+                                .color(color(palette::ERROR));
+                            if ui.button(really).clicked() {
+                                merge = Some(into);
+                            }
+                        } else if ui.button(t(lang, "Merge…", "合并…")).clicked() {
+                            form.confirm_merge = true;
                         }
-                    }
-                    if ui.button(t(lang, "Cancel", "取消")).clicked() {
-                        keep = false;
                     }
                 });
-                if editing {
-                    ui.separator();
-                    ui.label(RichText::new(t(lang, "Merge into another partner", "合并到另一个伙伴")).strong());
-                    ui.horizontal(|ui| {
-                        let current = form
-                            .merge_into
-                            .and_then(|id| self.cache.partner(id))
-                            .map_or(t(lang, "Choose…", "请选择…").to_owned(), |p| p.display_name(lang).to_owned());
-                        egui::ComboBox::from_id_salt("merge-into")
-                            .selected_text(current)
-                            .width(260.0)
-                            .height(400.0)
-                            .show_ui(ui, |ui| {
-                                for p in self.cache.partners.iter().filter(|p| p.id != form.partner.id) {
-                                    ui.selectable_value(&mut form.merge_into, Some(p.id), p.display_name(lang));
-                                }
-                            })
-                .response
-                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, t(lang, "Merge into", "合并到")));
-                        if let Some(into) = form.merge_into {
-                            if form.confirm_merge {
-                                if ui
-                                    .button(RichText::new(t(lang, "Really merge", "确认合并")).color(color(palette::ERROR)))
-                                    .clicked()
-                                {
-                                    self.commands.push(Command::MergePartners { from: form.partner.id, into });
-                                    keep = false;
-                                }
-                            } else if ui.button(t(lang, "Merge…", "合并…")).clicked() {
-                                form.confirm_merge = true;
-                            }
-                        }
-                    });
-                    ui.label(
-                        RichText::new(t(
-                            lang,
-                            "The agreements move to the chosen partner; this name becomes one of its aliases.",
-                            "协议将转到所选伙伴；此名称成为其别名。",
-                        ))
-                        .small()
-                        .color(color(palette::MUTED)),
-                    );
-                }
+                ui.label(
+                    RichText::new(t(
+                        lang,
+                        "The agreements move to the chosen partner; this name becomes one of its aliases.",
+                        "协议将转到所选伙伴；此名称成为其别名。",
+                    ))
+                    .small()
+                    .color(color(palette::MUTED)),
+                );
+            },
+        );
+        if let Some(into) = merge {
+            self.commands.push(Command::MergePartners {
+                from: form.partner.id,
+                into,
             });
-        if keep {
-            self.partners_view.form = Some(form);
+            return;
         }
+        match action {
+            FormAction::Save => {
+                let p = form.parsed();
+                if p.name.is_empty() {
+                    form.errors.insert(
+                        "name",
+                        t(lang, "A partner needs a name.", "伙伴需要名称。").to_owned(),
+                    );
+                } else {
+                    self.commands.push(if editing {
+                        Command::UpdatePartner(Box::new(p))
+                    } else {
+                        Command::AddPartner(Box::new(p))
+                    });
+                    return;
+                }
+            }
+            FormAction::Cancel | FormAction::Delete => return,
+            FormAction::None => {}
+        }
+        self.partners_view.form = Some(form);
     }
 }
