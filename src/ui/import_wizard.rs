@@ -811,6 +811,17 @@ fn plan_summary_ui(ui: &mut Ui, lang: super::Lang, plan: &Plan) {
         t(lang, "partners to create", "个新伙伴"),
         t(lang, "rows skipped", "行已跳过"),
     ));
+    if plan.non_financial > 0 {
+        ui.label(format!(
+            "{} {}",
+            count_text(plan.non_financial),
+            t(
+                lang,
+                "without a financial contribution (blank, in kind, n/a…): imported as non-financial",
+                "项无财务捐款（空白、实物、不适用等）：作为非财务协议导入",
+            )
+        ));
+    }
     let errors = plan.error_count();
     let warnings = plan.problems.len() - errors;
     if !plan.problems.is_empty() {
