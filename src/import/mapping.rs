@@ -170,36 +170,28 @@ pub fn field_for_header(header: &str) -> Option<Field> {
 /// [`Field::ALL`] that lists a synonym takes it).
 fn synonym_fields() -> &'static HashMap<String, Field> {
     static FIELDS: OnceLock<HashMap<String, Field>> = OnceLock::new();
-    FIELDS.get_or_init(|| {
-        let mut fields = HashMap::new();
-        for f in Field::ALL {
-            for s in f.synonyms() {
-                let key = normalise(s);
-                if !key.is_empty() {
-                    fields.entry(key).or_insert(f);
-                }
-            }
-        }
-        fields
-    })
+    FIELDS.get_or_init(|| synonyms_by(normalise))
 }
 
 /// Each field's synonyms in their word form ([`words_key`]: abbreviations spelt out,
 /// little words and plural endings dropped), to the field.
 fn synonym_words() -> &'static HashMap<String, Field> {
     static FIELDS: OnceLock<HashMap<String, Field>> = OnceLock::new();
-    FIELDS.get_or_init(|| {
-        let mut fields = HashMap::new();
-        for f in Field::ALL {
-            for s in f.synonyms() {
-                let key = words_key(&header_words(s));
-                if !key.is_empty() {
-                    fields.entry(key).or_insert(f);
-                }
+    FIELDS.get_or_init(|| synonyms_by(|s| words_key(&header_words(s))))
+}
+
+/// Every field's synonyms by `key_of` them, to the field; the first field takes a key.
+fn synonyms_by(key_of: impl Fn(&str) -> String) -> HashMap<String, Field> {
+    let mut fields = HashMap::new();
+    for f in Field::ALL {
+        for s in f.synonyms() {
+            let key = key_of(s);
+            if !key.is_empty() {
+                fields.entry(key).or_insert(f);
             }
         }
-        fields
-    })
+    }
+    fields
 }
 
 /// The word standing for the organisation itself in [`header_words`].

@@ -133,6 +133,24 @@ pub struct RowCounts {
 }
 
 impl Plan {
+    /// Lists sheet row `row` in [`Plan::rows`].
+    pub(super) fn list(
+        &mut self,
+        row: usize,
+        agreement: Agreement,
+        partner: PartnerRef,
+        action: Action,
+        blocked: bool,
+    ) {
+        self.rows.push(PlannedRow {
+            row,
+            agreement,
+            partner,
+            action,
+            blocked,
+        });
+    }
+
     /// Rows that create, update and leave agreements, among those not blocked.
     pub fn counts(&self) -> (usize, usize, usize) {
         let u = self.unlisted;

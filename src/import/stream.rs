@@ -22,8 +22,8 @@ use crate::ledger::{Ledger, LedgerError, Writer};
 use super::cells::{Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex};
 use super::mapping::{Field, Mapping};
 use super::plan::{
-    Action, LedgerView, PartnerRef, Plan, PlannedRow, RowOutcome, RowPlanner, SheetAt,
-    added_themes, filled_cells, row_action,
+    Action, LedgerView, PartnerRef, Plan, RowOutcome, RowPlanner, SheetAt, added_themes,
+    filled_cells, row_action,
 };
 use super::source::read_file_with_progress;
 use super::values::DayEvidence;
@@ -1043,13 +1043,7 @@ impl<'a> RowWriter<'a> {
                 Some(r) => self.blocked_references.insert(r.clone(), row_number),
                 None => self.blocked_keys.insert(key, row_number),
             };
-            plan.rows.push(PlannedRow {
-                row: row_number,
-                agreement,
-                partner,
-                action,
-                blocked,
-            });
+            plan.list(row_number, agreement, partner, action, blocked);
             return Ok(());
         }
         if let PartnerRef::New(i) = partner {
@@ -1086,13 +1080,7 @@ impl<'a> RowWriter<'a> {
             Action::Update { id, .. } => {
                 w.update_agreement(&agreement)?;
                 self.touch(&agreement, id.0, row_number);
-                plan.rows.push(PlannedRow {
-                    row: row_number,
-                    agreement,
-                    partner,
-                    action,
-                    blocked,
-                });
+                plan.list(row_number, agreement, partner, action, blocked);
             }
             Action::Unchanged(id) => {
                 self.touch(&agreement, id.0, row_number);
