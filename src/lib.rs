@@ -7,6 +7,7 @@ pub mod chart;
 pub mod cli;
 pub mod domain;
 pub mod export;
+pub mod files;
 pub mod import;
 pub mod ledger;
 pub mod report;

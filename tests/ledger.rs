@@ -460,3 +460,33 @@ fn a_write_waits_for_another_programs_write_instead_of_failing() {
     releasing.join().unwrap();
     assert_eq!(ledger.partners().unwrap()[0].id, id);
 }
+
+/// A reading command on a path that holds no ledger says so and creates nothing; `init`,
+/// `sample` and `import` create the ledger they are given.
+#[test]
+fn a_mistyped_ledger_path_is_an_error_not_a_new_empty_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("ledgr.sqlite3");
+    for args in [
+        &["report", "--period", "2021Q1"][..],
+        &["agreements"],
+        &["partners"],
+        &["export", "xlsx", "--period", "2021Q1", "--out", "x.xlsx"],
+        &["audit"],
+    ] {
+        let out = common::pledger(&missing, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("no ledger at") && err.contains("ledgr.sqlite3"),
+            "{err}"
+        );
+        assert!(!missing.exists(), "{args:?} created a ledger");
+    }
+    let out = common::ok(&missing, &["init"]);
+    assert!(
+        out.contains("Ledger ready") && out.contains("0 agreements"),
+        "{out}"
+    );
+    assert!(common::ok(&missing, &["report", "--period", "2021Q1"]).contains("2021"));
+}

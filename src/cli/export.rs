@@ -113,7 +113,7 @@ fn parse_lang(text: &str) -> Result<Lang, Failure> {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    std::fs::write(path, bytes)
+    crate::files::write_whole(path, bytes)
         .map_err(|e| usage(anyhow!("cannot write the file: {e}: {}", path.display())))
 }
 

@@ -56,6 +56,9 @@ pub struct Cli {
 /// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Create an empty ledger (at --ledger, or the default one); an existing one is left
+    /// as it is.
+    Init,
     /// Fill the ledger with the sample agreements of 2019 to 2021Q2 (loading twice changes nothing).
     Sample,
     /// Write a consistent single-file copy of the ledger.
@@ -259,12 +262,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn open_ledger(path: Option<PathBuf>) -> Result<Ledger, Failure> {
+impl Command {
+    /// Whether the command may create the ledger it is given: `init`, `sample` and
+    /// `import`. The others need one: a mistyped path is an error, not a new empty ledger.
+    fn creates_ledger(&self) -> bool {
+        matches!(self, Command::Init | Command::Sample | Command::Import(_))
+    }
+}
+
+fn open_ledger(path: Option<PathBuf>, create: bool) -> Result<Ledger, Failure> {
     let path = path.or_else(ledger::default_path).ok_or_else(|| {
         usage(anyhow!(
             "no home folder to keep the ledger in; give --ledger PATH"
         ))
     })?;
+    if !create && !path.exists() {
+        return Err(usage(anyhow!(
+            "no ledger at {} (create one with pledger init, pledger sample or pledger import)",
+            path.display()
+        )));
+    }
     Ledger::open(&path).map_err(|e| {
         usage(anyhow::Error::from(e).context(format!("cannot open the ledger {}", path.display())))
     })
@@ -304,8 +321,22 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         return crate::ui::run(&path, cli.workbook).map_err(|e| Failure { error: e, code: 1 });
     };
-    let mut ledger = open_ledger(cli.ledger)?;
+    let mut ledger = open_ledger(cli.ledger, command.creates_ledger())?;
     match command {
+        Command::Init => {
+            println!(
+                "Ledger ready: {} ({})",
+                ledger
+                    .path()
+                    .map_or_else(|| "memory".into(), |p| p.display().to_string()),
+                text::count(
+                    usize::try_from(ledger.agreement_count()?).unwrap_or(usize::MAX),
+                    "agreement",
+                    "agreements"
+                )
+            );
+            Ok(())
+        }
         Command::Sample => {
             let s = import::load_sample(&mut ledger)?;
             println!(

@@ -139,6 +139,10 @@ pub fn write_errors_workbook(
         }
         ws.set_column_width(4, 80).map_err(failed)?;
     }
-    book.save(path).map_err(failed)?;
+    let bytes = book.save_to_buffer().map_err(failed)?;
+    crate::files::write_whole(path, &bytes).map_err(|e| ImportError::Unreadable {
+        file: path.display().to_string(),
+        reason: format!("cannot write it: {e}"),
+    })?;
     Ok(by_row.len())
 }

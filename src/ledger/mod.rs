@@ -353,14 +353,21 @@ impl Ledger {
                 to.display()
             )));
         }
-        let Some(target) = to.to_str() else {
+        let io = |e: std::io::Error| LedgerError::Io {
+            message: format!("cannot write the backup ({e})"),
+            path: to.into(),
+        };
+        // Written beside the target and renamed into place once whole: a failed backup
+        // leaves nothing behind.
+        let tmp = crate::files::beside(to).map_err(io)?;
+        let Some(target) = tmp.to_str() else {
             return Err(LedgerError::Io {
                 message: "the backup path is not valid UTF-8".into(),
                 path: to.into(),
             });
         };
         self.conn.execute("VACUUM INTO ?1", [target])?;
-        Ok(())
+        crate::files::finish_beside(tmp, to, false).map_err(io)
     }
 
     /// Direct access to the connection, for benchmarks that compare against plain SQL.

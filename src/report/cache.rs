@@ -43,9 +43,7 @@ impl Snapshot {
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let tmp = file.with_extension("tmp");
-        std::fs::write(&tmp, self.to_bytes())?;
-        std::fs::rename(&tmp, file)
+        crate::files::write_whole(file, &self.to_bytes())
     }
 
     /// The snapshot as bytes: [`MAGIC`], the ledger state, then each part with its length.

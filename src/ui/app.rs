@@ -678,7 +678,9 @@ impl PledgerApp {
                             )
                         })
                         .map_err(|e| e.to_string())
-                        .and_then(|bytes| std::fs::write(&path, bytes).map_err(|e| e.to_string()));
+                        .and_then(|bytes| {
+                            crate::files::write_whole(&path, &bytes).map_err(|e| e.to_string())
+                        });
                 self.export_done(result, &path);
             }
             Command::ExportXlsx(path) => {
@@ -686,7 +688,9 @@ impl PledgerApp {
                     crate::export::ReportData::load(&self.ledger, &self.period, self.top_n)
                         .and_then(|data| crate::export::xlsx::report_xlsx(&data))
                         .map_err(|e| e.to_string())
-                        .and_then(|bytes| std::fs::write(&path, bytes).map_err(|e| e.to_string()));
+                        .and_then(|bytes| {
+                            crate::files::write_whole(&path, &bytes).map_err(|e| e.to_string())
+                        });
                 self.export_done(result, &path);
             }
             Command::StartImport(path) => {
@@ -719,7 +723,8 @@ impl PledgerApp {
         };
         let png = crate::export::png::svg_to_png(&svg, crate::export::png::PngSize::WidthPx(1280))
             .map_err(|e| e.to_string())?;
-        std::fs::write(path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        crate::files::write_whole(path, &png)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 
     fn export_done(&mut self, result: Result<(), String>, path: &Path) {
