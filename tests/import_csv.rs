@@ -220,3 +220,59 @@ fn ambiguous_dates_are_reported_not_guessed_and_mapping_can_be_explicit() {
         Some(2)
     );
 }
+
+/// Values that would pass as cells but break a report later are per-cell problems at
+/// import: a currency that is not ISO 4217, an amount past what converts exactly, a year
+/// outside 1900–2200, a cell longer than Excel's 32,767 characters (shown as an excerpt);
+/// nothing is written. Theme splits written with commas read as with semicolons.
+#[test]
+fn hostile_values_are_problems_of_their_cell_and_nothing_is_written() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let long = "x".repeat(40_000);
+    let file = dir.path().join("hostile.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "Reference,Partner,Type,Region,Theme,Signed,Amount,Currency,Notes\n\
+             H-1,Norad,Government,Africa,Cybersecurity,2021-02-01,1000,XYZ,\n\
+             H-2,Norad,Government,Africa,Cybersecurity,2021-02-02,1000,BTC,\n\
+             H-3,Norad,Government,Africa,Cybersecurity,2021-02-03,9000000000000000,EUR,\n\
+             H-4,Norad,Government,Africa,Cybersecurity,0000-01-01,1000,USD,\n\
+             H-5,Norad,Government,Africa,Cybersecurity,2500-01-01,1000,USD,\n\
+             H-6,Norad,Government,Africa,Cybersecurity,2021-02-06,1000,USD,{long}\n\
+             H-7,Norad,Government,Africa,\"Cybersecurity 50%, Digital inclusion 50%\",2021-02-07,1000,USD,\n"
+        ),
+    )
+    .unwrap();
+    let before = ok(&ledger, &["agreements", "--json"]);
+    let out = pledger(&ledger, &["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = |row: usize| -> String {
+        err.lines()
+            .find(|l| l.contains(&format!("row {row},")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line(2).contains("'XYZ' is not an ISO 4217 currency code"), "{err}");
+    assert!(line(3).contains("'BTC' is not an ISO 4217 currency code"), "{err}");
+    assert!(line(4).contains("is larger than an agreement Pledger takes"), "{err}");
+    assert!(line(5).contains("column Signed") && line(5).contains("years 1900 to 2200"), "{err}");
+    assert!(line(6).contains("2500-01-01") && line(6).contains("years 1900 to 2200"), "{err}");
+    assert!(line(7).contains("the cell holds 40000 characters"), "{err}");
+    assert!(line(7).len() < 400, "a value is shown as an excerpt: {}", line(7).len());
+    assert!(line(8).is_empty(), "comma-separated theme splits read: {}", line(8));
+    assert!(err.len() < 4_000, "stderr holds {} bytes", err.len());
+    assert_eq!(ok(&ledger, &["agreements", "--json"]), before);
+    // The valid row only: its theme split as written.
+    ok(&ledger, &["import", file.to_str().unwrap(), "--skip-invalid"]);
+    let agreements: Value = serde_json::from_str(&ok(&ledger, &["agreements", "--json"])).unwrap();
+    let h7 = agreements
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["reference"] == "H-7")
+        .expect("H-7 imported");
+    assert_eq!(h7["themes"].as_array().unwrap().len(), 2, "{h7}");
+}

@@ -55,6 +55,11 @@ impl Currency {
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
 
+    /// Whether the code is one of ISO 4217's (`XYZ` and `BTC` are not).
+    pub fn is_iso_4217(&self) -> bool {
+        iso_currency::Currency::from_code(self.code()).is_some()
+    }
+
     /// How many decimal digits the currency's minor unit has (2 for USD, 0 for JPY).
     pub fn minor_digits(&self) -> u32 {
         const ZERO: &[&str] = &[

@@ -336,9 +336,10 @@ impl<'a> RowReader<'a> {
             return;
         }
         let col = self.mapping.column(field);
+        // A value is shown as an excerpt: a cell may hold a whole book.
         let value = self
             .cell(field)
-            .map(|(_, c)| c.text().into_owned())
+            .map(|(_, c)| super::mapping::excerpt(&c.text(), 80))
             .unwrap_or_default();
         self.problems.push(Problem {
             file: self.file.to_string(),
@@ -385,9 +386,29 @@ impl LedgerView {
     }
 }
 
+/// The largest amount an import takes, in units of its currency: any amount up to it stays
+/// exact in minor units once converted at any plausible rate, so that no report overflows.
+const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
 fn money(value: Decimal, currency: Currency) -> Result<Money, String> {
+    if !currency.is_iso_4217() {
+        return Err(format!("'{currency}' is not an ISO 4217 currency code"));
+    }
+    if value > Decimal::from(MAX_AMOUNT) {
+        return Err(format!(
+            "{value} is larger than an agreement Pledger takes (at most {} {currency})",
+            crate::domain::group_thousands(&Decimal::from(MAX_AMOUNT))
+        ));
+    }
     Money::from_decimal(value, currency).map_err(|e| e.to_string())
 }
+
+/// The years of the signing dates an import takes: a date outside them is a typing slip, or
+/// a serial number read as a date.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// The most characters a cell may hold, as in Excel.
+const MAX_CELL_CHARS: usize = 32_767;
 
 fn slug(text: &str) -> String {
     let s: String = text
@@ -769,6 +790,29 @@ fn read_row(
             r.problem(field, Severity::Error, format!("{FORMULA_ERROR} ({e})"));
         }
     }
+    // Only text can be long; its length in bytes bounds its length in characters.
+    let mut too_long = false;
+    let long: Vec<(Field, usize)> = r
+        .row
+        .iter()
+        .zip(&r.mapping.fields)
+        .filter_map(|(cell, field)| match (cell, field) {
+            (Cell::Text(t), Some(f)) if t.len() > MAX_CELL_CHARS => Some((*f, t.chars().count())),
+            _ => None,
+        })
+        .filter(|(_, chars)| *chars > MAX_CELL_CHARS)
+        .collect();
+    for (field, chars) in long {
+        too_long = true;
+        r.problem(
+            field,
+            Severity::Error,
+            format!("the cell holds {chars} characters; a cell holds at most {MAX_CELL_CHARS}"),
+        );
+    }
+    if too_long {
+        return None;
+    }
     let (Some(partner_name), true) = (r.text(Field::Partner), r.filled(Field::SignedOn)) else {
         if r.text(Field::Partner).is_none() {
             r.problem(
@@ -805,6 +849,23 @@ fn read_row(
             }
         },
     };
+
+    let signed_on = signed_on.filter(|d| {
+        use chrono::Datelike;
+        let inside = YEARS.contains(&d.year());
+        if !inside {
+            r.problem(
+                Field::SignedOn,
+                Severity::Error,
+                format!(
+                    "{d} is not a signing date Pledger takes (years {} to {})",
+                    YEARS.start(),
+                    YEARS.end()
+                ),
+            );
+        }
+        inside
+    });
 
     // Partner type, region, themes, status.
     let type_text = r.text(Field::PartnerType);
@@ -859,7 +920,15 @@ fn read_row(
     let column_currency = r
         .text(Field::Currency)
         .and_then(|t| match t.parse::<Currency>() {
-            Ok(c) => Some(c),
+            Ok(c) if c.is_iso_4217() => Some(c),
+            Ok(_) => {
+                r.problem(
+                    Field::Currency,
+                    Severity::Error,
+                    format!("'{t}' is not an ISO 4217 currency code"),
+                );
+                None
+            }
             Err(_) => {
                 r.problem(
                     Field::Currency,
@@ -1111,7 +1180,8 @@ fn read_themes(r: &mut RowReader<'_>, lists: &mut ReferenceLists) -> Option<Vec<
 fn excel_serial(text: &str) -> Option<chrono::NaiveDate> {
     let days: Decimal = text.parse().ok()?;
     let days = i64::try_from(days.trunc()).ok()?;
-    if !(1..=2_958_465).contains(&days) {
+    // 2 is 1900-01-01 counted from 1899-12-30; 110,940 is 2203-09-30.
+    if !(2..=110_940).contains(&days) {
         return None;
     }
     chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))

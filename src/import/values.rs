@@ -395,7 +395,10 @@ pub struct ThemePart {
 /// Splits `Cybersecurity 60%; Digital inclusion 40%` (also `、` `/` `|` newlines) into parts.
 pub fn parse_theme_list(text: &str) -> Result<Vec<ThemePart>, String> {
     let mut out = Vec::new();
-    for piece in text.split([';', '；', '、', '|', '\n', '/']) {
+    for piece in text
+        .split([';', '；', '、', '|', '\n', '/'])
+        .flat_map(split_at_commas)
+    {
         let piece = piece.trim();
         if piece.is_empty() {
             continue;
@@ -430,6 +433,17 @@ pub fn parse_theme_list(text: &str) -> Result<Vec<ThemePart>, String> {
         });
     }
     Ok(out)
+}
+
+/// `piece` split at its commas when each part ends with a percentage ("Cybersecurity 50%,
+/// Digital inclusion 50%"); else whole, so that a name or a decimal comma ("33,5%") keeps.
+fn split_at_commas(piece: &str) -> Vec<&str> {
+    let parts: Vec<&str> = piece.split([',', '，']).collect();
+    let all_percent = parts.len() > 1
+        && parts
+            .iter()
+            .all(|p| p.trim_end().ends_with(['%', '％']) && p.trim().len() > 1);
+    if all_percent { parts } else { vec![piece] }
 }
 
 #[cfg(test)]
@@ -563,6 +577,15 @@ mod tests {
                 name: "Digital inclusion".into(),
                 percent_bp: Some(4000)
             }
+        );
+        let commas = parse_theme_list("Cybersecurity 50%, Digital inclusion 50%").unwrap();
+        assert_eq!(
+            commas,
+            parse_theme_list("Cybersecurity 50%; Digital inclusion 50%").unwrap()
+        );
+        assert_eq!(
+            parse_theme_list("Capacity development 33,5%").unwrap()[0].percent_bp,
+            Some(3350)
         );
         let parts = parse_theme_list("网络安全、能力建设").unwrap();
         assert_eq!(parts.len(), 2);
