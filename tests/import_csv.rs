@@ -255,18 +255,44 @@ fn hostile_values_are_problems_of_their_cell_and_nothing_is_written() {
             .unwrap_or_default()
             .to_string()
     };
-    assert!(line(2).contains("'XYZ' is not an ISO 4217 currency code"), "{err}");
-    assert!(line(3).contains("'BTC' is not an ISO 4217 currency code"), "{err}");
-    assert!(line(4).contains("is larger than an agreement Pledger takes"), "{err}");
-    assert!(line(5).contains("column Signed") && line(5).contains("years 1900 to 2200"), "{err}");
-    assert!(line(6).contains("2500-01-01") && line(6).contains("years 1900 to 2200"), "{err}");
+    assert!(
+        line(2).contains("'XYZ' is not an ISO 4217 currency code"),
+        "{err}"
+    );
+    assert!(
+        line(3).contains("'BTC' is not an ISO 4217 currency code"),
+        "{err}"
+    );
+    assert!(
+        line(4).contains("is larger than an agreement Pledger takes"),
+        "{err}"
+    );
+    assert!(
+        line(5).contains("column Signed") && line(5).contains("years 1900 to 2200"),
+        "{err}"
+    );
+    assert!(
+        line(6).contains("2500-01-01") && line(6).contains("years 1900 to 2200"),
+        "{err}"
+    );
     assert!(line(7).contains("the cell holds 40000 characters"), "{err}");
-    assert!(line(7).len() < 400, "a value is shown as an excerpt: {}", line(7).len());
-    assert!(line(8).is_empty(), "comma-separated theme splits read: {}", line(8));
+    assert!(
+        line(7).len() < 400,
+        "a value is shown as an excerpt: {}",
+        line(7).len()
+    );
+    assert!(
+        line(8).is_empty(),
+        "comma-separated theme splits read: {}",
+        line(8)
+    );
     assert!(err.len() < 4_000, "stderr holds {} bytes", err.len());
     assert_eq!(ok(&ledger, &["agreements", "--json"]), before);
     // The valid row only: its theme split as written.
-    ok(&ledger, &["import", file.to_str().unwrap(), "--skip-invalid"]);
+    ok(
+        &ledger,
+        &["import", file.to_str().unwrap(), "--skip-invalid"],
+    );
     let agreements: Value = serde_json::from_str(&ok(&ledger, &["agreements", "--json"])).unwrap();
     let h7 = agreements
         .as_array()
@@ -275,4 +301,54 @@ fn hostile_values_are_problems_of_their_cell_and_nothing_is_written() {
         .find(|a| a["reference"] == "H-7")
         .expect("H-7 imported");
     assert_eq!(h7["themes"].as_array().unwrap().len(), 2, "{h7}");
+}
+
+/// Undoing an import whose agreements a later import changed is refused, naming what is in
+/// the way; undone in order, newest first, both go.
+#[test]
+fn an_older_import_is_not_undone_over_later_changes() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let first = dir.path().join("first.csv");
+    std::fs::write(
+        &first,
+        "Reference,Partner,Type,Region,Theme,Signed,Amount (USD)\n\
+         U-1,Norad,Government,Africa,Cybersecurity,2021-02-01,1000\n\
+         U-2,Norad,Government,Africa,Cybersecurity,2021-02-02,2000\n",
+    )
+    .unwrap();
+    let second = dir.path().join("second.csv");
+    std::fs::write(
+        &second,
+        "Reference,Partner,Type,Region,Theme,Signed,Amount (USD)\n\
+         U-2,Norad,Government,Africa,Cybersecurity,2021-02-02,2500\n",
+    )
+    .unwrap();
+    ok(&ledger, &["import", first.to_str().unwrap()]);
+    let out = ok(&ledger, &["import", second.to_str().unwrap()]);
+    assert!(out.contains("1 updated"), "{out}");
+    let before = ok(&ledger, &["agreements", "--json"]);
+    let refused = pledger(&ledger, &["import", "--undo", "1"]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("import batch 1 cannot be undone")
+            && err.contains("agreement U-2 changed by import batch 2"),
+        "{err}"
+    );
+    assert_eq!(
+        ok(&ledger, &["agreements", "--json"]),
+        before,
+        "nothing was undone"
+    );
+    ok(&ledger, &["import", "--undo", "2"]);
+    ok(&ledger, &["import", "--undo", "1"]);
+    let left: Value = serde_json::from_str(&ok(&ledger, &["agreements", "--json"])).unwrap();
+    assert!(
+        left.as_array()
+            .unwrap()
+            .iter()
+            .all(|a| !a["reference"].as_str().unwrap_or("").starts_with("U-")),
+        "{left}"
+    );
 }

@@ -623,6 +623,13 @@ impl<'t> Writer<'t> {
         };
         let corrupt =
             |what: &str| LedgerError::Corrupt(format!("audit entry of batch {batch}: {what}"));
+        if let Some(in_the_way) = self.changed_since(batch, &entries)? {
+            return Err(LedgerError::Refused(format!(
+                "import batch {batch} cannot be undone: later changes touch what it imported ({in_the_way}); undo those first"
+            )));
+        }
+        // The undo's own changes are tagged with the batch they undo.
+        self.held.set_batch(batch)?;
         let mut undone = 0;
         for (entity, ids, action, old) in &entries {
             // One id, or the first and last of agreements created in a row.
@@ -661,6 +668,89 @@ impl<'t> Writer<'t> {
             params![batch, self.held.now()],
         )?;
         Ok(undone)
+    }
+
+    /// What changed, after import batch `batch` (whose audit `entries` are given), the
+    /// agreements and partners it created or changed: a later update or delete that is not
+    /// itself undone (changes of a batch undone since, and that undo's own, are passed
+    /// over). `None` when nothing did; else the first few, as text.
+    fn changed_since(
+        &mut self,
+        batch: i64,
+        entries: &[(String, String, String, Option<String>)],
+    ) -> Result<Option<String>, LedgerError> {
+        let mut agreements: Vec<(i64, i64)> = Vec::new();
+        let mut partners: Vec<i64> = Vec::new();
+        for (entity, ids, _, _) in entries {
+            let (first, last) = ids.split_once('-').unwrap_or((ids, ids));
+            let (Ok(first), Ok(last)) = (first.parse::<i64>(), last.parse::<i64>()) else {
+                continue;
+            };
+            match entity.as_str() {
+                "agreement" => agreements.push((first, last)),
+                "partner" => partners.push(first),
+                _ => {}
+            }
+        }
+        let tx = self.held.tx()?;
+        let last: Option<i64> = tx.query_row(
+            "SELECT max(id) FROM audit WHERE batch_id = ?1",
+            [batch],
+            |r| r.get(0),
+        )?;
+        let Some(last) = last else {
+            return Ok(None);
+        };
+        let mut stmt = tx.prepare(
+            "SELECT a.entity, a.entity_id, a.action, a.batch_id FROM audit AS a
+             LEFT JOIN import_batch AS b ON b.id = a.batch_id
+             WHERE a.id > ?1 AND a.action IN ('update', 'delete')
+               AND a.entity IN ('agreement', 'partner') AND b.undone_at IS NULL
+             ORDER BY a.id",
+        )?;
+        let mut rows = stmt.query([last])?;
+        let mut found = Vec::new();
+        while let Some(row) = rows.next()? {
+            let (entity, id, action, by): (String, String, String, Option<i64>) =
+                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+            let Ok(id) = id.parse::<i64>() else {
+                continue;
+            };
+            let ours = match entity.as_str() {
+                "agreement" => agreements.iter().any(|(a, b)| (*a..=*b).contains(&id)),
+                _ => partners.contains(&id),
+            };
+            if !ours {
+                continue;
+            }
+            let name: Option<String> = if entity == "agreement" {
+                tx.query_row(
+                    "SELECT coalesce(reference, '') FROM agreement WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .filter(|r: &String| !r.is_empty())
+            } else {
+                tx.query_row("SELECT name FROM partner WHERE id = ?1", [id], |r| r.get(0))
+                    .optional()?
+            };
+            let what = match name {
+                Some(n) => format!("{entity} {n}"),
+                None => format!("{entity} {id}"),
+            };
+            let by = by.map_or_else(|| "an edit".to_string(), |b| format!("import batch {b}"));
+            let action = if action == "update" {
+                "changed"
+            } else {
+                "deleted"
+            };
+            found.push(format!("{what} {action} by {by}"));
+            if found.len() == 3 {
+                break;
+            }
+        }
+        Ok((!found.is_empty()).then(|| found.join(", ")))
     }
 
     /// Deletes the agreements `first..=last` that an import created, newest first, each
