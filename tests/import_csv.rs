@@ -109,7 +109,7 @@ fn corrections_update_field_by_field_and_undo_restores_exactly() {
     let empty = dump(&ledger);
     let out = ok(&ledger, &["import", first.to_str().unwrap()]);
     assert!(
-        out.contains("2 created") && out.contains("1 partner(s) created"),
+        out.contains("2 created") && out.contains("1 partner created"),
         "{out}"
     );
     let after_first = dump(&ledger);
@@ -172,7 +172,7 @@ fn bad_values_name_the_cell_and_write_nothing() {
         &["import", file.to_str().unwrap(), "--skip-invalid"],
     );
     assert!(
-        out.contains("1 created") && out.contains("2 invalid row(s) left out"),
+        out.contains("1 created") && out.contains("2 invalid rows left out"),
         "{out}"
     );
 }

@@ -308,7 +308,7 @@ fn errors_out_writes_the_rows_back_with_their_problems() {
     );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("2 row(s) with problems written"), "{err}");
+    assert!(err.contains("2 rows with problems written"), "{err}");
     let wb = pledger::import::read_file(&out_file).unwrap();
     let rows = &wb.sheets[0].rows;
     assert_eq!(rows[0][8].text(), "Problems");
@@ -578,7 +578,7 @@ fn a_partner_that_looks_like_a_ledger_partner_waits_for_a_decision() {
         &["import", file, "--decisions", decisions.to_str().unwrap()],
     );
     assert!(
-        out.contains("1 created") && out.contains("0 partner(s) created"),
+        out.contains("1 created") && out.contains("0 partners created"),
         "{out}"
     );
     let partners: Value = serde_json::from_str(&ok(&ledger, &["partners", "--json"])).unwrap();
@@ -622,7 +622,7 @@ fn ask_takes_the_decision_from_standard_input() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stderr}\n{stdout}");
     assert!(stderr.contains("[s]ame / [n]ew"), "{stderr}");
-    assert!(stdout.contains("1 partner(s) created"), "{stdout}");
+    assert!(stdout.contains("1 partner created"), "{stdout}");
 }
 
 /// The organisation's names are a setting: a sheet of another organisation's own part is

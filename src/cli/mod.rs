@@ -605,7 +605,10 @@ fn ask_decisions(
 fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> {
     if let Some(batch) = args.undo {
         let n = import::undo(ledger, batch)?;
-        println!("Import batch {batch} undone: {n} change(s) reversed.");
+        println!(
+            "Import batch {batch} undone: {} reversed.",
+            text::count(n, "change", "changes")
+        );
         return Ok(());
     }
     let Some(file) = args.file else {
@@ -654,7 +657,8 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
             )?;
             let rows = import::write_errors_workbook(out, &wb, &done.plan)?;
             eprintln!(
-                "{rows} row(s) with problems written to {} (column \"Problems\"; every problem on sheet \"Problems\")",
+                "{} with problems written to {} (column \"Problems\"; every problem on sheet \"Problems\")",
+                text::count(rows, "row", "rows"),
                 out.display()
             );
             (done.plan, done.mapping, done.committed)
@@ -696,13 +700,16 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
             if !args.json {
                 match s.batch {
                     Some(b) => println!(
-                        "Committed as import batch {b}: {} created, {} updated, {} unchanged, {} partner(s) created{}. Undo with: pledger import --undo {b}",
+                        "Committed as import batch {b}: {} created, {} updated, {} unchanged, {} created{}. Undo with: pledger import --undo {b}",
                         s.created,
                         s.updated,
                         s.unchanged,
-                        s.partners_created,
+                        text::count(s.partners_created, "partner", "partners"),
                         if s.skipped_invalid > 0 {
-                            format!(", {} invalid row(s) left out", s.skipped_invalid)
+                            format!(
+                                ", {} left out",
+                                text::count(s.skipped_invalid, "invalid row", "invalid rows")
+                            )
                         } else {
                             String::new()
                         }

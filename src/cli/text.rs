@@ -81,7 +81,7 @@ pub fn partners_table(
             p.aliases.join(" | ")
         );
     }
-    let _ = writeln!(out, "{} partner(s)", partners.len());
+    let _ = writeln!(out, "{}", self::count(partners.len(), "partner", "partners"));
     out
 }
 
@@ -112,7 +112,11 @@ pub fn agreements_table(agreements: &[Agreement], partner: &dyn Fn(PartnerId) ->
             a.region
         );
     }
-    let _ = writeln!(out, "{} agreement(s)", agreements.len());
+    let _ = writeln!(
+        out,
+        "{}",
+        count(agreements.len(), "agreement", "agreements")
+    );
     out
 }
 
@@ -322,13 +326,15 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
     let new_partners = plan.new_partners.len();
     let _ = writeln!(
         out,
-        "{}: {created} new, {updated} updated, {unchanged} unchanged agreement(s); {new_partners} new partner(s); {blocked} row(s) with errors; {} row(s) skipped",
+        "{}: {created} new, {updated} updated, {unchanged} unchanged; {}; {}; {}",
         if dry_run {
             "Plan (dry run, nothing written)"
         } else {
             "Plan"
         },
-        plan.skipped_rows
+        count(new_partners, "new partner", "new partners"),
+        count(blocked, "row with errors", "rows with errors"),
+        count(plan.skipped_rows, "row skipped", "rows skipped"),
     );
     if plan.non_financial > 0 {
         let _ = writeln!(

@@ -56,7 +56,7 @@ pub enum ImportError {
     #[error("{0}")]
     Usage(String),
     /// Problems block the commit; nothing was written.
-    #[error("{errors} problem(s) block the import of {file}; nothing was written")]
+    #[error("{errors} {} the import of {file}; nothing was written", if *errors == 1 { "problem blocks" } else { "problems block" })]
     Blocked {
         /// File name.
         file: String,

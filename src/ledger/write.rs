@@ -294,8 +294,9 @@ impl<'t> Writer<'t> {
         )?;
         if n > 0 {
             return Err(LedgerError::Refused(format!(
-                "'{}' has {n} agreement(s): merge the partner or delete its agreements first",
-                old.name
+                "'{}' has {n} {}: merge the partner or delete its agreements first",
+                old.name,
+                if n == 1 { "agreement" } else { "agreements" }
             )));
         }
         self.held
