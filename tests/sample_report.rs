@@ -263,3 +263,14 @@ fn readable_report_and_lists() {
     assert_eq!(empty["agreements_signed"], 0);
     assert_eq!(empty["by_region"].as_array().unwrap().len(), 0);
 }
+
+/// A quarter as people write it names the same period in the CLI.
+#[test]
+fn a_quarter_written_any_common_way_is_the_same_report() {
+    let (_dir, ledger) = temp_ledger();
+    ok(&ledger, &["sample"]);
+    let q1 = report_json(&ledger, "2021Q1", "en");
+    for text in ["Q1 2021", "2021 Q1", "2021-Q1", "2021年第一季度"] {
+        assert_eq!(report_json(&ledger, text, "en"), q1, "{text}");
+    }
+}

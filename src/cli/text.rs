@@ -81,7 +81,11 @@ pub fn partners_table(
             p.aliases.join(" | ")
         );
     }
-    let _ = writeln!(out, "{}", self::count(partners.len(), "partner", "partners"));
+    let _ = writeln!(
+        out,
+        "{}",
+        self::count(partners.len(), "partner", "partners")
+    );
     out
 }
 

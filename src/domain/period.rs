@@ -37,7 +37,8 @@ pub enum PeriodKind {
 pub struct PeriodError(pub String);
 
 impl Period {
-    /// Parses `2021Q1`, `2020`, `2021-03` or `2021-01-01..2021-06-30`.
+    /// Parses `2021Q1` (also `Q1 2021`, `2021-Q1`, `T1 2021`, `2021年第一季度`), `2020`,
+    /// `2021-03` (`2021年3月`) or `2021-01-01..2021-06-30`.
     pub fn parse(text: &str) -> Result<Period, PeriodError> {
         let t = text.trim();
         let err = || PeriodError(text.to_string());
@@ -53,9 +54,10 @@ impl Period {
                 to,
             });
         }
-        if let Some((y, q)) = t.split_once(['Q', 'q']) {
-            let year: i32 = y.parse().map_err(|_| err())?;
-            let q: u32 = q.parse().map_err(|_| err())?;
+        if let Some(period) = chinese(t) {
+            return period.ok_or_else(err);
+        }
+        if let Some((year, q)) = quarter_of(t) {
             return Period::quarter(year, q).ok_or_else(err);
         }
         if let Some((y, m)) = t.split_once('-') {
@@ -168,9 +170,85 @@ fn parse_iso(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
 
+/// A quarter written `2021Q1`, `2021 Q1`, `2021-Q1`, `Q1 2021`, `Q1-2021`, or with `T`
+/// (trimestre): its year and number.
+fn quarter_of(text: &str) -> Option<(i32, u32)> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_' | '/' | '\u{a0}'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let (year, q) = match compact.find(['Q', 'T'])? {
+        0 => (compact.get(2..)?, compact.get(1..2)?),
+        4 => (compact.get(..4)?, compact.get(5..)?),
+        _ => return None,
+    };
+    if year.len() != 4 || q.len() != 1 {
+        return None;
+    }
+    Some((year.parse().ok()?, q.parse().ok()?))
+}
+
+/// A period written in Chinese: `2021年第一季度`, `2021年一季度`, `2021年第1季度`, `2021年3月`,
+/// `2021年`. `None` when the text is not Chinese; `Some(None)` when it is but names no period.
+fn chinese(text: &str) -> Option<Option<Period>> {
+    let (year, rest) = text.split_once('年')?;
+    let Ok(year) = year.trim().parse::<i32>() else {
+        return Some(None);
+    };
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return Some(Period::year(year));
+    }
+    let number = |t: &str| -> Option<u32> {
+        let t = t.trim().trim_start_matches('第');
+        t.parse().ok().or_else(|| {
+            [
+                "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二",
+            ]
+            .iter()
+            .position(|n| *n == t)
+            .and_then(|i| u32::try_from(i + 1).ok())
+        })
+    };
+    if let Some(q) = rest.strip_suffix("季度") {
+        return Some(number(q).and_then(|q| Period::quarter(year, q)));
+    }
+    if let Some(m) = rest.strip_suffix('月') {
+        return Some(number(m).and_then(|m| Period::month(year, m)));
+    }
+    Some(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quarters_as_people_write_them() {
+        for text in [
+            "2021Q1",
+            "2021 Q1",
+            "2021-Q1",
+            "Q1 2021",
+            "q1-2021",
+            "T1 2021",
+            "2021年第一季度",
+            "2021年一季度",
+            "2021年第1季度",
+        ] {
+            assert_eq!(
+                Period::parse(text).map(|p| p.label()).as_deref(),
+                Ok("2021Q1"),
+                "{text}"
+            );
+        }
+        assert_eq!(Period::parse("2021年3月").unwrap().label(), "2021-03");
+        assert_eq!(Period::parse("2020年").unwrap().label(), "2020");
+        for bad in ["2021Q5", "Q 2021", "2021年第五季度", "2021年春", "Q12"] {
+            assert!(Period::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn parses_every_kind() {
