@@ -352,3 +352,25 @@ fn an_older_import_is_not_undone_over_later_changes() {
         "{left}"
     );
 }
+
+/// Converted sums are exact to the cent: each amount is converted to hundredths of a cent,
+/// and each figure rounded once, so 10,000 agreements of JPY 1 at 0.0095 report USD 95.00
+/// (rounded one by one they made USD 100.00).
+#[test]
+fn converted_sums_are_rounded_once() {
+    use std::fmt::Write as _;
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    ok(&ledger, &["rate", "set", "JPY", "2021-01-01", "0.0095"]);
+    let mut csv = String::from("Reference,Partner,Type,Region,Theme,Signed,Amount,Currency\n");
+    for i in 0..10_000 {
+        writeln!(csv, "Y-{i},Norad,Government,Africa,Cybersecurity,2021-02-01,1,JPY").unwrap();
+    }
+    let file = dir.path().join("yen.csv");
+    std::fs::write(&file, csv).unwrap();
+    ok(&ledger, &["import", file.to_str().unwrap()]);
+    let report = report_json(&ledger, "2021Q1", "en");
+    assert_eq!(report["partner_contributions"], "95.00", "{report}");
+    assert_eq!(report["top_partners"][0]["amount"], "95.00");
+    assert_eq!(report["by_region"][0]["amount"], "95.00");
+}

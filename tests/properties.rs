@@ -78,8 +78,11 @@ proptest! {
                 if status == Status::Signed {
                     expected_signed += 1;
                     if let Some(c) = contribution {
-                        expected_total += i128::from(c.convert(rate, Currency::USD).unwrap().minor);
-                        expected_own += i128::from(r.own);
+                        // Converted to hundredths of a cent, summed, rounded once.
+                        let converted = if c.currency == eur { c.amount() * rate } else { c.amount() };
+                        let sub = converted.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero) * Decimal::from(10_000);
+                        expected_total += sub.mantissa() / 10i128.pow(sub.scale());
+                        expected_own += i128::from(r.own) * 100;
                     }
                 }
                 w.add_agreement(&Agreement {
@@ -90,6 +93,11 @@ proptest! {
             }
             Ok(())
         }).unwrap();
+        let to_cents = |sub: i128| {
+            let (whole, rest) = (sub / 100, sub % 100);
+            if rest.abs() * 2 >= 100 { whole + sub.signum() } else { whole }
+        };
+        let (expected_total, expected_own) = (to_cents(expected_total), to_cents(expected_own));
         let report = Snapshot::load(&ledger).unwrap().report(&Period::parse("2021").unwrap(), 10).unwrap();
         prop_assert_eq!(report.agreements_signed, expected_signed);
         prop_assert_eq!(report.partner_total_minor, expected_total);

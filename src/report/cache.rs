@@ -14,7 +14,7 @@ use super::snapshot::{PartnerInfo, Row};
 use super::{MissingRate, Snapshot};
 
 /// The first bytes of a snapshot file, with the format's version.
-const MAGIC: &[u8; 12] = b"PLEDGERSNAP1";
+const MAGIC: &[u8; 12] = b"PLEDGERSNAP2";
 
 /// Ledgers with fewer signed agreements than this are read again each time: their snapshot
 /// loads in milliseconds, not worth a file.

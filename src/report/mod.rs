@@ -11,10 +11,10 @@ use serde::Serialize;
 use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decimal};
 
 pub use cache::CACHED_FROM_ROWS;
-pub use share::{Share, largest_remainder_tenths, split_by_weights, tenths_text};
+pub use share::{Share, apportion, largest_remainder_tenths, split_by_weights, tenths_text};
 pub use snapshot::{MissingRate, PartnerTotal, Snapshot};
 
-use snapshot::{FINANCIAL, MISSING_RATE, Row, day_number};
+use snapshot::{FINANCIAL, MISSING_RATE, Row, day_number, to_minor};
 
 /// Why a report cannot be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,21 +138,26 @@ pub struct Report {
 
 const UNASSIGNED: &str = "unassigned";
 
-fn slices(keys: &[(String, String, String)], amounts: &[i128]) -> Vec<Slice> {
+/// The non-zero slices of `amounts` (exact sums, in hundredths of a minor unit), their
+/// amounts in minor units adding to exactly `total_minor` (largest remainder), their shares
+/// exact and their percentages adding to 100.0.
+fn slices(keys: &[(String, String, String)], amounts: &[i128], total_minor: i128) -> Vec<Slice> {
     let present: Vec<usize> = (0..amounts.len()).filter(|&i| amounts[i] != 0).collect();
     let parts: Vec<i128> = present.iter().map(|&i| amounts[i]).collect();
     let total: i128 = parts.iter().sum();
     let tenths = largest_remainder_tenths(&parts);
+    let minor = apportion(total_minor, &parts);
     present
         .iter()
         .zip(tenths)
-        .filter_map(|(&i, t)| {
+        .zip(minor)
+        .filter_map(|((&i, t), amount_minor)| {
             let (key, en, zh) = keys.get(i)?;
             Some(Slice {
                 key: key.clone(),
                 label_en: en.clone(),
                 label_zh: zh.clone(),
-                amount_minor: amounts[i],
+                amount_minor,
                 share: Share::new(amounts[i], total),
                 percent_tenths: t,
             })
@@ -301,6 +306,10 @@ impl Snapshot {
             return Err(ReportError::MissingRates(list));
         }
 
+        // Each figure is its exact sum rounded once to the minor unit; partners' amounts
+        // are shared out of the rounded total, so that all of them add to it.
+        let (partners_minor, own_minor) = (to_minor(sums.partners_total), to_minor(sums.own_total));
+        let by_partner_minor = apportion(partners_minor, &sums.by_partner);
         let mut ranked: Vec<(usize, i128)> = sums
             .by_partner
             .iter()
@@ -328,7 +337,7 @@ impl Snapshot {
                         .partner_types
                         .get(usize::from(p.type_index))
                         .map_or_else(|| UNASSIGNED.to_string(), |e| e.key.clone()),
-                    amount_minor: amount,
+                    amount_minor: by_partner_minor.get(i).copied().unwrap_or(0),
                     share: Share::new(amount, sums.partners_total),
                 })
             })
@@ -351,12 +360,24 @@ impl Snapshot {
             currency: self.currency,
             agreements_signed: u64::try_from(rows.len()).unwrap_or(u64::MAX),
             agreements_financial: sums.financial,
-            partner_total_minor: sums.partners_total,
-            own_total_minor: sums.own_total,
-            cofunding: slices(&cofunding_keys, &[sums.own_total, sums.partners_total]),
-            by_partner_type: slices(&self.keys(ListKind::PartnerType), &sums.by_type),
-            by_region: slices(&self.keys(ListKind::Region), &sums.by_region),
-            by_theme: slices(&self.keys(ListKind::Theme), &sums.by_theme),
+            partner_total_minor: partners_minor,
+            own_total_minor: own_minor,
+            cofunding: slices(
+                &cofunding_keys,
+                &[sums.own_total, sums.partners_total],
+                own_minor + partners_minor,
+            ),
+            by_partner_type: slices(
+                &self.keys(ListKind::PartnerType),
+                &sums.by_type,
+                partners_minor,
+            ),
+            by_region: slices(
+                &self.keys(ListKind::Region),
+                &sums.by_region,
+                partners_minor,
+            ),
+            by_theme: slices(&self.keys(ListKind::Theme), &sums.by_theme, partners_minor),
             top_partners,
         })
     }
@@ -552,16 +573,27 @@ mod tests {
         let one = snapshot.sums(&snapshot.rows);
         assert_eq!(report.agreements_signed, 300_000);
         assert_eq!(report.agreements_financial, one.financial);
-        assert_eq!(report.partner_total_minor, one.partners_total);
-        assert_eq!(report.own_total_minor, one.own_total);
-        // Slices list the keys with an amount, in list order.
+        assert_eq!(report.partner_total_minor, to_minor(one.partners_total));
+        assert_eq!(report.own_total_minor, to_minor(one.own_total));
+        // Slices list the keys with an amount, in list order, each within a minor unit of
+        // its exact sum, adding to the total exactly.
         let amounts = |slices: &[Slice]| slices.iter().map(|s| s.amount_minor).collect::<Vec<_>>();
         let nonzero = |sums: &[i128]| sums.iter().copied().filter(|&a| a != 0).collect::<Vec<_>>();
-        assert_eq!(amounts(&report.by_partner_type), nonzero(&one.by_type));
-        assert_eq!(amounts(&report.by_region), nonzero(&one.by_region));
-        assert_eq!(amounts(&report.by_theme), nonzero(&one.by_theme));
+        for (slices, sums) in [
+            (&report.by_partner_type, &one.by_type),
+            (&report.by_region, &one.by_region),
+            (&report.by_theme, &one.by_theme),
+        ] {
+            let shown = amounts(slices);
+            let exact = nonzero(sums);
+            assert_eq!(shown.len(), exact.len());
+            for (s, e) in shown.iter().zip(&exact) {
+                assert!((s * 100 - e).abs() < 100, "{s} for {e}");
+            }
+            assert_eq!(shown.iter().sum::<i128>(), report.partner_total_minor);
+        }
         let top = one.by_partner.iter().copied().max().unwrap();
-        assert_eq!(report.top_partners[0].amount_minor, top);
+        assert!((report.top_partners[0].amount_minor * 100 - top).abs() < 100);
         // Every amount is in the theme split exactly once.
         assert_eq!(one.by_theme.iter().sum::<i128>(), one.partners_total);
     }

@@ -84,23 +84,33 @@ pub fn tenths_text(tenths: u32) -> String {
 /// Splits `amount` minor units by `weights` (basis points) exactly: floors, then the units
 /// left over go to the largest remainders, so the parts add up to `amount`.
 pub fn split_by_weights(amount: i64, weights: &[u32]) -> Vec<i64> {
-    let total: i128 = weights.iter().map(|&w| i128::from(w)).sum();
-    if total == 0 {
-        return vec![0; weights.len()];
-    }
     if let [_] = weights {
         // One part takes the whole (an import splits 100 % over each row's one theme).
         return vec![amount];
     }
-    let a = i128::from(amount);
-    let mut parts: Vec<i128> = weights.iter().map(|&w| a * i128::from(w) / total).collect();
+    let weights: Vec<i128> = weights.iter().map(|&w| i128::from(w)).collect();
+    apportion(i128::from(amount), &weights)
+        .into_iter()
+        .map(|p| i64::try_from(p).unwrap_or(0))
+        .collect()
+}
+
+/// `total` shared in proportion to `weights` (not negative), exactly: each part is its
+/// exact share rounded down, and the units left go to the largest remainders (ties to the
+/// first). The parts add to `total`; all are 0 when the weights are.
+pub fn apportion(total: i128, weights: &[i128]) -> Vec<i128> {
+    let sum: i128 = weights.iter().sum();
+    if sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let mut parts: Vec<i128> = weights.iter().map(|&w| total * w / sum).collect();
     let mut order: Vec<(usize, i128)> = weights
         .iter()
         .enumerate()
-        .map(|(i, &w)| (i, (a * i128::from(w) % total).abs()))
+        .map(|(i, &w)| (i, (total * w % sum).abs()))
         .collect();
     order.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-    let left = a - parts.iter().sum::<i128>();
+    let left = total - parts.iter().sum::<i128>();
     let step = left.signum();
     for &(i, _) in order.iter().take(usize::try_from(left.abs()).unwrap_or(0)) {
         if let Some(p) = parts.get_mut(i) {
@@ -108,9 +118,6 @@ pub fn split_by_weights(amount: i64, weights: &[u32]) -> Vec<i64> {
         }
     }
     parts
-        .into_iter()
-        .map(|p| i64::try_from(p).unwrap_or(0))
-        .collect()
 }
 
 #[cfg(test)]

@@ -17,12 +17,29 @@ pub(super) const UNKNOWN: u8 = u8::MAX;
 pub(super) const FINANCIAL: u8 = 1;
 pub(super) const MISSING_RATE: u8 = 2;
 
+/// Hundredths of a minor unit of the reporting currency: the unit a converted amount is
+/// kept in ("JPY 1 at 0.0095" is USD 0.0095, 95 hundredths of a cent), so that sums are
+/// exact and a report rounds each of its figures to the minor unit once ([`to_minor`]).
+pub(super) const SUB_MINOR: i64 = 100;
+
+/// `sub` hundredths of a minor unit as minor units, rounded half away from zero.
+pub(super) fn to_minor(sub: i128) -> i128 {
+    let unit = i128::from(SUB_MINOR);
+    let (whole, rest) = (sub / unit, sub % unit);
+    if rest.abs() * 2 >= unit {
+        whole + sub.signum()
+    } else {
+        whole
+    }
+}
+
 /// One signed agreement, 32 bytes.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Row {
-    /// Partner's contribution in reporting-currency minor units (0 when non-financial).
+    /// Partner's contribution in the reporting currency, [`SUB_MINOR`] units (0 when
+    /// non-financial).
     pub amount: i64,
-    /// Own part in reporting-currency minor units.
+    /// Own part in the reporting currency, [`SUB_MINOR`] units.
     pub own: i64,
     /// Signing date, days from the Common Era.
     pub day: i32,
@@ -69,7 +86,7 @@ pub struct PartnerTotal {
     pub signed: u64,
     /// Signed agreements with a financial contribution.
     pub financial: u64,
-    /// Their contributions in reporting-currency minor units.
+    /// Their contributions in reporting-currency minor units (their exact sum, rounded once).
     pub amount_minor: i128,
 }
 
@@ -254,29 +271,45 @@ struct Converter<'a> {
 }
 
 impl Converter<'_> {
-    /// Converts `minor` of `currency` on `date`; `None` when no rate is in force.
+    /// Converts `minor` of `currency` on `date` into [`SUB_MINOR`] units of the reporting
+    /// currency (rounded half away from zero there); `Err` names the currency when no rate
+    /// is in force.
     fn convert(
         &self,
         minor: i64,
         currency: &str,
         date: NaiveDate,
     ) -> Result<Result<i64, Currency>, LedgerError> {
+        let overflow =
+            || LedgerError::Corrupt(format!("{currency} {minor} is too large to report"));
         if currency.as_bytes() == self.to.code().as_bytes() {
-            return Ok(Ok(minor));
+            return minor.checked_mul(SUB_MINOR).map(Ok).ok_or_else(overflow);
         }
-        let currency: Currency = currency
+        let code = currency;
+        let currency: Currency = code
             .parse()
-            .map_err(|_| LedgerError::Corrupt(format!("currency '{currency}'")))?;
+            .map_err(|_| LedgerError::Corrupt(format!("currency '{code}'")))?;
         if currency == self.to {
-            return Ok(Ok(minor));
+            return minor.checked_mul(SUB_MINOR).map(Ok).ok_or_else(overflow);
         }
         let Some(rate) = self.rates.rate_on(currency, self.to, date) else {
             return Ok(Err(currency));
         };
-        Money::from_minor(minor, currency)
-            .convert(rate, self.to)
-            .map(|m| Ok(m.minor))
-            .map_err(|e| LedgerError::Corrupt(e.to_string()))
+        use rust_decimal::prelude::ToPrimitive;
+        let digits = self.to.minor_digits() + 2;
+        let sub = Money::from_minor(minor, currency)
+            .amount()
+            .checked_mul(rate)
+            .map(|v| {
+                v.round_dp_with_strategy(
+                    digits,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                )
+            })
+            .and_then(|v| v.checked_mul(rust_decimal::Decimal::from(10i64.pow(digits))))
+            .and_then(|v| v.to_i64())
+            .ok_or_else(overflow)?;
+        Ok(Ok(sub))
     }
 }
 
@@ -459,8 +492,12 @@ impl Snapshot {
             t.signed += 1;
             if r.flags & FINANCIAL != 0 {
                 t.financial += 1;
+                // Summed in hundredths of a minor unit here, rounded once below.
                 t.amount_minor += i128::from(r.amount);
             }
+        }
+        for t in totals.values_mut() {
+            t.amount_minor = to_minor(t.amount_minor);
         }
         totals
     }
