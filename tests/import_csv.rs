@@ -364,7 +364,11 @@ fn converted_sums_are_rounded_once() {
     ok(&ledger, &["rate", "set", "JPY", "2021-01-01", "0.0095"]);
     let mut csv = String::from("Reference,Partner,Type,Region,Theme,Signed,Amount,Currency\n");
     for i in 0..10_000 {
-        writeln!(csv, "Y-{i},Norad,Government,Africa,Cybersecurity,2021-02-01,1,JPY").unwrap();
+        writeln!(
+            csv,
+            "Y-{i},Norad,Government,Africa,Cybersecurity,2021-02-01,1,JPY"
+        )
+        .unwrap();
     }
     let file = dir.path().join("yen.csv");
     std::fs::write(&file, csv).unwrap();
