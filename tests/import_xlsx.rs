@@ -548,8 +548,12 @@ fn a_partner_that_looks_like_a_ledger_partner_waits_for_a_decision() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("--match") && stderr.contains("--new"),
+        stderr.contains("say whether it is the same partner or a new one"),
         "{stderr}"
+    );
+    assert!(
+        stdout.contains("--match \"Norwegian Agency for Developement Cooperation (Norad)=Norwegian Agency for Development Cooperation (Norad)\" or --new \"Norwegian Agency for Developement Cooperation (Norad)\""),
+        "{stdout}"
     );
     assert_eq!(dump(&ledger), before);
     // --skip-invalid does not create it either.

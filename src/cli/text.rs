@@ -359,7 +359,7 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
         for m in &plan.near_matches {
             let _ = writeln!(
                 out,
-                "  row {}: \"{}\" looks like \"{}\" ({} % alike){}",
+                "  row {}: \"{}\" looks like \"{}\" ({} % alike){}: --match \"{}={}\" or --new \"{}\"",
                 m.row,
                 m.spelling,
                 m.partner,
@@ -368,7 +368,10 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
                     "; waits for a decision"
                 } else {
                     ""
-                }
+                },
+                m.spelling,
+                m.partner,
+                m.spelling
             );
         }
     }

@@ -756,8 +756,7 @@ impl NewPartners {
         if needs_decision {
             let message = format!(
                 "'{spelling}' is not a partner yet but looks like '{name}' ({percent} % alike): \
-                 say whether it is the same partner (--match \"{spelling}={name}\") or a new one \
-                 (--new \"{spelling}\")"
+                 say whether it is the same partner or a new one"
             );
             r.problem(Field::Partner, Severity::Error, message.clone());
             Some(message)
@@ -766,8 +765,7 @@ impl NewPartners {
                 Field::Partner,
                 Severity::Warning,
                 format!(
-                    "new partner; it looks like '{name}' ({percent} % alike): confirm with \
-                     --match \"{spelling}={name}\""
+                    "new partner; it looks like '{name}' ({percent} % alike): the same partner?"
                 ),
             );
             None
