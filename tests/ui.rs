@@ -27,6 +27,34 @@ fn harness_answering(lang: Lang, answers: Vec<std::path::PathBuf>) -> Harness<'s
     harness_of(PledgerApp::new(ledger, lang, Box::new(dialogs)))
 }
 
+/// `ledger` with the sample partners.
+fn with_sample_partners(mut ledger: Ledger) -> Ledger {
+    pledger::import::import_partners(
+        &mut ledger,
+        "partners.csv",
+        pledger::import::sample::PARTNERS_CSV.as_bytes(),
+    )
+    .unwrap();
+    ledger
+}
+
+/// The app on `ledger` with its import wizard open on `file`, planned.
+fn wizard_on(ledger: Ledger, file: std::path::PathBuf) -> Harness<'static, PledgerApp> {
+    let dialogs = ScriptedDialogs {
+        answers: [Some(file)].into_iter().collect(),
+    };
+    let mut h = harness_of(PledgerApp::new(ledger, Lang::En, Box::new(dialogs)));
+    open_the_wizard(&mut h);
+    h
+}
+
+/// Whether the wizard's "Commit import" is disabled.
+fn commit_disabled(h: &Harness<'static, PledgerApp>) -> bool {
+    h.get_by_label("Commit import")
+        .accesskit_node()
+        .is_disabled()
+}
+
 /// A headless window (no renderer) showing `app`.
 fn harness_of(app: PledgerApp) -> Harness<'static, PledgerApp> {
     Harness::builder()
@@ -305,14 +333,9 @@ fn exports_from_the_dashboard_write_the_files_the_screen_shows() {
 fn wizard_imports_the_consultant_workbook(
     whole_read_bytes: u64,
     note: Option<&str>,
-    mut ledger: Ledger,
+    ledger: Ledger,
 ) {
-    pledger::import::import_partners(
-        &mut ledger,
-        "partners.csv",
-        pledger::import::sample::PARTNERS_CSV.as_bytes(),
-    )
-    .unwrap();
+    let mut ledger = with_sample_partners(ledger);
     pledger::import::import_rates(
         &mut ledger,
         "rates.csv",
@@ -412,19 +435,7 @@ fn the_wizard_commits_a_bulk_import_with_the_apps_connection_parked() {
     }
     std::fs::write(&file, csv).unwrap();
     let path = dir.path().join("ledger.sqlite3");
-    let mut ledger = Ledger::open(&path).unwrap();
-    pledger::import::import_partners(
-        &mut ledger,
-        "partners.csv",
-        pledger::import::sample::PARTNERS_CSV.as_bytes(),
-    )
-    .unwrap();
-    let dialogs = ScriptedDialogs {
-        answers: [Some(file)].into_iter().collect(),
-    };
-    let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
-    let mut h = harness_of(app);
-    open_the_wizard(&mut h);
+    let mut h = wizard_on(with_sample_partners(Ledger::open(&path).unwrap()), file);
     h.get_by_label_contains("Plan: 12,000 new");
     h.get_by_label("Commit import").click();
     h.step();
@@ -493,20 +504,8 @@ fn dashboard_snapshot_in_chinese() {
 #[test]
 fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
     let dir = tempfile::tempdir().unwrap();
-    let file = typo_csv(dir.path());
-    let mut ledger = Ledger::open_in_memory().unwrap();
-    pledger::import::import_partners(
-        &mut ledger,
-        "partners.csv",
-        pledger::import::sample::PARTNERS_CSV.as_bytes(),
-    )
-    .unwrap();
-    let dialogs = ScriptedDialogs {
-        answers: [Some(file)].into_iter().collect(),
-    };
-    let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
-    let mut h = harness_of(app);
-    open_the_wizard(&mut h);
+    let ledger = with_sample_partners(Ledger::open_in_memory().unwrap());
+    let mut h = wizard_on(ledger, typo_csv(dir.path()));
     h.get_by_label_contains("1 partners to create");
     h.get_by_label_contains("→ “Norwegian Agency for Development Cooperation (Norad)”");
     h.get_by_label("Same partner").click();
@@ -518,13 +517,7 @@ fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
 /// A ledger file at `path` holding the sample partners and the 21 agreements of the 2021Q1
 /// consultant workbook, imported as one batch; and that batch.
 fn ledger_with_an_import(path: &std::path::Path) -> (Ledger, i64) {
-    let mut ledger = Ledger::open(path).unwrap();
-    pledger::import::import_partners(
-        &mut ledger,
-        "partners.csv",
-        pledger::import::sample::PARTNERS_CSV.as_bytes(),
-    )
-    .unwrap();
+    let mut ledger = with_sample_partners(Ledger::open(path).unwrap());
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/workbooks/consultant-2021Q1-zh.xlsx");
     let (_, summary) =
@@ -535,24 +528,28 @@ fn ledger_with_an_import(path: &std::path::Path) -> (Ledger, i64) {
 
 /// A CSV in `dir` whose one row misspells a sample partner (Norad).
 fn typo_csv(dir: &std::path::Path) -> std::path::PathBuf {
-    let file = dir.join("typo.csv");
-    std::fs::write(
-        &file,
-        "Partner,Type,Region,Theme,Signed,Amount (USD)\n\
-         Norwegian Agency for Developement Cooperation (Norad),Government,Africa,Cybersecurity,2021-03-04,100\n",
+    one_row_csv(
+        dir,
+        "typo.csv",
+        "Norwegian Agency for Developement Cooperation (Norad)",
     )
-    .unwrap();
-    file
 }
 
 /// A CSV in `dir` whose one row names a partner somewhat like a sample partner (Norad,
 /// 45 % alike): offered as a near match, without waiting for a decision.
 fn near_csv(dir: &std::path::Path) -> std::path::PathBuf {
-    let file = dir.join("near.csv");
+    one_row_csv(dir, "near.csv", "Norad Development Agency")
+}
+
+/// A CSV `name` in `dir` of one agreement with `partner`.
+fn one_row_csv(dir: &std::path::Path, name: &str, partner: &str) -> std::path::PathBuf {
+    let file = dir.join(name);
     std::fs::write(
         &file,
-        "Partner,Type,Region,Theme,Signed,Amount (USD)\n\
-         Norad Development Agency,Government,Africa,Cybersecurity,2021-03-04,100\n",
+        format!(
+            "Partner,Type,Region,Theme,Signed,Amount (USD)\n\
+             {partner},Government,Africa,Cybersecurity,2021-03-04,100\n"
+        ),
     )
     .unwrap();
     file
@@ -561,25 +558,8 @@ fn near_csv(dir: &std::path::Path) -> std::path::PathBuf {
 #[test]
 fn a_partner_name_very_like_a_ledger_partner_waits_for_a_decision_in_the_wizard() {
     let dir = tempfile::tempdir().unwrap();
-    let file = typo_csv(dir.path());
-    let mut ledger = Ledger::open_in_memory().unwrap();
-    pledger::import::import_partners(
-        &mut ledger,
-        "partners.csv",
-        pledger::import::sample::PARTNERS_CSV.as_bytes(),
-    )
-    .unwrap();
-    let dialogs = ScriptedDialogs {
-        answers: [Some(file)].into_iter().collect(),
-    };
-    let app = PledgerApp::new(ledger, Lang::En, Box::new(dialogs));
-    let mut h = harness_of(app);
-    open_the_wizard(&mut h);
-    let commit_disabled = |h: &Harness<'static, PledgerApp>| {
-        h.get_by_label("Commit import")
-            .accesskit_node()
-            .is_disabled()
-    };
+    let ledger = with_sample_partners(Ledger::open_in_memory().unwrap());
+    let mut h = wizard_on(ledger, typo_csv(dir.path()));
     let partners = h.state().ledger().partners().unwrap().len();
     assert!(
         commit_disabled(&h),
@@ -612,11 +592,6 @@ fn while_an_import_is_undone_the_open_wizard_neither_commits_nor_replans() {
     let mut h = harness_of(app);
     open_the_wizard(&mut h);
     h.get_by_label_contains("1 partners to create");
-    let commit_disabled = |h: &Harness<'static, PledgerApp>| {
-        h.get_by_label("Commit import")
-            .accesskit_node()
-            .is_disabled()
-    };
     assert!(!commit_disabled(&h));
 
     // Another program holds the ledger's write lock, so the undo, on its own thread, waits.

@@ -544,16 +544,6 @@ impl Mapping {
         self.fields.iter().position(|f| *f == Some(field))
     }
 
-    /// Headers no field took.
-    pub fn unmapped(&self) -> Vec<&str> {
-        self.headers
-            .iter()
-            .zip(&self.fields)
-            .filter(|(h, f)| f.is_none() && !h.trim().is_empty())
-            .map(|(h, _)| h.as_str())
-            .collect()
-    }
-
     /// Maps the columns of `headers` automatically, for the default organisation.
     pub fn automatic(header_row: usize, headers: &[String]) -> Mapping {
         Mapping::automatic_for(header_row, headers, default_reader())

@@ -541,6 +541,7 @@ impl<'a> RowPlanner<'a> {
                     .iter()
                     .map(|s| fingerprint(s))
                     .collect(),
+                looked: HashMap::new(),
             },
             entries: EntryMemo::default(),
             order: DayOrder::Unknown,
@@ -715,15 +716,22 @@ struct NewPartners {
     index: HashMap<String, (usize, Option<String>)>,
     /// Fingerprints of the names the user said are new partners (`--new`).
     kept_new: std::collections::HashSet<String>,
+    /// Fingerprint -> what a row naming it is told of its near match, looked for once per
+    /// name (a row without a partner type names its partner anew each time).
+    looked: HashMap<String, Option<(Severity, String)>>,
 }
 
 impl NewPartners {
-    /// Looks for a ledger partner like the new name `spelling` (fingerprint `key`): records
-    /// it in `plan.near_matches` and reports it on the row. Returns the error that the rows
-    /// of this name carry until the user decides, when the names are at least
-    /// [`DECIDE_FROM`] alike: such a partner is never created silently.
+    /// Looks, once per name, for a ledger partner like the new name `spelling` (fingerprint
+    /// `key`): records it in `plan.near_matches` and reports it on the row. Returns the
+    /// error that the rows of this name carry until the user decides, when the names are at
+    /// least [`DECIDE_FROM`] alike: such a partner is never created silently.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the row, the ledger, the plan and the name"
+    )]
     fn near_match(
-        &self,
+        &mut self,
         r: &mut RowReader<'_>,
         view: &LedgerView,
         matcher: &PartnerMatcher,
@@ -734,43 +742,55 @@ impl NewPartners {
         if self.kept_new.contains(key) {
             return None;
         }
-        let (id, score) = matcher.suggest(spelling)?;
-        let partner = view.partners.iter().find(|p| p.id == id)?;
-        let name = partner.name.as_str();
-        let percent = percent_of_one(score);
-        let needs_decision = score >= DECIDE_FROM;
-        if !plan
-            .near_matches
-            .iter()
-            .any(|m| fingerprint(&m.spelling) == key)
-        {
-            plan.near_matches.push(NearMatch {
-                spelling: spelling.to_string(),
-                partner: name.to_string(),
-                partner_id: id,
-                percent,
-                row: r.row_number,
-                needs_decision,
-            });
-        }
-        if needs_decision {
-            let message = format!(
+        let told = match self.looked.get(key) {
+            Some(told) => told.clone(),
+            None => {
+                let told = near_match_of(view, matcher, plan, r.row_number, spelling);
+                self.looked.insert(key.to_string(), told.clone());
+                told
+            }
+        };
+        let (severity, message) = told?;
+        r.problem(Field::Partner, severity, message.clone());
+        (severity == Severity::Error).then_some(message)
+    }
+}
+
+/// The ledger partner most like `spelling`, recorded in `plan.near_matches`, and what its
+/// rows are told: an error to decide from [`DECIDE_FROM`], else a warning.
+fn near_match_of(
+    view: &LedgerView,
+    matcher: &PartnerMatcher,
+    plan: &mut Plan,
+    row: usize,
+    spelling: &str,
+) -> Option<(Severity, String)> {
+    let (id, score) = matcher.suggest(spelling)?;
+    let name = view.partners.iter().find(|p| p.id == id)?.name.as_str();
+    let percent = percent_of_one(score);
+    let needs_decision = score >= DECIDE_FROM;
+    plan.near_matches.push(NearMatch {
+        spelling: spelling.to_string(),
+        partner: name.to_string(),
+        partner_id: id,
+        percent,
+        row,
+        needs_decision,
+    });
+    Some(if needs_decision {
+        (
+            Severity::Error,
+            format!(
                 "'{spelling}' is not a partner yet but looks like '{name}' ({percent} % alike): \
                  say whether it is the same partner or a new one"
-            );
-            r.problem(Field::Partner, Severity::Error, message.clone());
-            Some(message)
-        } else {
-            r.problem(
-                Field::Partner,
-                Severity::Warning,
-                format!(
-                    "new partner; it looks like '{name}' ({percent} % alike): the same partner?"
-                ),
-            );
-            None
-        }
-    }
+            ),
+        )
+    } else {
+        (
+            Severity::Warning,
+            format!("new partner; it looks like '{name}' ({percent} % alike): the same partner?"),
+        )
+    })
 }
 
 fn read_row(

@@ -9,7 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use rust_decimal::Decimal;
 
 use super::app::{Command, PledgerApp};
-use super::form::{FormAction, choice_ui, form_window_ui, labelled};
+use super::form::{FormAction, choice_ui, form_window_ui, labelled, list_options};
 use super::format::{count_text, date_text};
 use super::pie::color;
 use super::t;
@@ -668,24 +668,22 @@ impl PledgerApp {
         } else {
             t(lang, "New agreement", "新协议")
         };
-        let lists = self.cache.lists.clone();
-        let partners: Vec<(Option<PartnerId>, String)> = self
+        let lists = &self.cache.lists;
+        let partners = self
             .cache
             .partners
             .iter()
-            .map(|p| (Some(p.id), p.display_name(lang).to_owned()))
-            .collect();
-        let regions = list_options(&lists, ListKind::Region, lang);
-        let themes = list_options(&lists, ListKind::Theme, lang);
+            .map(|p| (Some(p.id), p.display_name(lang)));
+        let regions = list_options(lists, ListKind::Region, lang);
+        let themes = list_options(lists, ListKind::Theme, lang);
         let choose = t(lang, "Choose…", "请选择…");
         let mut armed = form.id.is_some() && self.agreements.confirm_delete == form.id;
-        let errors = form.errors.clone();
         let action = form_window_ui(
             ui.ctx(),
             lang,
             title,
             520.0,
-            &errors,
+            &form.errors,
             form.id.is_some().then_some(&mut armed),
             |f| {
                 f.text(
@@ -706,7 +704,7 @@ impl PledgerApp {
                     t(lang, "Partner", "伙伴"),
                     "partner",
                     &mut form.partner,
-                    &partners,
+                    partners,
                     choose,
                 );
                 f.text(
@@ -762,11 +760,11 @@ impl PledgerApp {
                     t(lang, "Region", "区域"),
                     "region",
                     &mut form.region,
-                    &regions,
+                    regions,
                     choose,
                 );
                 f.row(t(lang, "Themes (%)", "专题（%）"), &["themes"], |ui| {
-                    themes_ui(ui, lang, &mut form.themes, &themes);
+                    themes_ui(ui, lang, &mut form.themes, themes);
                 });
                 f.multiline(t(lang, "Notes", "备注"), "notes", &mut form.notes);
             },
@@ -775,7 +773,7 @@ impl PledgerApp {
         self.agreements.confirm_delete = form.id.filter(|_| armed);
         match action {
             FormAction::Save => {
-                if let Some(a) = form.parse(lang, &lists) {
+                if let Some(a) = form.parse(lang, &self.cache.lists) {
                     self.commands.push(if form.id.is_some() {
                         Command::UpdateAgreement(Box::new(a))
                     } else {
@@ -797,25 +795,12 @@ impl PledgerApp {
     }
 }
 
-/// The entries of list `kind` as a choice's options: key, label in `lang`.
-fn list_options(
-    lists: &crate::domain::ReferenceLists,
-    kind: ListKind,
-    lang: Lang,
-) -> Vec<(String, String)> {
-    lists
-        .list(kind)
-        .iter()
-        .map(|e| (e.key.clone(), e.label(lang).to_owned()))
-        .collect()
-}
-
 /// An agreement's themes with their percentages, one row each, with − and + theme.
-fn themes_ui(
+fn themes_ui<'t>(
     ui: &mut Ui,
     lang: Lang,
     rows: &mut Vec<(String, String)>,
-    themes: &[(String, String)],
+    themes: impl Iterator<Item = (String, &'t str)> + Clone,
 ) {
     let mut remove = None;
     for (i, (theme, percent)) in rows.iter_mut().enumerate() {
@@ -825,7 +810,7 @@ fn themes_ui(
                     ui,
                     t(lang, "Theme", "专题"),
                     theme,
-                    themes,
+                    themes.clone(),
                     t(lang, "Choose…", "请选择…"),
                 );
                 let edit = egui::TextEdit::singleline(percent).desired_width(50.0);

@@ -636,6 +636,8 @@ impl PledgerApp {
                     self.undo.clear();
                     self.redo.clear();
                     self.cache = Cache::empty();
+                    // The drafts of the settings page were the other ledger's.
+                    self.settings = settings::SettingsView::default();
                     self.wizard = None;
                     self.refresh();
                     self.period = self.latest_period();

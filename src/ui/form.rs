@@ -12,6 +12,7 @@ use super::Lang;
 use super::pie::color;
 use super::t;
 use crate::chart::palette;
+use crate::domain::{ListKind, ReferenceLists};
 
 /// What the user asked of a form this frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,12 +85,12 @@ impl Fields<'_> {
     }
 
     /// A choice among `options` (value, text), the current one shown.
-    pub fn choice<T: PartialEq + Clone>(
+    pub fn choice<'o, T: PartialEq + Clone + 'o>(
         &mut self,
         label: &str,
         key: &str,
         value: &mut T,
-        options: &[(T, String)],
+        options: impl Iterator<Item = (T, &'o str)> + Clone,
         empty: &str,
     ) {
         self.row(label, &[key], |ui| {
@@ -98,29 +99,42 @@ impl Fields<'_> {
     }
 }
 
-/// A combo box of `options` labelled `label` (its id too), `empty` when none is chosen.
-pub fn choice_ui<T: PartialEq + Clone>(
+/// A combo box of `options` labelled `label` (its id too), `empty` when none is chosen. The
+/// options are gone through when shown: the current one's text, and the list when open.
+pub fn choice_ui<'o, T: PartialEq + Clone + 'o>(
     ui: &mut Ui,
     label: &str,
     value: &mut T,
-    options: &[(T, String)],
+    options: impl Iterator<Item = (T, &'o str)> + Clone,
     empty: &str,
 ) {
     let current = options
-        .iter()
+        .clone()
         .find(|(v, _)| v == value)
-        .map_or(empty, |(_, text)| text.as_str());
+        .map_or(empty, |(_, text)| text);
     let response = egui::ComboBox::from_id_salt(label)
         .selected_text(current)
         .width(300.0)
         .height(400.0)
         .show_ui(ui, |ui| {
             for (v, text) in options {
-                ui.selectable_value(value, v.clone(), text);
+                ui.selectable_value(value, v, text);
             }
         })
         .response;
     labelled(response, egui::Role::ComboBox, label);
+}
+
+/// The entries of list `kind` as a choice's options: key, label in `lang`.
+pub fn list_options(
+    lists: &ReferenceLists,
+    kind: ListKind,
+    lang: Lang,
+) -> impl Iterator<Item = (String, &str)> + Clone {
+    lists
+        .list(kind)
+        .iter()
+        .map(move |e| (e.key.clone(), e.label(lang)))
 }
 
 /// Names `response` by `label`, for screen readers and tests.

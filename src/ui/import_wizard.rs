@@ -23,7 +23,7 @@ use crate::chart::palette;
 use crate::domain::Partner;
 use crate::import::{
     self, CommitSummary, Field, ImportError, ImportOptions, Mapping, Phase, Plan, Progress,
-    Severity, Workbook, column_letter, fingerprint,
+    Severity, Workbook, column_letter,
 };
 use crate::ledger::Ledger;
 
@@ -733,13 +733,8 @@ fn matches_ui(
     let others: Vec<&Partner> = plan
         .new_partners
         .iter()
-        .filter(|p| {
-            let key = fingerprint(&p.name);
-            !plan
-                .near_matches
-                .iter()
-                .any(|m| fingerprint(&m.spelling) == key)
-        })
+        // A near match's spelling is the new partner's name, as the sheet gives it.
+        .filter(|p| !plan.near_matches.iter().any(|m| m.spelling == p.name))
         .collect();
     if plan.near_matches.is_empty() && others.is_empty() {
         return false;

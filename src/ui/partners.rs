@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::app::{Command, PledgerApp};
-use super::form::{FieldErrors, FormAction, choice_ui, form_window_ui};
+use super::form::{FieldErrors, FormAction, choice_ui, form_window_ui, list_options};
 use super::pie::color;
 use super::t;
 use crate::chart::{amount_text, palette};
@@ -199,28 +199,21 @@ impl PledgerApp {
         } else {
             t(lang, "New partner", "新伙伴")
         };
-        let types: Vec<(String, String)> = self
-            .cache
-            .lists
-            .list(ListKind::PartnerType)
-            .iter()
-            .map(|e| (e.key.clone(), e.label(lang).to_owned()))
-            .collect();
-        let others: Vec<(Option<PartnerId>, String)> = self
+        let types = list_options(&self.cache.lists, ListKind::PartnerType, lang);
+        let this = form.partner.id;
+        let others = self
             .cache
             .partners
             .iter()
-            .filter(|p| p.id != form.partner.id)
-            .map(|p| (Some(p.id), p.display_name(lang).to_owned()))
-            .collect();
-        let errors = form.errors.clone();
+            .filter(move |p| p.id != this)
+            .map(|p| (Some(p.id), p.display_name(lang)));
         let mut merge = None;
         let action = form_window_ui(
             ui.ctx(),
             lang,
             title,
             440.0,
-            &errors,
+            &form.errors,
             None,
             |f| {
                 f.text(
@@ -242,7 +235,7 @@ impl PledgerApp {
                     t(lang, "Type", "类型"),
                     "partner_type",
                     &mut form.partner.partner_type,
-                    &types,
+                    types,
                     choose,
                 );
                 let country = t(lang, "Country (ISO code)", "国家（ISO 代码）");
@@ -268,7 +261,7 @@ impl PledgerApp {
                         ui,
                         t(lang, "Merge into", "合并到"),
                         &mut form.merge_into,
-                        &others,
+                        others,
                         choose,
                     );
                     if let Some(into) = form.merge_into {
