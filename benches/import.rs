@@ -30,7 +30,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use calamine::{Reader, Xlsx, open_workbook};
-use pledger::domain::{Currency, Lang, ListKind};
+use pledger::domain::{Lang, ListKind};
 use pledger::import::{ImportOptions, import_path};
 use pledger::ledger::Ledger;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -47,17 +47,16 @@ fn env_rows(name: &str, default: usize) -> usize {
 /// The sample partners and rates, as a consultant's ledger has them before an import.
 fn prepared_ledger(path: &Path) -> Ledger {
     let mut l = Ledger::open(path).expect("ledger");
-    pledger::import::import_partners(
+    pledger::import::import_bytes::<pledger::import::Partners>(
         &mut l,
         "partners.csv",
         pledger::import::sample::PARTNERS_CSV.as_bytes(),
     )
     .expect("partners");
-    pledger::import::import_rates(
+    pledger::import::import_bytes::<pledger::import::Rates>(
         &mut l,
         "rates.csv",
         pledger::import::sample::RATES_CSV.as_bytes(),
-        Currency::USD,
     )
     .expect("rates");
     l
@@ -430,11 +429,10 @@ fn main() {
     let mut ledger = Ledger::open(&big).expect("ledger");
     let t = Instant::now();
     generate(&mut ledger, ledger_rows);
-    pledger::import::import_rates(
+    pledger::import::import_bytes::<pledger::import::Rates>(
         &mut ledger,
         "rates.csv",
         pledger::import::sample::RATES_CSV.as_bytes(),
-        Currency::USD,
     )
     .expect("rates");
     println!(

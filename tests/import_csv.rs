@@ -15,17 +15,16 @@ use serde_json::Value;
 
 fn with_sample_partners(ledger: &std::path::Path) {
     let mut l = pledger::ledger::Ledger::open(ledger).unwrap();
-    pledger::import::import_partners(
+    pledger::import::import_bytes::<pledger::import::Partners>(
         &mut l,
         "partners.csv",
         pledger::import::sample::PARTNERS_CSV.as_bytes(),
     )
     .unwrap();
-    pledger::import::import_rates(
+    pledger::import::import_bytes::<pledger::import::Rates>(
         &mut l,
         "rates.csv",
         pledger::import::sample::RATES_CSV.as_bytes(),
-        pledger::domain::Currency::USD,
     )
     .unwrap();
 }
@@ -125,14 +124,14 @@ fn corrections_update_field_by_field_and_undo_restores_exactly() {
         out.contains("1 updated") && out.contains("amount: USD 1,000,000.00 -> USD 1,200,000.00"),
         "{out}"
     );
-    assert!(out.contains("import batch 2"), "{out}");
+    assert!(out.contains("import batch 4"), "{out}");
 
-    ok(&ledger, &["import", "--undo", "2"]);
+    ok(&ledger, &["import", "--undo", "4"]);
     assert_eq!(dump(&ledger), after_first);
-    ok(&ledger, &["import", "--undo", "1"]);
+    ok(&ledger, &["import", "--undo", "3"]);
     assert_eq!(dump(&ledger), empty);
     assert_eq!(
-        pledger(&ledger, &["import", "--undo", "1"]).status.code(),
+        pledger(&ledger, &["import", "--undo", "3"]).status.code(),
         Some(1)
     );
 }
@@ -304,7 +303,8 @@ fn hostile_values_are_problems_of_their_cell_and_nothing_is_written() {
 }
 
 /// Undoing an import whose agreements a later import changed is refused, naming what is in
-/// the way; undone in order, newest first, both go.
+/// the way; undone in order, newest first, both go. (Batches 1 and 2 are the sample's
+/// partners and rates.)
 #[test]
 fn an_older_import_is_not_undone_over_later_changes() {
     let (dir, ledger) = temp_ledger();
@@ -328,12 +328,12 @@ fn an_older_import_is_not_undone_over_later_changes() {
     let out = ok(&ledger, &["import", second.to_str().unwrap()]);
     assert!(out.contains("1 updated"), "{out}");
     let before = ok(&ledger, &["agreements", "--json"]);
-    let refused = pledger(&ledger, &["import", "--undo", "1"]);
+    let refused = pledger(&ledger, &["import", "--undo", "3"]);
     let err = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("import batch 1 cannot be undone")
-            && err.contains("agreement U-2 changed by import batch 2"),
+        err.contains("import batch 3 cannot be undone")
+            && err.contains("agreement U-2 changed by import batch 4"),
         "{err}"
     );
     assert_eq!(
@@ -341,8 +341,8 @@ fn an_older_import_is_not_undone_over_later_changes() {
         before,
         "nothing was undone"
     );
-    ok(&ledger, &["import", "--undo", "2"]);
-    ok(&ledger, &["import", "--undo", "1"]);
+    ok(&ledger, &["import", "--undo", "4"]);
+    ok(&ledger, &["import", "--undo", "3"]);
     let left: Value = serde_json::from_str(&ok(&ledger, &["agreements", "--json"])).unwrap();
     assert!(
         left.as_array()

@@ -132,7 +132,7 @@ fn write_xlsx(path: &Path) {
 
 fn ledger_with_partners(path: &Path) -> Ledger {
     let mut ledger = Ledger::open(path).unwrap();
-    import::import_partners(
+    import::import_bytes::<import::Partners>(
         &mut ledger,
         "partners.csv",
         import::sample::PARTNERS_CSV.as_bytes(),

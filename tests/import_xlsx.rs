@@ -16,17 +16,16 @@ use serde_json::Value;
 
 fn with_sample_partners(ledger: &std::path::Path) {
     let mut l = pledger::ledger::Ledger::open(ledger).unwrap();
-    pledger::import::import_partners(
+    pledger::import::import_bytes::<pledger::import::Partners>(
         &mut l,
         "partners.csv",
         pledger::import::sample::PARTNERS_CSV.as_bytes(),
     )
     .unwrap();
-    pledger::import::import_rates(
+    pledger::import::import_bytes::<pledger::import::Rates>(
         &mut l,
         "rates.csv",
         pledger::import::sample::RATES_CSV.as_bytes(),
-        pledger::domain::Currency::USD,
     )
     .unwrap();
 }

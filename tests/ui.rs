@@ -29,7 +29,7 @@ fn harness_answering(lang: Lang, answers: Vec<std::path::PathBuf>) -> Harness<'s
 
 /// `ledger` with the sample partners.
 fn with_sample_partners(mut ledger: Ledger) -> Ledger {
-    pledger::import::import_partners(
+    pledger::import::import_bytes::<pledger::import::Partners>(
         &mut ledger,
         "partners.csv",
         pledger::import::sample::PARTNERS_CSV.as_bytes(),
@@ -336,11 +336,10 @@ fn wizard_imports_the_consultant_workbook(
     ledger: Ledger,
 ) {
     let mut ledger = with_sample_partners(ledger);
-    pledger::import::import_rates(
+    pledger::import::import_bytes::<pledger::import::Rates>(
         &mut ledger,
         "rates.csv",
         pledger::import::sample::RATES_CSV.as_bytes(),
-        pledger::domain::Currency::USD,
     )
     .unwrap();
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::domain::{Currency, ExchangeRate, Lang, Period};
-use crate::import::{self, Field, ImportError, ImportOptions, Severity};
+use crate::import::{self, ImportError, ImportOptions, RowKind, Severity};
 use crate::ledger::{self, AgreementFilter, Ledger, LedgerError};
 use crate::report::Snapshot;
 
@@ -164,6 +164,10 @@ pub struct ImportArgs {
     /// The file to import (.xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .tsv).
     #[arg(required_unless_present = "undo")]
     pub file: Option<PathBuf>,
+    /// What the rows are: agreements, partners (name, type, Chinese name, country,
+    /// aliases) or rates (currency, valid from, rate, quote).
+    #[arg(long, value_enum, default_value_t = RowKindArg::Agreements)]
+    pub kind: RowKindArg,
     /// The sheet to read.
     #[arg(long)]
     pub sheet: Option<String>,
@@ -209,6 +213,17 @@ pub struct ImportArgs {
     /// Reverse an earlier import batch exactly.
     #[arg(long, value_name = "BATCH", conflicts_with = "file")]
     pub undo: Option<i64>,
+}
+
+/// The kinds of row `pledger import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RowKindArg {
+    /// Agreements signed with partners.
+    Agreements,
+    /// Partners.
+    Partners,
+    /// Exchange rates.
+    Rates,
 }
 
 /// An error with the exit code it maps to.
@@ -611,24 +626,15 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         );
         return Ok(());
     }
-    let Some(file) = args.file else {
+    let Some(file) = args.file.clone() else {
         return Err(usage(anyhow!("give the file to import")));
     };
     let mut options = ImportOptions {
-        sheet: args.sheet,
+        sheet: args.sheet.clone(),
         header_row: args.header_row,
-        profile: args.profile,
+        profile: args.profile.clone(),
         ..Default::default()
     };
-    for m in &args.map {
-        let (left, right) = split_pair(m, "FIELD=HEADER")?;
-        let pair = match (left.parse::<Field>(), right.parse::<Field>()) {
-            (Ok(field), _) => (field, right),
-            (Err(_), Ok(field)) => (field, left),
-            (Err(e), Err(_)) => return Err(usage(anyhow!(e))),
-        };
-        options.map.push(pair);
-    }
     for m in &args.matches {
         options
             .confirmed_matches
@@ -640,14 +646,45 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
     if let Some(path) = &args.decisions {
         read_decisions(path, &mut options)?;
     }
+    let decides = !options.confirmed_matches.is_empty() || !options.new_partners.is_empty();
+    if args.kind != RowKindArg::Agreements && (decides || args.ask) {
+        return Err(usage(anyhow!(
+            "--match, --new, --decisions and --ask decide the partners of agreements; they do not apply to --kind {}",
+            format!("{:?}", args.kind).to_lowercase()
+        )));
+    }
     if args.ask {
         ask_decisions(ledger, &file, &mut options)?;
+    }
+    match args.kind {
+        RowKindArg::Agreements => import_kind::<import::Agreements>(ledger, &file, &args, options),
+        RowKindArg::Partners => import_kind::<import::Partners>(ledger, &file, &args, options),
+        RowKindArg::Rates => import_kind::<import::Rates>(ledger, &file, &args, options),
+    }
+}
+
+/// `pledger import` of `file` as rows of kind `K`.
+fn import_kind<K: RowKind>(
+    ledger: &mut Ledger,
+    file: &std::path::Path,
+    args: &ImportArgs,
+    mut options: ImportOptions,
+) -> Result<(), Failure> {
+    for m in &args.map {
+        let (left, right) = split_pair(m, "FIELD=HEADER")?;
+        let field = |s: &str| import::field_named::<K::Field>(s);
+        let pair = match (field(&left), field(&right)) {
+            (Ok(_), _) => (left, right),
+            (Err(_), Ok(_)) => (right, left),
+            (Err(e), Err(_)) => return Err(usage(anyhow!(e))),
+        };
+        options.map.push(pair);
     }
     let (plan, mapping, result) = match &args.errors_out {
         // The rows go back to the consultant as read: the sheet is held whole.
         Some(out) => {
-            let wb = import::read_file(&file)?;
-            let done = import::import_workbook(
+            let wb = import::read_file(file)?;
+            let done = import::import_book::<K>(
                 ledger,
                 wb.clone(),
                 &options,
@@ -665,9 +702,9 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         }
         // Otherwise rows are planned and written as they are read.
         None => {
-            let done = import::import_streamed(
+            let done = import::import_file::<K>(
                 ledger,
-                &file,
+                file,
                 &options,
                 args.skip_invalid,
                 args.dry_run,
@@ -687,7 +724,7 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         };
         print_json(&json!({"plan": plan, "committed": summary}))?;
     } else {
-        print!("{}", text::plan_text(&plan, args.dry_run));
+        print!("{}", text::plan_text::<K::Field>(&plan, args.dry_run));
         for p in &plan.problems {
             if p.severity == Severity::Error {
                 eprintln!("{p}");
@@ -714,9 +751,10 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
                             String::new()
                         }
                     ),
-                    None => {
-                        println!("Nothing to change: every agreement is in the ledger already.")
-                    }
+                    None => println!(
+                        "Nothing to change: the ledger has all these {} already.",
+                        K::NOUN.1
+                    ),
                 }
             }
             Ok(())

@@ -6,7 +6,7 @@ use crate::domain::{
     Agreement, Lang, ListKind, Partner, PartnerId, ReferenceLists, group_thousands,
     minor_to_decimal,
 };
-use crate::import::{Action, Field, Plan, Severity};
+use crate::import::{Action, FieldKind, Plan, Severity, field_names};
 use crate::report::{Report, Slice, tenths_text};
 
 /// Display width: East Asian wide characters take two columns.
@@ -289,7 +289,7 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// An import plan: mapping, counts, differences and warnings.
-pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
+pub fn plan_text<F: FieldKind>(plan: &Plan, dry_run: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -321,7 +321,7 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
                 "{}; to import it: --map \"FIELD={}\" (fields: {})",
                 g.reason,
                 g.header,
-                Field::ALL.map(|f| f.name()).join(", ")
+                field_names::<F>()
             ),
         };
     }
@@ -384,7 +384,11 @@ pub fn plan_text(plan: &Plan, dry_run: bool) -> String {
                 out,
                 "  row {} updates {}:",
                 row.row,
-                row.agreement.reference.as_deref().unwrap_or("an agreement")
+                if row.label.is_empty() {
+                    "what it names"
+                } else {
+                    &row.label
+                }
             );
             for (field, old, new) in changes {
                 let _ = writeln!(out, "    {field}: {old} -> {new}");

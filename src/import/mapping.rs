@@ -1,139 +1,127 @@
-//! Mapping a sheet's columns to agreement fields: by header synonyms in English, French and
-//! Chinese, then saved profiles, then explicit `field=Header` choices.
+//! Mapping a sheet's columns to the fields of a kind of row ([`FieldKind`]): by the header
+//! synonyms of that kind in English, French and Chinese, then by the header's words, then by
+//! the saved profiles, then by explicit `field=Header` choices.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
+use std::fmt::Debug;
+use std::hash::Hash;
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::domain::{Currency, ListKind, Organisation, ReferenceLists};
+use crate::domain::{Currency, Organisation, ReferenceLists};
 
 use super::cells::{Cell, Sheet};
 use super::matching::similarity;
-use super::values::{
-    AmountValue, match_entry, normalise, parse_amount, parse_date, parse_status, parse_theme_list,
-    says_no_money,
-};
+use super::values::normalise;
 
-/// A field an import column can fill.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Field {
-    /// Agreement reference.
-    Reference,
-    /// Title.
-    Title,
-    /// Partner name (required).
-    Partner,
-    /// Partner type.
-    PartnerType,
-    /// Partner's country.
-    Country,
-    /// Region of implementation.
-    Region,
-    /// Thematic priorities.
-    Theme,
-    /// Signing date (required).
-    SignedOn,
-    /// Partner's contribution.
-    Amount,
-    /// Currency of the amounts.
-    Currency,
-    /// Own co-funding part.
-    OwnContribution,
-    /// Status.
-    Status,
-    /// Notes.
-    Notes,
-}
-
-impl Field {
+/// The fields of one kind of row (agreements, partners, rates…), as the mapper sees them:
+/// their names, the headers that name them, and which a sheet must have.
+pub trait FieldKind: Copy + Eq + Hash + Debug + Send + Sync + 'static {
+    /// The kind's name: `--kind` and the sections of the header synonyms file call it so.
+    const KIND: &'static str;
     /// Every field, in display order.
-    pub const ALL: [Field; 13] = [
-        Field::Reference,
-        Field::Title,
-        Field::Partner,
-        Field::PartnerType,
-        Field::Country,
-        Field::Region,
-        Field::Theme,
-        Field::SignedOn,
-        Field::Amount,
-        Field::Currency,
-        Field::OwnContribution,
-        Field::Status,
-        Field::Notes,
-    ];
-
+    const ALL: &'static [Self];
+    /// The fields a sheet needs a column for.
+    const REQUIRED: &'static [Self];
     /// The field's name on the command line and in profiles.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Field::Reference => "reference",
-            Field::Title => "title",
-            Field::Partner => "partner",
-            Field::PartnerType => "partner_type",
-            Field::Country => "country",
-            Field::Region => "region",
-            Field::Theme => "theme",
-            Field::SignedOn => "signed_on",
-            Field::Amount => "amount",
-            Field::Currency => "currency",
-            Field::OwnContribution => "own_contribution",
-            Field::Status => "status",
-            Field::Notes => "notes",
-        }
+    fn name(self) -> &'static str;
+    /// The kind's synonym tables, read once: `static T: OnceLock<..>` around
+    /// [`Tables::read`].
+    fn tables() -> &'static Tables<Self>;
+    /// The field that a header's words name by their class, when no synonym does
+    /// (`words`: [`HeaderReader`]'s words, the organisation's names read as [`OWN`]).
+    fn by_words(_words: &[String]) -> Option<Self> {
+        None
     }
-
-    /// The headers that name this field ([`HEADERS`]).
-    fn synonyms(&self) -> &'static [String] {
-        let index = Field::ALL.iter().position(|f| f == self).unwrap_or(0);
-        synonym_lists().get(index).map_or(&[], Vec::as_slice)
+    /// The free field that a column's first values suggest, and why ("its values are
+    /// dates").
+    fn by_values(
+        _values: &[&Cell],
+        _lists: &ReferenceLists,
+        _free: &dyn Fn(Self) -> bool,
+    ) -> Option<(Self, &'static str)> {
+        None
     }
 }
 
-/// The header synonyms of every field, one line a field: `field: synonym | synonym | ...`.
+/// The field of kind `F` named `text` (`signed-on`, `Signed on` and `signed_on` alike).
+pub fn field_named<F: FieldKind>(text: &str) -> Result<F, String> {
+    let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    F::ALL
+        .iter()
+        .copied()
+        .find(|f| f.name() == wanted)
+        .ok_or_else(|| format!("'{text}' is not a field; fields are {}", field_names::<F>()))
+}
+
+/// The names of the fields of kind `F`, for messages.
+pub fn field_names<F: FieldKind>() -> String {
+    F::ALL
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The header synonyms of every kind: a `[kind]` line, then one field a line,
+/// `field: synonym | synonym | ...`.
 const HEADERS: &str = include_str!("../../assets/import/headers.txt");
 
-/// [`HEADERS`] read once: the synonyms of each field, in [`Field::ALL`]'s order.
-fn synonym_lists() -> &'static [Vec<String>] {
-    static LISTS: OnceLock<Vec<Vec<String>>> = OnceLock::new();
-    LISTS.get_or_init(|| {
-        let mut lists = vec![Vec::new(); Field::ALL.len()];
+/// One kind's header synonyms, read from its section of [`HEADERS`].
+pub struct Tables<F> {
+    /// The synonyms of each field, in [`FieldKind::ALL`]'s order.
+    synonyms: Vec<Vec<String>>,
+    /// Each synonym normalised, to its field (the first field listing it takes it).
+    by_key: HashMap<String, F>,
+    /// Each synonym in its word form ([`words_key`]: abbreviations spelt out, little words
+    /// and plural endings dropped), to its field.
+    by_words: HashMap<String, F>,
+}
+
+impl<F: FieldKind> Tables<F> {
+    /// Reads the section of kind `F` of the synonyms file.
+    pub fn read() -> Tables<F> {
+        let mut synonyms = vec![Vec::new(); F::ALL.len()];
+        let mut section = "";
         for line in HEADERS.lines().filter(|l| !l.starts_with('#')) {
-            let Some((field, synonyms)) = line.split_once(':') else {
+            let line = line.trim();
+            if let Some(kind) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = kind;
+                continue;
+            }
+            let Some((field, words)) = line.split_once(':').filter(|_| section == F::KIND) else {
                 continue;
             };
-            let Some(i) = Field::ALL.iter().position(|f| f.name() == field.trim()) else {
-                continue;
-            };
-            if let Some(list) = lists.get_mut(i) {
-                list.extend(synonyms.split('|').map(|s| s.trim().to_string()));
+            if let Some(i) = F::ALL.iter().position(|f| f.name() == field.trim())
+                && let Some(list) = synonyms.get_mut(i)
+            {
+                list.extend(words.split('|').map(|s| s.trim().to_string()));
             }
         }
-        lists
-    })
-}
-
-impl FromStr for Field {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Field, String> {
-        let wanted = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        Field::ALL
-            .into_iter()
-            .find(|f| f.name() == wanted)
-            .ok_or_else(|| {
-                format!(
-                    "'{s}' is not a field; fields are {}",
-                    Field::ALL.map(|f| f.name()).join(", ")
-                )
-            })
+        let by = |key_of: &dyn Fn(&str) -> String| {
+            let mut fields = HashMap::new();
+            for (f, list) in F::ALL.iter().zip(&synonyms) {
+                for s in list {
+                    let key = key_of(s);
+                    if !key.is_empty() {
+                        fields.entry(key).or_insert(*f);
+                    }
+                }
+            }
+            fields
+        };
+        Tables {
+            by_key: by(&normalise),
+            by_words: by(&|s| words_key(&header_words(s))),
+            synonyms,
+        }
     }
-}
 
-impl fmt::Display for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+    /// The headers that name field `f`.
+    pub fn synonyms(&self, f: F) -> &[String] {
+        let i = F::ALL.iter().position(|x| *x == f).unwrap_or(usize::MAX);
+        self.synonyms.get(i).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -161,41 +149,8 @@ pub fn header_key(header: &str) -> (String, Option<Currency>) {
     (normalise(&text), currency)
 }
 
-/// The field a header names, for a sheet of the default organisation (ITU).
-pub fn field_for_header(header: &str) -> Option<Field> {
-    default_reader().field(header)
-}
-
-/// Each field's synonyms, normalised once, to the field (the first field in
-/// [`Field::ALL`] that lists a synonym takes it).
-fn synonym_fields() -> &'static HashMap<String, Field> {
-    static FIELDS: OnceLock<HashMap<String, Field>> = OnceLock::new();
-    FIELDS.get_or_init(|| synonyms_by(normalise))
-}
-
-/// Each field's synonyms in their word form ([`words_key`]: abbreviations spelt out,
-/// little words and plural endings dropped), to the field.
-fn synonym_words() -> &'static HashMap<String, Field> {
-    static FIELDS: OnceLock<HashMap<String, Field>> = OnceLock::new();
-    FIELDS.get_or_init(|| synonyms_by(|s| words_key(&header_words(s))))
-}
-
-/// Every field's synonyms by `key_of` them, to the field; the first field takes a key.
-fn synonyms_by(key_of: impl Fn(&str) -> String) -> HashMap<String, Field> {
-    let mut fields = HashMap::new();
-    for f in Field::ALL {
-        for s in f.synonyms() {
-            let key = key_of(s);
-            if !key.is_empty() {
-                fields.entry(key).or_insert(f);
-            }
-        }
-    }
-    fields
-}
-
-/// The word standing for the organisation itself in [`header_words`].
-const OWN: &str = "own";
+/// The word standing for the organisation itself in a header's words ([`HeaderReader`]).
+pub const OWN: &str = "own";
 
 /// Abbreviations of header words, spelt out. Keys are lowercase without accents.
 const ABBREVIATIONS: &[(&str, &str)] = &[
@@ -233,70 +188,9 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
 ];
 
 /// Words that say nothing of a column's field: "N° *de l'*accord", "Date *of* signature".
-const LITTLE_WORDS: &[&str] = &[
+pub(super) const LITTLE_WORDS: &[&str] = &[
     "of", "the", "a", "an", "in", "for", "by", "s", "de", "d", "l", "la", "le", "les", "du", "des",
     "en", "et", "and", "par",
-];
-
-/// Words that make a header the partner's: "Co-funding partner" is not our part.
-const PARTNER_WORDS: &[&str] = &[
-    "partner",
-    "donor",
-    "funder",
-    "contributor",
-    "partenaire",
-    "bailleur",
-    "donateur",
-    "伙伴",
-    "捐助方",
-    "出资方",
-    "合作方",
-    "捐款方",
-];
-
-/// Words that name a part of money: with the organisation's name they make the own part.
-const PART_WORDS: &[&str] = &[
-    "part",
-    "share",
-    "contribution",
-    "cofunding",
-    "quote",
-    "quotepart",
-    "funding",
-    "amount",
-];
-
-/// Words that may stand beside a number word in a reference header: "Agreement No.",
-/// "N° d'accord", "Contract #".
-const REFERENCE_WORDS: &[&str] = &[
-    "agreement",
-    "accord",
-    "contract",
-    "contrat",
-    "project",
-    "projet",
-    "file",
-    "dossier",
-    "internal",
-    "interne",
-    "reference",
-    "number",
-    "id",
-    "code",
-    "our",
-    OWN,
-];
-
-/// Chinese reference headers: a prefix of these followed by 编号 or 号 ("参考号", "协议编号").
-const REFERENCE_PREFIXES_ZH: &[&str] = &[
-    "",
-    "协议",
-    "合同",
-    "参考",
-    "项目",
-    "文件",
-    "合作协议",
-    "本组织",
 ];
 
 /// A header as words: lowercase, accents and punctuation dropped, `#`, `№` and `N°` read as
@@ -381,7 +275,7 @@ fn replace_own(words: &mut Vec<String>, name: &[String]) {
 }
 
 /// [`header_words_of`] without organisation names.
-fn header_words(header: &str) -> Vec<String> {
+pub(super) fn header_words(header: &str) -> Vec<String> {
     header_words_of(header, &[])
 }
 
@@ -397,10 +291,9 @@ fn words_key(words: &[String]) -> String {
         .collect()
 }
 
-/// Reads headers for one organisation: by the synonyms, then with abbreviations spelt out,
-/// then by the classes of header people write for a reference ("Agreement Ref.", "N°",
-/// "#", "参考号") and for the organisation's own part ("ITU co-funding", "BDT share",
-/// "our contribution", "本组织出资", "part de l'organisation").
+/// Reads headers for one organisation: by the kind's synonyms, then with abbreviations spelt
+/// out, then by the classes of header the kind knows ([`FieldKind::by_words`]), with the
+/// organisation's names read as [`OWN`] ("ITU co-funding" is the own part of an agreement).
 #[derive(Clone, Debug)]
 pub struct HeaderReader {
     own: Vec<Vec<String>>,
@@ -425,61 +318,23 @@ impl HeaderReader {
         HeaderReader { own }
     }
 
-    /// The field `header` names, if any.
-    pub fn field(&self, header: &str) -> Option<Field> {
-        let (key, _) = header_key(header);
-        if let Some(f) = synonym_fields().get(&key) {
+    /// The field of kind `F` that `header` names, if any.
+    pub fn field<F: FieldKind>(&self, header: &str) -> Option<F> {
+        let tables = F::tables();
+        if let Some(f) = tables.by_key.get(&header_key(header).0) {
             return Some(*f);
         }
-        let text = strip_currency(header);
-        let words = header_words_of(&text, &self.own);
-        if let Some(f) = synonym_words().get(&words_key(&words)) {
+        let words = header_words_of(&strip_currency(header), &self.own);
+        if let Some(f) = tables.by_words.get(&words_key(&words)) {
             return Some(*f);
         }
-        let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
-        let meaningful: Vec<&str> = words
-            .iter()
-            .map(String::as_str)
-            .filter(|w| !LITTLE_WORDS.contains(w))
-            .collect();
-        let number_word = meaningful
-            .iter()
-            .any(|w| ["number", "reference", "id"].contains(w));
-        if number_word && meaningful.iter().all(|w| REFERENCE_WORDS.contains(w)) {
-            return Some(Field::Reference);
-        }
-        if let [single] = meaningful.as_slice()
-            && !single.is_ascii()
-        {
-            let prefix = single
-                .strip_suffix("编号")
-                .or_else(|| single.strip_suffix('号'));
-            if prefix.is_some_and(|p| REFERENCE_PREFIXES_ZH.contains(&p)) {
-                return Some(Field::Reference);
-            }
-        }
-        let partner_words = has(PARTNER_WORDS)
-            || words
-                .iter()
-                .any(|w| PARTNER_WORDS.iter().any(|p| !p.is_ascii() && w.contains(p)));
-        if partner_words {
-            return None;
-        }
-        let contains_any = |set: &[&str]| words.iter().any(|w| set.iter().any(|s| w.contains(s)));
-        let ours =
-            has(&[OWN, "our", "notre", "nos", "organisation"]) || contains_any(&["本组织", "我方"]);
-        let part = has(PART_WORDS) || contains_any(&["出资", "部分", "份额", "资金", "捐款"]);
-        let matching = has(&["matching", "cofunding", "contrepartie"]) || contains_any(&["配套"]);
-        if (ours && part) || matching {
-            return Some(Field::OwnContribution);
-        }
-        None
+        F::by_words(&words)
     }
 
-    /// How many header cells of a row name a field.
-    fn score(&self, row: &[Cell]) -> usize {
+    /// How many header cells of a row name a field of kind `F`.
+    fn score<F: FieldKind>(&self, row: &[Cell]) -> usize {
         row.iter()
-            .filter(|c| matches!(c, Cell::Text(t) if self.field(t).is_some()))
+            .filter(|c| matches!(c, Cell::Text(t) if self.field::<F>(t).is_some()))
             .count()
     }
 }
@@ -499,22 +354,30 @@ fn strip_currency(header: &str) -> String {
     text
 }
 
-/// How a sheet's columns map to fields.
+/// How a sheet's columns map to the fields of kind `F`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mapping {
+pub struct Mapping<F = super::Field> {
     /// Index of the header row (0-based).
     pub header_row: usize,
     /// The header text of each column.
     pub headers: Vec<String>,
     /// The field of each column, if mapped.
-    pub fields: Vec<Option<Field>>,
+    pub fields: Vec<Option<F>>,
     /// The currency each column's header names, if any.
     pub header_currency: Vec<Option<Currency>>,
     /// Columns mapped by hand (`--map`, the wizard's choice), which a commit remembers for
-    /// their header ([`crate::ledger::LEARNED_PROFILE`]).
+    /// their header ([`learned_profile`]).
     pub by_hand: Vec<usize>,
     /// The columns no field took, with their first values and a best guess.
     pub guesses: Vec<ColumnGuess>,
+}
+
+/// The mapping profile that keeps the columns of kind `kind` mapped by hand.
+pub fn learned_profile(kind: &str) -> String {
+    match kind {
+        "agreements" => crate::ledger::LEARNED_PROFILE.to_string(),
+        other => format!("{} {other}", crate::ledger::LEARNED_PROFILE),
+    }
 }
 
 /// A column the mapper could not place: its first values and what it may hold.
@@ -526,34 +389,32 @@ pub struct ColumnGuess {
     pub column: String,
     /// Its first values (each cut to 40 characters).
     pub examples: Vec<String>,
-    /// The field it most likely holds, if any field fits.
-    pub field: Option<Field>,
+    /// The name of the field it most likely holds, if any field fits.
+    pub field: Option<&'static str>,
     /// Why that field: "its values are dates", "its header is like 'reference'".
     pub reason: String,
 }
 
-impl Serialize for Field {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl Mapping {
+impl<F: FieldKind> Mapping<F> {
     /// The column that fills `field`.
-    pub fn column(&self, field: Field) -> Option<usize> {
+    pub fn column(&self, field: F) -> Option<usize> {
         self.fields.iter().position(|f| *f == Some(field))
     }
 
     /// Maps the columns of `headers` automatically, for the default organisation.
-    pub fn automatic(header_row: usize, headers: &[String]) -> Mapping {
+    pub fn automatic(header_row: usize, headers: &[String]) -> Mapping<F> {
         Mapping::automatic_for(header_row, headers, default_reader())
     }
 
     /// Maps the columns of `headers` automatically, reading them with `reader`.
-    pub fn automatic_for(header_row: usize, headers: &[String], reader: &HeaderReader) -> Mapping {
-        let mut fields: Vec<Option<Field>> = Vec::with_capacity(headers.len());
+    pub fn automatic_for(
+        header_row: usize,
+        headers: &[String],
+        reader: &HeaderReader,
+    ) -> Mapping<F> {
+        let mut fields: Vec<Option<F>> = Vec::with_capacity(headers.len());
         for h in headers {
-            let f = reader.field(h).filter(|f| !fields.contains(&Some(*f)));
+            let f = reader.field::<F>(h).filter(|f| !fields.contains(&Some(*f)));
             fields.push(f);
         }
         Mapping {
@@ -564,6 +425,15 @@ impl Mapping {
             by_hand: vec![],
             guesses: vec![],
         }
+    }
+
+    /// The mapped columns: header -> field name.
+    pub fn mapped(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .zip(&self.fields)
+            .filter_map(|(h, f)| f.map(|f| (h.clone(), f.name().into())))
+            .collect()
     }
 
     /// Fills [`Mapping::guesses`] for the columns left unmapped, from the first rows of
@@ -589,48 +459,14 @@ impl Mapping {
             .take(3)
             .map(|c| excerpt(&c.text(), 40))
             .collect();
-        let free = |f: Field| self.column(f).is_none();
-        let all =
-            |test: &dyn Fn(&Cell) -> bool| !values.is_empty() && values.iter().all(|c| test(c));
-        let text_all = |test: &dyn Fn(&str) -> bool| all(&|c: &Cell| test(&c.text()));
-        let by_values: Option<(Field, &str)> = if all(&|c| {
-            matches!(c, Cell::Date(_))
-                || parse_date(&c.text(), super::values::DayOrder::DayFirst).is_ok()
-        }) {
-            Some((Field::SignedOn, "its values are dates"))
-        } else if text_all(&|t| t.trim().parse::<Currency>().is_ok()) {
-            Some((Field::Currency, "its values are currency codes"))
-        } else if all(&|c| {
-            matches!(c, Cell::Number(_))
-                || matches!(parse_amount(&c.text()), Ok(AmountValue::Amount(..)))
-                || says_no_money(&c.text())
-        }) {
-            [Field::Amount, Field::OwnContribution]
-                .into_iter()
-                .find(|f| free(*f))
-                .map(|f| (f, "its values are amounts"))
-        } else if text_all(&|t| match_entry(lists, ListKind::Region, t).is_some()) {
-            Some((Field::Region, "its values are regions"))
-        } else if text_all(&|t| match_entry(lists, ListKind::PartnerType, t).is_some()) {
-            Some((Field::PartnerType, "its values are partner types"))
-        } else if text_all(&|t| {
-            parse_theme_list(t).is_ok_and(|parts| {
-                !parts.is_empty()
-                    && parts
-                        .iter()
-                        .all(|p| match_entry(lists, ListKind::Theme, &p.name).is_some())
-            })
-        }) {
-            Some((Field::Theme, "its values are thematic priorities"))
-        } else if text_all(&|t| parse_status(t).is_ok()) {
-            Some((Field::Status, "its values are statuses"))
-        } else {
-            None
-        };
+        let free = |f: F| self.column(f).is_none();
+        let by_values = (!values.is_empty())
+            .then(|| F::by_values(&values, lists, &free))
+            .flatten();
         let (field, reason) = match by_values.filter(|(f, _)| free(*f)) {
-            Some((f, why)) => (Some(f), why.to_string()),
+            Some((f, why)) => (Some(f.name()), why.to_string()),
             None => match self.like_header(column, &free) {
-                Some((f, synonym)) => (Some(f), format!("its header is like '{synonym}'")),
+                Some((f, synonym)) => (Some(f.name()), format!("its header is like '{synonym}'")),
                 None => (None, "no field fits its header or its values".into()),
             },
         };
@@ -645,15 +481,11 @@ impl Mapping {
 
     /// The free field with the synonym most like column `column`'s header (by character
     /// trigrams, at least 0.4 alike), and that synonym.
-    fn like_header(
-        &self,
-        column: usize,
-        free: &dyn Fn(Field) -> bool,
-    ) -> Option<(Field, &'static str)> {
+    fn like_header(&self, column: usize, free: &dyn Fn(F) -> bool) -> Option<(F, &'static str)> {
         let key = header_key(&self.headers[column]).0;
-        let mut best: Option<(Field, &'static str, f32)> = None;
-        for f in Field::ALL.into_iter().filter(|f| free(*f)) {
-            for synonym in f.synonyms() {
+        let mut best: Option<(F, &'static str, f32)> = None;
+        for f in F::ALL.iter().copied().filter(|f| free(*f)) {
+            for synonym in F::tables().synonyms(f) {
                 let score = similarity(&key, &normalise(synonym));
                 if score >= 0.4 && best.is_none_or(|(_, _, b)| score > b) {
                     best = Some((f, synonym.as_str(), score));
@@ -666,7 +498,7 @@ impl Mapping {
     /// Applies a saved profile (normalised header -> field) over the automatic choices.
     pub fn apply_profile(&mut self, profile: &[(String, String)]) {
         for (key, field) in profile {
-            let Ok(field) = field.parse::<Field>() else {
+            let Ok(field) = field_named::<F>(field) else {
                 continue;
             };
             if let Some(i) = self.headers.iter().position(|h| header_key(h).0 == *key) {
@@ -688,7 +520,7 @@ impl Mapping {
     }
 
     /// Maps the column headed `header` to `field`; errors when no column has that header.
-    pub fn map_explicit(&mut self, field: Field, header: &str) -> Result<(), String> {
+    pub fn map_explicit(&mut self, field: F, header: &str) -> Result<(), String> {
         let wanted = header_key(header).0;
         let i = self
             .headers
@@ -707,7 +539,7 @@ impl Mapping {
         Ok(())
     }
 
-    fn set(&mut self, column: usize, field: Field) {
+    fn set(&mut self, column: usize, field: F) {
         for f in &mut self.fields {
             if *f == Some(field) {
                 *f = None;
@@ -734,11 +566,6 @@ fn default_reader() -> &'static HeaderReader {
     READER.get_or_init(HeaderReader::default)
 }
 
-/// How many header cells of a row name a field.
-fn header_score(row: &[Cell]) -> usize {
-    default_reader().score(row)
-}
-
 /// At most `chars` characters of `text`, with "…" when cut: for messages.
 pub fn excerpt(text: &str, chars: usize) -> String {
     let mut out: String = text.chars().take(chars).collect();
@@ -748,11 +575,12 @@ pub fn excerpt(text: &str, chars: usize) -> String {
     out
 }
 
-/// Finds the header row among the first rows: the one naming the most fields (at least two).
-pub fn find_header_row(sheet: &Sheet) -> Option<usize> {
+/// Finds the header row among the first rows: the one naming the most fields of kind `F`
+/// (at least two).
+pub fn find_header_row<F: FieldKind>(sheet: &Sheet) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
     for (i, row) in sheet.rows.iter().take(30).enumerate() {
-        let score = header_score(row);
+        let score = default_reader().score::<F>(row);
         if score >= 2 && best.is_none_or(|(_, s)| score > s) {
             best = Some((i, score));
         }
@@ -760,11 +588,11 @@ pub fn find_header_row(sheet: &Sheet) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-/// How well a sheet's best header matches, to pick a workbook's sheet.
-pub fn sheet_score(sheet: &Sheet) -> usize {
-    find_header_row(sheet)
+/// How well a sheet's best header matches the fields of kind `F`, to pick a workbook's sheet.
+pub fn sheet_score<F: FieldKind>(sheet: &Sheet) -> usize {
+    find_header_row::<F>(sheet)
         .and_then(|i| sheet.rows.get(i))
-        .map_or(0, |r| header_score(r))
+        .map_or(0, |r| default_reader().score::<F>(r))
 }
 
 /// The spreadsheet letter of a 0-based column: 0 -> A, 27 -> AB.
@@ -777,194 +605,4 @@ pub fn column_letter(index: usize) -> String {
         n = (n - 1) / 26;
     }
     out.iter().rev().collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn headers_in_three_languages() {
-        assert_eq!(field_for_header("Funding partner"), Some(Field::Partner));
-        assert_eq!(field_for_header("Partenaire"), Some(Field::Partner));
-        assert_eq!(field_for_header("供资伙伴"), Some(Field::Partner));
-        assert_eq!(field_for_header("Amount (USD)"), Some(Field::Amount));
-        assert_eq!(field_for_header("财务捐款（美元）"), Some(Field::Amount));
-        assert_eq!(field_for_header("Date of signature"), Some(Field::SignedOn));
-        assert_eq!(field_for_header("Partner type"), Some(Field::PartnerType));
-        assert_eq!(field_for_header("Colour"), None);
-        assert_eq!(header_key("财务捐款（美元）").1, Some(Currency::USD));
-        assert_eq!(header_key("Amount (CHF)").1, Some(Currency::CHF));
-    }
-
-    #[test]
-    fn every_field_has_its_synonyms_and_every_line_names_a_field() {
-        for f in Field::ALL {
-            assert!(f.synonyms().contains(&f.name().replace('_', " ")), "{f}");
-        }
-        for line in HEADERS
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        {
-            let field = line.split_once(':').map(|(f, _)| f.trim());
-            assert!(field.is_some_and(|f| f.parse::<Field>().is_ok()), "{line}");
-        }
-    }
-
-    #[test]
-    fn abbreviated_reference_headers() {
-        for h in [
-            "Ref.",
-            "Ref. No.",
-            "No.",
-            "N°",
-            "Nº",
-            "#",
-            "Agreement Ref.",
-            "Agr. #",
-            "Contract No",
-            "N° d'accord",
-            "Réf.",
-            "编号",
-            "参考号",
-            "协议号",
-            "Project ID",
-        ] {
-            assert_eq!(field_for_header(h), Some(Field::Reference), "{h}");
-        }
-        for h in ["No. of beneficiaries", "Partner No.", "Phone number"] {
-            assert_ne!(field_for_header(h), Some(Field::Reference), "{h}");
-        }
-    }
-
-    #[test]
-    fn headers_naming_the_organisation_are_its_own_part() {
-        for h in [
-            "ITU co-funding (USD)",
-            "ITU share",
-            "BDT contribution",
-            "Our contribution",
-            "Matching funds",
-            "Co-funding",
-            "本组织出资",
-            "国际电联出资（美元）",
-            "Part de l'organisation",
-            "Part de l'UIT",
-            "Contribution de l'UIT",
-            "International Telecommunication Union contribution",
-        ] {
-            assert_eq!(field_for_header(h), Some(Field::OwnContribution), "{h}");
-        }
-        for h in [
-            "Co-funding partner",
-            "ITU focal point",
-            "Partner contribution",
-        ] {
-            assert_ne!(field_for_header(h), Some(Field::OwnContribution), "{h}");
-        }
-        // Another organisation's names come from its settings.
-        let unicef = HeaderReader::new(&Organisation {
-            name: "United Nations Children's Fund".into(),
-            short_name: "UNICEF".into(),
-        });
-        assert_eq!(unicef.field("UNICEF share"), Some(Field::OwnContribution));
-        assert_eq!(unicef.field("UNICEF focal point"), None);
-    }
-
-    #[test]
-    fn abbreviations_and_plurals_are_read_as_words() {
-        assert_eq!(field_for_header("Amt (USD)"), Some(Field::Amount));
-        assert_eq!(field_for_header("Sig. date"), Some(Field::SignedOn));
-        assert_eq!(
-            field_for_header("Priorités thématiques"),
-            Some(Field::Theme)
-        );
-        assert_eq!(field_for_header("Intitulé du projet"), Some(Field::Title));
-        assert_eq!(
-            field_for_header("Partner's contribution"),
-            Some(Field::Amount)
-        );
-        assert_eq!(field_for_header("Ccy"), Some(Field::Currency));
-    }
-
-    #[test]
-    fn an_unplaced_column_gets_its_values_and_a_guess() {
-        let t = |s: &str| Cell::Text(s.into());
-        let sheet = Sheet {
-            name: "s".into(),
-            rows: vec![
-                vec![
-                    t("Partner"),
-                    t("Signed"),
-                    t("Contribution"),
-                    t("Kontribution"),
-                    t("Colour"),
-                    t("Währung"),
-                ],
-                vec![
-                    t("Norad"),
-                    t("2021-02-01"),
-                    t("100"),
-                    t("20"),
-                    t("red"),
-                    t("USD"),
-                ],
-                vec![
-                    t("MIIT"),
-                    t("2021-02-02"),
-                    t("200"),
-                    t("in kind"),
-                    t("blue"),
-                    t("EUR"),
-                ],
-            ],
-        };
-        let headers: Vec<String> = sheet.rows[0]
-            .iter()
-            .map(|c| c.text().into_owned())
-            .collect();
-        let mut m = Mapping::automatic(0, &headers);
-        m.guess_unmapped(&sheet, &ReferenceLists::defaults());
-        let by_header = |h: &str| m.guesses.iter().find(|g| g.header == h).unwrap();
-        let own = by_header("Kontribution");
-        assert_eq!(own.field, Some(Field::OwnContribution));
-        assert_eq!(own.examples, ["20", "in kind"]);
-        assert_eq!(own.column, "D");
-        assert_eq!(by_header("Colour").field, None);
-        assert_eq!(by_header("Währung").field, Some(Field::Currency));
-        m.map_explicit(Field::OwnContribution, "Kontribution")
-            .unwrap();
-        assert_eq!(
-            m.learned(),
-            [("kontribution".to_string(), "own_contribution".to_string())]
-        );
-    }
-
-    #[test]
-    fn the_header_row_is_found_below_a_title() {
-        let t = |s: &str| Cell::Text(s.into());
-        let sheet = Sheet {
-            name: "s".into(),
-            rows: vec![
-                vec![t("Agreements signed in 2021Q1")],
-                vec![],
-                vec![t("No."), t("合作伙伴"), t("签署日期"), t("金额（美元）")],
-                vec![t("1"), t("MIIT"), t("2021-02-01"), t("180万")],
-            ],
-        };
-        assert_eq!(find_header_row(&sheet), Some(2));
-        let headers: Vec<String> = sheet.rows[2]
-            .iter()
-            .map(|c| c.text().into_owned())
-            .collect();
-        let mut m = Mapping::automatic(2, &headers);
-        assert_eq!(m.column(Field::Partner), Some(1));
-        assert_eq!(m.column(Field::Amount), Some(3));
-        assert_eq!(m.header_currency[3], Some(Currency::USD));
-        m.map_explicit(Field::Notes, "No.").unwrap();
-        assert_eq!(m.column(Field::Reference), None);
-        assert!(m.map_explicit(Field::Notes, "Nope").is_err());
-        assert_eq!(column_letter(0), "A");
-        assert_eq!(column_letter(27), "AB");
-    }
 }

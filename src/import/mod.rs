@@ -5,13 +5,16 @@
 //! same stages and rolls the transaction back, so it decides what a commit would; nothing in
 //! the ledger changes unless the import commits.
 
+mod agreement;
 mod cells;
 mod errors_out;
 mod mapping;
 mod matching;
+mod partner;
+mod pipeline;
 mod plan;
+mod rate;
 mod source;
-mod stream;
 mod values;
 mod workbook;
 
@@ -20,21 +23,26 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::domain::{Currency, ExchangeRate, ListKind, Partner, PartnerId};
 use crate::ledger::{Ledger, LedgerError};
 
+pub use agreement::{Agreements, Field, field_for_header};
 pub use cells::{Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, sha256_hex};
 pub use errors_out::write_errors_workbook;
 pub use mapping::{
-    ColumnGuess, Field, HeaderReader, Mapping, column_letter, excerpt, field_for_header,
-    find_header_row, header_key, sheet_score,
+    ColumnGuess, FieldKind, HeaderReader, Mapping, column_letter, excerpt, field_named,
+    field_names, find_header_row, header_key, learned_profile, sheet_score,
 };
 pub use matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one, similarity};
-pub use plan::{Action, LedgerView, NearMatch, PartnerRef, Plan, PlannedRow};
+pub use partner::{PartnerField, Partners};
+pub use pipeline::{
+    PlanRows, RowKind, StreamedImport, WriteRows, import_book, import_file, import_streamed,
+    import_workbook, read_head,
+};
+pub use plan::{Action, LedgerView, NearMatch, Plan, PlannedRow, RowReader, SheetAt};
+pub use rate::{RateField, Rates};
 pub use source::{
     decode, read_delimited, read_delimited_with_progress, read_file, read_file_with_progress,
 };
-pub use stream::{StreamedImport, import_streamed, import_workbook, read_head};
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
     says_no_money,
@@ -151,8 +159,8 @@ pub struct ImportOptions {
     pub sheet: Option<String>,
     /// The 1-based header row; found automatically when unset.
     pub header_row: Option<usize>,
-    /// Explicit field -> header choices.
-    pub map: Vec<(Field, String)>,
+    /// Explicit choices: field name -> header.
+    pub map: Vec<(String, String)>,
     /// A saved mapping profile to apply.
     pub profile: Option<String>,
     /// Confirmed spellings: sheet spelling -> ledger partner name.
@@ -166,7 +174,7 @@ pub struct ImportOptions {
 
 /// The sheet to import among `sheets` of `file_name`: the one `options` names, else the one
 /// whose header best matches.
-fn choose_sheet<'s>(
+fn choose_sheet<'s, F: FieldKind>(
     file_name: &str,
     sheets: &'s [Sheet],
     options: &ImportOptions,
@@ -182,32 +190,35 @@ fn choose_sheet<'s>(
                     .join(", ")
             ))
         }),
-        None => {
-            sheets
-                .iter()
-                .max_by_key(|s| sheet_score(s))
-                .ok_or_else(|| ImportError::Unreadable {
-                    file: file_name.into(),
-                    reason: "the workbook has no sheet".into(),
-                })
-        }
+        None => sheets
+            .iter()
+            .max_by_key(|s| sheet_score::<F>(s))
+            .ok_or_else(|| ImportError::Unreadable {
+                file: file_name.into(),
+                reason: "the workbook has no sheet".into(),
+            }),
     }
 }
 
 /// Finds the header row of `sheet` (or takes the one `options` gives) and maps its columns:
 /// automatically, then by the saved profile, then by the explicit choices.
-fn map_sheet(
+fn map_sheet<F: FieldKind>(
     ledger: &Ledger,
     file_name: &str,
     sheet: &Sheet,
     options: &ImportOptions,
-) -> Result<Mapping, ImportError> {
+) -> Result<Mapping<F>, ImportError> {
     let header_row = match options.header_row {
         Some(0) => return Err(ImportError::Usage("rows count from 1".into())),
         Some(n) => n - 1,
-        None => find_header_row(sheet).ok_or_else(|| ImportError::Unreadable {
+        None => find_header_row::<F>(sheet).ok_or_else(|| ImportError::Unreadable {
             file: file_name.into(),
-            reason: format!("no header row found in sheet '{}': no row names a partner, a date or an amount; give --header-row N and --map FIELD=HEADER", sheet.name),
+            reason: format!(
+                "no header row found in sheet '{}': no row names two fields of {} ({}); give --header-row N and --map FIELD=HEADER",
+                sheet.name,
+                F::KIND,
+                field_names::<F>()
+            ),
         })?,
     };
     let headers: Vec<String> = sheet
@@ -217,7 +228,7 @@ fn map_sheet(
         .unwrap_or_default();
     let reader = HeaderReader::new(&ledger.organisation()?);
     let mut mapping = Mapping::automatic_for(header_row, &headers, &reader);
-    mapping.apply_profile(&ledger.mapping_profile(crate::ledger::LEARNED_PROFILE)?);
+    mapping.apply_profile(&ledger.mapping_profile(&learned_profile(F::KIND))?);
     if let Some(name) = &options.profile {
         let profile = ledger.mapping_profile(name)?;
         if profile.is_empty() {
@@ -229,8 +240,9 @@ fn map_sheet(
     }
     let before = mapping.fields.clone();
     for (field, header) in &options.map {
+        let field = field_named::<F>(field).map_err(ImportError::Usage)?;
         mapping
-            .map_explicit(*field, header)
+            .map_explicit(field, header)
             .map_err(ImportError::Usage)?;
     }
     // Only choices that change what the sheet would get anyway are worth remembering.
@@ -246,11 +258,11 @@ fn map_sheet(
 pub struct CommitSummary {
     /// The import batch, to undo it.
     pub batch: Option<i64>,
-    /// Agreements created.
+    /// Rows that created an agreement (partner, rate…).
     pub created: usize,
-    /// Agreements updated.
+    /// Rows that updated one.
     pub updated: usize,
-    /// Agreements unchanged.
+    /// Rows that left one unchanged.
     pub unchanged: usize,
     /// Partners created.
     pub partners_created: usize,
@@ -259,14 +271,15 @@ pub struct CommitSummary {
 }
 
 /// Remembers the columns `plan` mapped by hand, for an import that writes nothing else.
-fn learn_mappings(ledger: &mut Ledger, plan: &Plan) -> Result<(), LedgerError> {
+fn learn_mappings<F: FieldKind>(ledger: &mut Ledger, plan: &Plan) -> Result<(), LedgerError> {
     if plan.learned.is_empty() {
         return Ok(());
     }
+    let profile = learned_profile(F::KIND);
     ledger.write(|w| {
         plan.learned
             .iter()
-            .try_for_each(|(header, field)| w.learn_mapping(header, field))
+            .try_for_each(|(header, field)| w.learn_mapping(&profile, header, field))
     })
 }
 
@@ -285,153 +298,15 @@ pub mod sample {
     pub const AGREEMENTS_CSV: &str = include_str!("../../fixtures/sample/agreements.csv");
 }
 
-/// Imports a partners sheet (Name, Chinese name, Type, Country, Aliases): creates the
-/// partners not in the ledger and adds new aliases to those that are. Returns how many
-/// partners it created.
-pub fn import_partners(
+/// Imports the rows of kind `K` of a CSV or TSV held in `bytes`, and commits them: what the
+/// sample loader does with its files.
+pub fn import_bytes<K: RowKind>(
     ledger: &mut Ledger,
     file_name: &str,
     bytes: &[u8],
-) -> Result<usize, ImportError> {
+) -> Result<CommitSummary, ImportError> {
     let wb = read_delimited(file_name, bytes)?;
-    let lists = ledger.reference_lists()?;
-    let existing = ledger.partners()?;
-    let matcher = PartnerMatcher::new(&existing);
-    let Some(sheet) = wb.sheets.first() else {
-        return Ok(0);
-    };
-    let mut rows = sheet.rows.iter().enumerate();
-    let Some((_, header)) = rows.next() else {
-        return Ok(0);
-    };
-    let col = |names: &[&str]| {
-        header
-            .iter()
-            .position(|c| names.iter().any(|n| normalise(&c.text()) == normalise(n)))
-    };
-    let (Some(name_col), Some(type_col)) = (
-        col(&["name", "partner", "名称", "合作伙伴"]),
-        col(&["type", "partner type", "类型"]),
-    ) else {
-        return Err(ImportError::Unreadable {
-            file: file_name.into(),
-            reason: "a partners sheet needs Name and Type columns".into(),
-        });
-    };
-    let zh_col = col(&["chinese name", "name zh", "中文名称"]);
-    let country_col = col(&["country", "国家"]);
-    let alias_col = col(&["aliases", "alias", "别名"]);
-    let mut new_partners = Vec::new();
-    let mut aliases = Vec::new();
-    let mut problems = Vec::new();
-    for (i, row) in rows {
-        let get = |c: Option<usize>| {
-            c.and_then(|c| row.get(c))
-                .map(|v| v.text().trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let Some(name) = get(Some(name_col)) else {
-            continue;
-        };
-        let row_aliases: Vec<String> = get(alias_col)
-            .map(|a| {
-                a.split('|')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(id) = matcher.exact(&name) {
-            aliases.extend(row_aliases.into_iter().map(|a| (id, a)));
-            continue;
-        }
-        let type_text = get(Some(type_col)).unwrap_or_default();
-        let Some(partner_type) = match_entry(&lists, ListKind::PartnerType, &type_text) else {
-            problems.push(format!(
-                "{file_name}, row {}, column Type, value '{type_text}': not a partner type",
-                i + 1
-            ));
-            continue;
-        };
-        new_partners.push(Partner {
-            id: PartnerId(0),
-            name,
-            name_zh: get(zh_col),
-            partner_type: partner_type.to_string(),
-            country: get(country_col),
-            aliases: row_aliases,
-        });
-    }
-    if !problems.is_empty() {
-        return Err(ImportError::Unreadable {
-            file: file_name.into(),
-            reason: problems.join("; "),
-        });
-    }
-    let created = new_partners.len();
-    if created == 0 && aliases.is_empty() {
-        return Ok(0);
-    }
-    ledger.write(|w| {
-        for p in &new_partners {
-            w.add_partner(p)?;
-        }
-        for (id, alias) in &aliases {
-            w.add_alias(*id, alias)?;
-        }
-        Ok(())
-    })?;
-    Ok(created)
-}
-
-/// Reads a rates sheet (Currency, Date, Rate: units of `quote` per unit) and stores them.
-pub fn import_rates(
-    ledger: &mut Ledger,
-    file_name: &str,
-    bytes: &[u8],
-    quote: Currency,
-) -> Result<usize, ImportError> {
-    let wb = read_delimited(file_name, bytes)?;
-    let mut rates = Vec::new();
-    for sheet in &wb.sheets {
-        for (i, row) in sheet.rows.iter().enumerate().skip(1) {
-            let cell = |c: usize| {
-                row.get(c)
-                    .map(|v| v.text().trim().to_string())
-                    .unwrap_or_default()
-            };
-            let bad = |what: &str| ImportError::Unreadable {
-                file: file_name.into(),
-                reason: format!("row {}: {what}", i + 1),
-            };
-            if cell(0).is_empty() {
-                continue;
-            }
-            rates.push(ExchangeRate {
-                currency: cell(0).parse().map_err(|_| bad("not a currency"))?,
-                quote,
-                valid_from: parse_date(&cell(1), DayOrder::Unknown).map_err(|e| bad(&e))?,
-                rate: parse_number(&cell(2)).ok_or_else(|| bad("not a rate"))?,
-            });
-        }
-    }
-    let n = rates.len();
-    ledger.write(|w| rates.iter().try_for_each(|r| w.set_rate(r)))?;
-    Ok(n)
-}
-
-/// Fills `ledger` with the sample partners, rates and agreements of 2019 to 2021Q2 through
-/// the same import steps as user files. Loading it twice changes nothing.
-pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
-    import_partners(ledger, "partners.csv", sample::PARTNERS_CSV.as_bytes())?;
-    import_rates(
-        ledger,
-        "rates.csv",
-        sample::RATES_CSV.as_bytes(),
-        Currency::USD,
-    )?;
-    let wb = read_delimited("agreements.csv", sample::AGREEMENTS_CSV.as_bytes())?;
-    let done = import_workbook(
+    let done = import_book::<K>(
         ledger,
         wb,
         &ImportOptions::default(),
@@ -441,6 +316,14 @@ pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
     )?;
     done.committed
         .unwrap_or_else(|| Err(ImportError::Usage("a dry run commits nothing".into())))
+}
+
+/// Fills `ledger` with the sample partners, rates and agreements of 2019 to 2021Q2 through
+/// the same import steps as user files. Loading it twice changes nothing.
+pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
+    import_bytes::<Partners>(ledger, "partners.csv", sample::PARTNERS_CSV.as_bytes())?;
+    import_bytes::<Rates>(ledger, "rates.csv", sample::RATES_CSV.as_bytes())?;
+    import_bytes::<Agreements>(ledger, "agreements.csv", sample::AGREEMENTS_CSV.as_bytes())
 }
 
 /// Reads and imports `path` in one go (what `pledger import` does without `--dry-run`).

@@ -121,15 +121,19 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    /// Remembers that a column headed with normalised text `header_key` holds `field`,
-    /// for the next import of a sheet with that header (the mapping profile
-    /// [`LEARNED_PROFILE`](crate::ledger::LEARNED_PROFILE)).
-    pub fn learn_mapping(&mut self, header_key: &str, field: &str) -> Result<(), LedgerError> {
+    /// Remembers in mapping profile `profile` that a column headed with normalised text
+    /// `header_key` holds `field`, for the next import of a sheet with that header.
+    pub fn learn_mapping(
+        &mut self,
+        profile: &str,
+        header_key: &str,
+        field: &str,
+    ) -> Result<(), LedgerError> {
         self.held.tx()?
             .prepare_cached(
                 "INSERT OR REPLACE INTO mapping_profile (name, header_key, field) VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![crate::ledger::LEARNED_PROFILE, header_key, field])?;
+            .execute(params![profile, header_key, field])?;
         Ok(())
     }
 
@@ -492,6 +496,16 @@ impl<'t> Writer<'t> {
 
     /// Sets (or replaces) an exchange rate.
     pub fn set_rate(&mut self, rate: &ExchangeRate) -> Result<(), LedgerError> {
+        self.put_rate(rate).map(|_| ())
+    }
+
+    /// Sets (or replaces) an exchange rate; returns what the ledger had for that currency,
+    /// quote and day: `None` when it had no rate, else the rate it had (the same one when
+    /// nothing changed).
+    pub fn put_rate(
+        &mut self,
+        rate: &ExchangeRate,
+    ) -> Result<Option<rust_decimal::Decimal>, LedgerError> {
         if rate.rate <= rust_decimal::Decimal::ZERO {
             return Err(LedgerError::Refused(format!(
                 "a rate must be above zero, not {}",
@@ -514,15 +528,50 @@ impl<'t> Writer<'t> {
             )
             .optional()?;
         let text = rate.rate.normalize().to_string();
+        let had = match &old {
+            Some(o) => Some(
+                o.parse()
+                    .map_err(|_| LedgerError::Corrupt(format!("rate '{o}'")))?,
+            ),
+            None => None,
+        };
         if old.as_deref() == Some(text.as_str()) {
-            return Ok(());
+            return Ok(had);
         }
         self.held.tx()?.execute(
             "INSERT OR REPLACE INTO exchange_rate (currency, quote, valid_from, rate) VALUES (?1, ?2, ?3, ?4)",
             params![rate.currency.code(), rate.quote.code(), rate.valid_from.to_string(), text],
         )?;
         let action = if old.is_some() { "update" } else { "create" };
-        self.audit("rate", &key, action, old, Some(text))
+        self.audit("rate", &key, action, old, Some(text))?;
+        Ok(had)
+    }
+
+    /// Puts back the rate `key` (`CUR/QUOTE/DATE`, as the audit names it) had: `old`, or no
+    /// rate at all.
+    fn restore_rate(&mut self, key: &str, old: Option<&str>) -> Result<(), LedgerError> {
+        let corrupt = || LedgerError::Corrupt(format!("rate '{key}'"));
+        let mut parts = key.splitn(3, '/');
+        let (Some(currency), Some(quote), Some(day)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(corrupt());
+        };
+        match old {
+            Some(old) => {
+                self.held.tx()?.execute(
+                    "UPDATE exchange_rate SET rate = ?4 WHERE currency = ?1 AND quote = ?2 AND valid_from = ?3",
+                    params![currency, quote, day, old],
+                )?;
+            }
+            None => {
+                self.held.tx()?.execute(
+                    "DELETE FROM exchange_rate WHERE currency = ?1 AND quote = ?2 AND valid_from = ?3",
+                    params![currency, quote, day],
+                )?;
+            }
+        }
+        let action = if old.is_some() { "update" } else { "delete" };
+        self.audit("rate", key, action, None, old.map(str::to_string))
     }
 
     /// Records the report of `publication.period` as published: its JSON and each
@@ -633,6 +682,11 @@ impl<'t> Writer<'t> {
         self.held.set_batch(batch)?;
         let mut undone = 0;
         for (entity, ids, action, old) in &entries {
+            if entity == "rate" {
+                self.restore_rate(ids, old.as_deref())?;
+                undone += 1;
+                continue;
+            }
             // One id, or the first and last of agreements created in a row.
             let (first, id) = match ids.split_once('-') {
                 Some((first, last)) => (first.parse(), last.parse()),

@@ -22,8 +22,8 @@ use super::t;
 use crate::chart::palette;
 use crate::domain::Partner;
 use crate::import::{
-    self, CommitSummary, Field, ImportError, ImportOptions, Mapping, Phase, Plan, Progress,
-    Severity, Workbook, column_letter,
+    self, CommitSummary, Field, FieldKind, ImportError, ImportOptions, Mapping, Phase, Plan,
+    Progress, Severity, Workbook, column_letter,
 };
 use crate::ledger::Ledger;
 
@@ -655,7 +655,7 @@ fn mapping_ui(
         .num_columns(4)
         .spacing([10.0, 4.0])
         .show(ui, |ui| {
-            for (n, field) in Field::ALL.into_iter().enumerate() {
+            for (n, &field) in Field::ALL.iter().enumerate() {
                 ui.label(field_label(lang, field));
                 let current = mapping
                     .column(field)
@@ -667,8 +667,8 @@ fn mapping_ui(
                     .show_ui(ui, |ui| {
                         for h in mapping.headers.iter().filter(|h| !h.is_empty()) {
                             if ui.selectable_label(*h == current, h).clicked() {
-                                options.map.retain(|(f, _)| *f != field);
-                                options.map.push((field, h.clone()));
+                                options.map.retain(|(f, _)| *f != field.name());
+                                options.map.push((field.name().to_string(), h.clone()));
                                 changed = true;
                             }
                         }
@@ -702,15 +702,17 @@ fn mapping_ui(
                 ))
                 .color(color(palette::MUTED)),
             );
-            if let Some(field) = g.field {
+            if let Some(field) = g.field.and_then(|f| f.parse::<Field>().ok()) {
                 let text = format!(
                     "{} {}",
                     t(lang, "Import as", "导入为"),
                     field_label(lang, field)
                 );
                 if ui.button(text).clicked() {
-                    options.map.retain(|(f, _)| *f != field);
-                    options.map.push((field, g.header.clone()));
+                    options.map.retain(|(f, _)| *f != field.name());
+                    options
+                        .map
+                        .push((field.name().to_string(), g.header.clone()));
                     changed = true;
                 }
             }

@@ -1,37 +1,85 @@
-//! The streamed import (`pledger import`): rows are planned and written as they are read,
-//! inside one transaction, so a large workbook costs about one parse of it and holds a few
-//! hundred rows at a time, not the sheet. The rows are read on one thread and planned on
-//! another while this one matches them against the ledger and writes them (an xlsx or xlsb
-//! sheet is streamed; other files are read whole first, then go the same way).
+//! The one import pipeline, for every kind of row ([`RowKind`]) and every caller: rows are
+//! planned and written as they are read, inside one transaction, so a large workbook costs
+//! about one parse of it and holds a few hundred rows at a time, not the sheet. The rows are
+//! read on one thread and planned on another while this one matches them against the ledger
+//! and writes them (an xlsx or xlsb sheet is streamed; other files are read whole first,
+//! then go the same way).
 //!
-//! The plan is the one [`super::prepare`] would make, row for row: rows wait in a queue
-//! while something later in the sheet decides them (a slash date waits for the whole date
-//! column's day order; a row of one cell for a later data row, else it is a trailing note).
-//! Problems that block the import roll the transaction back, so nothing is written unless
-//! the import is valid or `skip_invalid` leaves the invalid rows out.
+//! Rows wait in a queue while something later in the sheet decides them (a slash date waits
+//! for the whole date column's day order; a row of one cell for a later data row, else it
+//! is a trailing note). A dry run goes through the same stages and rolls the transaction
+//! back; so do problems that block the import: nothing is written unless the import is
+//! valid or `skip_invalid` leaves the invalid rows out.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::mpsc;
 
-use chrono::NaiveDate;
-
-use crate::domain::{Agreement, Money, Partner, PartnerId, ReferenceLists};
 use crate::ledger::{Ledger, LedgerError, Writer};
 
 use super::cells::{Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex};
-use super::mapping::{Field, Mapping};
-use super::plan::{
-    Action, LedgerView, PartnerRef, Plan, RowOutcome, RowPlanner, SheetAt, added_themes,
-    filled_cells, row_action,
-};
+use super::mapping::{FieldKind, Mapping, learned_profile};
+use super::plan::{LedgerView, Plan, SheetAt, filled_cells, is_totals_row};
 use super::source::read_file_with_progress;
-use super::values::DayEvidence;
+use super::values::{DayEvidence, DayOrder};
 use super::workbook::{RowBlock, StreamedBook, open_streamed, stream_blocks};
 use super::{
     CommitSummary, ImportError, ImportOptions, Phase, Problem, Progress, Severity, choose_sheet,
     map_sheet,
 };
+
+/// What one kind of row (agreements, partners, rates…) means to the pipeline: its fields and
+/// their header synonyms ([`RowKind::Field`]), how a row of cells is planned (on the
+/// planning thread) and how a planned row is matched against the ledger and written (on the
+/// writing one). The pipeline does the rest for every kind: reading, mapping, blank, totals
+/// and note rows, day order, progress, the transaction, dry runs and refusals.
+pub trait RowKind: 'static {
+    /// The kind's fields.
+    type Field: FieldKind;
+    /// What planning sends the writing side, in sheet order: a planned row, or what
+    /// planning learnt on the way (a new partner, a theme).
+    type Item: Send;
+    /// What the kind calls one row and several: ("agreement", "agreements").
+    const NOUN: (&'static str, &'static str);
+    /// The field whose slash dates (`03/04/2021`) decide the sheet's day order.
+    const DATE: Option<Self::Field>;
+
+    /// The planner of a sheet; `None` when the options do not fit it (the problems are
+    /// then in `plan`).
+    fn planner<'a>(
+        view: &'a LedgerView,
+        plan: &mut Plan,
+        at: SheetAt<'a, Self::Field>,
+        options: &ImportOptions,
+    ) -> Option<impl PlanRows<Self::Item> + Send + use<'a, Self>>;
+
+    /// The writer of a sheet, once the transaction is open.
+    fn writer<'a>(
+        w: &mut Writer<'_>,
+        view: &'a LedgerView,
+        plan: &Plan,
+        at: SheetAt<'a, Self::Field>,
+    ) -> Result<impl WriteRows<Self::Item> + use<'a, Self>, LedgerError>;
+}
+
+/// Plans the data rows of a sheet, in sheet order.
+pub trait PlanRows<I> {
+    /// Plans sheet row `row_number` (1-based), which holds `cells` (neither blank nor a
+    /// totals row); pushes what it gives to `out`, and may take cells out of `cells`.
+    fn row(&mut self, row_number: usize, cells: &mut [Cell], out: &mut Vec<I>);
+    /// The day order of the sheet's slash dates, once known.
+    fn set_order(&mut self, _order: DayOrder) {}
+    /// After the last row: pushes what planning counted over the whole sheet.
+    fn end(&mut self, _out: &mut Vec<I>) {}
+}
+
+/// Matches planned rows against the ledger and writes them, in sheet order.
+pub trait WriteRows<I> {
+    /// Takes what planning sent next.
+    fn take(&mut self, w: &mut Writer<'_>, plan: &mut Plan, item: I) -> Result<(), LedgerError>;
+    /// After the last row: completes `plan`; returns how many partners the import created.
+    fn end(self, plan: &mut Plan) -> usize;
+}
 
 /// Rows the reading and planning threads send at a time.
 const CHUNK_ROWS: usize = 256;
@@ -55,22 +103,21 @@ enum RawRows {
     Read(RowBlock),
 }
 
-/// What a streamed import did.
+/// What an import did.
 #[derive(Debug)]
-pub struct StreamedImport {
-    /// The plan: every problem, new partner and theme, and the rows that update an agreement
-    /// or are blocked; the other rows are counted in [`Plan::unlisted`].
+pub struct StreamedImport<F = super::Field> {
+    /// The plan: every problem, new partner and theme, and the rows that update what the
+    /// ledger has or are blocked; the other rows are counted in [`Plan::unlisted`].
     pub plan: Plan,
     /// The column mapping used.
-    pub mapping: Mapping,
+    pub mapping: Mapping<F>,
     /// `None` for a dry run; else what was committed, or why nothing was
     /// ([`ImportError::Blocked`]).
     pub committed: Option<Result<CommitSummary, ImportError>>,
 }
 
-/// Reads, plans and commits `path` in one pass (a dry run plans and writes nothing), telling
-/// `progress` the rows done; when `progress` returns false the import stops with
-/// [`ImportError::Cancelled`] and nothing is written.
+/// Reads, plans and commits the agreements of `path` in one pass: [`import_file`] of
+/// [`Agreements`](super::Agreements).
 pub fn import_streamed(
     ledger: &mut Ledger,
     path: &Path,
@@ -79,6 +126,20 @@ pub fn import_streamed(
     dry_run: bool,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<StreamedImport, ImportError> {
+    import_file::<super::Agreements>(ledger, path, options, skip_invalid, dry_run, progress)
+}
+
+/// Reads, plans and commits the rows of kind `K` of `path` in one pass (a dry run plans and
+/// writes nothing), telling `progress` the rows done; when `progress` returns false the
+/// import stops with [`ImportError::Cancelled`] and nothing is written.
+pub fn import_file<K: RowKind>(
+    ledger: &mut Ledger,
+    path: &Path,
+    options: &ImportOptions,
+    skip_invalid: bool,
+    dry_run: bool,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<StreamedImport<K::Field>, ImportError> {
     let file_name = display_name(path);
     let unreadable = |reason: String| ImportError::Unreadable {
         file: file_name.clone(),
@@ -95,7 +156,7 @@ pub fn import_streamed(
     };
     let Some(mut wb) = streamed else {
         let workbook = read_file_with_progress(path, progress)?;
-        return import_workbook(ledger, workbook, options, skip_invalid, dry_run, progress);
+        return import_book::<K>(ledger, workbook, options, skip_invalid, dry_run, progress);
     };
     let task = Task {
         file: &file_name,
@@ -111,7 +172,7 @@ pub fn import_streamed(
     // The file is hashed on another thread while its sheets are surveyed and mapped.
     let (sha256, surveyed) = std::thread::scope(|scope| {
         let hashing = scope.spawn(|| file_sha256(path));
-        let surveyed = survey_and_map(ledger, &mut wb, &file_name, survey, options);
+        let surveyed = survey_and_map::<K::Field>(ledger, &mut wb, &file_name, survey, options);
         let sha256 = hashing
             .join()
             .unwrap_or_else(|_| Err("hashing the file failed".into()));
@@ -139,21 +200,34 @@ pub fn import_streamed(
         total,
         mapping,
     };
-    task.run(ledger, &sha256, sheet, source, progress)
+    task.run::<K>(ledger, &sha256, sheet, source, progress)
 }
 
-/// [`import_streamed`] for a workbook read whole (a CSV, an xls or ods, the sample ledger):
-/// its rows go through the same stages as a streamed sheet's.
+/// [`import_streamed`] for a workbook read whole: [`import_book`] of
+/// [`Agreements`](super::Agreements).
 pub fn import_workbook(
+    ledger: &mut Ledger,
+    workbook: Workbook,
+    options: &ImportOptions,
+    skip_invalid: bool,
+    dry_run: bool,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<StreamedImport, ImportError> {
+    import_book::<super::Agreements>(ledger, workbook, options, skip_invalid, dry_run, progress)
+}
+
+/// [`import_file`] for a workbook read whole (a CSV, an xls or ods, the sample ledger): its
+/// rows go through the same stages as a streamed sheet's.
+pub fn import_book<K: RowKind>(
     ledger: &mut Ledger,
     mut workbook: Workbook,
     options: &ImportOptions,
     skip_invalid: bool,
     dry_run: bool,
     progress: &mut dyn FnMut(Progress) -> bool,
-) -> Result<StreamedImport, ImportError> {
-    let sheet = choose_sheet(&workbook.file_name, &workbook.sheets, options)?;
-    let mapping = map_sheet(ledger, &workbook.file_name, sheet, options)?;
+) -> Result<StreamedImport<K::Field>, ImportError> {
+    let sheet = choose_sheet::<K::Field>(&workbook.file_name, &workbook.sheets, options)?;
+    let mapping = map_sheet::<K::Field>(ledger, &workbook.file_name, sheet, options)?;
     let name = sheet.name.clone();
     let rows = workbook
         .sheets
@@ -184,7 +258,7 @@ pub fn import_workbook(
         skip_invalid,
         dry_run,
     };
-    task.run(ledger, &workbook.sha256, sheet, source, progress)
+    task.run::<K>(ledger, &workbook.sha256, sheet, source, progress)
 }
 
 /// The first `rows` rows of each worksheet of the xlsx or xlsb at `path`, streamed, with the
@@ -215,13 +289,13 @@ pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportErr
 
 /// The sheet of `wb` to import, the row count it claims and its mapping, chosen from the
 /// first `rows` rows of each worksheet.
-fn survey_and_map(
+fn survey_and_map<F: FieldKind>(
     ledger: &Ledger,
     wb: &mut StreamedBook,
     file_name: &str,
     rows: usize,
     options: &ImportOptions,
-) -> Result<(String, Option<usize>, Mapping), ImportError> {
+) -> Result<(String, Option<usize>, Mapping<F>), ImportError> {
     let (heads, totals): (Vec<Sheet>, Vec<Option<usize>>) = sheet_heads(wb, rows)
         .map_err(|reason| ImportError::Unreadable {
             file: file_name.to_string(),
@@ -229,8 +303,8 @@ fn survey_and_map(
         })?
         .into_iter()
         .unzip();
-    let sheet = choose_sheet(file_name, &heads, options)?;
-    let mapping = map_sheet(ledger, file_name, sheet, options)?;
+    let sheet = choose_sheet::<F>(file_name, &heads, options)?;
+    let mapping = map_sheet::<F>(ledger, file_name, sheet, options)?;
     let total = heads
         .iter()
         .zip(totals)
@@ -301,10 +375,10 @@ struct Task<'a> {
 }
 
 /// The sheet an import reads: its name, the row count it claims and its mapping.
-struct SheetRead<'a> {
+struct SheetRead<'a, F> {
     name: &'a str,
     total: Option<usize>,
-    mapping: Mapping,
+    mapping: Mapping<F>,
 }
 
 /// Why the transaction was rolled back.
@@ -315,21 +389,21 @@ enum Halt {
     Blocked,
     /// A dry run.
     DryRun,
-    /// Every agreement is in the ledger already.
+    /// The ledger has every row already.
     Nothing,
 }
 
 impl Task<'_> {
     /// Reads the rows of `source` and plans them on a thread of their own, while this one
     /// matches them against the ledger and writes them, in one transaction.
-    fn run(
+    fn run<K: RowKind>(
         &self,
         ledger: &mut Ledger,
         sha256: &str,
-        sheet: SheetRead<'_>,
+        sheet: SheetRead<'_, K::Field>,
         source: impl FnOnce(&mut RowSink<'_>, &mut SpareBlocks<'_>) -> Result<(), String> + Send,
         progress: &mut dyn FnMut(Progress) -> bool,
-    ) -> Result<StreamedImport, ImportError> {
+    ) -> Result<StreamedImport<K::Field>, ImportError> {
         if let Some(reviewed) = &self.options.reviewed_sha256
             && reviewed != sha256
         {
@@ -349,24 +423,37 @@ impl Task<'_> {
             file: plan.file.clone(),
             errors: plan.error_count(),
         };
-        let Some(planner) =
-            RowPlanner::new(&view, &mut plan, self.file, sheet, &mapping, self.options)
-        else {
-            let committed = (!self.dry_run).then(|| Err(blocked(&plan)));
-            return Ok(StreamedImport {
-                plan,
-                mapping,
-                committed,
-            });
-        };
-        let unreadable = |reason: String| ImportError::Unreadable {
-            file: self.file.to_string(),
-            reason,
-        };
         let at = SheetAt {
             file: self.file,
             sheet,
             mapping: &mapping,
+        };
+        for required in <K::Field as FieldKind>::REQUIRED {
+            if mapping.column(*required).is_none() {
+                let name = required.name();
+                plan.problems.push(at.sheet_problem(format!(
+                    "no column gives the {name} field; map one with --map {name}=HEADER"
+                )));
+            }
+        }
+        let planner = match plan.error_count() {
+            0 => K::planner(&view, &mut plan, at, self.options),
+            _ => None,
+        };
+        let planner = match planner {
+            Some(p) => p,
+            None => {
+                let committed = (!self.dry_run).then(|| Err(blocked(&plan)));
+                return Ok(StreamedImport {
+                    plan,
+                    mapping: mapping.clone(),
+                    committed,
+                });
+            }
+        };
+        let unreadable = |reason: String| ImportError::Unreadable {
+            file: self.file.to_string(),
+            reason,
         };
         // Three stages, each on its thread: reading the sheet, planning its rows, and
         // writing them (this thread). On two cores the system shares the cores between
@@ -374,7 +461,8 @@ impl Task<'_> {
         let (raw_sender, raw_receiver) = mpsc::sync_channel::<RawChunk>(CHUNKS_IN_FLIGHT);
         let (sender, receiver) = mpsc::sync_channel(CHUNKS_IN_FLIGHT);
         let (spare_sender, spare_receiver) = mpsc::channel();
-        let planning = Planning::new(planner, &plan, &mapping, sender, spare_sender);
+        let date_column = K::DATE.and_then(|f| mapping.column(f));
+        let planning = Planning::new(planner, at, date_column, sender, spare_sender);
         let mut halt = None;
         let mut summary = CommitSummary::default();
         let result = std::thread::scope(|scope| {
@@ -395,14 +483,12 @@ impl Task<'_> {
                 return Err(rolled_back());
             }
             let write = |w: &mut Writer<'_>| {
-                let mut rows = RowWriter::new(w, &view, at)?;
                 let batch = w.begin_batch(self.file, sha256)?;
-                for (id, alias) in &plan.new_aliases {
-                    w.add_alias(*id, alias)?;
-                }
+                let profile = learned_profile(<K::Field as FieldKind>::KIND);
                 for (header, field) in &plan.learned {
-                    w.learn_mapping(header, field)?;
+                    w.learn_mapping(&profile, header, field)?;
                 }
+                let mut rows = K::writer(w, &view, &plan, at)?;
                 let mut complete = false;
                 // Ends when the planning thread stops, having sent its last chunk or not.
                 for chunk in receiver {
@@ -428,7 +514,10 @@ impl Task<'_> {
                     }
                     plan.skipped_rows += chunk.skipped;
                     for item in chunk.items {
-                        rows.take(w, &mut plan, item)?;
+                        match item {
+                            Read::Totals(problem) => plan.problems.push(problem),
+                            Read::Item(item) => rows.take(w, &mut plan, item)?,
+                        }
                     }
                     complete = chunk.last;
                 }
@@ -438,8 +527,8 @@ impl Task<'_> {
                     )));
                     return Err(rolled_back());
                 }
-                plan.new_themes = added_themes(&view, &rows.lists);
-                summary = self.summary(&plan, rows.partners_created);
+                let partners_created = rows.end(&mut plan);
+                summary = self.summary(&plan, partners_created);
                 let stop = if self.dry_run {
                     Some(Halt::DryRun)
                 } else if plan.blocks_commit(self.skip_invalid) {
@@ -476,7 +565,7 @@ impl Task<'_> {
             (Err(_), Some(Halt::Blocked)) => Some(Err(blocked(&plan))),
             (Err(_), Some(Halt::DryRun)) => None,
             (Err(_), Some(Halt::Nothing)) => {
-                super::learn_mappings(ledger, &plan)?;
+                super::learn_mappings::<K::Field>(ledger, &plan)?;
                 Some(Ok(CommitSummary {
                     partners_created: 0,
                     ..summary
@@ -484,9 +573,11 @@ impl Task<'_> {
             }
             (Err(e), None) => return Err(e.into()),
         };
+        // The planner may still borrow the mapping where the compiler sees it: hand back a
+        // copy (a few headers).
         Ok(StreamedImport {
             plan,
-            mapping,
+            mapping: mapping.clone(),
             committed,
         })
     }
@@ -536,38 +627,17 @@ fn read_rows(
     }
 }
 
-/// What the planning thread sends, in sheet order: planned rows, and what planning them added.
-enum Read {
-    /// A partner new to the ledger, named first by the row that follows.
-    Partner(Partner),
-    /// The reference lists, now that the row that follows added a theme to them.
-    Lists(Box<ReferenceLists>),
+/// What the planning thread sends, in sheet order.
+enum Read<I> {
     /// A totals row, skipped with this warning.
     Totals(Problem),
-    /// A data row.
-    Row(ReadRow),
-    /// What planning counted over the whole sheet, sent after its last row: near matches of
-    /// partner names and agreements without a financial contribution.
-    Tally(Vec<super::NearMatch>, usize),
+    /// What the kind's planner gave.
+    Item(I),
 }
-
-/// A data row as planning read it.
-struct ReadRow {
-    /// 1-based.
-    number: usize,
-    /// The agreement the row gives and its partner, when it gives one.
-    planned: Option<(Agreement, PartnerRef)>,
-    problems: Vec<Problem>,
-    /// The row's reference and partner cells ([`KEY_FIELDS`]), which a duplicate shows.
-    keys: [Cell; 2],
-}
-
-/// The cells a [`ReadRow`] keeps.
-const KEY_FIELDS: [Field; 2] = [Field::Reference, Field::Partner];
 
 /// What the planning thread sends at a time.
-struct ReadChunk {
-    items: Vec<Read>,
+struct ReadChunk<I> {
+    items: Vec<Read<I>>,
     /// Rows skipped: blank ones, and notes below the data.
     skipped: usize,
     /// Sheet rows read so far, and the row count the sheet claims.
@@ -577,8 +647,8 @@ struct ReadChunk {
     last: bool,
 }
 
-impl ReadChunk {
-    fn new() -> ReadChunk {
+impl<I> ReadChunk<I> {
+    fn new() -> ReadChunk<I> {
         ReadChunk {
             items: Vec::with_capacity(CHUNK_ROWS),
             skipped: 0,
@@ -591,15 +661,13 @@ impl ReadChunk {
 
 /// Plans rows as they are read, on a thread of its own, and sends them in chunks. Rows wait
 /// in a queue while something later in the sheet decides them.
-struct Planning<'a> {
-    planner: RowPlanner<'a>,
-    /// Gathers the partners planning adds (rows name a new partner by its index here).
-    added: Plan,
-    partners_sent: usize,
-    themes_sent: usize,
-    key_columns: [Option<usize>; 2],
-    sender: mpsc::SyncSender<Result<ReadChunk, String>>,
-    out: ReadChunk,
+struct Planning<'a, P, I, F> {
+    planner: P,
+    at: SheetAt<'a, F>,
+    sender: mpsc::SyncSender<Result<ReadChunk<I>, String>>,
+    out: ReadChunk<I>,
+    /// What the planner gave for the row being planned.
+    given: Vec<I>,
     /// Rows planned, to take a block's next row again (their text buffers are reused).
     spare: Vec<Vec<Cell>>,
     /// Sends blocks whose rows are taken back to the reading thread, to be filled again.
@@ -619,31 +687,28 @@ struct Planning<'a> {
     day_evidence: DayEvidence,
 }
 
-impl<'a> Planning<'a> {
+impl<'a, P: PlanRows<I>, I, F: FieldKind> Planning<'a, P, I, F> {
     fn new(
-        planner: RowPlanner<'a>,
-        plan: &Plan,
-        mapping: &Mapping,
-        sender: mpsc::SyncSender<Result<ReadChunk, String>>,
+        planner: P,
+        at: SheetAt<'a, F>,
+        date_column: Option<usize>,
+        sender: mpsc::SyncSender<Result<ReadChunk<I>, String>>,
         spare_sender: mpsc::Sender<RowBlock>,
-    ) -> Planning<'a> {
-        let themes_sent = planner.lists().themes.len();
+    ) -> Planning<'a, P, I, F> {
         Planning {
             planner,
-            added: Plan::empty(&plan.file, &plan.sha256, &plan.sheet, mapping),
-            partners_sent: 0,
-            themes_sent,
-            key_columns: KEY_FIELDS.map(|f| mapping.column(f)),
+            at,
             sender,
             out: ReadChunk::new(),
+            given: Vec::new(),
             spare: Vec::with_capacity(CHUNK_ROWS),
             spare_sender,
             rows_unsent: 0,
             waiting: VecDeque::new(),
-            last_read: mapping.header_row,
+            last_read: at.mapping.header_row,
             last_data: None,
-            first_data: mapping.header_row + 1,
-            date_column: mapping.column(Field::SignedOn),
+            first_data: at.mapping.header_row + 1,
+            date_column,
             slash_dates: false,
             day_evidence: DayEvidence::default(),
         }
@@ -731,7 +796,7 @@ impl<'a> Planning<'a> {
     /// Plans the rows still waiting, now that the whole sheet is read, and sends the last
     /// chunks.
     fn finish(mut self) {
-        self.planner.order = self.day_evidence.order();
+        self.planner.set_order(self.day_evidence.order());
         let last_data = self.last_data.unwrap_or(self.first_data);
         while let Some((i, cells)) = self.waiting.pop_front() {
             if i > last_data && filled_cells(&cells) > 0 {
@@ -745,10 +810,8 @@ impl<'a> Planning<'a> {
                 return;
             }
         }
-        self.out.items.push(Read::Tally(
-            std::mem::take(&mut self.added.near_matches),
-            self.added.non_financial,
-        ));
+        self.planner.end(&mut self.given);
+        self.out.items.extend(self.given.drain(..).map(Read::Item));
         self.send(true);
     }
 
@@ -763,365 +826,25 @@ impl<'a> Planning<'a> {
         self.sender.send(Ok(chunk)).is_ok()
     }
 
-    /// Keeps `cells`, once planned, to take a later row (up to a chunk of them).
-    fn give_back(&mut self, cells: Vec<Cell>) {
+    /// Plans sheet row `row_number` (1-based): blank and totals rows here, data rows by the
+    /// kind's planner. Keeps `cells` to take a later row (up to a chunk of them).
+    fn row(&mut self, row_number: usize, mut cells: Vec<Cell>) {
+        if filled_cells(&cells) == 0 {
+            self.out.skipped += 1;
+        } else if is_totals_row(&cells) {
+            self.out.skipped += 1;
+            let mut totals = self
+                .at
+                .sheet_problem("a totals row; skipped (Pledger computes its own totals)".into());
+            totals.row = Some(row_number);
+            totals.severity = Severity::Warning;
+            self.out.items.push(Read::Totals(totals));
+        } else {
+            self.planner.row(row_number, &mut cells, &mut self.given);
+            self.out.items.extend(self.given.drain(..).map(Read::Item));
+        }
         if self.spare.len() < CHUNK_ROWS {
             self.spare.push(cells);
         }
-    }
-
-    /// Plans sheet row `row_number` (1-based).
-    fn row(&mut self, row_number: usize, mut cells: Vec<Cell>) {
-        let (planned, problems) = match self.planner.read(&mut self.added, row_number, &cells) {
-            RowOutcome::Blank => {
-                self.out.skipped += 1;
-                return;
-            }
-            RowOutcome::Totals(problem) => {
-                self.out.skipped += 1;
-                self.out.items.push(Read::Totals(problem));
-                return;
-            }
-            RowOutcome::Data(planned, problems) => (planned, problems),
-        };
-        let new_partners = self
-            .added
-            .new_partners
-            .get(self.partners_sent..)
-            .unwrap_or_default();
-        self.partners_sent += new_partners.len();
-        self.out
-            .items
-            .extend(new_partners.iter().cloned().map(Read::Partner));
-        let lists = self.planner.lists();
-        if lists.themes.len() > self.themes_sent {
-            self.themes_sent = lists.themes.len();
-            self.out.items.push(Read::Lists(Box::new(lists.clone())));
-        }
-        let keys = self.key_columns.map(|c| {
-            c.and_then(|c| cells.get_mut(c))
-                .map_or(Cell::Empty, |cell| std::mem::replace(cell, Cell::Empty))
-        });
-        self.give_back(cells);
-        self.out.items.push(Read::Row(ReadRow {
-            number: row_number,
-            planned,
-            problems,
-            keys,
-        }));
-    }
-}
-
-/// A hash of `value`, the same for the whole import.
-fn hash_of(value: impl std::hash::Hash) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
-}
-
-/// The hash of the key of agreement `a` of partner `partner`: its partner, date and amount.
-fn key_hash(partner: PartnerId, a: &Agreement) -> u64 {
-    hash_of((partner, a.signed_on, a.contribution))
-}
-
-/// Marks a created row that had no reference.
-const BY_KEY: u32 = 1 << 31;
-
-/// The key rows without a reference are matched by.
-type RowKey = (PartnerRef, NaiveDate, Option<Money>);
-
-/// Matches planned rows against the ledger and writes them, as they arrive in sheet order.
-struct RowWriter<'a> {
-    view: &'a LedgerView,
-    at: SheetAt<'a>,
-    /// The reference lists, with the themes the rows added so far.
-    lists: ReferenceLists,
-    /// Agreement ids up to this one were in the ledger before the import.
-    before: i64,
-    /// Whether the ledger held references before the import, and the hashes of those the
-    /// import wrote: a reference in neither is looked up nowhere.
-    ledger_references: bool,
-    written_references: HashSet<u64>,
-    /// The hashes of the keys (partner, date, amount) of the agreements that rows without a
-    /// reference created: a key not among them needs no search of this import's rows.
-    written_keys: HashSet<u64>,
-    /// Sheet rows (1-based) that created the agreements `before + 1`, `before + 2`, ...,
-    /// with [`BY_KEY`] set for the rows without a reference.
-    created_rows: Vec<u32>,
-    /// Rows that created agreements out of that sequence, by agreement id.
-    created_elsewhere: HashMap<i64, (usize, bool)>,
-    /// Ledger agreements matched by a row with a reference, and the last row that matched
-    /// each; then those matched by partner, date and amount.
-    touched_by_reference: HashMap<i64, usize>,
-    touched_by_key: HashMap<i64, usize>,
-    /// Blocked rows, which write nothing, by reference and by key: later duplicates of them
-    /// are still told.
-    blocked_references: HashMap<String, usize>,
-    blocked_keys: HashMap<RowKey, usize>,
-    /// Ids of the plan's new partners once created.
-    new_ids: Vec<Option<PartnerId>>,
-    partners_created: usize,
-    themes_written: usize,
-}
-
-impl<'a> RowWriter<'a> {
-    fn new(w: &Writer<'_>, view: &'a LedgerView, at: SheetAt<'a>) -> Result<Self, LedgerError> {
-        let lists = view.lists().clone();
-        Ok(RowWriter {
-            view,
-            at,
-            themes_written: lists.themes.len(),
-            lists,
-            before: w.last_agreement_id()?,
-            ledger_references: w.any_reference()?,
-            written_references: HashSet::new(),
-            written_keys: HashSet::new(),
-            created_rows: Vec::new(),
-            created_elsewhere: HashMap::new(),
-            touched_by_reference: HashMap::new(),
-            touched_by_key: HashMap::new(),
-            blocked_references: HashMap::new(),
-            blocked_keys: HashMap::new(),
-            new_ids: Vec::new(),
-            partners_created: 0,
-        })
-    }
-
-    /// Takes what the planning thread sent next.
-    fn take(&mut self, w: &mut Writer<'_>, plan: &mut Plan, item: Read) -> Result<(), LedgerError> {
-        match item {
-            Read::Partner(p) => plan.new_partners.push(p),
-            Read::Lists(lists) => self.lists = *lists,
-            Read::Totals(problem) => plan.problems.push(problem),
-            Read::Row(row) => self.row(w, plan, row)?,
-            Read::Tally(near_matches, non_financial) => {
-                plan.near_matches = near_matches;
-                plan.non_financial = non_financial;
-            }
-        }
-        Ok(())
-    }
-
-    /// The cells that [`ReadRow::keys`] kept, in their columns.
-    fn key_cells(&self, keys: &[Cell; 2]) -> Vec<Cell> {
-        let mut cells = Vec::new();
-        for (field, cell) in KEY_FIELDS.iter().zip(keys) {
-            if let Some(c) = self.at.mapping.column(*field) {
-                if cells.len() <= c {
-                    cells.resize(c + 1, Cell::Empty);
-                }
-                if let Some(slot) = cells.get_mut(c) {
-                    *slot = cell.clone();
-                }
-            }
-        }
-        cells
-    }
-
-    /// The sheet row that created agreement `id` in this import, if one did, and whether it
-    /// had no reference.
-    fn created_by(&self, id: i64) -> Option<(usize, bool)> {
-        let offset = usize::try_from(id - self.before - 1).ok()?;
-        self.created_rows
-            .get(offset)
-            .map(|&r| ((r & !BY_KEY) as usize, r & BY_KEY != 0))
-            .or_else(|| self.created_elsewhere.get(&id).copied())
-    }
-
-    /// The last earlier row that gave agreement `found` (in the ledger, or created by this
-    /// import) among the rows with a reference (without one when `by_key`), or `blocked`, a
-    /// blocked row.
-    fn earlier_row(
-        &self,
-        found: Option<&Agreement>,
-        by_key: bool,
-        blocked: Option<usize>,
-    ) -> Option<usize> {
-        let by_ledger = found.and_then(|a| {
-            if a.id.0 > self.before {
-                self.created_by(a.id.0)
-                    .filter(|&(_, keyed)| keyed == by_key)
-                    .map(|(row, _)| row)
-            } else if by_key {
-                self.touched_by_key.get(&a.id.0).copied()
-            } else {
-                self.touched_by_reference.get(&a.id.0).copied()
-            }
-        });
-        by_ledger.max(blocked)
-    }
-
-    /// Matches a planned row and writes it unless blocked.
-    fn row(
-        &mut self,
-        w: &mut Writer<'_>,
-        plan: &mut Plan,
-        read: ReadRow,
-    ) -> Result<(), LedgerError> {
-        let row_number = read.number;
-        let mut problems = read.problems;
-        let Some((mut agreement, partner)) = read.planned else {
-            if !problems.iter().any(|p| p.severity == Severity::Error) {
-                plan.skipped_rows += 1;
-            }
-            plan.problems.extend(problems);
-            return Ok(());
-        };
-        let themes = self.lists.themes.len();
-        if themes > self.themes_written {
-            // A theme new to the ledger: its agreements are checked against the lists.
-            w.replace_reference_lists(&self.lists)?;
-            self.themes_written = themes;
-        }
-
-        // The agreement the row matches, and duplicates inside the file.
-        let key: RowKey = (partner, agreement.signed_on, agreement.contribution);
-        let existing = match agreement.reference.clone() {
-            Some(reference) => {
-                let hash = hash_of(&reference);
-                let found = if self.ledger_references || self.written_references.contains(&hash) {
-                    w.agreement_with_reference(&reference)?
-                } else {
-                    None
-                };
-                let blocked = self.blocked_references.get(&reference).copied();
-                if let Some(first) = self.earlier_row(found.as_ref(), false, blocked) {
-                    let cells = self.key_cells(&read.keys);
-                    problems.extend(
-                        self.at
-                            .duplicate_reference(row_number, &cells, &reference, first),
-                    );
-                }
-                found.filter(|a| a.id.0 <= self.before)
-            }
-            None => {
-                let pid = match partner {
-                    PartnerRef::Existing(pid) => Some(pid),
-                    PartnerRef::New(i) => self.new_ids.get(i).copied().flatten(),
-                };
-                let mut like = |ids, newest| match pid {
-                    Some(pid) => w.agreement_like(
-                        pid,
-                        agreement.signed_on,
-                        agreement.contribution,
-                        ids,
-                        newest,
-                    ),
-                    None => Ok(None),
-                };
-                let created = match pid {
-                    Some(pid) if self.written_keys.contains(&key_hash(pid, &agreement)) => {
-                        like(self.before + 1..=i64::MAX, true)?
-                    }
-                    _ => None,
-                };
-                let existing = match partner {
-                    PartnerRef::Existing(_) => like(0..=self.before, false)?,
-                    PartnerRef::New(_) => None,
-                };
-                let first = self
-                    .earlier_row(created.as_ref(), true, self.blocked_keys.get(&key).copied())
-                    .max(self.earlier_row(existing.as_ref(), true, None));
-                if let Some(first) = first {
-                    let cells = self.key_cells(&read.keys);
-                    problems.extend(self.at.duplicate_key(row_number, &cells, first));
-                }
-                existing
-            }
-        };
-        let blocked = problems.iter().any(|p| p.severity == Severity::Error);
-        let action = row_action(
-            self.view,
-            &self.lists,
-            plan,
-            &mut agreement,
-            partner,
-            existing.as_ref(),
-        );
-        plan.problems.extend(problems);
-        if blocked {
-            match &agreement.reference {
-                Some(r) => self.blocked_references.insert(r.clone(), row_number),
-                None => self.blocked_keys.insert(key, row_number),
-            };
-            plan.list(row_number, agreement, partner, action, blocked);
-            return Ok(());
-        }
-        if let PartnerRef::New(i) = partner {
-            agreement.partner_id = self.new_partner(w, plan, i)?;
-        }
-        if let Some(reference) = agreement
-            .reference
-            .as_deref()
-            .filter(|_| !self.ledger_references)
-        {
-            self.written_references.insert(hash_of(reference));
-        }
-        match &action {
-            Action::Create => {
-                let by_key = agreement.reference.is_none();
-                let id = w.add_agreement(&agreement)?.0;
-                if by_key {
-                    self.written_keys
-                        .insert(key_hash(agreement.partner_id, &agreement));
-                }
-                let in_sequence =
-                    usize::try_from(id - self.before - 1).ok() == Some(self.created_rows.len());
-                match u32::try_from(row_number).ok().filter(|&r| r < BY_KEY) {
-                    Some(row) if in_sequence => {
-                        self.created_rows
-                            .push(if by_key { row | BY_KEY } else { row })
-                    }
-                    _ => {
-                        self.created_elsewhere.insert(id, (row_number, by_key));
-                    }
-                }
-                plan.unlisted.created += 1;
-            }
-            Action::Update { id, .. } => {
-                w.update_agreement(&agreement)?;
-                self.touch(&agreement, id.0, row_number);
-                plan.list(row_number, agreement, partner, action, blocked);
-            }
-            Action::Unchanged(id) => {
-                self.touch(&agreement, id.0, row_number);
-                plan.unlisted.unchanged += 1;
-            }
-        }
-        Ok(())
-    }
-
-    /// Remembers that `row_number` matched ledger agreement `id`.
-    fn touch(&mut self, agreement: &Agreement, id: i64, row_number: usize) {
-        let touched = if agreement.reference.is_some() {
-            &mut self.touched_by_reference
-        } else {
-            &mut self.touched_by_key
-        };
-        touched.insert(id, row_number);
-    }
-
-    /// The id of the plan's new partner `i`, created at its first valid row.
-    fn new_partner(
-        &mut self,
-        w: &mut Writer<'_>,
-        plan: &Plan,
-        i: usize,
-    ) -> Result<PartnerId, LedgerError> {
-        if let Some(id) = self.new_ids.get(i).copied().flatten() {
-            return Ok(id);
-        }
-        let partner = plan
-            .new_partners
-            .get(i)
-            .ok_or_else(|| LedgerError::NotFound(format!("new partner {i}")))?;
-        let id = w.add_partner(partner)?;
-        self.partners_created += 1;
-        if self.new_ids.len() <= i {
-            self.new_ids.resize(i + 1, None);
-        }
-        if let Some(slot) = self.new_ids.get_mut(i) {
-            *slot = Some(id);
-        }
-        Ok(id)
     }
 }
