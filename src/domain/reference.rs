@@ -152,6 +152,11 @@ impl ReferenceLists {
                         "政府",
                         "成员国",
                         "政府实体",
+                        "Gouvernement",
+                        "État membre",
+                        "États membres",
+                        "Ministère",
+                        "Secteur public",
                     ],
                 ),
                 e(
@@ -159,7 +164,15 @@ impl ReferenceLists {
                     "Funds",
                     "基金",
                     Some(60),
-                    &["Fund", "Foundation", "Trust fund", "基金会"],
+                    &[
+                        "Fund",
+                        "Foundation",
+                        "Trust fund",
+                        "基金会",
+                        "Fonds",
+                        "Fondation",
+                        "Fonds d'affectation spéciale",
+                    ],
                 ),
                 e(
                     "un",
@@ -173,6 +186,10 @@ impl ReferenceLists {
                         "United Nations",
                         "UN agency",
                         "联合国",
+                        "ONU",
+                        "Nations Unies",
+                        "Organisation des Nations Unies",
+                        "Agence des Nations Unies",
                     ],
                 ),
                 e(
@@ -190,6 +207,9 @@ impl ReferenceLists {
                         "国际组织",
                         "区域组织",
                         "协会",
+                        "Organisation internationale",
+                        "Organisation régionale",
+                        "Organisation intergouvernementale",
                     ],
                 ),
                 e(
@@ -204,6 +224,9 @@ impl ReferenceLists {
                         "Research",
                         "学术",
                         "大学",
+                        "Université",
+                        "Milieu universitaire",
+                        "Recherche",
                     ],
                 ),
                 e(
@@ -219,6 +242,9 @@ impl ReferenceLists {
                         "Sector member",
                         "私营部门",
                         "企业",
+                        "Secteur privé",
+                        "Entreprise",
+                        "Société",
                     ],
                 ),
                 e(
@@ -226,7 +252,7 @@ impl ReferenceLists {
                     "Other entities",
                     "其他实体",
                     Some(90),
-                    &["Other", "Other entity", "NGO", "其他"],
+                    &["Other", "Other entity", "NGO", "其他", "Autre", "ONG"],
                 ),
             ],
             regions: vec![

@@ -130,12 +130,20 @@ impl PartnerPlanner<'_> {
         let name = r
             .required(F::Name, "the partner's name is missing")?
             .into_owned();
+        // Spellings that differ only in case or punctuation are one ("Norad | NORAD").
+        let mut keys = vec![fingerprint(&name)];
         let aliases: Vec<String> = r
             .text(F::Aliases)
             .map(|t| {
                 t.split(['|', ';'])
                     .map(|s| s.trim().to_string())
                     .filter(|s| !s.is_empty())
+                    .filter(|s| {
+                        let key = fingerprint(s);
+                        let new = !keys.contains(&key);
+                        keys.push(key);
+                        new
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -147,8 +155,7 @@ impl PartnerPlanner<'_> {
             std::iter::once((F::Name, &name)).chain(aliases.iter().map(|a| (F::Aliases, a)))
         {
             let key = fingerprint(spelling);
-            if let Some(first) = self.names.get(&key) {
-                let first = *first;
+            if let Some(&first) = self.names.get(&key) {
                 r.problem(
                     field,
                     Severity::Error,
@@ -218,7 +225,9 @@ impl PartnerPlanner<'_> {
         new.partner_type = partner_type.unwrap_or(new.partner_type);
         new.country = country.or(new.country);
         for a in aliases {
-            if a != new.name && !new.aliases.contains(&a) {
+            let key = fingerprint(&a);
+            let known = std::iter::once(&new.name).chain(&new.aliases);
+            if !known.map(|k| fingerprint(k)).any(|k| k == key) {
                 new.aliases.push(a);
             }
         }

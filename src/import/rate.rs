@@ -173,8 +173,12 @@ impl RatePlanner<'_> {
         };
         let (currency, quote, valid_from, rate) = (currency?, quote?, valid_from?, rate?);
         if currency == quote {
+            let field = match r.at.mapping.column(F::Quote) {
+                Some(_) => F::Quote,
+                None => F::Currency,
+            };
             r.problem(
-                F::Quote,
+                field,
                 Severity::Error,
                 format!("{currency} to itself needs no rate"),
             );
