@@ -284,7 +284,7 @@ impl WriteRows<PartnerRow> for PartnerWriter {
                 Action::Unchanged => {}
             }
         }
-        plan.record(row.number, partner.name, action, blocked);
+        plan.record(row.number, action, blocked, || partner.name);
         Ok(())
     }
 

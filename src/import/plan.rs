@@ -141,15 +141,21 @@ impl Plan {
         }
     }
 
-    /// Records what sheet row `row` does: a row that updates or is blocked is listed, the
-    /// others are counted.
-    pub(super) fn record(&mut self, row: usize, label: String, action: Action, blocked: bool) {
+    /// Records what sheet row `row` does: a row that updates or is blocked is listed with
+    /// what it names (`label`, asked only then), the others are counted.
+    pub(super) fn record(
+        &mut self,
+        row: usize,
+        action: Action,
+        blocked: bool,
+        label: impl FnOnce() -> String,
+    ) {
         match (&action, blocked) {
             (Action::Create, false) => self.unlisted.created += 1,
             (Action::Unchanged, false) => self.unlisted.unchanged += 1,
             _ => self.rows.push(PlannedRow {
                 row,
-                label,
+                label: label(),
                 action,
                 blocked,
             }),

@@ -218,7 +218,6 @@ impl WriteRows<RateRow> for RateWriter {
             plan.nothing_from(row.problems);
             return Ok(());
         };
-        let label = format!("{}/{} {}", rate.currency, rate.quote, rate.valid_from);
         let blocked = row.problems.iter().any(|p| p.severity == Severity::Error);
         plan.problems.extend(row.problems);
         let action = if blocked {
@@ -232,7 +231,9 @@ impl WriteRows<RateRow> for RateWriter {
                 },
             }
         };
-        plan.record(row.number, label, action, blocked);
+        plan.record(row.number, action, blocked, || {
+            format!("{}/{} {}", rate.currency, rate.quote, rate.valid_from)
+        });
         Ok(())
     }
 

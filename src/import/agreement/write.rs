@@ -242,13 +242,13 @@ impl<'a> RowWriter<'a> {
             existing.as_ref(),
         );
         plan.problems.extend(problems);
-        let label = agreement.reference.clone().unwrap_or_default();
         if blocked {
+            let label = agreement.reference.clone().unwrap_or_default();
             match agreement.reference {
                 Some(r) => self.blocked_references.insert(r, row_number),
                 None => self.blocked_keys.insert(key, row_number),
             };
-            plan.record(row_number, label, action, blocked);
+            plan.record(row_number, action, blocked, || label);
             return Ok(());
         }
         if let PartnerRef::New(i) = partner {
@@ -287,7 +287,9 @@ impl<'a> RowWriter<'a> {
             }
             Action::Unchanged => self.touch(&agreement, row_number),
         }
-        plan.record(row_number, label, action, false);
+        plan.record(row_number, action, false, || {
+            agreement.reference.unwrap_or_default()
+        });
         Ok(())
     }
 
