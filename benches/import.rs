@@ -260,10 +260,16 @@ fn parse_around_import(ledger: &mut Ledger, file: &Path) -> (Duration, Duration,
 fn parse_around_wizard_commit(path: &Path, file: &Path) -> (Duration, Duration, usize) {
     let mut app = prepared_ledger(path);
     let options = ImportOptions::default();
-    let reviewed =
-        pledger::import::import_streamed(&mut app, file, &options, false, true, &mut |_| true)
-            .expect("the review")
-            .plan;
+    let reviewed = pledger::import::import_file::<pledger::import::Agreements>(
+        &mut app,
+        file,
+        &options,
+        false,
+        true,
+        &mut |_| true,
+    )
+    .expect("the review")
+    .plan;
     let t = Instant::now();
     std::hint::black_box(calamine_stream(file));
     let before = t.elapsed();
@@ -377,7 +383,7 @@ fn main() {
         let wb = pledger::import::read_file(&book).expect("read");
         let read = t.elapsed();
         let t = Instant::now();
-        let done = pledger::import::import_workbook(
+        let done = pledger::import::import_book::<pledger::import::Agreements>(
             &mut ledger,
             wb,
             &ImportOptions::default(),

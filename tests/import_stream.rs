@@ -197,7 +197,7 @@ fn import_file(
     let options = ImportOptions::default();
     if held {
         let workbook = import::read_file(file)?;
-        import::import_workbook(
+        import::import_book::<import::Agreements>(
             ledger,
             workbook,
             &options,
@@ -206,7 +206,14 @@ fn import_file(
             &mut |_| true,
         )
     } else {
-        import::import_streamed(ledger, file, &options, skip_invalid, dry_run, &mut |_| true)
+        import::import_file::<import::Agreements>(
+            ledger,
+            file,
+            &options,
+            skip_invalid,
+            dry_run,
+            &mut |_| true,
+        )
     }
 }
 
@@ -357,7 +364,14 @@ fn the_head_of_a_large_xlsx_previews_it_and_a_file_changed_since_is_refused() {
         reviewed_sha256: Some(head.sha256.clone()),
         ..Default::default()
     };
-    let dry = import::import_streamed(&mut ledger, &file, &options, true, true, &mut |_| true);
+    let dry = import::import_file::<import::Agreements>(
+        &mut ledger,
+        &file,
+        &options,
+        true,
+        true,
+        &mut |_| true,
+    );
     assert_eq!(dry.unwrap().plan.sha256, head.sha256);
     // The consultant saves another version while the user reviews the first.
     write_xlsx(&file);
@@ -372,8 +386,15 @@ fn the_head_of_a_large_xlsx_previews_it_and_a_file_changed_since_is_refused() {
         }
     }
     book.save(&file).unwrap();
-    let err = import::import_streamed(&mut ledger, &file, &options, true, false, &mut |_| true)
-        .unwrap_err();
+    let err = import::import_file::<import::Agreements>(
+        &mut ledger,
+        &file,
+        &options,
+        true,
+        false,
+        &mut |_| true,
+    )
+    .unwrap_err();
     assert!(
         err.to_string()
             .contains("consultant.xlsx has changed since it was checked"),
@@ -441,8 +462,15 @@ fn a_header_row_given_below_the_first_rows_is_streamed_too() {
         header_row: Some(41),
         ..Default::default()
     };
-    let done =
-        import::import_streamed(&mut ledger, &file, &options, false, false, &mut |_| true).unwrap();
+    let done = import::import_file::<import::Agreements>(
+        &mut ledger,
+        &file,
+        &options,
+        false,
+        false,
+        &mut |_| true,
+    )
+    .unwrap();
     assert_eq!(done.plan.header_row, 41);
     let problems = &done.plan.problems;
     assert!(problems.is_empty(), "{problems:#?}");

@@ -324,7 +324,7 @@ fn errors_out_writes_the_rows_back_with_their_problems() {
 
 #[test]
 fn progress_is_reported_and_cancelling_at_any_phase_writes_nothing() {
-    use pledger::import::{ImportError, ImportOptions, Phase, Progress, import_streamed};
+    use pledger::import::{ImportError, ImportOptions, Phase, Progress, import_file};
     let (dir, ledger_path) = temp_ledger();
     with_sample_partners(&ledger_path);
     // A sheet of 3,000 agreements, enough for several reports in each phase.
@@ -342,7 +342,7 @@ fn progress_is_reported_and_cancelling_at_any_phase_writes_nothing() {
     let import = |ledger: &mut pledger::ledger::Ledger,
                   dry_run: bool,
                   progress: &mut dyn FnMut(Progress) -> bool| {
-        import_streamed(
+        import_file::<pledger::import::Agreements>(
             ledger,
             &file,
             &ImportOptions::default(),

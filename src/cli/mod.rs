@@ -586,7 +586,10 @@ fn ask_decisions(
     options: &mut ImportOptions,
 ) -> Result<(), Failure> {
     use std::io::{BufRead, Write};
-    let done = import::import_streamed(ledger, file, options, false, true, &mut |_| true)?;
+    let done =
+        import::import_file::<import::Agreements>(ledger, file, options, false, true, &mut |_| {
+            true
+        })?;
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     for m in &done.plan.near_matches {

@@ -26,8 +26,7 @@ pub trait FieldKind: Copy + Eq + Hash + Debug + Send + Sync + 'static {
     const REQUIRED: &'static [Self];
     /// The field's name on the command line and in profiles.
     fn name(self) -> &'static str;
-    /// The kind's synonym tables, read once: `static T: OnceLock<..>` around
-    /// [`Tables::read`].
+    /// The kind's synonym tables, read once ([`field_kind!`] makes it).
     fn tables() -> &'static Tables<Self>;
     /// The field that a header's words name by their class, when no synonym does
     /// (`words`: [`HeaderReader`]'s words, the organisation's names read as [`OWN`]).
@@ -44,6 +43,47 @@ pub trait FieldKind: Copy + Eq + Hash + Debug + Send + Sync + 'static {
         None
     }
 }
+
+/// Declares the fields of a kind of row: the enum, each field's name on the command line and
+/// in profiles, the fields a sheet must have, and their [`FieldKind`] (reading the synonyms
+/// of section `kind` of the header file), with any more items of that impl (`by_words`,
+/// `by_values`).
+macro_rules! field_kind {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident in $kind:literal, required [$($required:ident),*] {
+            $($(#[$doc:meta])* $field:ident => $text:literal,)+
+        }
+        $($more:tt)*
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$doc])* $field,)+
+        }
+
+        impl $crate::import::mapping::FieldKind for $name {
+            const KIND: &'static str = $kind;
+            const ALL: &'static [$name] = &[$($name::$field),+];
+            const REQUIRED: &'static [$name] = &[$($name::$required),*];
+
+            fn name(self) -> &'static str {
+                match self {
+                    $($name::$field => $text),+
+                }
+            }
+
+            fn tables() -> &'static $crate::import::mapping::Tables<$name> {
+                static TABLES: std::sync::OnceLock<$crate::import::mapping::Tables<$name>> =
+                    std::sync::OnceLock::new();
+                TABLES.get_or_init($crate::import::mapping::Tables::read)
+            }
+
+            $($more)*
+        }
+    };
+}
+pub(super) use field_kind;
 
 /// The field of kind `F` named `text` (`signed-on`, `Signed on` and `signed_on` alike).
 pub fn field_named<F: FieldKind>(text: &str) -> Result<F, String> {

@@ -1,7 +1,7 @@
 //! Importing workbooks through one pipeline, for every caller (the CLI, the app's wizard, the
 //! sample loader) and every file size: file -> rows of cells -> column mapping -> values ->
 //! a planned row, every problem located to its cell -> matched against the ledger -> written,
-//! in one transaction ([`import_streamed`], [`import_workbook`]). A dry run goes through the
+//! in one transaction ([`import_file`], [`import_book`]), for every kind of row ([`RowKind`]). A dry run goes through the
 //! same stages and rolls the transaction back, so it decides what a commit would; nothing in
 //! the ledger changes unless the import commits.
 
@@ -35,8 +35,7 @@ pub use mapping::{
 pub use matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one, similarity};
 pub use partner::{PartnerField, Partners};
 pub use pipeline::{
-    PlanRows, RowKind, StreamedImport, WriteRows, import_book, import_file, import_streamed,
-    import_workbook, read_head,
+    PlanRows, RowKind, StreamedImport, WriteRows, import_book, import_file, read_head,
 };
 pub use plan::{Action, LedgerView, NearMatch, Plan, PlannedRow, RowReader, SheetAt};
 pub use rate::{RateField, Rates};
@@ -333,7 +332,8 @@ pub fn import_path(
     options: &ImportOptions,
     skip_invalid: bool,
 ) -> Result<(Plan, CommitSummary), ImportError> {
-    let done = import_streamed(ledger, path, options, skip_invalid, false, &mut |_| true)?;
+    let done =
+        import_file::<Agreements>(ledger, path, options, skip_invalid, false, &mut |_| true)?;
     match done.committed {
         Some(Ok(summary)) => Ok((done.plan, summary)),
         Some(Err(e)) => Err(e),

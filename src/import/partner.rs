@@ -4,59 +4,32 @@
 //! and new spellings, another is created.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use crate::domain::{ListKind, Partner, PartnerId};
 use crate::ledger::{LedgerError, Writer};
 
 use super::ImportOptions;
 use super::cells::Cell;
-use super::mapping::{FieldKind, Tables};
+use super::mapping::field_kind;
 use super::matching::fingerprint;
 use super::pipeline::{PlanRows, RowKind, WriteRows};
 use super::plan::{Action, LedgerView, Plan, RowReader, SheetAt, labels};
 use super::values::match_entry;
 use super::{Problem, Severity};
 
-/// A field of a partners sheet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PartnerField {
-    /// The partner's name (required).
-    Name,
-    /// Its name in Chinese.
-    NameZh,
-    /// Its partner type (required for a partner new to the ledger).
-    PartnerType,
-    /// Its country.
-    Country,
-    /// Other spellings, separated by `|` or `;`.
-    Aliases,
-}
-
-impl FieldKind for PartnerField {
-    const KIND: &'static str = "partners";
-    const ALL: &'static [PartnerField] = &[
-        PartnerField::Name,
-        PartnerField::NameZh,
-        PartnerField::PartnerType,
-        PartnerField::Country,
-        PartnerField::Aliases,
-    ];
-    const REQUIRED: &'static [PartnerField] = &[PartnerField::Name];
-
-    fn name(self) -> &'static str {
-        match self {
-            PartnerField::Name => "name",
-            PartnerField::NameZh => "name_zh",
-            PartnerField::PartnerType => "partner_type",
-            PartnerField::Country => "country",
-            PartnerField::Aliases => "aliases",
-        }
-    }
-
-    fn tables() -> &'static Tables<PartnerField> {
-        static TABLES: OnceLock<Tables<PartnerField>> = OnceLock::new();
-        TABLES.get_or_init(Tables::read)
+field_kind! {
+    /// A field of a partners sheet.
+    pub enum PartnerField in "partners", required [Name] {
+        /// The partner's name.
+        Name => "name",
+        /// Its name in Chinese.
+        NameZh => "name_zh",
+        /// Its partner type (required for a partner new to the ledger).
+        PartnerType => "partner_type",
+        /// Its country.
+        Country => "country",
+        /// Other spellings, separated by `|` or `;`.
+        Aliases => "aliases",
     }
 }
 

@@ -116,19 +116,6 @@ pub struct StreamedImport<F = super::Field> {
     pub committed: Option<Result<CommitSummary, ImportError>>,
 }
 
-/// Reads, plans and commits the agreements of `path` in one pass: [`import_file`] of
-/// [`Agreements`](super::Agreements).
-pub fn import_streamed(
-    ledger: &mut Ledger,
-    path: &Path,
-    options: &ImportOptions,
-    skip_invalid: bool,
-    dry_run: bool,
-    progress: &mut dyn FnMut(Progress) -> bool,
-) -> Result<StreamedImport, ImportError> {
-    import_file::<super::Agreements>(ledger, path, options, skip_invalid, dry_run, progress)
-}
-
 /// Reads, plans and commits the rows of kind `K` of `path` in one pass (a dry run plans and
 /// writes nothing), telling `progress` the rows done; when `progress` returns false the
 /// import stops with [`ImportError::Cancelled`] and nothing is written.
@@ -203,19 +190,6 @@ pub fn import_file<K: RowKind>(
     task.run::<K>(ledger, &sha256, sheet, source, progress)
 }
 
-/// [`import_streamed`] for a workbook read whole: [`import_book`] of
-/// [`Agreements`](super::Agreements).
-pub fn import_workbook(
-    ledger: &mut Ledger,
-    workbook: Workbook,
-    options: &ImportOptions,
-    skip_invalid: bool,
-    dry_run: bool,
-    progress: &mut dyn FnMut(Progress) -> bool,
-) -> Result<StreamedImport, ImportError> {
-    import_book::<super::Agreements>(ledger, workbook, options, skip_invalid, dry_run, progress)
-}
-
 /// [`import_file`] for a workbook read whole (a CSV, an xls or ods, the sample ledger): its
 /// rows go through the same stages as a streamed sheet's.
 pub fn import_book<K: RowKind>(
@@ -263,7 +237,7 @@ pub fn import_book<K: RowKind>(
 
 /// The first `rows` rows of each worksheet of the xlsx or xlsb at `path`, streamed, with the
 /// SHA-256 of the whole file: a preview of a workbook too large to hold, which
-/// [`import_streamed`] then imports. `Ok(None)` for other files: read them whole with
+/// [`import_file`] then imports. `Ok(None)` for other files: read them whole with
 /// [`super::read_file`].
 pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportError> {
     let file_name = display_name(path);

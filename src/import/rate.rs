@@ -3,7 +3,6 @@
 //! it is quoted in (the reporting currency when the sheet has no such column).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -13,48 +12,23 @@ use crate::ledger::{LedgerError, Writer};
 
 use super::ImportOptions;
 use super::cells::Cell;
-use super::mapping::{FieldKind, Tables};
+use super::mapping::field_kind;
 use super::pipeline::{PlanRows, RowKind, WriteRows};
 use super::plan::{Action, LedgerView, Plan, RowReader, SheetAt};
 use super::values::{DayOrder, parse_number};
 use super::{Problem, Severity};
 
-/// A field of a rates sheet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RateField {
-    /// The currency converted from (required).
-    Currency,
-    /// The first day the rate applies (required).
-    ValidFrom,
-    /// Units of the quote currency for one unit of the currency (required).
-    Rate,
-    /// The currency converted to.
-    Quote,
-}
-
-impl FieldKind for RateField {
-    const KIND: &'static str = "rates";
-    const ALL: &'static [RateField] = &[
-        RateField::Currency,
-        RateField::ValidFrom,
-        RateField::Rate,
-        RateField::Quote,
-    ];
-    const REQUIRED: &'static [RateField] =
-        &[RateField::Currency, RateField::ValidFrom, RateField::Rate];
-
-    fn name(self) -> &'static str {
-        match self {
-            RateField::Currency => "currency",
-            RateField::ValidFrom => "valid_from",
-            RateField::Rate => "rate",
-            RateField::Quote => "quote",
-        }
-    }
-
-    fn tables() -> &'static Tables<RateField> {
-        static TABLES: OnceLock<Tables<RateField>> = OnceLock::new();
-        TABLES.get_or_init(Tables::read)
+field_kind! {
+    /// A field of a rates sheet.
+    pub enum RateField in "rates", required [Currency, ValidFrom, Rate] {
+        /// The currency converted from.
+        Currency => "currency",
+        /// The first day the rate applies.
+        ValidFrom => "valid_from",
+        /// Units of the quote currency for one unit of the currency.
+        Rate => "rate",
+        /// The currency converted to (the reporting currency when the sheet has none).
+        Quote => "quote",
     }
 }
 

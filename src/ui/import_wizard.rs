@@ -241,7 +241,8 @@ fn plan_streamed(
     options: &ImportOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<(Plan, Mapping), ImportError> {
-    let done = import::import_streamed(ledger, file, options, false, true, progress)?;
+    let done =
+        import::import_file::<import::Agreements>(ledger, file, options, false, true, progress)?;
     Ok((done.plan, done.mapping))
 }
 
@@ -286,7 +287,14 @@ fn commit_file(
     recorded: bool,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<(Revert, CommitSummary), ImportError> {
-    let done = import::import_streamed(ledger, file, options, skip_invalid, false, progress);
+    let done = import::import_file::<import::Agreements>(
+        ledger,
+        file,
+        options,
+        skip_invalid,
+        false,
+        progress,
+    );
     // What the triggers recorded: the import's changes, or nothing.
     let changes = ledger.take_recorded();
     let summary = done?

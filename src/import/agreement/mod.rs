@@ -7,14 +7,13 @@ mod write;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
 
 use crate::domain::{Currency, ListKind, ReferenceLists};
 use crate::ledger::{LedgerError, Writer};
 
 use super::ImportOptions;
 use super::cells::Cell;
-use super::mapping::{FieldKind, HeaderReader, LITTLE_WORDS, OWN, Tables, field_named};
+use super::mapping::{FieldKind, HeaderReader, LITTLE_WORDS, OWN, field_kind, field_named};
 use super::pipeline::{PlanRows, RowKind, WriteRows};
 use super::plan::{LedgerView, Plan, SheetAt};
 use super::values::{
@@ -50,78 +49,35 @@ impl RowKind for Agreements {
     }
 }
 
-/// A field an import column can fill.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Field {
-    /// Agreement reference.
-    Reference,
-    /// Title.
-    Title,
-    /// Partner name (required).
-    Partner,
-    /// Partner type.
-    PartnerType,
-    /// Partner's country.
-    Country,
-    /// Region of implementation.
-    Region,
-    /// Thematic priorities.
-    Theme,
-    /// Signing date (required).
-    SignedOn,
-    /// Partner's contribution.
-    Amount,
-    /// Currency of the amounts.
-    Currency,
-    /// Own co-funding part.
-    OwnContribution,
-    /// Status.
-    Status,
-    /// Notes.
-    Notes,
-}
-
-impl FieldKind for Field {
-    const KIND: &'static str = "agreements";
-    const ALL: &'static [Field] = &[
-        Field::Reference,
-        Field::Title,
-        Field::Partner,
-        Field::PartnerType,
-        Field::Country,
-        Field::Region,
-        Field::Theme,
-        Field::SignedOn,
-        Field::Amount,
-        Field::Currency,
-        Field::OwnContribution,
-        Field::Status,
-        Field::Notes,
-    ];
-
-    const REQUIRED: &'static [Field] = &[Field::Partner, Field::SignedOn];
-
-    fn name(self) -> &'static str {
-        match self {
-            Field::Reference => "reference",
-            Field::Title => "title",
-            Field::Partner => "partner",
-            Field::PartnerType => "partner_type",
-            Field::Country => "country",
-            Field::Region => "region",
-            Field::Theme => "theme",
-            Field::SignedOn => "signed_on",
-            Field::Amount => "amount",
-            Field::Currency => "currency",
-            Field::OwnContribution => "own_contribution",
-            Field::Status => "status",
-            Field::Notes => "notes",
-        }
-    }
-
-    fn tables() -> &'static Tables<Field> {
-        static TABLES: OnceLock<Tables<Field>> = OnceLock::new();
-        TABLES.get_or_init(Tables::read)
+field_kind! {
+    /// A field of an agreements sheet.
+    pub enum Field in "agreements", required [Partner, SignedOn] {
+        /// Agreement reference.
+        Reference => "reference",
+        /// Title.
+        Title => "title",
+        /// Partner name.
+        Partner => "partner",
+        /// Partner type.
+        PartnerType => "partner_type",
+        /// Partner's country.
+        Country => "country",
+        /// Region of implementation.
+        Region => "region",
+        /// Thematic priorities.
+        Theme => "theme",
+        /// Signing date.
+        SignedOn => "signed_on",
+        /// Partner's contribution.
+        Amount => "amount",
+        /// Currency of the amounts.
+        Currency => "currency",
+        /// Own co-funding part.
+        OwnContribution => "own_contribution",
+        /// Status.
+        Status => "status",
+        /// Notes.
+        Notes => "notes",
     }
 
     /// The classes of header people write for a reference ("Agreement Ref.", "N°", "#",
