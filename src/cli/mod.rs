@@ -103,8 +103,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import agreements from a workbook (xlsx, xlsm, xlsb, xls, ods) or a CSV/TSV sheet.
+    /// Import agreements (partners, rates, schedules, receipts) from a workbook (xlsx, xlsm,
+    /// xlsb, xls, ods) or a CSV/TSV sheet.
     Import(ImportArgs),
+    /// Signed versus received on a day: per agreement and partner the signed, scheduled,
+    /// received, outstanding and overdue amounts, overdue instalments by age, cash expected
+    /// by quarter, the exchange gain or loss on receipts.
+    Receivables {
+        /// The day (yyyy-mm-dd; default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Print JSON (a stable contract).
+        #[arg(long)]
+        json: bool,
+    },
     /// Freeze the report of a period as published; later reports show what changed since.
     Publish {
         /// The period.
@@ -165,7 +177,9 @@ pub struct ImportArgs {
     #[arg(required_unless_present = "undo")]
     pub file: Option<PathBuf>,
     /// What the rows are: agreements, partners (name, type, Chinese name, country,
-    /// aliases) or rates (currency, valid from, rate, quote).
+    /// aliases), rates (currency, valid from, rate, quote), schedules (agreement, due on,
+    /// amount, currency, condition) or receipts (received on, amount, currency, agreement or
+    /// partner, reference, rate, notes).
     #[arg(long, value_enum, default_value_t = RowKindArg::Agreements)]
     pub kind: RowKindArg,
     /// The sheet to read.
@@ -224,6 +238,10 @@ pub enum RowKindArg {
     Partners,
     /// Exchange rates.
     Rates,
+    /// Payment schedules: instalments of agreements.
+    Schedules,
+    /// Receipts from a finance system or a bank.
+    Receipts,
 }
 
 /// An error with the exit code it maps to.
@@ -473,6 +491,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             println!("name: {}\nshort name: {}", org.name, org.short_name);
             Ok(())
         }
+        Command::Receivables { as_of, json } => receivables(&ledger, as_of.as_deref(), json),
         Command::Audit { limit } => {
             for e in ledger.audit(limit)? {
                 println!(
@@ -489,6 +508,29 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// `pledger receivables`.
+fn receivables(ledger: &Ledger, as_of: Option<&str>, json: bool) -> Result<(), Failure> {
+    let as_of = match as_of {
+        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| usage(anyhow!("'{text}' is not a date (yyyy-mm-dd)")))?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let r = crate::report::receivables(
+        &ledger.agreements(&AgreementFilter::default())?,
+        &ledger.partners()?,
+        &ledger.instalments()?,
+        &ledger.receipts()?,
+        &ledger.rates()?,
+        ledger.reporting_currency()?,
+        as_of,
+    );
+    if json {
+        return print_json(&r);
+    }
+    print!("{}", text::receivables_text(&r));
+    Ok(())
 }
 
 fn rate(ledger: &mut Ledger, command: RateCommand) -> Result<(), Failure> {
@@ -663,6 +705,8 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         RowKindArg::Agreements => import_kind::<import::Agreements>(ledger, &file, &args, options),
         RowKindArg::Partners => import_kind::<import::Partners>(ledger, &file, &args, options),
         RowKindArg::Rates => import_kind::<import::Rates>(ledger, &file, &args, options),
+        RowKindArg::Schedules => import_kind::<import::Schedules>(ledger, &file, &args, options),
+        RowKindArg::Receipts => import_kind::<import::Receipts>(ledger, &file, &args, options),
     }
 }
 

@@ -404,3 +404,91 @@ pub fn plan_text<F: FieldKind>(plan: &Plan, dry_run: bool) -> String {
     }
     out
 }
+
+/// `pledger receivables` as text: one line an agreement, then by partner, the ageing, the
+/// cash expected by quarter, the exchange gain or loss and the rates missing.
+pub fn receivables_text(r: &crate::report::Receivables) -> String {
+    let money =
+        |amount: &str, c: &dyn std::fmt::Display| match amount.parse::<rust_decimal::Decimal>() {
+            Ok(d) => format!("{c} {}", crate::domain::group_thousands(&d)),
+            Err(_) => format!("{c} {amount}"),
+        };
+    let mut out = String::new();
+    let _ = writeln!(out, "Receivables as of {} ({})", r.as_of, r.currency);
+    let _ = writeln!(
+        out,
+        "{} {} {:>20} {:>20} {:>20} {:>20}",
+        pad("Agreement", 14),
+        pad("Partner", 28),
+        "Signed",
+        "Received",
+        "Outstanding",
+        "Overdue"
+    );
+    for a in &r.agreements {
+        let _ = writeln!(
+            out,
+            "{} {} {:>20} {:>20} {:>20} {:>20}",
+            pad(&a.reference, 14),
+            pad(&clip(&a.partner, 28), 28),
+            money(&a.signed, &a.currency),
+            money(&a.received, &a.currency),
+            money(&a.outstanding, &a.currency),
+            money(&a.overdue, &a.currency),
+        );
+    }
+    let t = &r.totals;
+    let c = &r.currency;
+    let _ = writeln!(
+        out,
+        "Total ({c}, at the rates of {}): signed {}, received {}, outstanding {}, overdue {}",
+        r.as_of,
+        money(&t.signed, c),
+        money(&t.received, c),
+        money(&t.outstanding, c),
+        money(&t.overdue, c)
+    );
+    let _ = writeln!(out, "By partner:");
+    for p in &r.partners {
+        let _ = writeln!(
+            out,
+            "  {} outstanding {}, overdue {}",
+            pad(&clip(&p.partner, 40), 40),
+            money(&p.amounts.outstanding, c),
+            money(&p.amounts.overdue, c)
+        );
+    }
+    let ageing: Vec<String> = r
+        .ageing
+        .iter()
+        .map(|(days, amount)| format!("{days} days {}", money(amount, c)))
+        .collect();
+    let _ = writeln!(out, "Overdue by age: {}", ageing.join("; "));
+    let expected: Vec<String> = r
+        .expected_by_quarter
+        .iter()
+        .map(|(q, amount)| format!("{q} {}", money(amount, c)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Expected by quarter: {}",
+        if expected.is_empty() {
+            "nothing scheduled".to_string()
+        } else {
+            expected.join("; ")
+        }
+    );
+    let _ = writeln!(
+        out,
+        "Exchange gain or loss on receipts (rate obtained against the ledger's): {}",
+        money(&r.exchange_gain_loss, c)
+    );
+    for m in &r.missing_rates {
+        let _ = writeln!(
+            out,
+            "Missing rate: {} to {} on {} (left out of the sums; set it with: pledger rate set {} {} RATE)",
+            m.currency, m.quote, m.date, m.currency, m.date
+        );
+    }
+    out
+}

@@ -14,6 +14,8 @@ mod partner;
 mod pipeline;
 mod plan;
 mod rate;
+mod receipt;
+mod schedule;
 mod source;
 mod values;
 mod workbook;
@@ -39,6 +41,8 @@ pub use pipeline::{
 };
 pub use plan::{Action, LedgerView, NearMatch, Plan, PlannedRow, RowReader, SheetAt};
 pub use rate::{RateField, Rates};
+pub use receipt::{ReceiptField, Receipts};
+pub use schedule::{ScheduleField, Schedules};
 pub use source::{
     decode, read_delimited, read_delimited_with_progress, read_file, read_file_with_progress,
 };
@@ -295,6 +299,10 @@ pub mod sample {
     pub const RATES_CSV: &str = include_str!("../../fixtures/sample/rates.csv");
     /// Agreements of 2019 to 2021Q2, in a consultant's layout.
     pub const AGREEMENTS_CSV: &str = include_str!("../../fixtures/sample/agreements.csv");
+    /// Payment schedules of some of them.
+    pub const SCHEDULES_CSV: &str = include_str!("../../fixtures/sample/schedules.csv");
+    /// Receipts of 2019 to 2021Q2, as the finance system exports them.
+    pub const RECEIPTS_CSV: &str = include_str!("../../fixtures/sample/receipts.csv");
 }
 
 /// Imports the rows of kind `K` of a CSV or TSV held in `bytes`, and commits them: what the
@@ -317,12 +325,17 @@ pub fn import_bytes<K: RowKind>(
         .unwrap_or_else(|| Err(ImportError::Usage("a dry run commits nothing".into())))
 }
 
-/// Fills `ledger` with the sample partners, rates and agreements of 2019 to 2021Q2 through
-/// the same import steps as user files. Loading it twice changes nothing.
+/// Fills `ledger` with the sample partners, rates, agreements of 2019 to 2021Q2, their
+/// schedules and receipts, through the same import steps as user files. Loading it twice
+/// changes nothing. Returns what the agreements' import did.
 pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
     import_bytes::<Partners>(ledger, "partners.csv", sample::PARTNERS_CSV.as_bytes())?;
     import_bytes::<Rates>(ledger, "rates.csv", sample::RATES_CSV.as_bytes())?;
-    import_bytes::<Agreements>(ledger, "agreements.csv", sample::AGREEMENTS_CSV.as_bytes())
+    let agreements =
+        import_bytes::<Agreements>(ledger, "agreements.csv", sample::AGREEMENTS_CSV.as_bytes())?;
+    import_bytes::<Schedules>(ledger, "schedules.csv", sample::SCHEDULES_CSV.as_bytes())?;
+    import_bytes::<Receipts>(ledger, "receipts.csv", sample::RECEIPTS_CSV.as_bytes())?;
+    Ok(agreements)
 }
 
 /// Reads and imports `path` in one go (what `pledger import` does without `--dry-run`).

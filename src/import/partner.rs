@@ -261,7 +261,7 @@ impl WriteRows<PartnerRow> for PartnerWriter {
         Ok(())
     }
 
-    fn end(self, _plan: &mut Plan) -> usize {
-        self.created
+    fn end(self, _w: &mut Writer<'_>, _plan: &mut Plan) -> Result<usize, LedgerError> {
+        Ok(self.created)
     }
 }

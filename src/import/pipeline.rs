@@ -77,8 +77,9 @@ pub trait PlanRows<I> {
 pub trait WriteRows<I> {
     /// Takes what planning sent next.
     fn take(&mut self, w: &mut Writer<'_>, plan: &mut Plan, item: I) -> Result<(), LedgerError>;
-    /// After the last row: completes `plan`; returns how many partners the import created.
-    fn end(self, plan: &mut Plan) -> usize;
+    /// After the last row: completes `plan` (the writing done, so what is written can be
+    /// checked whole); returns how many partners the import created.
+    fn end(self, w: &mut Writer<'_>, plan: &mut Plan) -> Result<usize, LedgerError>;
 }
 
 /// Rows the reading and planning threads send at a time.
@@ -501,7 +502,7 @@ impl Task<'_> {
                     )));
                     return Err(rolled_back());
                 }
-                let partners_created = rows.end(&mut plan);
+                let partners_created = rows.end(w, &mut plan)?;
                 summary = self.summary(&plan, partners_created);
                 let stop = if self.dry_run {
                     Some(Halt::DryRun)

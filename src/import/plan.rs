@@ -9,11 +9,12 @@ use serde::Serialize;
 
 use crate::domain::{Currency, Partner, PartnerId, RefEntry, ReferenceLists};
 use crate::ledger::Ledger;
+use rust_decimal::Decimal;
 
 use super::cells::Cell;
 use super::mapping::{ColumnGuess, FieldKind, Mapping, column_letter, excerpt};
 use super::matching::PartnerMatcher;
-use super::values::{DayOrder, normalise, parse_date};
+use super::values::{AmountValue, DayOrder, normalise, parse_amount, parse_date};
 use super::{Problem, Severity};
 
 /// What the import does with one row.
@@ -353,6 +354,75 @@ impl<'a, F: FieldKind> RowReader<'a, F> {
         }
     }
 
+    /// The amount in `field`'s cell and the currency it names (in the cell, else in its
+    /// header, else in the cell of `currency`), unless it is missing (`None` without a
+    /// problem), not an amount, zero, or negative when `refunds` does not allow it.
+    pub fn amount(
+        &mut self,
+        field: F,
+        currency: Option<F>,
+        refunds: bool,
+    ) -> Result<Option<(Decimal, Option<Currency>)>, Reported> {
+        let Some((col, cell)) = self.cell(field) else {
+            return Ok(None);
+        };
+        let text = cell.text();
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let (negative, unsigned) = match text.strip_prefix(['-', '−']) {
+            Some(rest) if refunds => (true, rest),
+            _ => (false, text),
+        };
+        let parsed = match cell {
+            Cell::Number(n) => n
+                .parse::<Decimal>()
+                .map(|d| AmountValue::Amount(d.abs(), None))
+                .map_err(|_| format!("'{n}' is not an amount")),
+            _ => parse_amount(unsigned),
+        };
+        let negative = negative || matches!(cell, Cell::Number(n) if n.starts_with('-') && refunds);
+        let (value, in_text) = match parsed {
+            Ok(AmountValue::Amount(v, c)) if !v.is_zero() => (v, c),
+            Ok(_) => {
+                self.problem(
+                    field,
+                    Severity::Error,
+                    format!("'{text}' is not an amount above zero"),
+                );
+                return Err(Reported);
+            }
+            Err(e) => {
+                self.problem(field, Severity::Error, e);
+                return Err(Reported);
+            }
+        };
+        if matches!(cell, Cell::Number(n) if n.starts_with('-')) && !refunds {
+            self.problem(field, Severity::Error, format!("'{text}' is negative"));
+            return Err(Reported);
+        }
+        let in_column = match currency.and_then(|f| self.text(f)) {
+            Some(t) => match t.parse::<Currency>() {
+                Ok(c) if c.is_iso_4217() => Some(c),
+                _ => {
+                    if let Some(f) = currency {
+                        self.problem(
+                            f,
+                            Severity::Error,
+                            format!("'{t}' is not an ISO 4217 currency code"),
+                        );
+                    }
+                    return Err(Reported);
+                }
+            },
+            None => None,
+        };
+        let in_header = self.at.mapping.header_currency.get(col).copied().flatten();
+        let value = if negative { -value } else { value };
+        Ok(Some((value, in_text.or(in_header).or(in_column))))
+    }
+
     /// Records a problem with `field`'s cell.
     pub fn problem(&mut self, field: F, severity: Severity, message: String) {
         // A formula error is reported once, as such, not again as a bad amount or date.
@@ -417,6 +487,10 @@ impl<'a, F: FieldKind> RowReader<'a, F> {
     }
 }
 
+/// A value was refused; its problem is recorded on its row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reported;
+
 /// The years of the dates an import takes: a date outside them is a typing slip, or a serial
 /// number read as a date.
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
@@ -464,6 +538,33 @@ impl<F: FieldKind> SheetAt<'_, F> {
         let mut r = RowReader::new(*self, row_number, row);
         r.problem(field, severity, message);
         r.problems.pop()
+    }
+
+    /// The problem with `field` of sheet row `row_number`, whose cell in that column holds
+    /// `cell` (the other cells of the row gone).
+    pub fn cell_problem(
+        &self,
+        row_number: usize,
+        field: F,
+        cell: &Cell,
+        severity: Severity,
+        message: String,
+    ) -> Option<Problem> {
+        let mut row = Vec::new();
+        if let Some(c) = self.mapping.column(field) {
+            row.resize(c, Cell::Empty);
+            row.push(cell.clone());
+        }
+        self.problem(row_number, &row, field, severity, message)
+    }
+
+    /// The cell of `field` taken out of `cells` (empty when unmapped): what a later
+    /// problem with that field shows.
+    pub fn take_cell(&self, cells: &mut [Cell], field: F) -> Cell {
+        self.mapping
+            .column(field)
+            .and_then(|c| cells.get_mut(c))
+            .map_or(Cell::Empty, |cell| std::mem::replace(cell, Cell::Empty))
     }
 
     /// A problem of the whole sheet (no row, no cell).

@@ -211,7 +211,7 @@ impl WriteRows<RateRow> for RateWriter {
         Ok(())
     }
 
-    fn end(self, _plan: &mut Plan) -> usize {
-        0
+    fn end(self, _w: &mut Writer<'_>, _plan: &mut Plan) -> Result<usize, LedgerError> {
+        Ok(0)
     }
 }

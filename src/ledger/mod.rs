@@ -5,6 +5,7 @@
 #[macro_use]
 mod agreement_row;
 mod bulk;
+mod money_in;
 mod publication;
 mod read;
 mod schema;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use crate::domain::{Currency, FieldProblem, Organisation, ReferenceLists};
 
 pub use bulk::BULK_ROWS;
+pub use money_in::Put;
 pub use publication::{Publication, PublishedAgreement};
 pub use read::{AgreementFilter, AgreementScan, AuditEntry, BatchInfo, ScanRow, ThemeLink};
 pub use schema::{MIGRATIONS, latest_version, migrate_to, version};

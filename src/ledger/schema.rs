@@ -150,6 +150,30 @@ pub const MIGRATIONS: &[&str] = &[
      WHERE type = 'table' AND name = 'audit';
     PRAGMA writable_schema = OFF;
     "#,
+    // 5: the money that follows a signature: payment schedules and receipts.
+    r#"
+    CREATE TABLE instalment (
+        id           INTEGER PRIMARY KEY,
+        agreement_id INTEGER NOT NULL REFERENCES agreement (id) ON DELETE CASCADE,
+        due_on       TEXT NOT NULL,
+        amount_minor INTEGER NOT NULL,
+        currency     TEXT NOT NULL,
+        condition    TEXT NOT NULL DEFAULT '',
+        UNIQUE (agreement_id, due_on)
+    ) STRICT;
+
+    CREATE TABLE receipt (
+        id           INTEGER PRIMARY KEY,
+        agreement_id INTEGER NOT NULL REFERENCES agreement (id) ON DELETE CASCADE,
+        received_on  TEXT NOT NULL,
+        amount_minor INTEGER NOT NULL,
+        currency     TEXT NOT NULL,
+        rate         TEXT,
+        reference    TEXT UNIQUE,
+        notes        TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX receipt_agreement ON receipt (agreement_id, received_on);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -18,13 +18,13 @@ use crate::domain::{
 /// The handle a write transaction hands to its closure.
 pub struct Writer<'t> {
     /// The transaction, reached through what new agreements still owe.
-    held: Held<'t>,
+    pub(super) held: Held<'t>,
     // The reference lists, read once per transaction (an import checks every row against
     // them) and dropped when they are replaced.
     lists: Option<ReferenceLists>,
 }
 
-fn json<T: Serialize>(value: &T) -> Option<String> {
+pub(super) fn json<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_string(value).ok()
 }
 
@@ -41,7 +41,7 @@ impl<'t> Writer<'t> {
         self.held.finish()
     }
 
-    fn audit(
+    pub(super) fn audit(
         &mut self,
         entity: &str,
         id: &str,
@@ -410,6 +410,15 @@ impl<'t> Writer<'t> {
         self.complete(found)
     }
 
+    /// Agreement `id`, as this transaction sees it.
+    pub fn agreement(&mut self, id: AgreementId) -> Result<Option<Agreement>, LedgerError> {
+        match read_agreement(self.held.peek(), id) {
+            Ok(a) => self.complete(Some(a)),
+            Err(LedgerError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `found` with all its theme links, some of which may be held back still.
     fn complete(&mut self, found: Option<Agreement>) -> Result<Option<Agreement>, LedgerError> {
         match found {
@@ -710,6 +719,7 @@ impl<'t> Writer<'t> {
                     self.update_agreement(&old)?;
                 }
                 ("partner", "create") => self.delete_partner(PartnerId(id))?,
+                ("instalment" | "receipt", _) => self.undo_money_in(entity, id, action, old)?,
                 ("partner", "update") => {
                     let old: Partner = serde_json::from_str(old.as_deref().unwrap_or_default())
                         .map_err(|_| corrupt("old partner"))?;

@@ -148,13 +148,7 @@ impl PlanRows<Item> for AgreementPlanner<'_> {
             self.themes_sent = self.lists.themes.len();
             out.push(Item::Lists(Box::new(self.lists.clone())));
         }
-        let keys = KEY_FIELDS.map(|f| {
-            self.at
-                .mapping
-                .column(f)
-                .and_then(|c| cells.get_mut(c))
-                .map_or(Cell::Empty, |cell| std::mem::replace(cell, Cell::Empty))
-        });
+        let keys = KEY_FIELDS.map(|f| self.at.take_cell(cells, f));
         out.push(Item::Row(ReadRow {
             number: row_number,
             planned,

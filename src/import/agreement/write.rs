@@ -343,8 +343,8 @@ impl WriteRows<Item> for RowWriter<'_> {
         Ok(())
     }
 
-    fn end(self, plan: &mut Plan) -> usize {
+    fn end(self, _w: &mut Writer<'_>, plan: &mut Plan) -> Result<usize, LedgerError> {
         plan.new_themes = added_themes(self.view, &self.lists);
-        self.partners_created
+        Ok(self.partners_created)
     }
 }

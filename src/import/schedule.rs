@@ -1,0 +1,285 @@
+//! Payment schedules as an import reads them (`pledger import FILE --kind schedules`): a row
+//! is one instalment of an agreement, named by its reference, with its due date, amount and
+//! condition. A schedule whose total differs from the contribution, and an instalment due
+//! before the signature, are told, not refused.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use crate::domain::{AgreementId, Currency, Instalment, Money, Status};
+use crate::ledger::{LedgerError, Put, Writer};
+
+use super::ImportOptions;
+use super::cells::Cell;
+use super::mapping::field_kind;
+use super::pipeline::{PlanRows, RowKind, WriteRows};
+use super::plan::{Action, LedgerView, Plan, RowReader, SheetAt};
+use super::values::DayOrder;
+use super::{Problem, Severity};
+
+field_kind! {
+    /// A field of a payment-schedule sheet.
+    pub enum ScheduleField in "schedules", required [Agreement, DueOn, Amount] {
+        /// The reference of the agreement the instalment pays.
+        Agreement => "agreement",
+        /// When it is due.
+        DueOn => "due_on",
+        /// How much.
+        Amount => "amount",
+        /// In which currency (the agreement's when the sheet does not say).
+        Currency => "currency",
+        /// What the payment waits for.
+        Condition => "condition",
+    }
+}
+
+/// The payment-schedules kind of row.
+pub struct Schedules;
+
+impl RowKind for Schedules {
+    type Field = ScheduleField;
+    type Item = ScheduleRow;
+    const NOUN: (&'static str, &'static str) = ("instalment", "instalments");
+    const DATE: Option<ScheduleField> = Some(ScheduleField::DueOn);
+
+    fn planner<'a>(
+        _view: &'a LedgerView,
+        _plan: &mut Plan,
+        at: SheetAt<'a, ScheduleField>,
+        _options: &ImportOptions,
+    ) -> Option<impl PlanRows<ScheduleRow> + Send + use<'a>> {
+        Some(SchedulePlanner {
+            at,
+            order: DayOrder::Unknown,
+        })
+    }
+
+    fn writer<'a>(
+        _w: &mut Writer<'_>,
+        _view: &'a LedgerView,
+        _plan: &Plan,
+        at: SheetAt<'a, ScheduleField>,
+    ) -> Result<impl WriteRows<ScheduleRow> + use<'a>, LedgerError> {
+        Ok(ScheduleWriter {
+            at,
+            touched: BTreeSet::new(),
+        })
+    }
+}
+
+/// An instalment row as planned: the agreement is found when it is written.
+pub struct ScheduleRow {
+    number: usize,
+    planned: Option<Planned>,
+    problems: Vec<Problem>,
+    /// The row's agreement cell, which a problem with the agreement shows.
+    agreement_cell: Cell,
+}
+
+struct Planned {
+    reference: String,
+    due_on: chrono::NaiveDate,
+    amount: Decimal,
+    currency: Option<Currency>,
+    condition: String,
+}
+
+struct SchedulePlanner<'a> {
+    at: SheetAt<'a, ScheduleField>,
+    order: DayOrder,
+}
+
+impl PlanRows<ScheduleRow> for SchedulePlanner<'_> {
+    fn row(&mut self, row_number: usize, cells: &mut [Cell], out: &mut Vec<ScheduleRow>) {
+        let mut r = RowReader::new(self.at, row_number, cells);
+        let planned = self.read(&mut r);
+        let problems = r.problems;
+        let agreement_cell = self.at.take_cell(cells, ScheduleField::Agreement);
+        out.push(ScheduleRow {
+            number: row_number,
+            planned,
+            problems,
+            agreement_cell,
+        });
+    }
+
+    fn set_order(&mut self, order: DayOrder) {
+        self.order = order;
+    }
+}
+
+impl SchedulePlanner<'_> {
+    fn read(&self, r: &mut RowReader<'_, ScheduleField>) -> Option<Planned> {
+        use ScheduleField as F;
+        if !r.check_cells() {
+            return None;
+        }
+        let reference = r.required(F::Agreement, "the agreement's reference is missing");
+        let due_on = r.date(F::DueOn, self.order, "a due date");
+        let amount = match r.amount(F::Amount, Some(F::Currency), false) {
+            Ok(None) => {
+                r.problem(F::Amount, Severity::Error, "the amount is missing".into());
+                None
+            }
+            Ok(some) => some,
+            Err(_) => None,
+        };
+        let (amount, currency) = amount?;
+        Some(Planned {
+            reference: reference?.into_owned(),
+            due_on: due_on?,
+            amount,
+            currency,
+            condition: r
+                .text(F::Condition)
+                .map(|t| t.into_owned())
+                .unwrap_or_default(),
+        })
+    }
+}
+
+struct ScheduleWriter<'a> {
+    at: SheetAt<'a, ScheduleField>,
+    /// The agreements whose schedule the import changed, and their reference.
+    touched: BTreeSet<(i64, String)>,
+}
+
+impl WriteRows<ScheduleRow> for ScheduleWriter<'_> {
+    fn take(
+        &mut self,
+        w: &mut Writer<'_>,
+        plan: &mut Plan,
+        row: ScheduleRow,
+    ) -> Result<(), LedgerError> {
+        let mut problems = row.problems;
+        let Some(p) = row.planned else {
+            plan.nothing_from(problems);
+            return Ok(());
+        };
+        let mut tell = |field, severity, message: String| {
+            problems.extend(self.at.cell_problem(
+                row.number,
+                field,
+                &row.agreement_cell,
+                severity,
+                message,
+            ));
+        };
+        let agreement = w.agreement_with_reference(&p.reference)?;
+        let Some(agreement) = agreement else {
+            tell(
+                ScheduleField::Agreement,
+                Severity::Error,
+                format!("no agreement has the reference '{}'", p.reference),
+            );
+            plan.nothing_from(problems);
+            return Ok(());
+        };
+        if agreement.status != Status::Signed {
+            tell(
+                ScheduleField::Agreement,
+                Severity::Warning,
+                format!(
+                    "{} is {}, not signed",
+                    p.reference,
+                    agreement.status.as_str()
+                ),
+            );
+        }
+        if p.due_on < agreement.signed_on {
+            tell(
+                ScheduleField::Agreement,
+                Severity::Warning,
+                format!(
+                    "due on {}, before the agreement was signed ({})",
+                    p.due_on, agreement.signed_on
+                ),
+            );
+        }
+        let currency = p
+            .currency
+            .or(agreement.contribution.map(|c| c.currency))
+            .or(agreement.own_part.map(|c| c.currency));
+        let amount = currency
+            .ok_or_else(|| "the row and the agreement name no currency".to_string())
+            .and_then(|c| Money::from_decimal(p.amount, c).map_err(|e| e.to_string()));
+        let amount = match amount {
+            Ok(a) => a,
+            Err(e) => {
+                tell(ScheduleField::Agreement, Severity::Error, e);
+                plan.nothing_from(problems);
+                return Ok(());
+            }
+        };
+        let blocked = problems.iter().any(|p| p.severity == Severity::Error);
+        plan.problems.extend(problems);
+        let instalment = Instalment {
+            id: 0,
+            agreement_id: agreement.id,
+            due_on: p.due_on,
+            amount,
+            condition: p.condition,
+        };
+        let action = if blocked {
+            Action::Create
+        } else {
+            self.touched.insert((agreement.id.0, p.reference.clone()));
+            match w.put_instalment(&instalment)? {
+                Put::Created => Action::Create,
+                Put::Unchanged => Action::Unchanged,
+                Put::Updated(old) => Action::Update {
+                    changes: [
+                        (
+                            "amount",
+                            old.amount.to_string(),
+                            instalment.amount.to_string(),
+                        ),
+                        ("condition", old.condition, instalment.condition.clone()),
+                    ]
+                    .into_iter()
+                    .filter(|(_, a, b)| a != b)
+                    .map(|(f, a, b)| (f.to_string(), a, b))
+                    .collect(),
+                },
+            }
+        };
+        plan.record(row.number, action, blocked, || {
+            format!("{} due {}", p.reference, p.due_on)
+        });
+        Ok(())
+    }
+
+    /// Tells the schedules whose total differs from the contribution, now that the
+    /// import's instalments are written.
+    fn end(self, w: &mut Writer<'_>, plan: &mut Plan) -> Result<usize, LedgerError> {
+        for (id, reference) in self.touched {
+            let Some(agreement) = w.agreement_with_reference(&reference)? else {
+                continue;
+            };
+            let Some(signed) = agreement.contribution else {
+                continue;
+            };
+            let instalments = w.instalments_of(AgreementId(id))?;
+            if instalments
+                .iter()
+                .any(|i| i.amount.currency != signed.currency)
+            {
+                continue;
+            }
+            let scheduled: i64 = instalments.iter().map(|i| i.amount.minor).sum();
+            if scheduled != signed.minor {
+                let (total, gap) = (
+                    Money::from_minor(scheduled, signed.currency),
+                    Money::from_minor(signed.minor - scheduled, signed.currency),
+                );
+                let mut problem = self.at.sheet_problem(format!(
+                    "the schedule of {reference} adds to {total}; the contribution is {signed} (a difference of {gap})"
+                ));
+                problem.severity = Severity::Warning;
+                plan.problems.push(problem);
+            }
+        }
+        Ok(0)
+    }
+}

@@ -1,0 +1,242 @@
+//! Payment schedules and receipts in the ledger: written through the [`Writer`] with an
+//! audit entry each (so an import of them is undone by its batch), read whole for the
+//! receivables report.
+
+use rusqlite::params;
+
+use super::read::{parse_currency, parse_date};
+use super::write::json;
+use super::{Ledger, LedgerError, Writer};
+use crate::domain::{AgreementId, Instalment, Money, PartnerId, Receipt};
+
+/// What putting an instalment or a receipt did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Put<T> {
+    /// It is new.
+    Created,
+    /// It replaced this one.
+    Updated(T),
+    /// The ledger had it already, the same.
+    Unchanged,
+}
+
+const INSTALMENT: &str =
+    "SELECT id, agreement_id, due_on, amount_minor, currency, condition FROM instalment";
+const RECEIPT: &str = "SELECT id, agreement_id, received_on, amount_minor, currency, rate, reference, notes FROM receipt";
+
+fn instalment_of(row: &rusqlite::Row<'_>) -> Result<Instalment, LedgerError> {
+    let currency = parse_currency(&row.get::<_, String>(4)?)?;
+    Ok(Instalment {
+        id: row.get(0)?,
+        agreement_id: AgreementId(row.get(1)?),
+        due_on: parse_date(&row.get::<_, String>(2)?)?,
+        amount: Money::from_minor(row.get(3)?, currency),
+        condition: row.get(5)?,
+    })
+}
+
+fn receipt_of(row: &rusqlite::Row<'_>) -> Result<Receipt, LedgerError> {
+    let currency = parse_currency(&row.get::<_, String>(4)?)?;
+    let rate: Option<String> = row.get(5)?;
+    Ok(Receipt {
+        id: row.get(0)?,
+        agreement_id: AgreementId(row.get(1)?),
+        received_on: parse_date(&row.get::<_, String>(2)?)?,
+        amount: Money::from_minor(row.get(3)?, currency),
+        rate: rate
+            .map(|r| {
+                r.parse()
+                    .map_err(|_| LedgerError::Corrupt(format!("receipt rate '{r}'")))
+            })
+            .transpose()?,
+        reference: row.get(6)?,
+        notes: row.get(7)?,
+    })
+}
+
+/// Every row `sql` selects, read by `of`.
+fn all<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+    of: fn(&rusqlite::Row<'_>) -> Result<T, LedgerError>,
+) -> Result<Vec<T>, LedgerError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(args)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(of(row)?);
+    }
+    Ok(out)
+}
+
+impl Ledger {
+    /// Every instalment, by agreement and due date.
+    pub fn instalments(&self) -> Result<Vec<Instalment>, LedgerError> {
+        let sql = format!("{INSTALMENT} ORDER BY agreement_id, due_on");
+        all(self.connection(), &sql, [], instalment_of)
+    }
+
+    /// Every receipt, by agreement and date.
+    pub fn receipts(&self) -> Result<Vec<Receipt>, LedgerError> {
+        let sql = format!("{RECEIPT} ORDER BY agreement_id, received_on, id");
+        all(self.connection(), &sql, [], receipt_of)
+    }
+}
+
+impl Writer<'_> {
+    /// Puts `i` into its agreement's schedule: an instalment due the same day is replaced.
+    pub fn put_instalment(&mut self, i: &Instalment) -> Result<Put<Instalment>, LedgerError> {
+        let sql = format!("{INSTALMENT} WHERE agreement_id = ?1 AND due_on = ?2");
+        let day = i.due_on.to_string();
+        let tx = self.held.tx()?;
+        let old = all(tx, &sql, params![i.agreement_id.0, day], instalment_of)?.pop();
+        let new = |id| Instalment { id, ..i.clone() };
+        match old {
+            Some(old) if new(old.id) == old => Ok(Put::Unchanged),
+            Some(old) => {
+                tx.execute(
+                    "UPDATE instalment SET amount_minor = ?2, currency = ?3, condition = ?4 WHERE id = ?1",
+                    params![old.id, i.amount.minor, i.amount.currency.code(), i.condition],
+                )?;
+                self.audit(
+                    "instalment",
+                    &old.id.to_string(),
+                    "update",
+                    json(&old),
+                    json(&new(old.id)),
+                )?;
+                Ok(Put::Updated(old))
+            }
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO instalment (agreement_id, due_on, amount_minor, currency, condition) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![i.agreement_id.0, day, i.amount.minor, i.amount.currency.code(), i.condition])?;
+                let id = tx.last_insert_rowid();
+                self.audit(
+                    "instalment",
+                    &id.to_string(),
+                    "create",
+                    None,
+                    json(&new(id)),
+                )?;
+                Ok(Put::Created)
+            }
+        }
+    }
+
+    /// Records receipt `r`: one with the same reference (or, without a reference, the same
+    /// agreement, day and amount) is the same receipt, replaced when it differs.
+    pub fn put_receipt(&mut self, r: &Receipt) -> Result<Put<Receipt>, LedgerError> {
+        let tx = self.held.tx()?;
+        let day = r.received_on.to_string();
+        let old = match &r.reference {
+            Some(reference) => {
+                let sql = format!("{RECEIPT} WHERE reference = ?1");
+                all(tx, &sql, [reference], receipt_of)?.pop()
+            }
+            None => {
+                let sql = format!(
+                    "{RECEIPT} WHERE agreement_id = ?1 AND received_on = ?2 AND amount_minor = ?3 AND currency = ?4 AND reference IS NULL"
+                );
+                let args = params![
+                    r.agreement_id.0,
+                    day,
+                    r.amount.minor,
+                    r.amount.currency.code()
+                ];
+                all(tx, &sql, args, receipt_of)?.pop()
+            }
+        };
+        let new = |id| Receipt { id, ..r.clone() };
+        let rate = r.rate.map(|v| v.normalize().to_string());
+        match old {
+            Some(old) if new(old.id) == old => Ok(Put::Unchanged),
+            Some(old) => {
+                tx.execute(
+                    "UPDATE receipt SET agreement_id = ?2, received_on = ?3, amount_minor = ?4, currency = ?5, rate = ?6, notes = ?7 WHERE id = ?1",
+                    params![old.id, r.agreement_id.0, day, r.amount.minor, r.amount.currency.code(), rate, r.notes],
+                )?;
+                self.audit(
+                    "receipt",
+                    &old.id.to_string(),
+                    "update",
+                    json(&old),
+                    json(&new(old.id)),
+                )?;
+                Ok(Put::Updated(old))
+            }
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO receipt (agreement_id, received_on, amount_minor, currency, rate, reference, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![r.agreement_id.0, day, r.amount.minor, r.amount.currency.code(), rate, r.reference, r.notes])?;
+                let id = tx.last_insert_rowid();
+                self.audit("receipt", &id.to_string(), "create", None, json(&new(id)))?;
+                Ok(Put::Created)
+            }
+        }
+    }
+
+    /// The instalments of agreement `id`, by due date, as this transaction sees them.
+    pub fn instalments_of(&mut self, id: AgreementId) -> Result<Vec<Instalment>, LedgerError> {
+        let sql = format!("{INSTALMENT} WHERE agreement_id = ?1 ORDER BY due_on");
+        all(self.held.tx()?, &sql, [id.0], instalment_of)
+    }
+
+    /// The receipts of agreement `id`, by date, as this transaction sees them.
+    pub fn receipts_of(&mut self, id: AgreementId) -> Result<Vec<Receipt>, LedgerError> {
+        let sql = format!("{RECEIPT} WHERE agreement_id = ?1 ORDER BY received_on, id");
+        all(self.held.tx()?, &sql, [id.0], receipt_of)
+    }
+
+    /// The ids of partner `partner`'s signed agreements, as this transaction sees them.
+    pub fn signed_agreements_of(
+        &mut self,
+        partner: PartnerId,
+    ) -> Result<Vec<AgreementId>, LedgerError> {
+        let mut stmt = self.held.tx()?.prepare_cached(
+            "SELECT id FROM agreement WHERE partner_id = ?1 AND status = 'signed' ORDER BY id",
+        )?;
+        let ids = stmt
+            .query_map([partner.0], |r| r.get(0).map(AgreementId))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// Reverses `action` of instalment or receipt `id` (`old`: its audit entry's old value).
+    pub(super) fn undo_money_in(
+        &mut self,
+        entity: &str,
+        id: i64,
+        action: &str,
+        old: &Option<String>,
+    ) -> Result<(), LedgerError> {
+        let corrupt = || LedgerError::Corrupt(format!("audit entry of {entity} {id}"));
+        let table = if entity == "instalment" {
+            "instalment"
+        } else {
+            "receipt"
+        };
+        let tx = self.held.tx()?;
+        let before = old.as_deref();
+        match action {
+            "create" => {
+                tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?;
+                self.audit(entity, &id.to_string(), "delete", None, None)
+            }
+            "update" if entity == "instalment" => {
+                let old: Instalment =
+                    serde_json::from_str(before.ok_or_else(corrupt)?).map_err(|_| corrupt())?;
+                self.put_instalment(&old).map(|_| ())
+            }
+            "update" => {
+                let old: Receipt =
+                    serde_json::from_str(before.ok_or_else(corrupt)?).map_err(|_| corrupt())?;
+                self.put_receipt(&old).map(|_| ())
+            }
+            _ => Err(corrupt()),
+        }
+    }
+}
