@@ -228,3 +228,20 @@ fn bad_receipts_and_schedules_name_the_cell_and_write_nothing() {
     );
     assert_eq!(agreement(&r, "PA-2021-025")["received"], "0.00");
 }
+
+/// The sample's batches: 1 partners, 2 rates, 3 agreements, 4 schedules, 5 receipts.
+#[test]
+fn agreements_with_money_in_are_not_undone_or_deleted_under_it() {
+    let (_dir, ledger) = temp_ledger();
+    ok(&ledger, &["sample"]);
+    let (code, err) = stderr_of(&ledger, &["import", "--undo", "3"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("has a payment schedule"), "{err}");
+    ok(&ledger, &["import", "--undo", "5"]);
+    let (_, err) = stderr_of(&ledger, &["import", "--undo", "3"]);
+    assert!(err.contains("has a payment schedule"), "{err}");
+    ok(&ledger, &["import", "--undo", "4"]);
+    ok(&ledger, &["import", "--undo", "3"]);
+    let left: Value = serde_json::from_str(&ok(&ledger, &["agreements", "--json"])).unwrap();
+    assert_eq!(left, serde_json::json!([]));
+}

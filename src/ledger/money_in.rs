@@ -2,7 +2,7 @@
 //! audit entry each (so an import of them is undone by its batch), read whole for the
 //! receivables report.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::read::{parse_currency, parse_date};
 use super::write::json;
@@ -203,6 +203,35 @@ impl Writer<'_> {
             .query_map([partner.0], |r| r.get(0).map(AgreementId))?
             .collect::<Result<_, _>>()?;
         Ok(ids)
+    }
+
+    /// What of agreements `first..=last` has instalments or receipts, as text ("agreement
+    /// PA-2020-003 has instalments"), when one has.
+    pub(super) fn money_in_of(
+        &mut self,
+        first: i64,
+        last: i64,
+    ) -> Result<Option<String>, LedgerError> {
+        let tx = self.held.tx()?;
+        for (table, what) in [
+            ("instalment", "a payment schedule"),
+            ("receipt", "receipts"),
+        ] {
+            let found: Option<(i64, Option<String>)> = tx
+                .query_row(
+                    &format!(
+                        "SELECT a.id, a.reference FROM {table} AS m JOIN agreement AS a ON a.id = m.agreement_id WHERE m.agreement_id BETWEEN ?1 AND ?2 LIMIT 1"
+                    ),
+                    [first, last],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((id, reference)) = found {
+                let name = reference.unwrap_or_else(|| id.to_string());
+                return Ok(Some(format!("agreement {name} has {what}")));
+            }
+        }
+        Ok(None)
     }
 
     /// Reverses `action` of instalment or receipt `id` (`old`: its audit entry's old value).

@@ -488,8 +488,11 @@ impl<'t> Writer<'t> {
         Ok(true)
     }
 
-    /// Deletes an agreement.
+    /// Deletes an agreement; refuses one with a payment schedule or receipts.
     pub fn delete_agreement(&mut self, id: AgreementId) -> Result<(), LedgerError> {
+        if let Some(what) = self.money_in_of(id.0, id.0)? {
+            return Err(LedgerError::Refused(format!("{what}: delete them first")));
+        }
         let old = self.stored_agreement(id)?;
         self.held
             .tx()?
@@ -813,6 +816,17 @@ impl<'t> Writer<'t> {
             found.push(format!("{what} {action} by {by}"));
             if found.len() == 3 {
                 break;
+            }
+        }
+        drop(rows);
+        drop(stmt);
+        // Instalments and receipts recorded since for the agreements the batch created
+        // would go with them.
+        for (first, last) in &agreements {
+            if found.len() < 3
+                && let Some(what) = self.money_in_of(*first, *last)?
+            {
+                found.push(what);
             }
         }
         Ok((!found.is_empty()).then(|| found.join(", ")))
