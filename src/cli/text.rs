@@ -408,11 +408,9 @@ pub fn plan_text<F: FieldKind>(plan: &Plan, dry_run: bool) -> String {
 /// `pledger receivables` as text: one line an agreement, then by partner, the ageing, the
 /// cash expected by quarter, the exchange gain or loss and the rates missing.
 pub fn receivables_text(r: &crate::report::Receivables) -> String {
-    let money =
-        |amount: &str, c: &dyn std::fmt::Display| match amount.parse::<rust_decimal::Decimal>() {
-            Ok(d) => format!("{c} {}", crate::domain::group_thousands(&d)),
-            Err(_) => format!("{c} {amount}"),
-        };
+    let money = |amount: &rust_decimal::Decimal, c: &dyn std::fmt::Display| {
+        format!("{c} {}", crate::domain::group_thousands(amount))
+    };
     let mut out = String::new();
     let _ = writeln!(out, "Receivables as of {} ({})", r.as_of, r.currency);
     let _ = writeln!(

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::domain::{
@@ -39,32 +40,32 @@ pub struct AgreementDue {
     /// Its currency.
     pub currency: Currency,
     /// Its contribution.
-    pub signed: String,
+    pub signed: Decimal,
     /// The total of its instalments.
-    pub scheduled: String,
+    pub scheduled: Decimal,
     /// What its receipts brought by the day.
-    pub received: String,
+    pub received: Decimal,
     /// Signed less received (negative when over-paid).
-    pub outstanding: String,
+    pub outstanding: Decimal,
     /// What its instalments due before the day still lack.
-    pub overdue: String,
+    pub overdue: Decimal,
     /// The same five in the reporting currency, when there is a rate on the day.
     pub reporting: Option<Amounts>,
 }
 
-/// Amounts in the reporting currency.
+/// Amounts of one currency (exact decimals; JSON gives them as strings).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Amounts {
     /// Signed.
-    pub signed: String,
+    pub signed: Decimal,
     /// Scheduled.
-    pub scheduled: String,
+    pub scheduled: Decimal,
     /// Received.
-    pub received: String,
+    pub received: Decimal,
     /// Outstanding.
-    pub outstanding: String,
+    pub outstanding: Decimal,
     /// Overdue.
-    pub overdue: String,
+    pub overdue: Decimal,
 }
 
 /// A partner's agreements together, in the reporting currency.
@@ -102,12 +103,12 @@ pub struct Receivables {
     /// All agreements, in the reporting currency.
     pub totals: Amounts,
     /// Overdue amounts by age ([`AGEING`]), in the reporting currency.
-    pub ageing: BTreeMap<String, String>,
+    pub ageing: BTreeMap<String, Decimal>,
     /// What instalments due from the day on still expect, by quarter (`2021Q3`), in the
     /// reporting currency.
-    pub expected_by_quarter: BTreeMap<String, String>,
+    pub expected_by_quarter: BTreeMap<String, Decimal>,
     /// Receipts at the rate obtained less the same at the ledger's rate of their day.
-    pub exchange_gain_loss: String,
+    pub exchange_gain_loss: Decimal,
     /// Rates needed and missing.
     pub missing_rates: Vec<NeededRate>,
 }
@@ -123,7 +124,7 @@ struct Sums {
 
 impl Sums {
     fn amounts(&self, c: Currency) -> Amounts {
-        let d = |m: i128| minor_to_decimal(m, c).to_string();
+        let d = |m: i128| minor_to_decimal(m, c);
         Amounts {
             signed: d(self.signed),
             scheduled: d(self.scheduled),
@@ -325,7 +326,7 @@ pub fn receivables(
         })
         .collect();
     partners_out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.partner.cmp(&b.1.partner)));
-    let d = |m: i128| minor_to_decimal(m, reporting).to_string();
+    let d = |m: i128| minor_to_decimal(m, reporting);
     let mut missing = conv.missing;
     missing.sort();
     missing.dedup();

@@ -31,6 +31,8 @@ pub enum Page {
     Import,
     /// Reference lists, exchange rates, currency, language.
     Settings,
+    /// Signed versus received: receipts, what is late, what comes next.
+    MoneyIn,
 }
 
 /// A change the user asked for; run once, after layout, in one transaction.
@@ -260,6 +262,7 @@ pub struct PledgerApp {
     pub(super) agreements: agreements::AgreementsView,
     pub(super) partners_view: partners::PartnersView,
     pub(super) settings: settings::SettingsView,
+    pub(super) money_in: super::money_in::MoneyInView,
     pub(super) wizard: Option<ImportWizard>,
     /// Workbooks larger than this are imported as they are read (see [`ImportWizard`]).
     whole_read_bytes: u64,
@@ -289,6 +292,7 @@ impl PledgerApp {
             agreements: agreements::AgreementsView::default(),
             partners_view: partners::PartnersView::default(),
             settings: settings::SettingsView::default(),
+            money_in: super::money_in::MoneyInView::default(),
             wizard: None,
             whole_read_bytes: super::import_wizard::WHOLE_READ_BYTES,
             undo: Vec::new(),
@@ -1004,6 +1008,7 @@ impl PledgerApp {
                 (Page::Dashboard, "Dashboard", "仪表板"),
                 (Page::Agreements, "Agreements", "协议"),
                 (Page::Partners, "Partners", "伙伴"),
+                (Page::MoneyIn, "Money in", "资金到账"),
                 (Page::Import, "Import", "导入"),
                 (Page::Settings, "Settings", "设置"),
             ] {
@@ -1122,6 +1127,9 @@ impl PledgerApp {
                 Page::Partners => self.partners_ui(ui),
                 Page::Import => self.import_ui(ui),
                 Page::Settings => self.settings_ui(ui),
+                Page::MoneyIn => {
+                    super::money_in::money_in_ui(ui, self.lang, &mut self.money_in, &self.ledger)
+                }
             }
         });
         let ctx = ui.ctx().clone();

@@ -9,6 +9,7 @@ mod fonts;
 mod form;
 mod format;
 mod import_wizard;
+mod money_in;
 mod partners;
 mod pie;
 mod settings;
