@@ -228,7 +228,10 @@ pub fn money_in_ui(ui: &mut Ui, lang: Lang, view: &mut MoneyInView, ledger: &Led
                     ui.label(&a.reference);
                 });
                 row.col(|ui| {
-                    ui.label(&a.partner);
+                    ui.label(match (lang, &a.partner_zh) {
+                        (Lang::Zh, Some(zh)) => zh,
+                        _ => &a.partner,
+                    });
                 });
                 for (value, warn) in [
                     (a.signed, false),
