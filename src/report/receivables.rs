@@ -37,6 +37,9 @@ pub struct AgreementDue {
     pub reference: String,
     /// Its partner's name.
     pub partner: String,
+    /// Its partner's name in Chinese, when the ledger has it (for the app; not in JSON).
+    #[serde(skip)]
+    pub partner_zh: Option<String>,
     /// Its currency.
     pub currency: Currency,
     /// Its contribution.
@@ -270,10 +273,10 @@ pub fn receivables(
                 *expected_here.entry(quarter(*day)).or_default() += unpaid;
             }
         }
-        let partner = partners
-            .iter()
-            .find(|p| p.id == a.partner_id)
-            .map_or_else(|| format!("partner {}", a.partner_id.0), |p| p.name.clone());
+        let found = partners.iter().find(|p| p.id == a.partner_id);
+        let partner =
+            found.map_or_else(|| format!("partner {}", a.partner_id.0), |p| p.name.clone());
+        let partner_zh = found.and_then(|p| p.name_zh.clone());
         let in_reporting =
             |conv: &mut Converter<'_>, m: i128| conv.convert(m, currency, reporting, as_of);
         let reporting_sums = match in_reporting(&mut conv, 1) {
@@ -298,18 +301,20 @@ pub fn receivables(
             }
             None => None,
         };
+        let own = s.amounts(currency);
         out_agreements.push(AgreementDue {
             reference: a
                 .reference
                 .clone()
                 .unwrap_or_else(|| format!("#{}", a.id.0)),
             partner,
+            partner_zh,
             currency,
-            signed: s.amounts(currency).signed,
-            scheduled: s.amounts(currency).scheduled,
-            received: s.amounts(currency).received,
-            outstanding: s.amounts(currency).outstanding,
-            overdue: s.amounts(currency).overdue,
+            signed: own.signed,
+            scheduled: own.scheduled,
+            received: own.received,
+            outstanding: own.outstanding,
+            overdue: own.overdue,
             reporting: reporting_sums,
         });
     }
