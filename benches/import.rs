@@ -275,9 +275,16 @@ fn parse_around_wizard_commit(path: &Path, file: &Path) -> (Duration, Duration, 
     let before = t.elapsed();
     let t = Instant::now();
     assert!(app.park().expect("park"));
+    let reviewed = pledger::ui::Reviewed {
+        kind: pledger::import::ImportKind::Agreements,
+        file: file.to_path_buf(),
+        options,
+        plan: reviewed,
+        head_only: false,
+        skip_invalid: false,
+    };
     let (_, summary) =
-        pledger::ui::commit_reviewed(path, file, &options, &reviewed, false, false, &mut |_| true)
-            .expect("commit");
+        pledger::ui::commit_reviewed(path, &reviewed, &mut |_| true).expect("commit");
     app.unpark().expect("unpark");
     let import = t.elapsed();
     let t = Instant::now();

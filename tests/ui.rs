@@ -699,3 +699,51 @@ fn the_money_in_page_shows_what_came_in_and_what_is_late_on_a_day() {
     h.run();
     h.get_by_label("Type the day as yyyy-mm-dd (2021-06-30).");
 }
+
+/// A finance system's receipts export opened in the wizard is taken for receipts (its
+/// headers say so), mapped, matched to the sample's agreements and committed; undo takes it
+/// back. Choosing another kind maps the sheet again.
+#[test]
+fn the_wizard_takes_a_receipts_export_for_receipts_and_commits_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("ledger.sqlite3")).unwrap();
+    pledger::import::load_sample(&mut ledger).unwrap();
+    let receipts = |l: &Ledger| l.receipts().unwrap().len();
+    let before = receipts(&ledger);
+    let file = dir.path().join("finance-export.csv");
+    std::fs::write(
+        &file,
+        "Value date,Amount,Currency,Agreement,Bank reference\n\
+         2021-07-15,375000.00,GBP,PA-2020-033,BK-88\n\
+         2021-07-20,250000.00,EUR,PA-2020-019,BK-90\n",
+    )
+    .unwrap();
+    let mut h = wizard_on(ledger, file);
+    // The mapping has the fields of a receipt.
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Received on *");
+    h.get_by_label_contains("Plan: 2 new, 0 updated");
+    // Taken for agreements instead, the sheet lacks a partner: nothing to commit.
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "The rows are")
+        .click();
+    h.run();
+    // The page bar has its Agreements too: the list's is the last.
+    h.get_all_by_label("Agreements").last().unwrap().click();
+    until(&mut h, |h| {
+        h.query_by_label_contains("no column gives the partner field")
+            .is_some()
+    });
+    assert!(commit_disabled(&h));
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "The rows are")
+        .click();
+    h.run();
+    h.get_by_label("Receipts").click();
+    until(&mut h, |h| {
+        h.query_by_label_contains("Plan: 2 new").is_some()
+    });
+    h.get_by_label("Commit import").click();
+    until(&mut h, |h| h.query_by_label("Show the dashboard").is_some());
+    assert_eq!(receipts(h.state().ledger()), before + 2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    until(&mut h, |h| receipts(h.state().ledger()) == before);
+    assert_eq!(receipts(h.state().ledger()), before);
+}

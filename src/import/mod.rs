@@ -37,7 +37,8 @@ pub use mapping::{
 pub use matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one, similarity};
 pub use partner::{PartnerField, Partners};
 pub use pipeline::{
-    PlanRows, RowKind, StreamedImport, WriteRows, import_book, import_file, read_head,
+    ImportKind, KindImport, NamedMapping, PlanRows, RowKind, StreamedImport, WriteRows,
+    import_book, import_file, read_head,
 };
 pub use plan::{Action, LedgerView, NearMatch, Plan, PlannedRow, RowReader, SheetAt};
 pub use rate::{RateField, Rates};

@@ -823,3 +823,138 @@ impl<'a, P: PlanRows<I>, I, F: FieldKind> Planning<'a, P, I, F> {
         }
     }
 }
+
+/// The kinds of row an import reads, for a caller that chooses one at run time (the app's
+/// wizard): each runs the pipeline of its [`RowKind`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ImportKind {
+    /// [`Agreements`](super::Agreements).
+    #[default]
+    Agreements,
+    /// [`Partners`](super::Partners).
+    Partners,
+    /// [`Rates`](super::Rates).
+    Rates,
+    /// [`Schedules`](super::Schedules).
+    Schedules,
+    /// [`Receipts`](super::Receipts).
+    Receipts,
+}
+
+/// A mapping with its fields named, for a caller that does not know the kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedMapping {
+    /// Index of the header row (0-based).
+    pub header_row: usize,
+    /// The header text of each column.
+    pub headers: Vec<String>,
+    /// The name of each column's field, if mapped.
+    pub fields: Vec<Option<&'static str>>,
+    /// The columns no field took, with their first values and a best guess.
+    pub guesses: Vec<super::ColumnGuess>,
+    /// Every field of the kind, in display order, and whether a sheet must have it.
+    pub all: Vec<(&'static str, bool)>,
+}
+
+impl NamedMapping {
+    fn of<F: FieldKind>(m: &Mapping<F>) -> NamedMapping {
+        NamedMapping {
+            header_row: m.header_row,
+            headers: m.headers.clone(),
+            fields: m.fields.iter().map(|f| f.map(FieldKind::name)).collect(),
+            guesses: m.guesses.clone(),
+            all: F::ALL
+                .iter()
+                .map(|f| (f.name(), F::REQUIRED.contains(f)))
+                .collect(),
+        }
+    }
+
+    /// The column that fills the field named `field`.
+    pub fn column(&self, field: &str) -> Option<usize> {
+        self.fields.iter().position(|f| *f == Some(field))
+    }
+}
+
+/// What an import of a kind chosen at run time did: [`StreamedImport`] with its mapping
+/// named.
+#[derive(Debug)]
+pub struct KindImport {
+    /// The plan.
+    pub plan: Plan,
+    /// The column mapping used.
+    pub mapping: NamedMapping,
+    /// `None` for a dry run; else what was committed, or why nothing was.
+    pub committed: Option<Result<CommitSummary, ImportError>>,
+}
+
+impl ImportKind {
+    /// Every kind, in the order a chooser lists them.
+    pub const ALL: [ImportKind; 5] = [
+        ImportKind::Agreements,
+        ImportKind::Partners,
+        ImportKind::Rates,
+        ImportKind::Schedules,
+        ImportKind::Receipts,
+    ];
+
+    /// [`import_file`] of this kind.
+    pub fn import_file(
+        self,
+        ledger: &mut Ledger,
+        path: &Path,
+        options: &ImportOptions,
+        skip_invalid: bool,
+        dry_run: bool,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<KindImport, ImportError> {
+        fn run<K: RowKind>(
+            ledger: &mut Ledger,
+            path: &Path,
+            options: &ImportOptions,
+            skip_invalid: bool,
+            dry_run: bool,
+            progress: &mut dyn FnMut(Progress) -> bool,
+        ) -> Result<KindImport, ImportError> {
+            let done = import_file::<K>(ledger, path, options, skip_invalid, dry_run, progress)?;
+            Ok(KindImport {
+                mapping: NamedMapping::of(&done.mapping),
+                plan: done.plan,
+                committed: done.committed,
+            })
+        }
+        let go = match self {
+            ImportKind::Agreements => run::<super::Agreements>,
+            ImportKind::Partners => run::<super::Partners>,
+            ImportKind::Rates => run::<super::Rates>,
+            ImportKind::Schedules => run::<super::Schedules>,
+            ImportKind::Receipts => run::<super::Receipts>,
+        };
+        go(ledger, path, options, skip_invalid, dry_run, progress)
+    }
+
+    /// The kind whose headers `workbook`'s sheets name best (agreements on a tie).
+    pub fn of_workbook(workbook: &Workbook) -> ImportKind {
+        fn score<F: FieldKind>(workbook: &Workbook) -> usize {
+            let best = workbook.sheets.iter().map(super::sheet_score::<F>).max();
+            best.unwrap_or(0)
+        }
+        let scores = [
+            (ImportKind::Agreements, score::<super::Field>(workbook)),
+            (ImportKind::Partners, score::<super::PartnerField>(workbook)),
+            (ImportKind::Rates, score::<super::RateField>(workbook)),
+            (
+                ImportKind::Schedules,
+                score::<super::ScheduleField>(workbook),
+            ),
+            (ImportKind::Receipts, score::<super::ReceiptField>(workbook)),
+        ];
+        let mut best = (ImportKind::Agreements, 0);
+        for (kind, s) in scores {
+            if s > best.1 {
+                best = (kind, s);
+            }
+        }
+        best.0
+    }
+}

@@ -22,7 +22,7 @@ use super::t;
 use crate::chart::palette;
 use crate::domain::Partner;
 use crate::import::{
-    self, CommitSummary, Field, FieldKind, ImportError, ImportOptions, Mapping, Phase, Plan,
+    self, CommitSummary, ImportError, ImportKind, ImportOptions, NamedMapping, Phase, Plan,
     Progress, Severity, Workbook, column_letter,
 };
 use crate::ledger::Ledger;
@@ -52,7 +52,7 @@ struct Opened {
 enum Message {
     Progress(Progress),
     Read(Result<Opened, String>),
-    Planned(Result<Box<(Plan, Mapping)>, String>),
+    Planned(Result<Box<(Plan, NamedMapping)>, String>),
     Committed(Result<(Revert, CommitSummary), String>),
 }
 
@@ -91,8 +91,10 @@ pub struct ImportWizard {
     /// The workbook holds the first rows of each sheet only.
     head_only: bool,
     options: ImportOptions,
+    /// What the rows are; guessed from the headers when the workbook is read.
+    kind: ImportKind,
     plan: Option<Plan>,
-    mapping: Option<Mapping>,
+    mapping: Option<NamedMapping>,
     error: Option<String>,
     needs_plan: bool,
     skip_invalid: bool,
@@ -133,6 +135,7 @@ impl ImportWizard {
             workbook: None,
             head_only: false,
             options: ImportOptions::default(),
+            kind: ImportKind::Agreements,
             plan: None,
             mapping: None,
             error: None,
@@ -182,6 +185,7 @@ impl ImportWizard {
             Message::Progress(_) => None,
             Message::Read(Ok(opened)) => {
                 self.options.reviewed_sha256 = Some(opened.workbook.sha256.clone());
+                self.kind = ImportKind::of_workbook(&opened.workbook);
                 self.head_only = opened.head_only;
                 self.workbook = Some(Arc::new(opened.workbook));
                 self.stage = Stage::Review;
@@ -234,16 +238,35 @@ fn summary_text(lang: super::Lang, s: &CommitSummary) -> String {
     }
 }
 
-/// Plans the whole of `file` with a dry run of the import pipeline: nothing is written.
+/// Plans the whole of `file` as rows of `kind` with a dry run of the import pipeline:
+/// nothing is written.
 fn plan_streamed(
     ledger: &mut Ledger,
+    kind: ImportKind,
     file: &Path,
     options: &ImportOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
-) -> Result<(Plan, Mapping), ImportError> {
-    let done =
-        import::import_file::<import::Agreements>(ledger, file, options, false, true, progress)?;
+) -> Result<(Plan, NamedMapping), ImportError> {
+    let done = kind.import_file(ledger, file, options, false, true, progress)?;
     Ok((done.plan, done.mapping))
+}
+
+/// What the wizard's review decided, which its Commit imports.
+#[derive(Clone, Debug)]
+pub struct Reviewed {
+    /// What the rows are.
+    pub kind: ImportKind,
+    /// The file.
+    pub file: PathBuf,
+    /// The choices made in the review (its SHA-256 among them: a file changed since is
+    /// refused).
+    pub options: ImportOptions,
+    /// The plan the review showed.
+    pub plan: Plan,
+    /// The wizard held only the first rows of each sheet.
+    pub head_only: bool,
+    /// Commit the valid rows only.
+    pub skip_invalid: bool,
 }
 
 /// An import the wizard reviewed whole of fewer rows than this is recorded change by change,
@@ -252,22 +275,17 @@ fn plan_streamed(
 const RECORDED_ROWS: usize = 10_000;
 
 /// What the wizard's Commit does on a ledger file, on its thread and a connection of its
-/// own (the app's is parked meanwhile): imports `file` as `reviewed` planned it. Public so
-/// that the import benchmark times the app's own path.
+/// own (the app's is parked meanwhile): imports the file as `reviewed` planned it. Public
+/// so that the import benchmark times the app's own path.
 pub fn commit_reviewed(
     ledger_path: &Path,
-    file: &Path,
-    options: &ImportOptions,
-    reviewed: &Plan,
-    head_only: bool,
-    skip_invalid: bool,
+    reviewed: &Reviewed,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<(Revert, CommitSummary), String> {
-    let recorded = recorded(reviewed, head_only);
+    let recorded = recorded(&reviewed.plan, reviewed.head_only);
     let mut ledger = Ledger::open(ledger_path).map_err(|e| e.to_string())?;
     ledger.set_recording(recorded).map_err(|e| e.to_string())?;
-    commit_file(&mut ledger, file, options, skip_invalid, recorded, progress)
-        .map_err(|e| e.to_string())
+    commit_file(&mut ledger, reviewed, recorded, progress).map_err(|e| e.to_string())
 }
 
 /// Whether the commit of `reviewed` is recorded for redo ([`RECORDED_ROWS`]).
@@ -281,20 +299,13 @@ fn recorded(reviewed: &Plan, head_only: bool) -> bool {
 /// those changes, exactly; a larger one is taken back by its import batch.
 fn commit_file(
     ledger: &mut Ledger,
-    file: &Path,
-    options: &ImportOptions,
-    skip_invalid: bool,
+    r: &Reviewed,
     recorded: bool,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<(Revert, CommitSummary), ImportError> {
-    let done = import::import_file::<import::Agreements>(
-        ledger,
-        file,
-        options,
-        skip_invalid,
-        false,
-        progress,
-    );
+    let done = r
+        .kind
+        .import_file(ledger, &r.file, &r.options, r.skip_invalid, false, progress);
     // What the triggers recorded: the import's changes, or nothing.
     let changes = ledger.take_recorded();
     let summary = done?
@@ -326,6 +337,7 @@ impl PledgerApp {
             return;
         }
         let file = wizard.path.clone();
+        let kind = wizard.kind;
         let planned = match self.ledger.path().map(Path::to_path_buf) {
             Some(path) => {
                 let options = wizard.options.clone();
@@ -335,7 +347,7 @@ impl PledgerApp {
                     move |report| {
                         let result = Ledger::open(&path).map_err(|e| e.to_string()).and_then(
                             |mut ledger| {
-                                plan_streamed(&mut ledger, &file, &options, report)
+                                plan_streamed(&mut ledger, kind, &file, &options, report)
                                     .map_err(|e| e.to_string())
                             },
                         );
@@ -353,6 +365,7 @@ impl PledgerApp {
             }
             None => Some(plan_streamed(
                 &mut self.ledger,
+                kind,
                 &file,
                 &wizard.options,
                 &mut |_| true,
@@ -467,6 +480,36 @@ impl PledgerApp {
                 let mut replan = false;
                 if let Some(workbook) = wizard.workbook.clone() {
                     ui.horizontal(|ui| {
+                        ui.label(t(lang, "The rows are", "各行内容"));
+                        let current = KINDS
+                            .iter()
+                            .find(|k| k.0 == wizard.kind)
+                            .map_or("", |k| t(lang, k.1, k.2));
+                        egui::ComboBox::from_id_salt("import-kind")
+                            .selected_text(current)
+                            .show_ui(ui, |ui| {
+                                for (kind, en, zh) in KINDS {
+                                    if ui
+                                        .selectable_label(wizard.kind == kind, t(lang, en, zh))
+                                        .clicked()
+                                        && wizard.kind != kind
+                                    {
+                                        wizard.kind = kind;
+                                        wizard.options.header_row = None;
+                                        wizard.options.map.clear();
+                                        replan = true;
+                                    }
+                                }
+                            })
+                            .response
+                            .widget_info(|| {
+                                egui::WidgetInfo::labeled(
+                                    egui::Role::ComboBox,
+                                    true,
+                                    t(lang, "The rows are", "各行内容"),
+                                )
+                            });
+                        ui.separator();
                         ui.label(t(lang, "Sheet", "工作表"));
                         let current = wizard
                             .plan
@@ -513,8 +556,15 @@ impl PledgerApp {
                     if let (Some(plan), Some(mapping)) = (&wizard.plan, &wizard.mapping) {
                         replan |= mapping_ui(ui, lang, mapping, &mut wizard.options);
                         ui.separator();
-                        replan |=
-                            matches_ui(ui, lang, plan, &self.cache.partners, &mut wizard.options);
+                        if wizard.kind == ImportKind::Agreements {
+                            replan |= matches_ui(
+                                ui,
+                                lang,
+                                plan,
+                                &self.cache.partners,
+                                &mut wizard.options,
+                            );
+                        }
                         plan_summary_ui(ui, lang, plan);
                         ui.checkbox(
                             &mut wizard.skip_invalid,
@@ -579,10 +629,14 @@ impl PledgerApp {
         let Some(plan) = wizard.plan.clone() else {
             return;
         };
-        let skip = wizard.skip_invalid;
-        let head_only = wizard.head_only;
-        let file = wizard.path.clone();
-        let options = wizard.options.clone();
+        let reviewed = Reviewed {
+            kind: wizard.kind,
+            file: wizard.path.clone(),
+            options: wizard.options.clone(),
+            plan,
+            head_only: wizard.head_only,
+            skip_invalid: wizard.skip_invalid,
+        };
         match self.ledger.path().map(Path::to_path_buf) {
             Some(path) => {
                 if let Err(e) = self.ledger.park() {
@@ -592,11 +646,7 @@ impl PledgerApp {
                 let rx = spawn(
                     "pledger-import-commit",
                     wizard.cancel.clone(),
-                    move |report| {
-                        Message::Committed(commit_reviewed(
-                            &path, &file, &options, &plan, head_only, skip, report,
-                        ))
-                    },
+                    move |report| Message::Committed(commit_reviewed(&path, &reviewed, report)),
                 );
                 match rx {
                     Ok(rx) => {
@@ -607,14 +657,8 @@ impl PledgerApp {
                 }
             }
             None => {
-                let result = commit_file(
-                    &mut self.ledger,
-                    &file,
-                    &options,
-                    skip,
-                    recorded(&plan, head_only),
-                    &mut |_| true,
-                );
+                let recorded = recorded(&reviewed.plan, reviewed.head_only);
+                let result = commit_file(&mut self.ledger, &reviewed, recorded, &mut |_| true);
                 match result {
                     Ok((revert, summary)) => {
                         let text = summary_text(self.lang, &summary);
@@ -632,63 +676,90 @@ impl PledgerApp {
 }
 
 /// The field names people read.
-fn field_label(lang: super::Lang, field: Field) -> &'static str {
-    match field {
-        Field::Reference => t(lang, "Reference", "编号"),
-        Field::Title => t(lang, "Title", "标题"),
-        Field::Partner => t(lang, "Partner *", "伙伴 *"),
-        Field::PartnerType => t(lang, "Partner type", "伙伴类型"),
-        Field::Country => t(lang, "Country", "国家"),
-        Field::Region => t(lang, "Region", "区域"),
-        Field::Theme => t(lang, "Themes", "专题"),
-        Field::SignedOn => t(lang, "Signed on *", "签署日期 *"),
-        Field::Amount => t(lang, "Contribution", "捐款金额"),
-        Field::Currency => t(lang, "Currency", "货币"),
-        Field::OwnContribution => t(lang, "Own part", "本组织部分"),
-        Field::Status => t(lang, "Status", "状态"),
-        Field::Notes => t(lang, "Notes", "备注"),
+/// The label of the field named `name`.
+fn field_label(lang: super::Lang, name: &str) -> &'static str {
+    match name {
+        "reference" => t(lang, "Reference", "编号"),
+        "title" => t(lang, "Title", "标题"),
+        "partner" => t(lang, "Partner", "伙伴"),
+        "partner_type" => t(lang, "Partner type", "伙伴类型"),
+        "country" => t(lang, "Country", "国家"),
+        "region" => t(lang, "Region", "区域"),
+        "theme" => t(lang, "Themes", "专题"),
+        "signed_on" => t(lang, "Signed on", "签署日期"),
+        "amount" => t(lang, "Amount", "金额"),
+        "currency" => t(lang, "Currency", "货币"),
+        "own_contribution" => t(lang, "Own part", "本组织部分"),
+        "status" => t(lang, "Status", "状态"),
+        "notes" => t(lang, "Notes", "备注"),
+        "name" => t(lang, "Name", "名称"),
+        "name_zh" => t(lang, "Chinese name", "中文名称"),
+        "aliases" => t(lang, "Other spellings", "别名"),
+        "valid_from" => t(lang, "Valid from", "生效日期"),
+        "rate" => t(lang, "Rate", "汇率"),
+        "quote" => t(lang, "Quoted in", "报价货币"),
+        "agreement" => t(lang, "Agreement", "协议"),
+        "due_on" => t(lang, "Due on", "到期日"),
+        "condition" => t(lang, "Condition", "条件"),
+        "received_on" => t(lang, "Received on", "收款日期"),
+        _ => t(lang, "Field", "字段"),
     }
 }
+
+/// The kinds of row the wizard offers, with their names.
+const KINDS: [(ImportKind, &str, &str); 5] = [
+    (ImportKind::Agreements, "Agreements", "协议"),
+    (ImportKind::Partners, "Partners", "伙伴"),
+    (ImportKind::Rates, "Exchange rates", "汇率"),
+    (ImportKind::Schedules, "Payment schedules", "付款计划"),
+    (ImportKind::Receipts, "Receipts", "收款"),
+];
 
 /// The mapping, one row per field, with the headers to choose from. True when changed.
 fn mapping_ui(
     ui: &mut Ui,
     lang: super::Lang,
-    mapping: &Mapping,
+    mapping: &NamedMapping,
     options: &mut ImportOptions,
 ) -> bool {
     let mut changed = false;
+    let label = |name: &str, required: bool| {
+        let text = field_label(lang, name);
+        if required {
+            format!("{text} *")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut choose = |options: &mut ImportOptions, field: &str, header: &str| {
+        options.map.retain(|(f, _)| f != field);
+        options.map.push((field.to_string(), header.to_string()));
+        changed = true;
+    };
     ui.label(RichText::new(t(lang, "Columns", "列映射")).strong());
     egui::Grid::new("mapping")
         .num_columns(4)
         .spacing([10.0, 4.0])
         .show(ui, |ui| {
-            for (n, &field) in Field::ALL.iter().enumerate() {
-                ui.label(field_label(lang, field));
+            for (n, &(field, required)) in mapping.all.iter().enumerate() {
+                let name = label(field, required);
+                ui.label(&name);
                 let current = mapping
                     .column(field)
                     .and_then(|c| mapping.headers.get(c))
                     .map_or("—".to_owned(), |h| h.clone());
-                egui::ComboBox::from_id_salt(("map", field.name()))
+                egui::ComboBox::from_id_salt(("map", field))
                     .selected_text(&current)
                     .width(200.0)
                     .show_ui(ui, |ui| {
                         for h in mapping.headers.iter().filter(|h| !h.is_empty()) {
                             if ui.selectable_label(*h == current, h).clicked() {
-                                options.map.retain(|(f, _)| *f != field.name());
-                                options.map.push((field.name().to_string(), h.clone()));
-                                changed = true;
+                                choose(options, field, h);
                             }
                         }
                     })
                     .response
-                    .widget_info(|| {
-                        egui::WidgetInfo::labeled(
-                            egui::Role::ComboBox,
-                            true,
-                            field_label(lang, field),
-                        )
-                    });
+                    .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, &name));
                 if n % 2 == 1 {
                     ui.end_row();
                 }
@@ -710,18 +781,14 @@ fn mapping_ui(
                 ))
                 .color(color(palette::MUTED)),
             );
-            if let Some(field) = g.field.and_then(|f| f.parse::<Field>().ok()) {
+            if let Some(field) = g.field {
                 let text = format!(
                     "{} {}",
                     t(lang, "Import as", "导入为"),
                     field_label(lang, field)
                 );
                 if ui.button(text).clicked() {
-                    options.map.retain(|(f, _)| *f != field.name());
-                    options
-                        .map
-                        .push((field.name().to_string(), g.header.clone()));
-                    changed = true;
+                    choose(options, field, &g.header);
                 }
             }
         });

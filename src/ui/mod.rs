@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub use app::{Command, Page, PledgerApp, Revert};
 pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
 pub use fonts::{NOTO_SANS_SC, font_definitions};
-pub use import_wizard::commit_reviewed;
+pub use import_wizard::{Reviewed, commit_reviewed};
 
 use crate::domain::Lang;
 use crate::ledger::Ledger;
