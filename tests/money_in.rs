@@ -229,7 +229,8 @@ fn bad_receipts_and_schedules_name_the_cell_and_write_nothing() {
     assert_eq!(agreement(&r, "PA-2021-025")["received"], "0.00");
 }
 
-/// The sample's batches: 1 partners, 2 rates, 3 agreements, 4 schedules, 5 receipts.
+/// The sample's batches: 1 partners, 2 rates, 3 agreements, 4 schedules, 5 receipts,
+/// 6 reports due.
 #[test]
 fn agreements_with_money_in_are_not_undone_or_deleted_under_it() {
     let (_dir, ledger) = temp_ledger();
@@ -241,7 +242,106 @@ fn agreements_with_money_in_are_not_undone_or_deleted_under_it() {
     let (_, err) = stderr_of(&ledger, &["import", "--undo", "3"]);
     assert!(err.contains("has a payment schedule"), "{err}");
     ok(&ledger, &["import", "--undo", "4"]);
+    let (_, err) = stderr_of(&ledger, &["import", "--undo", "3"]);
+    assert!(err.contains("has reports due"), "{err}");
+    ok(&ledger, &["import", "--undo", "6"]);
+    let due: Value =
+        serde_json::from_str(&ok(&ledger, &["due", "--as-of", "2021-06-30", "--json"])).unwrap();
+    assert_eq!(
+        due["open"],
+        serde_json::json!([]),
+        "the reports' undo removed them"
+    );
     ok(&ledger, &["import", "--undo", "3"]);
     let left: Value = serde_json::from_str(&ok(&ledger, &["agreements", "--json"])).unwrap();
     assert_eq!(left, serde_json::json!([]));
+}
+
+#[test]
+fn what_is_due_is_listed_and_written_as_a_calendar_outlook_imports() {
+    let (dir, ledger) = temp_ledger();
+    ok(&ledger, &["sample"]);
+    let due: Value =
+        serde_json::from_str(&ok(&ledger, &["due", "--as-of", "2021-06-30", "--json"])).unwrap();
+    let refs = |list: &Value| -> Vec<(String, String)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["kind"].as_str().unwrap().to_string(),
+                    i["ref"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    // Late: Norad's instalment and financial report, FCDO's instalment, BMZ's mid-term review.
+    assert_eq!(
+        refs(&due["late"]),
+        [
+            ("instalment", "PA-2020-003"),
+            ("report", "PA-2020-003"),
+            ("instalment", "PA-2020-033"),
+            ("report", "PA-2020-019"),
+        ]
+        .map(|(k, r)| (k.to_string(), r.to_string()))
+    );
+    assert_eq!(due["late"][0]["days"], -91);
+    assert_eq!(refs(&due["soon"]).len(), 3, "{}", due["soon"]);
+
+    let ics = dir.path().join("due.ics");
+    let out = ok(
+        &ledger,
+        &[
+            "calendar",
+            "--out",
+            ics.to_str().unwrap(),
+            "--as-of",
+            "2021-06-30",
+        ],
+    );
+    assert!(out.contains("12 events"), "{out}");
+    let text = std::fs::read_to_string(&ics).unwrap();
+    assert!(
+        text.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),
+        "{text}"
+    );
+    // Valid by a parser of the standard, each event all day with a unique, stable UID.
+    let parsed: icalendar::Calendar = text.parse().unwrap();
+    use icalendar::Component;
+    let events: Vec<&icalendar::Event> = parsed
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .collect();
+    assert_eq!(events.len(), 12);
+    let mut uids: Vec<&str> = events.iter().map(|e| e.get_uid().unwrap()).collect();
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), 12);
+    assert!(
+        uids.contains(&"instalment-PA-2020-003-2021-03-31@pledger"),
+        "{uids:?}"
+    );
+    assert!(
+        text.contains("DTSTART;VALUE=DATE:20210331\r\nDTEND")
+            || text.contains("DTEND;VALUE=DATE:20210401"),
+        "{text}"
+    );
+
+    // A report sent, told by importing the list again with its sending date: no longer due.
+    let sent = dir.path().join("sent.csv");
+    std::fs::write(
+        &sent,
+        "Agreement,Report type,Due date,Sent on\nPA-2020-019,Narrative,2021-05-31,2021-06-28\n",
+    )
+    .unwrap();
+    let out = ok(
+        &ledger,
+        &["import", sent.to_str().unwrap(), "--kind", "deliverables"],
+    );
+    assert!(out.contains("sent_on: - -> 2021-06-28"), "{out}");
+    let due: Value =
+        serde_json::from_str(&ok(&ledger, &["due", "--as-of", "2021-06-30", "--json"])).unwrap();
+    assert_eq!(due["late"].as_array().unwrap().len(), 3);
 }

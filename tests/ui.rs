@@ -692,6 +692,9 @@ fn the_money_in_page_shows_what_came_in_and_what_is_late_on_a_day() {
     h.get_by_label("2021Q4: USD 926,195.46");
     // Norad's USD 600,000 left of its 2021-03-31 instalment: outstanding and overdue.
     assert_eq!(h.query_all_by_label("USD 600,000.00").count(), 2);
+    // What is late and due soon, listed with the days.
+    h.get_by_label("Late: 4 · due in the next 30 days: 3");
+    h.get_by_label_contains("PA-2020-003 · Norwegian Agency for Development Cooperation (Norad) — USD 600,000.00 (on receipt of the annual report) (91 days late)");
     // A day mistyped is told, not guessed.
     let day = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "As of");
     day.click();

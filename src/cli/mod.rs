@@ -117,6 +117,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What is late and what falls due in the next days: instalments not paid whole and
+    /// reports not sent.
+    Due {
+        /// The day (yyyy-mm-dd; default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// How many days ahead to look.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the instalments and reports still open as an iCalendar file (one all-day
+    /// event each) for Outlook, Thunderbird or a phone.
+    Calendar {
+        /// The .ics file to write.
+        #[arg(long, value_name = "FILE.ics")]
+        out: PathBuf,
+        /// The day whose receipts count (yyyy-mm-dd; default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
     /// Freeze the report of a period as published; later reports show what changed since.
     Publish {
         /// The period.
@@ -242,6 +265,8 @@ pub enum RowKindArg {
     Schedules,
     /// Receipts from a finance system or a bank.
     Receipts,
+    /// Reports agreements ask for (narrative or financial, due on, sent on).
+    Deliverables,
 }
 
 /// An error with the exit code it maps to.
@@ -492,6 +517,27 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Receivables { as_of, json } => receivables(&ledger, as_of.as_deref(), json),
+        Command::Due { as_of, days, json } => {
+            let due = due_of(&ledger, as_of.as_deref(), days)?;
+            if json {
+                return print_json(&due);
+            }
+            print!("{}", text::due_text(&due));
+            Ok(())
+        }
+        Command::Calendar { out, as_of } => {
+            let due = due_of(&ledger, as_of.as_deref(), 30)?;
+            let ics = crate::export::calendar::calendar(&due);
+            crate::files::write_whole(&out, ics.as_bytes())
+                .with_context(|| format!("cannot write {}", out.display()))
+                .map_err(refused)?;
+            println!(
+                "{} written: {}",
+                out.display(),
+                text::count(due.open.len(), "event", "events")
+            );
+            Ok(())
+        }
         Command::Audit { limit } => {
             for e in ledger.audit(limit)? {
                 println!(
@@ -510,22 +556,58 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// `pledger receivables`.
-fn receivables(ledger: &Ledger, as_of: Option<&str>, json: bool) -> Result<(), Failure> {
-    let as_of = match as_of {
+/// The day `text` names (`yyyy-mm-dd`), today when none.
+fn day_of(text: Option<&str>) -> Result<chrono::NaiveDate, Failure> {
+    match text {
         Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| usage(anyhow!("'{text}' is not a date (yyyy-mm-dd)")))?,
-        None => chrono::Local::now().date_naive(),
-    };
+            .map_err(|_| usage(anyhow!("'{text}' is not a date (yyyy-mm-dd)"))),
+        None => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
+/// The receivables of the ledger on the day `as_of` names, with the agreements and
+/// partners they were read from.
+fn receivables_of(
+    ledger: &Ledger,
+    as_of: Option<&str>,
+) -> Result<
+    (
+        crate::report::Receivables,
+        Vec<crate::domain::Agreement>,
+        Vec<crate::domain::Partner>,
+    ),
+    Failure,
+> {
+    let as_of = day_of(as_of)?;
+    let agreements = ledger.agreements(&AgreementFilter::default())?;
+    let partners = ledger.partners()?;
     let r = crate::report::receivables(
-        &ledger.agreements(&AgreementFilter::default())?,
-        &ledger.partners()?,
+        &agreements,
+        &partners,
         &ledger.instalments()?,
         &ledger.receipts()?,
         &ledger.rates()?,
         ledger.reporting_currency()?,
         as_of,
     );
+    Ok((r, agreements, partners))
+}
+
+/// What is due on the day `as_of` names, within `days`.
+fn due_of(ledger: &Ledger, as_of: Option<&str>, days: i64) -> Result<crate::report::Due, Failure> {
+    let (r, agreements, partners) = receivables_of(ledger, as_of)?;
+    Ok(crate::report::due(
+        &r,
+        &ledger.deliverables()?,
+        &agreements,
+        &partners,
+        days,
+    ))
+}
+
+/// `pledger receivables`.
+fn receivables(ledger: &Ledger, as_of: Option<&str>, json: bool) -> Result<(), Failure> {
+    let (r, _, _) = receivables_of(ledger, as_of)?;
     if json {
         return print_json(&r);
     }
@@ -707,6 +789,9 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         RowKindArg::Rates => import_kind::<import::Rates>(ledger, &file, &args, options),
         RowKindArg::Schedules => import_kind::<import::Schedules>(ledger, &file, &args, options),
         RowKindArg::Receipts => import_kind::<import::Receipts>(ledger, &file, &args, options),
+        RowKindArg::Deliverables => {
+            import_kind::<import::Deliverables>(ledger, &file, &args, options)
+        }
     }
 }
 

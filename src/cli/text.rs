@@ -490,3 +490,38 @@ pub fn receivables_text(r: &crate::report::Receivables) -> String {
     }
     out
 }
+
+/// `pledger due` as text: what is late, then what falls due soon.
+pub fn due_text(due: &crate::report::Due) -> String {
+    let mut out = String::new();
+    let line = |out: &mut String, i: &crate::report::DueItem| {
+        let when = match i.days {
+            d if d < 0 => format!("{} days late", -d),
+            0 => "today".to_string(),
+            d => format!("in {d} days"),
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {} {} ({}): {}",
+            i.due_on,
+            pad(&i.reference, 12),
+            pad(&clip(&i.partner, 32), 32),
+            when,
+            i.what
+        );
+    };
+    let _ = writeln!(out, "Late on {}: {}", due.as_of, due.late.len());
+    for i in &due.late {
+        line(&mut out, i);
+    }
+    let _ = writeln!(
+        out,
+        "Due in the next {} days: {}",
+        due.within_days,
+        due.soon.len()
+    );
+    for i in &due.soon {
+        line(&mut out, i);
+    }
+    out
+}

@@ -14,7 +14,7 @@ pub use agreement::{
 pub use money::{
     Currency, ExchangeRate, Money, MoneyError, RateTable, group_thousands, minor_to_decimal,
 };
-pub use money_in::{Instalment, Receipt};
+pub use money_in::{Deliverable, Instalment, Receipt, ReportKind};
 pub use organisation::Organisation;
 pub use period::{Period, PeriodError, PeriodKind};
 pub use reference::{Lang, ListKind, MULTI_REGIONAL, RefEntry, ReferenceLists};

@@ -42,3 +42,40 @@ pub struct Receipt {
     /// Notes.
     pub notes: String,
 }
+
+/// What a report owed to a partner accounts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportKind {
+    /// A narrative (progress, final) report.
+    Narrative,
+    /// A financial report.
+    Financial,
+}
+
+impl ReportKind {
+    /// Its key in the ledger and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Narrative => "narrative",
+            ReportKind::Financial => "financial",
+        }
+    }
+}
+
+/// A report an agreement obliges the organisation to send its partner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deliverable {
+    /// Identifier; 0 before the ledger stores it.
+    pub id: i64,
+    /// The agreement that asks for it.
+    pub agreement_id: AgreementId,
+    /// Narrative or financial.
+    pub kind: ReportKind,
+    /// What it is ("First progress report"); may be empty.
+    pub title: String,
+    /// When it is due.
+    pub due_on: NaiveDate,
+    /// When it was sent, once it was.
+    pub sent_on: Option<NaiveDate>,
+}

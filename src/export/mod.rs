@@ -1,6 +1,7 @@
 //! Files made from the report and chart models: PNG charts, the advisory-group PDF, the
 //! XLSX workbook. No user interface here; the CLI and the desktop app call these.
 
+pub mod calendar;
 mod data;
 pub mod pdf;
 pub mod png;

@@ -7,6 +7,7 @@
 
 mod agreement;
 mod cells;
+mod deliverable;
 mod errors_out;
 mod mapping;
 mod matching;
@@ -29,6 +30,7 @@ use crate::ledger::{Ledger, LedgerError};
 
 pub use agreement::{Agreements, Field, field_for_header};
 pub use cells::{Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, sha256_hex};
+pub use deliverable::{DeliverableField, Deliverables};
 pub use errors_out::write_errors_workbook;
 pub use mapping::{
     ColumnGuess, FieldKind, HeaderReader, Mapping, column_letter, excerpt, field_named,
@@ -304,6 +306,8 @@ pub mod sample {
     pub const SCHEDULES_CSV: &str = include_str!("../../fixtures/sample/schedules.csv");
     /// Receipts of 2019 to 2021Q2, as the finance system exports them.
     pub const RECEIPTS_CSV: &str = include_str!("../../fixtures/sample/receipts.csv");
+    /// Reports some agreements ask for.
+    pub const DELIVERABLES_CSV: &str = include_str!("../../fixtures/sample/deliverables.csv");
 }
 
 /// Imports the rows of kind `K` of a CSV or TSV held in `bytes`, and commits them: what the
@@ -327,7 +331,7 @@ pub fn import_bytes<K: RowKind>(
 }
 
 /// Fills `ledger` with the sample partners, rates, agreements of 2019 to 2021Q2, their
-/// schedules and receipts, through the same import steps as user files. Loading it twice
+/// schedules, receipts and reports due, through the same import steps as user files. Loading it twice
 /// changes nothing. Returns what the agreements' import did.
 pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
     import_bytes::<Partners>(ledger, "partners.csv", sample::PARTNERS_CSV.as_bytes())?;
@@ -336,6 +340,11 @@ pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
         import_bytes::<Agreements>(ledger, "agreements.csv", sample::AGREEMENTS_CSV.as_bytes())?;
     import_bytes::<Schedules>(ledger, "schedules.csv", sample::SCHEDULES_CSV.as_bytes())?;
     import_bytes::<Receipts>(ledger, "receipts.csv", sample::RECEIPTS_CSV.as_bytes())?;
+    import_bytes::<Deliverables>(
+        ledger,
+        "deliverables.csv",
+        sample::DELIVERABLES_CSV.as_bytes(),
+    )?;
     Ok(agreements)
 }
 

@@ -839,6 +839,8 @@ pub enum ImportKind {
     Schedules,
     /// [`Receipts`](super::Receipts).
     Receipts,
+    /// [`Deliverables`](super::Deliverables).
+    Deliverables,
 }
 
 /// A mapping with its fields named, for a caller that does not know the kind.
@@ -890,12 +892,13 @@ pub struct KindImport {
 
 impl ImportKind {
     /// Every kind, in the order a chooser lists them.
-    pub const ALL: [ImportKind; 5] = [
+    pub const ALL: [ImportKind; 6] = [
         ImportKind::Agreements,
         ImportKind::Partners,
         ImportKind::Rates,
         ImportKind::Schedules,
         ImportKind::Receipts,
+        ImportKind::Deliverables,
     ];
 
     /// [`import_file`] of this kind.
@@ -929,6 +932,7 @@ impl ImportKind {
             ImportKind::Rates => run::<super::Rates>,
             ImportKind::Schedules => run::<super::Schedules>,
             ImportKind::Receipts => run::<super::Receipts>,
+            ImportKind::Deliverables => run::<super::Deliverables>,
         };
         go(ledger, path, options, skip_invalid, dry_run, progress)
     }
@@ -948,6 +952,10 @@ impl ImportKind {
                 score::<super::ScheduleField>(workbook),
             ),
             (ImportKind::Receipts, score::<super::ReceiptField>(workbook)),
+            (
+                ImportKind::Deliverables,
+                score::<super::DeliverableField>(workbook),
+            ),
         ];
         let mut best = (ImportKind::Agreements, 0);
         for (kind, s) in scores {

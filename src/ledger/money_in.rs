@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use super::read::{parse_currency, parse_date};
 use super::write::json;
 use super::{Ledger, LedgerError, Writer};
-use crate::domain::{AgreementId, Instalment, Money, PartnerId, Receipt};
+use crate::domain::{AgreementId, Deliverable, Instalment, Money, PartnerId, Receipt, ReportKind};
 
 /// What putting an instalment or a receipt did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +23,25 @@ pub enum Put<T> {
 const INSTALMENT: &str =
     "SELECT id, agreement_id, due_on, amount_minor, currency, condition FROM instalment";
 const RECEIPT: &str = "SELECT id, agreement_id, received_on, amount_minor, currency, rate, reference, notes FROM receipt";
+
+const DELIVERABLE: &str = "SELECT id, agreement_id, kind, title, due_on, sent_on FROM deliverable";
+
+fn deliverable_of(row: &rusqlite::Row<'_>) -> Result<Deliverable, LedgerError> {
+    let kind: String = row.get(2)?;
+    let sent: Option<String> = row.get(5)?;
+    Ok(Deliverable {
+        id: row.get(0)?,
+        agreement_id: AgreementId(row.get(1)?),
+        kind: match kind.as_str() {
+            "financial" => ReportKind::Financial,
+            "narrative" => ReportKind::Narrative,
+            other => return Err(LedgerError::Corrupt(format!("report kind '{other}'"))),
+        },
+        title: row.get(3)?,
+        due_on: parse_date(&row.get::<_, String>(4)?)?,
+        sent_on: sent.map(|s| parse_date(&s)).transpose()?,
+    })
+}
 
 fn instalment_of(row: &rusqlite::Row<'_>) -> Result<Instalment, LedgerError> {
     let currency = parse_currency(&row.get::<_, String>(4)?)?;
@@ -77,6 +96,12 @@ impl Ledger {
         all(self.connection(), &sql, [], instalment_of)
     }
 
+    /// Every deliverable, by due date.
+    pub fn deliverables(&self) -> Result<Vec<Deliverable>, LedgerError> {
+        let sql = format!("{DELIVERABLE} ORDER BY due_on, agreement_id, kind");
+        all(self.connection(), &sql, [], deliverable_of)
+    }
+
     /// Every receipt, by agreement and date.
     pub fn receipts(&self) -> Result<Vec<Receipt>, LedgerError> {
         let sql = format!("{RECEIPT} ORDER BY agreement_id, received_on, id");
@@ -116,6 +141,55 @@ impl Writer<'_> {
                 let id = tx.last_insert_rowid();
                 self.audit(
                     "instalment",
+                    &id.to_string(),
+                    "create",
+                    None,
+                    json(&new(id)),
+                )?;
+                Ok(Put::Created)
+            }
+        }
+    }
+
+    /// Puts `d` among its agreement's reports: one of the same kind due the same day is
+    /// replaced (its title, its sending date).
+    pub fn put_deliverable(&mut self, d: &Deliverable) -> Result<Put<Deliverable>, LedgerError> {
+        let sql = format!("{DELIVERABLE} WHERE agreement_id = ?1 AND kind = ?2 AND due_on = ?3");
+        let day = d.due_on.to_string();
+        let sent = d.sent_on.map(|s| s.to_string());
+        let tx = self.held.tx()?;
+        let old = all(
+            tx,
+            &sql,
+            params![d.agreement_id.0, d.kind.as_str(), day],
+            deliverable_of,
+        )?
+        .pop();
+        let new = |id| Deliverable { id, ..d.clone() };
+        match old {
+            Some(old) if new(old.id) == old => Ok(Put::Unchanged),
+            Some(old) => {
+                tx.execute(
+                    "UPDATE deliverable SET title = ?2, sent_on = ?3 WHERE id = ?1",
+                    params![old.id, d.title, sent],
+                )?;
+                self.audit(
+                    "deliverable",
+                    &old.id.to_string(),
+                    "update",
+                    json(&old),
+                    json(&new(old.id)),
+                )?;
+                Ok(Put::Updated(old))
+            }
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO deliverable (agreement_id, kind, title, due_on, sent_on) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![d.agreement_id.0, d.kind.as_str(), d.title, day, sent])?;
+                let id = tx.last_insert_rowid();
+                self.audit(
+                    "deliverable",
                     &id.to_string(),
                     "create",
                     None,
@@ -216,6 +290,7 @@ impl Writer<'_> {
         for (table, what) in [
             ("instalment", "a payment schedule"),
             ("receipt", "receipts"),
+            ("deliverable", "reports due"),
         ] {
             let found: Option<(i64, Option<String>)> = tx
                 .query_row(
@@ -243,10 +318,10 @@ impl Writer<'_> {
         old: &Option<String>,
     ) -> Result<(), LedgerError> {
         let corrupt = || LedgerError::Corrupt(format!("audit entry of {entity} {id}"));
-        let table = if entity == "instalment" {
-            "instalment"
-        } else {
-            "receipt"
+        let table = match entity {
+            "instalment" => "instalment",
+            "deliverable" => "deliverable",
+            _ => "receipt",
         };
         let tx = self.held.tx()?;
         let before = old.as_deref();
@@ -254,6 +329,11 @@ impl Writer<'_> {
             "create" => {
                 tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?;
                 self.audit(entity, &id.to_string(), "delete", None, None)
+            }
+            "update" if entity == "deliverable" => {
+                let old: Deliverable =
+                    serde_json::from_str(before.ok_or_else(corrupt)?).map_err(|_| corrupt())?;
+                self.put_deliverable(&old).map(|_| ())
             }
             "update" if entity == "instalment" => {
                 let old: Instalment =

@@ -174,6 +174,18 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX receipt_agreement ON receipt (agreement_id, received_on);
     "#,
+    // 6: the reports agreements oblige the organisation to send.
+    r#"
+    CREATE TABLE deliverable (
+        id           INTEGER PRIMARY KEY,
+        agreement_id INTEGER NOT NULL REFERENCES agreement (id) ON DELETE CASCADE,
+        kind         TEXT NOT NULL CHECK (kind = 'narrative' OR kind = 'financial'),
+        title        TEXT NOT NULL DEFAULT '',
+        due_on       TEXT NOT NULL,
+        sent_on      TEXT,
+        UNIQUE (agreement_id, kind, due_on)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -722,7 +722,9 @@ impl<'t> Writer<'t> {
                     self.update_agreement(&old)?;
                 }
                 ("partner", "create") => self.delete_partner(PartnerId(id))?,
-                ("instalment" | "receipt", _) => self.undo_money_in(entity, id, action, old)?,
+                ("instalment" | "receipt" | "deliverable", _) => {
+                    self.undo_money_in(entity, id, action, old)?
+                }
                 ("partner", "update") => {
                     let old: Partner = serde_json::from_str(old.as_deref().unwrap_or_default())
                         .map_err(|_| corrupt("old partner"))?;

@@ -2,6 +2,7 @@
 //! composition, breakdowns by partner type, region and theme, and the top partners.
 
 mod cache;
+mod due;
 mod receivables;
 mod share;
 mod snapshot;
@@ -12,8 +13,9 @@ use serde::Serialize;
 use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decimal};
 
 pub use cache::CACHED_FROM_ROWS;
+pub use due::{Due, DueItem, DueKind, due};
 pub use receivables::{
-    AGEING, AgreementDue, Amounts, NeededRate, PartnerDue, Receivables, receivables,
+    AGEING, AgreementDue, Amounts, NeededRate, OpenInstalment, PartnerDue, Receivables, receivables,
 };
 pub use share::{Share, apportion, largest_remainder_tenths, split_by_weights, tenths_text};
 pub use snapshot::{MissingRate, PartnerTotal, Snapshot};

@@ -81,6 +81,24 @@ pub struct PartnerDue {
     pub amounts: Amounts,
 }
 
+/// An instalment the receipts up to the day have not paid whole.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OpenInstalment {
+    /// Its agreement's reference.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Its agreement's partner.
+    pub partner: String,
+    /// When it is (was) due.
+    pub due_on: NaiveDate,
+    /// What is still to come of it, in its agreement's currency.
+    pub unpaid: Decimal,
+    /// That currency.
+    pub currency: Currency,
+    /// What the payment waits for.
+    pub condition: String,
+}
+
 /// A rate the figures needed and the ledger lacks.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct NeededRate {
@@ -114,6 +132,8 @@ pub struct Receivables {
     pub exchange_gain_loss: Decimal,
     /// Rates needed and missing.
     pub missing_rates: Vec<NeededRate>,
+    /// The instalments not paid whole, by due date.
+    pub open_instalments: Vec<OpenInstalment>,
 }
 
 /// Minor-unit sums of one agreement, or of several in the reporting currency.
@@ -212,6 +232,7 @@ pub fn receivables(
     let mut ageing = [0i128; AGEING.len()];
     let mut expected: BTreeMap<String, i128> = BTreeMap::new();
     let mut gain: i128 = 0;
+    let mut open: Vec<OpenInstalment> = Vec::new();
     for a in agreements {
         let (mut due, paid) = by_agreement.remove(&a.id.0).unwrap_or_default();
         if a.status != Status::Signed && due.is_empty() && paid.is_empty() {
@@ -230,15 +251,15 @@ pub fn receivables(
             ..Sums::default()
         };
         due.sort_by_key(|i| i.due_on);
-        let due: Vec<(NaiveDate, i128)> = due
+        let due: Vec<(NaiveDate, i128, &str)> = due
             .iter()
             .filter_map(|i| {
                 let m = i128::from(i.amount.minor);
                 conv.convert(m, i.amount.currency, currency, i.due_on)
-                    .map(|m| (i.due_on, m))
+                    .map(|m| (i.due_on, m, i.condition.as_str()))
             })
             .collect();
-        s.scheduled = due.iter().map(|(_, m)| m).sum();
+        s.scheduled = due.iter().map(|(_, m, _)| m).sum();
         for r in &paid {
             let m = i128::from(r.amount.minor);
             if let Some(m) = conv.convert(m, r.amount.currency, currency, r.received_on) {
@@ -256,13 +277,19 @@ pub fn receivables(
         let mut left = s.received.max(0);
         let mut overdue_by_age = [0i128; AGEING.len()];
         let mut expected_here: BTreeMap<String, i128> = BTreeMap::new();
-        for (day, amount) in &due {
+        let reference = a
+            .reference
+            .clone()
+            .unwrap_or_else(|| format!("#{}", a.id.0));
+        let mut open_here = Vec::new();
+        for (day, amount, condition) in &due {
             let paid = left.min(*amount).max(0);
             left -= paid;
             let unpaid = amount - paid;
             if unpaid <= 0 {
                 continue;
             }
+            open_here.push((*day, unpaid, (*condition).to_string()));
             if *day < as_of {
                 s.overdue += unpaid;
                 let days = (as_of - *day).num_days();
@@ -301,12 +328,21 @@ pub fn receivables(
             }
             None => None,
         };
+        open.extend(
+            open_here
+                .into_iter()
+                .map(|(due_on, unpaid, condition)| OpenInstalment {
+                    reference: reference.clone(),
+                    partner: partner.clone(),
+                    due_on,
+                    unpaid: minor_to_decimal(unpaid, currency),
+                    currency,
+                    condition,
+                }),
+        );
         let own = s.amounts(currency);
         out_agreements.push(AgreementDue {
-            reference: a
-                .reference
-                .clone()
-                .unwrap_or_else(|| format!("#{}", a.id.0)),
+            reference,
             partner,
             partner_zh,
             currency,
@@ -349,5 +385,13 @@ pub fn receivables(
         expected_by_quarter: expected.into_iter().map(|(q, m)| (q, d(m))).collect(),
         exchange_gain_loss: d(gain),
         missing_rates: missing,
+        open_instalments: {
+            open.sort_by(|a, b| {
+                a.due_on
+                    .cmp(&b.due_on)
+                    .then_with(|| a.reference.cmp(&b.reference))
+            });
+            open
+        },
     }
 }

@@ -162,6 +162,10 @@ struct UndoStep {
 /// Undo history kept in memory, at most this many bytes of changes.
 const UNDO_BUDGET_BYTES: usize = 256 * 1024 * 1024;
 
+/// The revision and the day things due were counted at, and the count of those late and
+/// of those due soon (`None` when they could not be read).
+pub(super) type DueCount = (u64, chrono::NaiveDate, Option<(usize, usize)>);
+
 /// Data derived from the ledger, reloaded only when its revision changes.
 pub(super) struct Cache {
     /// Revision the cache was loaded at.
@@ -183,6 +187,9 @@ pub(super) struct Cache {
     pub partner_totals: HashMap<PartnerId, crate::report::PartnerTotal>,
     /// The exchange rates, for the settings page.
     pub rates: Vec<ExchangeRate>,
+    /// What is late and due in the next days, as counted at a revision on a day, for the
+    /// dashboard (`None` inside when it could not be read).
+    pub due: Option<DueCount>,
     /// The key of the report below.
     report_key: Option<(u64, Period, usize, Lang)>,
     /// The period's report, or why there is none.
@@ -209,6 +216,7 @@ impl Cache {
             agreement_count: 0,
             partner_totals: HashMap::new(),
             rates: Vec::new(),
+            due: None,
             report_key: None,
             report: None,
             previous: None,

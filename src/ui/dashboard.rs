@@ -62,6 +62,46 @@ fn tile_ui(ui: &mut Ui, title: &str, value: &str, change: Option<(String, i128)>
 }
 
 impl PledgerApp {
+    /// What is late and what falls due in the next 30 days, counted today: a button to the
+    /// Money in page, when anything is.
+    fn due_button_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let today = chrono::Local::now().date_naive();
+        let revision = self.cache.revision.unwrap_or(0);
+        if !matches!(self.cache.due, Some((r, d, _)) if r == revision && d == today) {
+            let counts = super::money_in::due_of(&self.ledger, today)
+                .ok()
+                .map(|d| (d.late.len(), d.soon.len()));
+            self.cache.due = Some((revision, today, counts));
+        }
+        let Some((_, _, Some((late, soon)))) = self.cache.due else {
+            return;
+        };
+        if late + soon == 0 {
+            return;
+        }
+        let text = match lang {
+            Lang::En => format!("{late} late · {soon} due in the next 30 days"),
+            Lang::Zh => format!("逾期 {late} 项 · 未来 30 天到期 {soon} 项"),
+        };
+        let c = if late > 0 {
+            palette::DOWN
+        } else {
+            palette::MUTED
+        };
+        if ui
+            .button(RichText::new(text).color(color(c)))
+            .on_hover_text(t(
+                lang,
+                "Instalments not paid whole and reports not sent: see Money in",
+                "未付清的分期付款和未提交的报告：见“资金到账”",
+            ))
+            .clicked()
+        {
+            self.page = Page::MoneyIn;
+        }
+    }
+
     fn period_picker_ui(&mut self, ui: &mut Ui) {
         let lang = self.lang;
         ui.horizontal(|ui| {
@@ -135,6 +175,7 @@ impl PledgerApp {
             self.period_picker_ui(ui);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 self.export_report_buttons_ui(ui);
+                self.due_button_ui(ui);
             });
         });
         ui.add_space(6.0);

@@ -702,17 +702,20 @@ fn field_label(lang: super::Lang, name: &str) -> &'static str {
         "due_on" => t(lang, "Due on", "到期日"),
         "condition" => t(lang, "Condition", "条件"),
         "received_on" => t(lang, "Received on", "收款日期"),
+        "kind" => t(lang, "Report type", "报告类型"),
+        "sent_on" => t(lang, "Sent on", "提交日期"),
         _ => t(lang, "Field", "字段"),
     }
 }
 
 /// The kinds of row the wizard offers, with their names.
-const KINDS: [(ImportKind, &str, &str); 5] = [
+const KINDS: [(ImportKind, &str, &str); 6] = [
     (ImportKind::Agreements, "Agreements", "协议"),
     (ImportKind::Partners, "Partners", "伙伴"),
     (ImportKind::Rates, "Exchange rates", "汇率"),
     (ImportKind::Schedules, "Payment schedules", "付款计划"),
     (ImportKind::Receipts, "Receipts", "收款"),
+    (ImportKind::Deliverables, "Reports due", "应交报告"),
 ];
 
 /// The mapping, one row per field, with the headers to choose from. True when changed.

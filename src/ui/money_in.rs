@@ -12,7 +12,7 @@ use super::t;
 use crate::chart::palette;
 use crate::domain::{Currency, Lang, group_thousands};
 use crate::ledger::{AgreementFilter, Ledger, LedgerError};
-use crate::report::{Receivables, receivables};
+use crate::report::{Due, DueItem, DueKind, Receivables, due, receivables};
 
 /// The money-in page's state: the day asked for, and the receivables computed for it at a
 /// ledger revision.
@@ -20,19 +20,92 @@ use crate::report::{Receivables, receivables};
 pub struct MoneyInView {
     /// The day as typed (`yyyy-mm-dd`); today when empty.
     as_of: String,
-    computed: Option<(u64, NaiveDate, Result<Receivables, String>)>,
+    computed: Option<Computed>,
 }
 
-fn load(ledger: &Ledger, as_of: NaiveDate) -> Result<Receivables, LedgerError> {
-    Ok(receivables(
-        &ledger.agreements(&AgreementFilter::default())?,
-        &ledger.partners()?,
+/// The receivables and what is due, computed at a ledger revision for a day.
+type Computed = (u64, NaiveDate, Result<(Receivables, Due), String>);
+
+/// How many days ahead the page and the dashboard look for what falls due.
+pub const DUE_DAYS: i64 = 30;
+
+fn load(ledger: &Ledger, as_of: NaiveDate) -> Result<(Receivables, Due), LedgerError> {
+    let agreements = ledger.agreements(&AgreementFilter::default())?;
+    let partners = ledger.partners()?;
+    let r = receivables(
+        &agreements,
+        &partners,
         &ledger.instalments()?,
         &ledger.receipts()?,
         &ledger.rates()?,
         ledger.reporting_currency()?,
         as_of,
-    ))
+    );
+    let due = due(
+        &r,
+        &ledger.deliverables()?,
+        &agreements,
+        &partners,
+        DUE_DAYS,
+    );
+    Ok((r, due))
+}
+
+/// What is due on `as_of` in `ledger`, reading only the agreements that have a schedule or
+/// reports due (for the dashboard, which must not read a large ledger whole).
+pub fn due_of(ledger: &Ledger, as_of: NaiveDate) -> Result<Due, LedgerError> {
+    let instalments = ledger.instalments()?;
+    let deliverables = ledger.deliverables()?;
+    let mut ids: Vec<_> = instalments
+        .iter()
+        .map(|i| i.agreement_id)
+        .chain(deliverables.iter().map(|d| d.agreement_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let agreements = ids
+        .into_iter()
+        .map(|id| ledger.agreement(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let partners = ledger.partners()?;
+    let r = receivables(
+        &agreements,
+        &partners,
+        &instalments,
+        &ledger.receipts()?,
+        &ledger.rates()?,
+        ledger.reporting_currency()?,
+        as_of,
+    );
+    Ok(due(&r, &deliverables, &agreements, &partners, DUE_DAYS))
+}
+
+/// The lines of `items`, late or soon, as the page lists them.
+fn due_list_ui(ui: &mut Ui, lang: Lang, title: &str, items: &[DueItem]) {
+    ui.label(RichText::new(format!("{title} ({})", items.len())).strong());
+    for i in items {
+        let when = match (lang, i.days) {
+            (Lang::En, d) if d < 0 => format!("{} days late", -d),
+            (Lang::Zh, d) if d < 0 => format!("逾期 {} 天", -d),
+            (Lang::En, 0) => "today".into(),
+            (Lang::Zh, 0) => "今天".into(),
+            (Lang::En, d) => format!("in {d} days"),
+            (Lang::Zh, d) => format!("{d} 天后"),
+        };
+        let kind = match i.kind {
+            DueKind::Instalment => t(lang, "Instalment", "分期付款"),
+            DueKind::Report => t(lang, "Report", "报告"),
+        };
+        let text = RichText::new(format!(
+            "{}  {kind}  {} · {} — {} ({when})",
+            i.due_on, i.reference, i.partner, i.what
+        ));
+        ui.label(if i.days < 0 {
+            text.color(color(palette::DOWN))
+        } else {
+            text
+        });
+    }
 }
 
 /// `USD 1,800,000.00` (or `1,800,000.00 USD` in Chinese) from an exact decimal.
@@ -104,8 +177,8 @@ pub fn money_in_ui(ui: &mut Ui, lang: Lang, view: &mut MoneyInView, ledger: &Led
     let Some((_, _, result)) = &view.computed else {
         return;
     };
-    let r = match result {
-        Ok(r) => r,
+    let (r, due) = match result {
+        Ok((r, due)) => (r, due),
         Err(e) => {
             ui.colored_label(color(palette::DOWN), e);
             return;
@@ -187,6 +260,30 @@ pub fn money_in_ui(ui: &mut Ui, lang: Lang, view: &mut MoneyInView, ledger: &Led
             },
         );
     }
+    ui.add_space(6.0);
+    egui::CollapsingHeader::new(format!(
+        "{}: {} · {}: {}",
+        t(lang, "Late", "逾期"),
+        due.late.len(),
+        t(lang, "due in the next 30 days", "未来 30 天到期"),
+        due.soon.len()
+    ))
+    .id_salt("due")
+    .default_open(true)
+    .show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .max_height(160.0)
+            .id_salt("due-list")
+            .show(ui, |ui| {
+                due_list_ui(ui, lang, t(lang, "Late", "逾期"), &due.late);
+                due_list_ui(
+                    ui,
+                    lang,
+                    t(lang, "Due in the next 30 days", "未来 30 天到期"),
+                    &due.soon,
+                );
+            });
+    });
     ui.add_space(6.0);
     // Overdue first, the largest first; then the rest by reference.
     let mut rows: Vec<&crate::report::AgreementDue> = r.agreements.iter().collect();
