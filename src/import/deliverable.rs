@@ -8,12 +8,12 @@ use crate::domain::{Deliverable, ReportKind};
 use crate::ledger::{LedgerError, Put, Writer};
 
 use super::ImportOptions;
-use super::cells::Cell;
+use super::Severity;
+use super::linked::{LinkedPlanner, LinkedRow};
 use super::mapping::field_kind;
 use super::pipeline::{PlanRows, RowKind, WriteRows};
 use super::plan::{Action, LedgerView, Plan, RowReader, SheetAt};
 use super::values::{DayOrder, normalise};
-use super::{Problem, Severity};
 
 field_kind! {
     /// A field of a reporting-obligations sheet.
@@ -63,6 +63,9 @@ const NARRATIVE: &[&str] = &[
 /// The reporting-obligations kind of row.
 pub struct Deliverables;
 
+/// A report row as planned: the agreement is found when it is written.
+pub type DeliverableRow = LinkedRow<Planned, DeliverableField>;
+
 impl RowKind for Deliverables {
     type Field = DeliverableField;
     type Item = DeliverableRow;
@@ -75,10 +78,7 @@ impl RowKind for Deliverables {
         at: SheetAt<'a, DeliverableField>,
         _options: &ImportOptions,
     ) -> Option<impl PlanRows<DeliverableRow> + Send + use<'a>> {
-        Some(DeliverablePlanner {
-            at,
-            order: DayOrder::Unknown,
-        })
+        Some(LinkedPlanner::new(at, &[DeliverableField::Agreement], read))
     }
 
     fn writer<'a>(
@@ -91,15 +91,8 @@ impl RowKind for Deliverables {
     }
 }
 
-/// A report row as planned: the agreement is found when it is written.
-pub struct DeliverableRow {
-    number: usize,
-    planned: Option<Planned>,
-    problems: Vec<Problem>,
-    agreement_cell: Cell,
-}
-
-struct Planned {
+/// A report as a row gives it.
+pub struct Planned {
     reference: String,
     kind: ReportKind,
     title: String,
@@ -107,69 +100,40 @@ struct Planned {
     sent_on: Option<NaiveDate>,
 }
 
-struct DeliverablePlanner<'a> {
-    at: SheetAt<'a, DeliverableField>,
-    order: DayOrder,
-}
-
-impl PlanRows<DeliverableRow> for DeliverablePlanner<'_> {
-    fn row(&mut self, row_number: usize, cells: &mut [Cell], out: &mut Vec<DeliverableRow>) {
-        let mut r = RowReader::new(self.at, row_number, cells);
-        let planned = self.read(&mut r);
-        let problems = r.problems;
-        let agreement_cell = self.at.take_cell(cells, DeliverableField::Agreement);
-        out.push(DeliverableRow {
-            number: row_number,
-            planned,
-            problems,
-            agreement_cell,
-        });
-    }
-
-    fn set_order(&mut self, order: DayOrder) {
-        self.order = order;
-    }
-}
-
-impl DeliverablePlanner<'_> {
-    fn read(&self, r: &mut RowReader<'_, DeliverableField>) -> Option<Planned> {
-        use DeliverableField as F;
-        if !r.check_cells() {
-            return None;
-        }
-        let reference = r.required(F::Agreement, "the agreement's reference is missing");
-        let due_on = r.date(F::DueOn, self.order, "a due date");
-        let sent_on = match r.filled(F::SentOn) {
-            true => Some(r.date(F::SentOn, self.order, "a sending date")?),
-            false => None,
-        };
-        let kind = match r.text(F::Kind) {
-            None => ReportKind::Narrative,
-            Some(t) => {
-                let key = normalise(&t);
-                let has = |words: &[&str]| words.iter().any(|w| key.contains(w));
-                if has(FINANCIAL) {
-                    ReportKind::Financial
-                } else if has(NARRATIVE) {
-                    ReportKind::Narrative
-                } else {
-                    r.problem(
-                        F::Kind,
-                        Severity::Error,
-                        format!("'{t}' is neither a narrative nor a financial report"),
-                    );
-                    return None;
-                }
+fn read(r: &mut RowReader<'_, DeliverableField>, order: DayOrder) -> Option<Planned> {
+    use DeliverableField as F;
+    let reference = r.required(F::Agreement, "the agreement's reference is missing");
+    let due_on = r.date(F::DueOn, order, "a due date");
+    let sent_on = match r.filled(F::SentOn) {
+        true => Some(r.date(F::SentOn, order, "a sending date")?),
+        false => None,
+    };
+    let kind = match r.text(F::Kind) {
+        None => ReportKind::Narrative,
+        Some(t) => {
+            let key = normalise(&t);
+            let has = |words: &[&str]| words.iter().any(|w| key.contains(w));
+            if has(FINANCIAL) {
+                ReportKind::Financial
+            } else if has(NARRATIVE) {
+                ReportKind::Narrative
+            } else {
+                r.problem(
+                    F::Kind,
+                    Severity::Error,
+                    format!("'{t}' is neither a narrative nor a financial report"),
+                );
+                return None;
             }
-        };
-        Some(Planned {
-            reference: reference?.into_owned(),
-            kind,
-            title: r.text(F::Title).map(|t| t.into_owned()).unwrap_or_default(),
-            due_on: due_on?,
-            sent_on,
-        })
-    }
+        }
+    };
+    Some(Planned {
+        reference: reference?.into_owned(),
+        kind,
+        title: r.text(F::Title).map(|t| t.into_owned()).unwrap_or_default(),
+        due_on: due_on?,
+        sent_on,
+    })
 }
 
 struct DeliverableWriter<'a> {
@@ -181,33 +145,21 @@ impl WriteRows<DeliverableRow> for DeliverableWriter<'_> {
         &mut self,
         w: &mut Writer<'_>,
         plan: &mut Plan,
-        row: DeliverableRow,
+        mut row: DeliverableRow,
     ) -> Result<(), LedgerError> {
-        let mut problems = row.problems;
-        let Some(p) = row.planned else {
-            plan.nothing_from(problems);
+        let Some(p) = row.planned.take() else {
+            row.nothing(plan);
             return Ok(());
         };
-        let at = self.at;
-        let mut tell = |severity, message: String| {
-            problems.extend(at.cell_problem(
-                row.number,
-                DeliverableField::Agreement,
-                &row.agreement_cell,
-                severity,
-                message,
-            ));
-        };
-        let Some(agreement) = w.agreement_with_reference(&p.reference)? else {
-            tell(
-                Severity::Error,
-                format!("no agreement has the reference '{}'", p.reference),
-            );
-            plan.nothing_from(problems);
+        let (at, field) = (self.at, DeliverableField::Agreement);
+        let Some(agreement) = row.agreement(w, at, field, &p.reference)? else {
+            row.nothing(plan);
             return Ok(());
         };
         if p.due_on < agreement.signed_on {
-            tell(
+            row.tell(
+                at,
+                field,
                 Severity::Warning,
                 format!(
                     "due on {}, before the agreement was signed ({})",
@@ -215,8 +167,9 @@ impl WriteRows<DeliverableRow> for DeliverableWriter<'_> {
                 ),
             );
         }
-        let blocked = problems.iter().any(|p| p.severity == Severity::Error);
-        plan.problems.extend(problems);
+        let blocked = row.blocked();
+        let number = row.number;
+        plan.problems.extend(row.problems);
         let d = Deliverable {
             id: 0,
             agreement_id: agreement.id,
@@ -247,7 +200,7 @@ impl WriteRows<DeliverableRow> for DeliverableWriter<'_> {
                 }
             }
         };
-        plan.record(row.number, action, blocked, || {
+        plan.record(number, action, blocked, || {
             format!(
                 "{} {} report due {}",
                 p.reference,

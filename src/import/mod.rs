@@ -9,6 +9,7 @@ mod agreement;
 mod cells;
 mod deliverable;
 mod errors_out;
+mod linked;
 mod mapping;
 mod matching;
 mod partner;

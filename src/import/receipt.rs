@@ -11,12 +11,12 @@ use crate::domain::{Agreement, AgreementId, Currency, Money, PartnerId, Receipt,
 use crate::ledger::{LedgerError, Put, Writer};
 
 use super::ImportOptions;
-use super::cells::Cell;
+use super::Severity;
+use super::linked::{LinkedPlanner, LinkedRow};
 use super::mapping::field_kind;
 use super::pipeline::{PlanRows, RowKind, WriteRows};
 use super::plan::{Action, LedgerView, Plan, RowReader, SheetAt};
 use super::values::{DayOrder, parse_number};
-use super::{Problem, Severity};
 
 field_kind! {
     /// A field of a receipts sheet.
@@ -61,11 +61,11 @@ impl RowKind for Receipts {
         at: SheetAt<'a, ReceiptField>,
         _options: &ImportOptions,
     ) -> Option<impl PlanRows<ReceiptRow> + Send + use<'a>> {
-        Some(ReceiptPlanner {
-            view,
+        Some(LinkedPlanner::new(
             at,
-            order: DayOrder::Unknown,
-        })
+            &MATCH_FIELDS,
+            move |r: &mut RowReader<'_, ReceiptField>, order| read(view, r, order),
+        ))
     }
 
     fn writer<'a>(
@@ -79,15 +79,10 @@ impl RowKind for Receipts {
 }
 
 /// A receipt row as planned: the agreement is found when it is written.
-pub struct ReceiptRow {
-    number: usize,
-    planned: Option<Planned>,
-    problems: Vec<Problem>,
-    /// The row's agreement and partner cells, which a problem with the match shows.
-    cells: [Cell; 2],
-}
+pub type ReceiptRow = LinkedRow<Planned, ReceiptField>;
 
-struct Planned {
+/// A receipt as a row gives it.
+pub struct Planned {
     received_on: NaiveDate,
     amount: Decimal,
     currency: Option<Currency>,
@@ -98,100 +93,76 @@ struct Planned {
     notes: String,
 }
 
-struct ReceiptPlanner<'a> {
-    view: &'a LedgerView,
-    at: SheetAt<'a, ReceiptField>,
+fn read(
+    view: &LedgerView,
+    r: &mut RowReader<'_, ReceiptField>,
     order: DayOrder,
-}
-
-impl PlanRows<ReceiptRow> for ReceiptPlanner<'_> {
-    fn row(&mut self, row_number: usize, cells: &mut [Cell], out: &mut Vec<ReceiptRow>) {
-        let mut r = RowReader::new(self.at, row_number, cells);
-        let planned = self.read(&mut r);
-        let problems = r.problems;
-        let cells = MATCH_FIELDS.map(|f| self.at.take_cell(cells, f));
-        out.push(ReceiptRow {
-            number: row_number,
-            planned,
-            problems,
-            cells,
-        });
-    }
-
-    fn set_order(&mut self, order: DayOrder) {
-        self.order = order;
-    }
-}
-
-impl ReceiptPlanner<'_> {
-    fn read(&self, r: &mut RowReader<'_, ReceiptField>) -> Option<Planned> {
-        use ReceiptField as F;
-        if !r.check_cells() {
-            return None;
+) -> Option<Planned> {
+    use ReceiptField as F;
+    let received_on = r.date(F::ReceivedOn, order, "a receipt date");
+    let amount = match r.amount(F::Amount, Some(F::Currency), true) {
+        Ok(None) => {
+            r.problem(F::Amount, Severity::Error, "the amount is missing".into());
+            None
         }
-        let received_on = r.date(F::ReceivedOn, self.order, "a receipt date");
-        let amount = match r.amount(F::Amount, Some(F::Currency), true) {
-            Ok(None) => {
-                r.problem(F::Amount, Severity::Error, "the amount is missing".into());
-                None
-            }
-            Ok(some) => some,
-            Err(_) => None,
-        };
-        let agreement = r.text(F::Agreement).map(|t| t.into_owned());
-        let partner = match r.text(F::Partner) {
-            Some(name) => match self.view.matcher.exact(&name) {
+        Ok(some) => some,
+        Err(_) => None,
+    };
+    let agreement = r.text(F::Agreement).map(|t| t.into_owned());
+    let partner = match r.text(F::Partner) {
+        Some(name) => {
+            match view.matcher.exact(&name) {
                 Some(id) => Some((id, name.into_owned())),
                 None if agreement.is_none() => {
                     r.problem(
-                        F::Partner,
-                        Severity::Error,
-                        format!("'{name}' is not a partner of the ledger; give the agreement's reference"),
-                    );
+                    F::Partner,
+                    Severity::Error,
+                    format!("'{name}' is not a partner of the ledger; give the agreement's reference"),
+                );
                     return None;
                 }
                 None => None,
-            },
-            None => None,
-        };
-        if agreement.is_none() && partner.is_none() {
-            let field = match r.at.mapping.column(F::Agreement) {
-                Some(_) => F::Agreement,
-                None => F::Partner,
-            };
-            r.problem(
-                field,
-                Severity::Error,
-                "give the agreement's reference (or the partner) the receipt pays".into(),
-            );
-            return None;
+            }
         }
-        let rate = match r.text(F::Rate) {
-            Some(t) => match parse_number(&t).filter(|v| *v > Decimal::ZERO) {
-                Some(v) => Some(v.normalize()),
-                None => {
-                    r.problem(
-                        F::Rate,
-                        Severity::Error,
-                        format!("'{t}' is not a rate above zero"),
-                    );
-                    return None;
-                }
-            },
-            None => None,
+        None => None,
+    };
+    if agreement.is_none() && partner.is_none() {
+        let field = match r.at.mapping.column(F::Agreement) {
+            Some(_) => F::Agreement,
+            None => F::Partner,
         };
-        let (amount, currency) = amount?;
-        Some(Planned {
-            received_on: received_on?,
-            amount,
-            currency,
-            agreement,
-            partner,
-            reference: r.text(F::Reference).map(|t| t.into_owned()),
-            rate,
-            notes: r.text(F::Notes).map(|t| t.into_owned()).unwrap_or_default(),
-        })
+        r.problem(
+            field,
+            Severity::Error,
+            "give the agreement's reference (or the partner) the receipt pays".into(),
+        );
+        return None;
     }
+    let rate = match r.text(F::Rate) {
+        Some(t) => match parse_number(&t).filter(|v| *v > Decimal::ZERO) {
+            Some(v) => Some(v.normalize()),
+            None => {
+                r.problem(
+                    F::Rate,
+                    Severity::Error,
+                    format!("'{t}' is not a rate above zero"),
+                );
+                return None;
+            }
+        },
+        None => None,
+    };
+    let (amount, currency) = amount?;
+    Some(Planned {
+        received_on: received_on?,
+        amount,
+        currency,
+        agreement,
+        partner,
+        reference: r.text(F::Reference).map(|t| t.into_owned()),
+        rate,
+        notes: r.text(F::Notes).map(|t| t.into_owned()).unwrap_or_default(),
+    })
 }
 
 struct ReceiptWriter<'a> {
@@ -288,26 +259,24 @@ impl WriteRows<ReceiptRow> for ReceiptWriter<'_> {
         &mut self,
         w: &mut Writer<'_>,
         plan: &mut Plan,
-        row: ReceiptRow,
+        mut row: ReceiptRow,
     ) -> Result<(), LedgerError> {
-        let mut problems = row.problems;
-        let Some(p) = row.planned else {
-            plan.nothing_from(problems);
+        let Some(p) = row.planned.take() else {
+            row.nothing(plan);
             return Ok(());
         };
         // A match by reference is told on the agreement's cell, one by partner on the
         // partner's.
         let by_partner =
             p.agreement.is_none() && self.at.mapping.column(ReceiptField::Partner).is_some();
-        let (field, cell) = match (by_partner, &row.cells) {
-            (true, [_, partner]) => (ReceiptField::Partner, partner),
-            (false, [agreement, _]) => (ReceiptField::Agreement, agreement),
+        let field = match by_partner {
+            true => ReceiptField::Partner,
+            false => ReceiptField::Agreement,
         };
         let at = self.at;
-        let mut tell = |severity, message: String| {
-            problems.extend(at.cell_problem(row.number, field, cell, severity, message));
-        };
-        let agreement = match self.agreement(w, &p)? {
+        let found = self.agreement(w, &p)?;
+        let mut tell = |severity, message: String| row.tell(at, field, severity, message);
+        let agreement = match found {
             Found::One(a, why) => {
                 if let Some(why) = why {
                     tell(Severity::Warning, why);
@@ -316,7 +285,7 @@ impl WriteRows<ReceiptRow> for ReceiptWriter<'_> {
             }
             Found::Not(why) => {
                 tell(Severity::Error, why);
-                plan.nothing_from(problems);
+                row.nothing(plan);
                 return Ok(());
             }
         };
@@ -342,7 +311,7 @@ impl WriteRows<ReceiptRow> for ReceiptWriter<'_> {
                 Severity::Error,
                 "the row and the agreement name no currency".into(),
             );
-            plan.nothing_from(problems);
+            row.nothing(plan);
             return Ok(());
         };
         if let Some(signed) = agreement
@@ -362,8 +331,9 @@ impl WriteRows<ReceiptRow> for ReceiptWriter<'_> {
                 );
             }
         }
-        let blocked = problems.iter().any(|p| p.severity == Severity::Error);
-        plan.problems.extend(problems);
+        let blocked = row.blocked();
+        let number = row.number;
+        plan.problems.extend(row.problems);
         let receipt = Receipt {
             id: 0,
             agreement_id: agreement.id,
@@ -397,7 +367,7 @@ impl WriteRows<ReceiptRow> for ReceiptWriter<'_> {
                 },
             }
         };
-        plan.record(row.number, action, blocked, || {
+        plan.record(number, action, blocked, || {
             format!("{} {} {label}", receipt.received_on, receipt.amount)
         });
         Ok(())

@@ -11,12 +11,12 @@ use crate::domain::{AgreementId, Currency, Instalment, Money, Status};
 use crate::ledger::{LedgerError, Put, Writer};
 
 use super::ImportOptions;
-use super::cells::Cell;
+use super::Severity;
+use super::linked::{LinkedPlanner, LinkedRow};
 use super::mapping::field_kind;
 use super::pipeline::{PlanRows, RowKind, WriteRows};
 use super::plan::{Action, LedgerView, Plan, RowReader, SheetAt};
 use super::values::DayOrder;
-use super::{Problem, Severity};
 
 field_kind! {
     /// A field of a payment-schedule sheet.
@@ -37,6 +37,9 @@ field_kind! {
 /// The payment-schedules kind of row.
 pub struct Schedules;
 
+/// An instalment row as planned: the agreement is found when it is written.
+pub type ScheduleRow = LinkedRow<Planned, ScheduleField>;
+
 impl RowKind for Schedules {
     type Field = ScheduleField;
     type Item = ScheduleRow;
@@ -49,10 +52,7 @@ impl RowKind for Schedules {
         at: SheetAt<'a, ScheduleField>,
         _options: &ImportOptions,
     ) -> Option<impl PlanRows<ScheduleRow> + Send + use<'a>> {
-        Some(SchedulePlanner {
-            at,
-            order: DayOrder::Unknown,
-        })
+        Some(LinkedPlanner::new(at, &[ScheduleField::Agreement], read))
     }
 
     fn writer<'a>(
@@ -68,16 +68,8 @@ impl RowKind for Schedules {
     }
 }
 
-/// An instalment row as planned: the agreement is found when it is written.
-pub struct ScheduleRow {
-    number: usize,
-    planned: Option<Planned>,
-    problems: Vec<Problem>,
-    /// The row's agreement cell, which a problem with the agreement shows.
-    agreement_cell: Cell,
-}
-
-struct Planned {
+/// An instalment as a row gives it.
+pub struct Planned {
     reference: String,
     due_on: chrono::NaiveDate,
     amount: Decimal,
@@ -85,58 +77,29 @@ struct Planned {
     condition: String,
 }
 
-struct SchedulePlanner<'a> {
-    at: SheetAt<'a, ScheduleField>,
-    order: DayOrder,
-}
-
-impl PlanRows<ScheduleRow> for SchedulePlanner<'_> {
-    fn row(&mut self, row_number: usize, cells: &mut [Cell], out: &mut Vec<ScheduleRow>) {
-        let mut r = RowReader::new(self.at, row_number, cells);
-        let planned = self.read(&mut r);
-        let problems = r.problems;
-        let agreement_cell = self.at.take_cell(cells, ScheduleField::Agreement);
-        out.push(ScheduleRow {
-            number: row_number,
-            planned,
-            problems,
-            agreement_cell,
-        });
-    }
-
-    fn set_order(&mut self, order: DayOrder) {
-        self.order = order;
-    }
-}
-
-impl SchedulePlanner<'_> {
-    fn read(&self, r: &mut RowReader<'_, ScheduleField>) -> Option<Planned> {
-        use ScheduleField as F;
-        if !r.check_cells() {
-            return None;
+fn read(r: &mut RowReader<'_, ScheduleField>, order: DayOrder) -> Option<Planned> {
+    use ScheduleField as F;
+    let reference = r.required(F::Agreement, "the agreement's reference is missing");
+    let due_on = r.date(F::DueOn, order, "a due date");
+    let amount = match r.amount(F::Amount, Some(F::Currency), false) {
+        Ok(None) => {
+            r.problem(F::Amount, Severity::Error, "the amount is missing".into());
+            None
         }
-        let reference = r.required(F::Agreement, "the agreement's reference is missing");
-        let due_on = r.date(F::DueOn, self.order, "a due date");
-        let amount = match r.amount(F::Amount, Some(F::Currency), false) {
-            Ok(None) => {
-                r.problem(F::Amount, Severity::Error, "the amount is missing".into());
-                None
-            }
-            Ok(some) => some,
-            Err(_) => None,
-        };
-        let (amount, currency) = amount?;
-        Some(Planned {
-            reference: reference?.into_owned(),
-            due_on: due_on?,
-            amount,
-            currency,
-            condition: r
-                .text(F::Condition)
-                .map(|t| t.into_owned())
-                .unwrap_or_default(),
-        })
-    }
+        Ok(some) => some,
+        Err(_) => None,
+    };
+    let (amount, currency) = amount?;
+    Some(Planned {
+        reference: reference?.into_owned(),
+        due_on: due_on?,
+        amount,
+        currency,
+        condition: r
+            .text(F::Condition)
+            .map(|t| t.into_owned())
+            .unwrap_or_default(),
+    })
 }
 
 struct ScheduleWriter<'a> {
@@ -150,35 +113,21 @@ impl WriteRows<ScheduleRow> for ScheduleWriter<'_> {
         &mut self,
         w: &mut Writer<'_>,
         plan: &mut Plan,
-        row: ScheduleRow,
+        mut row: ScheduleRow,
     ) -> Result<(), LedgerError> {
-        let mut problems = row.problems;
-        let Some(p) = row.planned else {
-            plan.nothing_from(problems);
+        let Some(p) = row.planned.take() else {
+            row.nothing(plan);
             return Ok(());
         };
-        let mut tell = |field, severity, message: String| {
-            problems.extend(self.at.cell_problem(
-                row.number,
-                field,
-                &row.agreement_cell,
-                severity,
-                message,
-            ));
-        };
-        let agreement = w.agreement_with_reference(&p.reference)?;
-        let Some(agreement) = agreement else {
-            tell(
-                ScheduleField::Agreement,
-                Severity::Error,
-                format!("no agreement has the reference '{}'", p.reference),
-            );
-            plan.nothing_from(problems);
+        let at = self.at;
+        let field = ScheduleField::Agreement;
+        let Some(agreement) = row.agreement(w, at, field, &p.reference)? else {
+            row.nothing(plan);
             return Ok(());
         };
+        let mut tell = |severity, message: String| row.tell(at, field, severity, message);
         if agreement.status != Status::Signed {
             tell(
-                ScheduleField::Agreement,
                 Severity::Warning,
                 format!(
                     "{} is {}, not signed",
@@ -189,7 +138,6 @@ impl WriteRows<ScheduleRow> for ScheduleWriter<'_> {
         }
         if p.due_on < agreement.signed_on {
             tell(
-                ScheduleField::Agreement,
                 Severity::Warning,
                 format!(
                     "due on {}, before the agreement was signed ({})",
@@ -207,13 +155,14 @@ impl WriteRows<ScheduleRow> for ScheduleWriter<'_> {
         let amount = match amount {
             Ok(a) => a,
             Err(e) => {
-                tell(ScheduleField::Agreement, Severity::Error, e);
-                plan.nothing_from(problems);
+                tell(Severity::Error, e);
+                row.nothing(plan);
                 return Ok(());
             }
         };
-        let blocked = problems.iter().any(|p| p.severity == Severity::Error);
-        plan.problems.extend(problems);
+        let blocked = row.blocked();
+        let number = row.number;
+        plan.problems.extend(row.problems);
         let instalment = Instalment {
             id: 0,
             agreement_id: agreement.id,
@@ -244,7 +193,7 @@ impl WriteRows<ScheduleRow> for ScheduleWriter<'_> {
                 },
             }
         };
-        plan.record(row.number, action, blocked, || {
+        plan.record(number, action, blocked, || {
             format!("{} due {}", p.reference, p.due_on)
         });
         Ok(())
