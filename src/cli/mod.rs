@@ -518,7 +518,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Receivables { as_of, json } => receivables(&ledger, as_of.as_deref(), json),
         Command::Due { as_of, days, json } => {
-            let due = due_of(&ledger, as_of.as_deref(), days)?;
+            let (_, due) = due_of(&ledger, as_of.as_deref(), days)?;
             if json {
                 return print_json(&due);
             }
@@ -526,7 +526,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Calendar { out, as_of } => {
-            let due = due_of(&ledger, as_of.as_deref(), 30)?;
+            let (_, due) = due_of(&ledger, as_of.as_deref(), 30)?;
             let ics = crate::export::calendar::calendar(&due);
             crate::files::write_whole(&out, ics.as_bytes())
                 .with_context(|| format!("cannot write {}", out.display()))
@@ -565,49 +565,23 @@ fn day_of(text: Option<&str>) -> Result<chrono::NaiveDate, Failure> {
     }
 }
 
-/// The receivables of the ledger on the day `as_of` names, with the agreements and
-/// partners they were read from.
-fn receivables_of(
+/// The receivables of the ledger on the day `as_of` names, and what is due then within
+/// `days`.
+fn due_of(
     ledger: &Ledger,
     as_of: Option<&str>,
-) -> Result<
-    (
-        crate::report::Receivables,
-        Vec<crate::domain::Agreement>,
-        Vec<crate::domain::Partner>,
-    ),
-    Failure,
-> {
-    let as_of = day_of(as_of)?;
-    let agreements = ledger.agreements(&AgreementFilter::default())?;
-    let partners = ledger.partners()?;
-    let r = crate::report::receivables(
-        &agreements,
-        &partners,
-        &ledger.instalments()?,
-        &ledger.receipts()?,
-        &ledger.rates()?,
-        ledger.reporting_currency()?,
-        as_of,
-    );
-    Ok((r, agreements, partners))
-}
-
-/// What is due on the day `as_of` names, within `days`.
-fn due_of(ledger: &Ledger, as_of: Option<&str>, days: i64) -> Result<crate::report::Due, Failure> {
-    let (r, agreements, partners) = receivables_of(ledger, as_of)?;
-    Ok(crate::report::due(
-        &r,
-        &ledger.deliverables()?,
-        &agreements,
-        &partners,
+    days: i64,
+) -> Result<(crate::report::Receivables, crate::report::Due), Failure> {
+    Ok(crate::report::load_receivables(
+        ledger,
+        day_of(as_of)?,
         days,
-    ))
+    )?)
 }
 
 /// `pledger receivables`.
 fn receivables(ledger: &Ledger, as_of: Option<&str>, json: bool) -> Result<(), Failure> {
-    let (r, _, _) = receivables_of(ledger, as_of)?;
+    let (r, _) = due_of(ledger, as_of, 30)?;
     if json {
         return print_json(&r);
     }

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::Receivables;
+use super::{Receivables, receivables};
 use crate::domain::{Agreement, Deliverable, Partner, group_thousands};
+use crate::ledger::{AgreementFilter, Ledger, LedgerError};
 
 /// What falls due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -137,4 +138,61 @@ pub fn due(
             .collect(),
         open,
     }
+}
+
+/// The receivables of `ledger` on `as_of`, and what is due then within `within_days`.
+pub fn load(
+    ledger: &Ledger,
+    as_of: NaiveDate,
+    within_days: i64,
+) -> Result<(Receivables, Due), LedgerError> {
+    let agreements = ledger.agreements(&AgreementFilter::default())?;
+    let partners = ledger.partners()?;
+    let r = receivables(
+        &agreements,
+        &partners,
+        &ledger.instalments()?,
+        &ledger.receipts()?,
+        &ledger.rates()?,
+        ledger.reporting_currency()?,
+        as_of,
+    );
+    let d = due(
+        &r,
+        &ledger.deliverables()?,
+        &agreements,
+        &partners,
+        within_days,
+    );
+    Ok((r, d))
+}
+
+/// What is due in `ledger` on `as_of` within `within_days`, reading only the agreements
+/// that have a schedule or reports due (for the dashboard, which must not read a large
+/// ledger whole).
+pub fn load_due(ledger: &Ledger, as_of: NaiveDate, within_days: i64) -> Result<Due, LedgerError> {
+    let instalments = ledger.instalments()?;
+    let deliverables = ledger.deliverables()?;
+    let mut ids: Vec<_> = instalments
+        .iter()
+        .map(|i| i.agreement_id)
+        .chain(deliverables.iter().map(|d| d.agreement_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let agreements = ids
+        .into_iter()
+        .map(|id| ledger.agreement(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let partners = ledger.partners()?;
+    let r = receivables(
+        &agreements,
+        &partners,
+        &instalments,
+        &ledger.receipts()?,
+        &ledger.rates()?,
+        ledger.reporting_currency()?,
+        as_of,
+    );
+    Ok(due(&r, &deliverables, &agreements, &partners, within_days))
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decimal};
 
 pub use cache::CACHED_FROM_ROWS;
-pub use due::{Due, DueItem, DueKind, due};
+pub use due::{Due, DueItem, DueKind, due, load as load_receivables, load_due};
 pub use receivables::{
     AGEING, AgreementDue, Amounts, NeededRate, OpenInstalment, PartnerDue, Receivables, receivables,
 };

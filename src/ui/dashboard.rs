@@ -69,7 +69,7 @@ impl PledgerApp {
         let today = chrono::Local::now().date_naive();
         let revision = self.cache.revision.unwrap_or(0);
         if !matches!(self.cache.due, Some((r, d, _)) if r == revision && d == today) {
-            let counts = super::money_in::due_of(&self.ledger, today)
+            let counts = crate::report::load_due(&self.ledger, today, super::money_in::DUE_DAYS)
                 .ok()
                 .map(|d| (d.late.len(), d.soon.len()));
             self.cache.due = Some((revision, today, counts));

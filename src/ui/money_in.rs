@@ -11,8 +11,8 @@ use super::pie::color;
 use super::t;
 use crate::chart::palette;
 use crate::domain::{Currency, Lang, group_thousands};
-use crate::ledger::{AgreementFilter, Ledger, LedgerError};
-use crate::report::{Due, DueItem, DueKind, Receivables, due, receivables};
+use crate::ledger::Ledger;
+use crate::report::{Due, DueItem, DueKind, Receivables, load_receivables};
 
 /// The money-in page's state: the day asked for, and the receivables computed for it at a
 /// ledger revision.
@@ -28,57 +28,6 @@ type Computed = (u64, NaiveDate, Result<(Receivables, Due), String>);
 
 /// How many days ahead the page and the dashboard look for what falls due.
 pub const DUE_DAYS: i64 = 30;
-
-fn load(ledger: &Ledger, as_of: NaiveDate) -> Result<(Receivables, Due), LedgerError> {
-    let agreements = ledger.agreements(&AgreementFilter::default())?;
-    let partners = ledger.partners()?;
-    let r = receivables(
-        &agreements,
-        &partners,
-        &ledger.instalments()?,
-        &ledger.receipts()?,
-        &ledger.rates()?,
-        ledger.reporting_currency()?,
-        as_of,
-    );
-    let due = due(
-        &r,
-        &ledger.deliverables()?,
-        &agreements,
-        &partners,
-        DUE_DAYS,
-    );
-    Ok((r, due))
-}
-
-/// What is due on `as_of` in `ledger`, reading only the agreements that have a schedule or
-/// reports due (for the dashboard, which must not read a large ledger whole).
-pub fn due_of(ledger: &Ledger, as_of: NaiveDate) -> Result<Due, LedgerError> {
-    let instalments = ledger.instalments()?;
-    let deliverables = ledger.deliverables()?;
-    let mut ids: Vec<_> = instalments
-        .iter()
-        .map(|i| i.agreement_id)
-        .chain(deliverables.iter().map(|d| d.agreement_id))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let agreements = ids
-        .into_iter()
-        .map(|id| ledger.agreement(id))
-        .collect::<Result<Vec<_>, _>>()?;
-    let partners = ledger.partners()?;
-    let r = receivables(
-        &agreements,
-        &partners,
-        &instalments,
-        &ledger.receipts()?,
-        &ledger.rates()?,
-        ledger.reporting_currency()?,
-        as_of,
-    );
-    Ok(due(&r, &deliverables, &agreements, &partners, DUE_DAYS))
-}
 
 /// The lines of `items`, late or soon, as the page lists them.
 fn due_list_ui(ui: &mut Ui, lang: Lang, title: &str, items: &[DueItem]) {
@@ -171,7 +120,7 @@ pub fn money_in_ui(ui: &mut Ui, lang: Lang, view: &mut MoneyInView, ledger: &Led
     let revision = ledger.revision().unwrap_or(0);
     let stale = !matches!(&view.computed, Some((r, d, _)) if *r == revision && *d == as_of);
     if stale {
-        let r = load(ledger, as_of).map_err(|e| e.to_string());
+        let r = load_receivables(ledger, as_of, DUE_DAYS).map_err(|e| e.to_string());
         view.computed = Some((revision, as_of, r));
     }
     let Some((_, _, result)) = &view.computed else {
