@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::domain::{Currency, ExchangeRate, Lang, Period};
-use crate::import::{self, ImportError, ImportOptions, RowKind, Severity};
+use crate::import::{self, ImportError, ImportOptions, Severity};
 use crate::ledger::{self, AgreementFilter, Ledger, LedgerError};
 use crate::report::Snapshot;
 
@@ -201,10 +201,11 @@ pub struct ImportArgs {
     pub file: Option<PathBuf>,
     /// What the rows are: agreements, partners (name, type, Chinese name, country,
     /// aliases), rates (currency, valid from, rate, quote), schedules (agreement, due on,
-    /// amount, currency, condition) or receipts (received on, amount, currency, agreement or
-    /// partner, reference, rate, notes).
-    #[arg(long, value_enum, default_value_t = RowKindArg::Agreements)]
-    pub kind: RowKindArg,
+    /// amount, currency, condition), receipts (received on, amount, currency, agreement or
+    /// partner, reference, rate, notes) or deliverables (agreement, kind, title, due on,
+    /// sent on).
+    #[arg(long, default_value = "agreements", value_name = "KIND")]
+    pub kind: import::ImportKind,
     /// The sheet to read.
     #[arg(long)]
     pub sheet: Option<String>,
@@ -250,23 +251,6 @@ pub struct ImportArgs {
     /// Reverse an earlier import batch exactly.
     #[arg(long, value_name = "BATCH", conflicts_with = "file")]
     pub undo: Option<i64>,
-}
-
-/// The kinds of row `pledger import` reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum RowKindArg {
-    /// Agreements signed with partners.
-    Agreements,
-    /// Partners.
-    Partners,
-    /// Exchange rates.
-    Rates,
-    /// Payment schedules: instalments of agreements.
-    Schedules,
-    /// Receipts from a finance system or a bank.
-    Receipts,
-    /// Reports agreements ask for (narrative or financial, due on, sent on).
-    Deliverables,
 }
 
 /// An error with the exit code it maps to.
@@ -748,29 +732,20 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         read_decisions(path, &mut options)?;
     }
     let decides = !options.confirmed_matches.is_empty() || !options.new_partners.is_empty();
-    if args.kind != RowKindArg::Agreements && (decides || args.ask) {
+    if args.kind != import::ImportKind::Agreements && (decides || args.ask) {
         return Err(usage(anyhow!(
             "--match, --new, --decisions and --ask decide the partners of agreements; they do not apply to --kind {}",
-            format!("{:?}", args.kind).to_lowercase()
+            args.kind.name()
         )));
     }
     if args.ask {
         ask_decisions(ledger, &file, &mut options)?;
     }
-    match args.kind {
-        RowKindArg::Agreements => import_kind::<import::Agreements>(ledger, &file, &args, options),
-        RowKindArg::Partners => import_kind::<import::Partners>(ledger, &file, &args, options),
-        RowKindArg::Rates => import_kind::<import::Rates>(ledger, &file, &args, options),
-        RowKindArg::Schedules => import_kind::<import::Schedules>(ledger, &file, &args, options),
-        RowKindArg::Receipts => import_kind::<import::Receipts>(ledger, &file, &args, options),
-        RowKindArg::Deliverables => {
-            import_kind::<import::Deliverables>(ledger, &file, &args, options)
-        }
-    }
+    import_kind(ledger, &file, &args, options)
 }
 
-/// `pledger import` of `file` as rows of kind `K`.
-fn import_kind<K: RowKind>(
+/// `pledger import` of `file` as rows of the kind `args` names.
+fn import_kind(
     ledger: &mut Ledger,
     file: &std::path::Path,
     args: &ImportArgs,
@@ -778,7 +753,7 @@ fn import_kind<K: RowKind>(
 ) -> Result<(), Failure> {
     for m in &args.map {
         let (left, right) = split_pair(m, "FIELD=HEADER")?;
-        let field = |s: &str| import::field_named::<K::Field>(s);
+        let field = |s: &str| args.kind.field_named(s);
         let pair = match (field(&left), field(&right)) {
             (Ok(_), _) => (left, right),
             (Err(_), Ok(_)) => (right, left),
@@ -790,7 +765,7 @@ fn import_kind<K: RowKind>(
         // The rows go back to the consultant as read: the sheet is held whole.
         Some(out) => {
             let wb = import::read_file(file)?;
-            let done = import::import_book::<K>(
+            let done = args.kind.import_book(
                 ledger,
                 wb.clone(),
                 &options,
@@ -808,7 +783,7 @@ fn import_kind<K: RowKind>(
         }
         // Otherwise rows are planned and written as they are read.
         None => {
-            let done = import::import_file::<K>(
+            let done = args.kind.import_file(
                 ledger,
                 file,
                 &options,
@@ -830,7 +805,10 @@ fn import_kind<K: RowKind>(
         };
         print_json(&json!({"plan": plan, "committed": summary}))?;
     } else {
-        print!("{}", text::plan_text::<K::Field>(&plan, args.dry_run));
+        print!(
+            "{}",
+            text::plan_text(&plan, &args.kind.fields(), args.dry_run)
+        );
         for p in &plan.problems {
             if p.severity == Severity::Error {
                 eprintln!("{p}");
@@ -859,7 +837,7 @@ fn import_kind<K: RowKind>(
                     ),
                     None => println!(
                         "Nothing to change: the ledger has all these {} already.",
-                        K::NOUN.1
+                        args.kind.noun().1
                     ),
                 }
             }

@@ -6,7 +6,7 @@ use crate::domain::{
     Agreement, Lang, ListKind, Partner, PartnerId, ReferenceLists, group_thousands,
     minor_to_decimal,
 };
-use crate::import::{Action, FieldKind, Plan, Severity, field_names};
+use crate::import::{Action, Plan, Severity};
 use crate::report::{Report, Slice, tenths_text};
 
 /// Display width: East Asian wide characters take two columns.
@@ -289,7 +289,7 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// An import plan: mapping, counts, differences and warnings.
-pub fn plan_text<F: FieldKind>(plan: &Plan, dry_run: bool) -> String {
+pub fn plan_text(plan: &Plan, fields: &[(&str, bool)], dry_run: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -321,7 +321,11 @@ pub fn plan_text<F: FieldKind>(plan: &Plan, dry_run: bool) -> String {
                 "{}; to import it: --map \"FIELD={}\" (fields: {})",
                 g.reason,
                 g.header,
-                field_names::<F>()
+                fields
+                    .iter()
+                    .map(|(f, _)| *f)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
     }

@@ -876,6 +876,15 @@ impl NamedMapping {
     pub fn column(&self, field: &str) -> Option<usize> {
         self.fields.iter().position(|f| *f == Some(field))
     }
+
+    /// The profile that reproduces this mapping: normalised header -> field name.
+    pub fn profile(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .zip(&self.fields)
+            .filter_map(|(h, f)| f.map(|f| (super::header_key(h).0, f.to_string())))
+            .collect()
+    }
 }
 
 /// What an import of a kind chosen at run time did: [`StreamedImport`] with its mapping
@@ -890,6 +899,56 @@ pub struct KindImport {
     pub committed: Option<Result<CommitSummary, ImportError>>,
 }
 
+/// What a caller that chooses the kind at run time reaches of a [`RowKind`].
+struct KindOps {
+    name: &'static str,
+    noun: (&'static str, &'static str),
+    fields: fn() -> Vec<(&'static str, bool)>,
+    score: fn(&Workbook) -> usize,
+    file: fn(&mut Ledger, &Path, &ImportOptions, bool, bool, Progressing<'_>) -> Imported,
+    book: fn(&mut Ledger, Workbook, &ImportOptions, bool, bool, Progressing<'_>) -> Imported,
+}
+
+type Progressing<'p> = &'p mut dyn FnMut(Progress) -> bool;
+type Imported = Result<KindImport, ImportError>;
+
+impl KindOps {
+    fn of<K: RowKind>() -> KindOps {
+        fn named<F: FieldKind>(done: StreamedImport<F>) -> KindImport {
+            KindImport {
+                mapping: NamedMapping::of(&done.mapping),
+                plan: done.plan,
+                committed: done.committed,
+            }
+        }
+        KindOps {
+            name: <K::Field as FieldKind>::KIND,
+            noun: K::NOUN,
+            fields: || {
+                let required = <K::Field as FieldKind>::REQUIRED;
+                <K::Field as FieldKind>::ALL
+                    .iter()
+                    .map(|f| (f.name(), required.contains(f)))
+                    .collect()
+            },
+            score: |workbook| {
+                let best = workbook
+                    .sheets
+                    .iter()
+                    .map(super::sheet_score::<K::Field>)
+                    .max();
+                best.unwrap_or(0)
+            },
+            file: |ledger, path, options, skip, dry, progress| {
+                import_file::<K>(ledger, path, options, skip, dry, progress).map(named)
+            },
+            book: |ledger, workbook, options, skip, dry, progress| {
+                import_book::<K>(ledger, workbook, options, skip, dry, progress).map(named)
+            },
+        }
+    }
+}
+
 impl ImportKind {
     /// Every kind, in the order a chooser lists them.
     pub const ALL: [ImportKind; 6] = [
@@ -901,6 +960,46 @@ impl ImportKind {
         ImportKind::Deliverables,
     ];
 
+    fn ops(self) -> KindOps {
+        match self {
+            ImportKind::Agreements => KindOps::of::<super::Agreements>(),
+            ImportKind::Partners => KindOps::of::<super::Partners>(),
+            ImportKind::Rates => KindOps::of::<super::Rates>(),
+            ImportKind::Schedules => KindOps::of::<super::Schedules>(),
+            ImportKind::Receipts => KindOps::of::<super::Receipts>(),
+            ImportKind::Deliverables => KindOps::of::<super::Deliverables>(),
+        }
+    }
+
+    /// Its name (`--kind` takes it): `agreements`, `partners`…
+    pub fn name(self) -> &'static str {
+        self.ops().name
+    }
+
+    /// What it calls one row and several: ("agreement", "agreements").
+    pub fn noun(self) -> (&'static str, &'static str) {
+        self.ops().noun
+    }
+
+    /// Its fields, in display order, and whether a sheet must have each.
+    pub fn fields(self) -> Vec<(&'static str, bool)> {
+        (self.ops().fields)()
+    }
+
+    /// The field of this kind named `text` (`signed-on`, `Signed on`, `signed_on` alike).
+    pub fn field_named(self, text: &str) -> Result<&'static str, String> {
+        let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        let fields = self.fields();
+        fields
+            .iter()
+            .find(|(f, _)| *f == wanted)
+            .map(|(f, _)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+                format!("'{text}' is not a field; fields are {}", names.join(", "))
+            })
+    }
+
     /// [`import_file`] of this kind.
     pub fn import_file(
         self,
@@ -911,58 +1010,48 @@ impl ImportKind {
         dry_run: bool,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<KindImport, ImportError> {
-        fn run<K: RowKind>(
-            ledger: &mut Ledger,
-            path: &Path,
-            options: &ImportOptions,
-            skip_invalid: bool,
-            dry_run: bool,
-            progress: &mut dyn FnMut(Progress) -> bool,
-        ) -> Result<KindImport, ImportError> {
-            let done = import_file::<K>(ledger, path, options, skip_invalid, dry_run, progress)?;
-            Ok(KindImport {
-                mapping: NamedMapping::of(&done.mapping),
-                plan: done.plan,
-                committed: done.committed,
-            })
-        }
-        let go = match self {
-            ImportKind::Agreements => run::<super::Agreements>,
-            ImportKind::Partners => run::<super::Partners>,
-            ImportKind::Rates => run::<super::Rates>,
-            ImportKind::Schedules => run::<super::Schedules>,
-            ImportKind::Receipts => run::<super::Receipts>,
-            ImportKind::Deliverables => run::<super::Deliverables>,
-        };
-        go(ledger, path, options, skip_invalid, dry_run, progress)
+        (self.ops().file)(ledger, path, options, skip_invalid, dry_run, progress)
+    }
+
+    /// [`import_book`] of this kind.
+    pub fn import_book(
+        self,
+        ledger: &mut Ledger,
+        workbook: Workbook,
+        options: &ImportOptions,
+        skip_invalid: bool,
+        dry_run: bool,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<KindImport, ImportError> {
+        (self.ops().book)(ledger, workbook, options, skip_invalid, dry_run, progress)
     }
 
     /// The kind whose headers `workbook`'s sheets name best (agreements on a tie).
     pub fn of_workbook(workbook: &Workbook) -> ImportKind {
-        fn score<F: FieldKind>(workbook: &Workbook) -> usize {
-            let best = workbook.sheets.iter().map(super::sheet_score::<F>).max();
-            best.unwrap_or(0)
-        }
-        let scores = [
-            (ImportKind::Agreements, score::<super::Field>(workbook)),
-            (ImportKind::Partners, score::<super::PartnerField>(workbook)),
-            (ImportKind::Rates, score::<super::RateField>(workbook)),
-            (
-                ImportKind::Schedules,
-                score::<super::ScheduleField>(workbook),
-            ),
-            (ImportKind::Receipts, score::<super::ReceiptField>(workbook)),
-            (
-                ImportKind::Deliverables,
-                score::<super::DeliverableField>(workbook),
-            ),
-        ];
         let mut best = (ImportKind::Agreements, 0);
-        for (kind, s) in scores {
-            if s > best.1 {
-                best = (kind, s);
+        for kind in ImportKind::ALL {
+            let score = (kind.ops().score)(workbook);
+            if score > best.1 {
+                best = (kind, score);
             }
         }
         best.0
+    }
+}
+
+impl std::str::FromStr for ImportKind {
+    type Err = String;
+    fn from_str(text: &str) -> Result<ImportKind, String> {
+        let wanted = text.trim().to_ascii_lowercase();
+        ImportKind::ALL
+            .into_iter()
+            .find(|k| k.name() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ImportKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "'{text}' is not a kind of row; kinds are {}",
+                    names.join(", ")
+                )
+            })
     }
 }
