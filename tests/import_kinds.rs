@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{ok, pledger, temp_ledger};
+use common::{batch_of, ok, pledger, temp_ledger};
 use serde_json::Value;
 
 /// Writes `rows` as the only sheet, named `sheet`, of a new xlsx at `path`.
@@ -119,12 +119,7 @@ fn a_french_partner_list_creates_updates_and_reimports_as_no_change() {
         .collect();
     assert_eq!(norad.len(), 1, "the same partner, not a new one");
     assert_eq!(norad[0]["aliases"].as_array().unwrap().len(), 2);
-    let batch = out
-        .split("import --undo ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let batch = batch_of(&out);
     ok(&ledger, &["import", "--undo", &batch]);
     let norad = partners(&ledger)
         .into_iter()
@@ -229,12 +224,7 @@ fn a_rate_table_in_french_sets_updates_and_undoes_rates() {
         out.contains("1 created, 1 updated") && out.contains("rate: 1.22 -> 1.25"),
         "{out}"
     );
-    let batch = out
-        .split("import --undo ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let batch = batch_of(&out);
     ok(&ledger, &["import", "--undo", &batch]);
     assert_eq!(
         rates(&ledger),

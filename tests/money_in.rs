@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{fixture, ok, pledger, temp_ledger};
+use common::{batch_of, fixture, ok, pledger, temp_ledger};
 use serde_json::Value;
 
 fn receivables(ledger: &std::path::Path, as_of: &str) -> Value {
@@ -149,12 +149,7 @@ fn receipts_are_matched_told_and_undone() {
 
     let again = ok(&ledger, &["import", f, "--kind", "receipts"]);
     assert!(again.contains("Nothing to change"), "{again}");
-    let batch = out
-        .split("import --undo ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let batch = batch_of(&out);
     ok(&ledger, &["import", "--undo", &batch]);
     assert_eq!(receivables(&ledger, "2021-07-31"), before);
 }

@@ -110,45 +110,69 @@ impl Ledger {
 }
 
 impl Writer<'_> {
-    /// Puts `i` into its agreement's schedule: an instalment due the same day is replaced.
-    pub fn put_instalment(&mut self, i: &Instalment) -> Result<Put<Instalment>, LedgerError> {
-        let sql = format!("{INSTALMENT} WHERE agreement_id = ?1 AND due_on = ?2");
-        let day = i.due_on.to_string();
+    /// Puts the row `new(id)` of `entity` where the ledger has `old` (the same thing, by its
+    /// key): nothing when they are equal; else `update(old's id)` or `insert()` (which gives
+    /// the new id), with the audit entry.
+    fn put<T: serde::Serialize + PartialEq>(
+        &mut self,
+        entity: &str,
+        old: Option<(i64, T)>,
+        new: impl Fn(i64) -> T,
+        update: impl FnOnce(&rusqlite::Transaction<'_>, i64) -> rusqlite::Result<usize>,
+        insert: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<i64>,
+    ) -> Result<Put<T>, LedgerError> {
         let tx = self.held.tx()?;
-        let old = all(tx, &sql, params![i.agreement_id.0, day], instalment_of)?.pop();
-        let new = |id| Instalment { id, ..i.clone() };
         match old {
-            Some(old) if new(old.id) == old => Ok(Put::Unchanged),
-            Some(old) => {
-                tx.execute(
-                    "UPDATE instalment SET amount_minor = ?2, currency = ?3, condition = ?4 WHERE id = ?1",
-                    params![old.id, i.amount.minor, i.amount.currency.code(), i.condition],
-                )?;
+            Some((id, old)) if new(id) == old => Ok(Put::Unchanged),
+            Some((id, old)) => {
+                update(tx, id)?;
                 self.audit(
-                    "instalment",
-                    &old.id.to_string(),
+                    entity,
+                    &id.to_string(),
                     "update",
                     json(&old),
-                    json(&new(old.id)),
+                    json(&new(id)),
                 )?;
                 Ok(Put::Updated(old))
             }
             None => {
-                tx.prepare_cached(
-                    "INSERT INTO instalment (agreement_id, due_on, amount_minor, currency, condition) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![i.agreement_id.0, day, i.amount.minor, i.amount.currency.code(), i.condition])?;
-                let id = tx.last_insert_rowid();
-                self.audit(
-                    "instalment",
-                    &id.to_string(),
-                    "create",
-                    None,
-                    json(&new(id)),
-                )?;
+                let id = insert(tx)?;
+                self.audit(entity, &id.to_string(), "create", None, json(&new(id)))?;
                 Ok(Put::Created)
             }
         }
+    }
+
+    /// Puts `i` into its agreement's schedule: an instalment due the same day is replaced.
+    pub fn put_instalment(&mut self, i: &Instalment) -> Result<Put<Instalment>, LedgerError> {
+        let sql = format!("{INSTALMENT} WHERE agreement_id = ?1 AND due_on = ?2");
+        let day = i.due_on.to_string();
+        let old = all(
+            self.held.tx()?,
+            &sql,
+            params![i.agreement_id.0, day],
+            instalment_of,
+        )?
+        .pop();
+        let (minor, currency) = (i.amount.minor, i.amount.currency.code());
+        self.put(
+            "instalment",
+            old.map(|o| (o.id, o)),
+            |id| Instalment { id, ..i.clone() },
+            |tx, id| {
+                tx.execute(
+                    "UPDATE instalment SET amount_minor = ?2, currency = ?3, condition = ?4 WHERE id = ?1",
+                    params![id, minor, currency, i.condition],
+                )
+            },
+            |tx| {
+                tx.prepare_cached(
+                    "INSERT INTO instalment (agreement_id, due_on, amount_minor, currency, condition) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![i.agreement_id.0, day, minor, currency, i.condition])?;
+                Ok(tx.last_insert_rowid())
+            },
+        )
     }
 
     /// Puts `d` among its agreement's reports: one of the same kind due the same day is
@@ -157,47 +181,26 @@ impl Writer<'_> {
         let sql = format!("{DELIVERABLE} WHERE agreement_id = ?1 AND kind = ?2 AND due_on = ?3");
         let day = d.due_on.to_string();
         let sent = d.sent_on.map(|s| s.to_string());
-        let tx = self.held.tx()?;
-        let old = all(
-            tx,
-            &sql,
-            params![d.agreement_id.0, d.kind.as_str(), day],
-            deliverable_of,
-        )?
-        .pop();
-        let new = |id| Deliverable { id, ..d.clone() };
-        match old {
-            Some(old) if new(old.id) == old => Ok(Put::Unchanged),
-            Some(old) => {
+        let args = params![d.agreement_id.0, d.kind.as_str(), day];
+        let old = all(self.held.tx()?, &sql, args, deliverable_of)?.pop();
+        self.put(
+            "deliverable",
+            old.map(|o| (o.id, o)),
+            |id| Deliverable { id, ..d.clone() },
+            |tx, id| {
                 tx.execute(
                     "UPDATE deliverable SET title = ?2, sent_on = ?3 WHERE id = ?1",
-                    params![old.id, d.title, sent],
-                )?;
-                self.audit(
-                    "deliverable",
-                    &old.id.to_string(),
-                    "update",
-                    json(&old),
-                    json(&new(old.id)),
-                )?;
-                Ok(Put::Updated(old))
-            }
-            None => {
+                    params![id, d.title, sent],
+                )
+            },
+            |tx| {
                 tx.prepare_cached(
                     "INSERT INTO deliverable (agreement_id, kind, title, due_on, sent_on) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![d.agreement_id.0, d.kind.as_str(), d.title, day, sent])?;
-                let id = tx.last_insert_rowid();
-                self.audit(
-                    "deliverable",
-                    &id.to_string(),
-                    "create",
-                    None,
-                    json(&new(id)),
-                )?;
-                Ok(Put::Created)
-            }
-        }
+                Ok(tx.last_insert_rowid())
+            },
+        )
     }
 
     /// Records receipt `r`: one with the same reference (or, without a reference, the same
@@ -205,6 +208,7 @@ impl Writer<'_> {
     pub fn put_receipt(&mut self, r: &Receipt) -> Result<Put<Receipt>, LedgerError> {
         let tx = self.held.tx()?;
         let day = r.received_on.to_string();
+        let (minor, currency) = (r.amount.minor, r.amount.currency.code());
         let old = match &r.reference {
             Some(reference) => {
                 let sql = format!("{RECEIPT} WHERE reference = ?1");
@@ -214,43 +218,29 @@ impl Writer<'_> {
                 let sql = format!(
                     "{RECEIPT} WHERE agreement_id = ?1 AND received_on = ?2 AND amount_minor = ?3 AND currency = ?4 AND reference IS NULL"
                 );
-                let args = params![
-                    r.agreement_id.0,
-                    day,
-                    r.amount.minor,
-                    r.amount.currency.code()
-                ];
+                let args = params![r.agreement_id.0, day, minor, currency];
                 all(tx, &sql, args, receipt_of)?.pop()
             }
         };
-        let new = |id| Receipt { id, ..r.clone() };
         let rate = r.rate.map(|v| v.normalize().to_string());
-        match old {
-            Some(old) if new(old.id) == old => Ok(Put::Unchanged),
-            Some(old) => {
+        self.put(
+            "receipt",
+            old.map(|o| (o.id, o)),
+            |id| Receipt { id, ..r.clone() },
+            |tx, id| {
                 tx.execute(
                     "UPDATE receipt SET agreement_id = ?2, received_on = ?3, amount_minor = ?4, currency = ?5, rate = ?6, notes = ?7 WHERE id = ?1",
-                    params![old.id, r.agreement_id.0, day, r.amount.minor, r.amount.currency.code(), rate, r.notes],
-                )?;
-                self.audit(
-                    "receipt",
-                    &old.id.to_string(),
-                    "update",
-                    json(&old),
-                    json(&new(old.id)),
-                )?;
-                Ok(Put::Updated(old))
-            }
-            None => {
+                    params![id, r.agreement_id.0, day, minor, currency, rate, r.notes],
+                )
+            },
+            |tx| {
                 tx.prepare_cached(
                     "INSERT INTO receipt (agreement_id, received_on, amount_minor, currency, rate, reference, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
-                .execute(params![r.agreement_id.0, day, r.amount.minor, r.amount.currency.code(), rate, r.reference, r.notes])?;
-                let id = tx.last_insert_rowid();
-                self.audit("receipt", &id.to_string(), "create", None, json(&new(id)))?;
-                Ok(Put::Created)
-            }
-        }
+                .execute(params![r.agreement_id.0, day, minor, currency, rate, r.reference, r.notes])?;
+                Ok(tx.last_insert_rowid())
+            },
+        )
     }
 
     /// The instalments of agreement `id`, by due date, as this transaction sees them.

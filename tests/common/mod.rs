@@ -53,3 +53,12 @@ pub fn fixture(name: &str) -> PathBuf {
         .join("fixtures")
         .join(name)
 }
+
+/// The import batch a commit's output names ("… Undo with: pledger import --undo 7").
+pub fn batch_of(out: &str) -> String {
+    out.split("import --undo ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no batch in {out}"))
+        .to_string()
+}
