@@ -8,10 +8,11 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use rust_decimal::Decimal;
 
-use super::app::{Command, PledgerApp};
 use super::form::{FormAction, choice_ui, form_window_ui, labelled, list_options};
 use super::format::{count_text, date_text};
 use super::pie::color;
+use super::state::Command;
+use super::state::Shared;
 use super::t;
 use crate::chart::{ChartKind, amount_text, palette};
 use crate::domain::{
@@ -274,30 +275,30 @@ impl AgreementForm {
     }
 }
 
-impl PledgerApp {
-    fn load_agreements(&mut self) {
+impl AgreementsView {
+    fn load_agreements(&mut self, s: &mut Shared) {
         // While an import is written with the ledger parked, the rows shown stay as they are.
-        let (Some(revision), false) = (self.cache.revision, self.ledger.is_parked()) else {
+        let (Some(revision), false) = (s.cache.revision, s.ledger.is_parked()) else {
             return;
         };
-        let key = (revision, self.agreements.period.clone());
-        if self.agreements.loaded.as_ref() == Some(&key) {
+        let key = (revision, self.period.clone());
+        if self.loaded.as_ref() == Some(&key) {
             return;
         }
         let filter = AgreementFilter {
-            period: self.agreements.period.clone(),
+            period: self.period.clone(),
             partner: None,
         };
-        match self.ledger.agreements(&filter) {
-            Ok(rows) => self.agreements.rows = rows,
-            Err(e) => self.fail(&e.to_string()),
+        match s.ledger.agreements(&filter) {
+            Ok(rows) => self.rows = rows,
+            Err(e) => s.fail(&e.to_string()),
         }
-        self.agreements.loaded = Some(key);
-        self.agreements.visible_key = None;
+        self.loaded = Some(key);
+        self.visible_key = None;
     }
 
-    fn matches_slice(&self, a: &Agreement) -> bool {
-        let Some(f) = &self.slice_filter else {
+    fn matches_slice(&self, s: &Shared, a: &Agreement) -> bool {
+        let Some(f) = &s.slice_filter else {
             return true;
         };
         if a.status != Status::Signed || a.contribution.is_none() {
@@ -306,7 +307,7 @@ impl PledgerApp {
         let unassigned = f.key == "unassigned";
         match f.chart {
             ChartKind::Cofunding | ChartKind::TopPartners => true,
-            ChartKind::PartnerType => self.cache.partner(a.partner_id).is_some_and(|p| {
+            ChartKind::PartnerType => s.cache.partner(a.partner_id).is_some_and(|p| {
                 p.partner_type == f.key || (unassigned && p.partner_type.is_empty())
             }),
             ChartKind::Region => a.region == f.key,
@@ -316,32 +317,27 @@ impl PledgerApp {
         }
     }
 
-    fn update_visible(&mut self) {
+    fn update_visible(&mut self, s: &mut Shared) {
         let key = format!(
             "{}|{:?}|{:?}|{:?}|{}",
-            self.agreements.search,
-            self.agreements.partner,
-            self.slice_filter,
-            self.agreements.sort,
-            self.agreements.descending
+            self.search, self.partner, s.slice_filter, self.sort, self.descending
         );
-        if self.agreements.visible_key.as_ref() == Some(&key) {
+        if self.visible_key.as_ref() == Some(&key) {
             return;
         }
-        let needle = self.agreements.search.to_lowercase();
+        let needle = self.search.to_lowercase();
         let name = |id: PartnerId| {
-            self.cache
+            s.cache
                 .partner(id)
                 .map(|p| p.name.clone())
                 .unwrap_or_default()
         };
         let mut visible: Vec<usize> = self
-            .agreements
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, a)| self.agreements.partner.is_none_or(|p| a.partner_id == p))
-            .filter(|(_, a)| self.matches_slice(a))
+            .filter(|(_, a)| self.partner.is_none_or(|p| a.partner_id == p))
+            .filter(|(_, a)| self.matches_slice(s, a))
             .filter(|(_, a)| {
                 needle.is_empty()
                     || a.title.to_lowercase().contains(&needle)
@@ -350,15 +346,15 @@ impl PledgerApp {
                         .unwrap_or("")
                         .to_lowercase()
                         .contains(&needle)
-                    || self.cache.partner(a.partner_id).is_some_and(|p| {
+                    || s.cache.partner(a.partner_id).is_some_and(|p| {
                         p.name.to_lowercase().contains(&needle)
                             || p.name_zh.as_deref().unwrap_or("").contains(&needle)
                     })
             })
             .map(|(i, _)| i)
             .collect();
-        let rows = &self.agreements.rows;
-        match self.agreements.sort {
+        let rows = &self.rows;
+        match self.sort {
             SortBy::Signed => visible.sort_by_key(|&i| rows[i].signed_on),
             SortBy::Reference => visible.sort_by_key(|&i| rows[i].reference.clone()),
             SortBy::Partner => visible.sort_by_key(|&i| name(rows[i].partner_id).to_lowercase()),
@@ -366,21 +362,21 @@ impl PledgerApp {
                 visible.sort_by_key(|&i| rows[i].contribution.as_ref().map(|m| m.minor))
             }
         }
-        if self.agreements.descending {
+        if self.descending {
             visible.reverse();
         }
-        self.agreements.visible = visible;
-        self.agreements.visible_key = Some(key);
+        self.visible = visible;
+        self.visible_key = Some(key);
     }
 
-    fn filters_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
+    fn filters_ui(&mut self, s: &mut Shared, ui: &mut Ui) {
+        let lang = s.lang;
         ui.horizontal_wrapped(|ui| {
             let label = ui.label(t(lang, "Search", "搜索"));
-            ui.add(egui::TextEdit::singleline(&mut self.agreements.search).desired_width(180.0))
+            ui.add(egui::TextEdit::singleline(&mut self.search).desired_width(180.0))
                 .labelled_by(label.id);
-            let mut all_periods = self.agreements.period.is_none();
-            let period_label = match &self.agreements.period {
+            let mut all_periods = self.period.is_none();
+            let period_label = match &self.period {
                 Some(p) => super::format::period_text(lang, p),
                 None => t(lang, "All periods", "全部期间").to_owned(),
             };
@@ -395,16 +391,13 @@ impl PledgerApp {
                         )
                         .clicked()
                     {
-                        self.agreements.period = None;
+                        self.period = None;
                     }
                     if ui
-                        .selectable_label(
-                            !all_periods,
-                            super::format::period_text(lang, &self.period),
-                        )
+                        .selectable_label(!all_periods, super::format::period_text(lang, &s.period))
                         .clicked()
                     {
-                        self.agreements.period = Some(self.period.clone());
+                        self.period = Some(s.period.clone());
                     }
                 })
                 .response
@@ -412,9 +405,8 @@ impl PledgerApp {
                     egui::WidgetInfo::labeled(egui::Role::ComboBox, true, t(lang, "Period", "期间"))
                 });
             let partner_label = self
-                .agreements
                 .partner
-                .and_then(|id| self.cache.partner(id))
+                .and_then(|id| s.cache.partner(id))
                 .map_or(t(lang, "All partners", "全部伙伴").to_owned(), |p| {
                     p.display_name(lang).to_owned()
                 });
@@ -423,16 +415,12 @@ impl PledgerApp {
                 .height(400.0)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(
-                        &mut self.agreements.partner,
+                        &mut self.partner,
                         None,
                         t(lang, "All partners", "全部伙伴"),
                     );
-                    for p in &self.cache.partners {
-                        ui.selectable_value(
-                            &mut self.agreements.partner,
-                            Some(p.id),
-                            p.display_name(lang),
-                        );
+                    for p in &s.cache.partners {
+                        ui.selectable_value(&mut self.partner, Some(p.id), p.display_name(lang));
                     }
                 })
                 .response
@@ -453,7 +441,7 @@ impl PledgerApp {
                     ChartKind::Region => ListKind::Region,
                     _ => ListKind::Theme,
                 };
-                let current = self
+                let current = s
                     .slice_filter
                     .as_ref()
                     .filter(|f| f.chart == kind)
@@ -462,15 +450,15 @@ impl PledgerApp {
                     .selected_text(current)
                     .show_ui(ui, |ui| {
                         if ui.selectable_label(false, t(lang, "Any", "全部")).clicked() {
-                            self.slice_filter = None;
+                            s.slice_filter = None;
                         }
-                        for e in self.cache.lists.list(list) {
-                            let on = self
+                        for e in s.cache.lists.list(list) {
+                            let on = s
                                 .slice_filter
                                 .as_ref()
                                 .is_some_and(|f| f.chart == kind && f.key == e.key);
                             if ui.selectable_label(on, e.label(lang)).clicked() {
-                                self.slice_filter = Some(super::app::SliceFilter {
+                                s.slice_filter = Some(super::state::SliceFilter {
                                     chart: kind,
                                     key: e.key.clone(),
                                     label: e.label(lang).to_owned(),
@@ -487,41 +475,41 @@ impl PledgerApp {
                         )
                     });
             }
-            if let Some(f) = self.slice_filter.clone() {
+            if let Some(f) = s.slice_filter.clone() {
                 let chip = format!("{}: {}  ×", f.chart.title(lang), f.label);
                 if ui
                     .button(chip)
                     .on_hover_text(t(lang, "Remove this filter", "移除此筛选"))
                     .clicked()
                 {
-                    self.slice_filter = None;
+                    s.slice_filter = None;
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button(t(lang, "Add agreement…", "添加协议…")).clicked() {
-                    let currency = self
+                    let currency = s
                         .cache
                         .snapshot
                         .as_ref()
                         .map(|s| s.currency)
                         .unwrap_or_default();
-                    self.agreements.form = Some(AgreementForm::new(currency, &self.period));
+                    self.form = Some(AgreementForm::new(currency, &s.period));
                 }
             });
         });
     }
 
     /// The agreements page.
-    pub(super) fn agreements_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        self.load_agreements();
-        self.filters_ui(ui);
-        self.update_visible();
+    pub(super) fn agreements_ui(&mut self, s: &mut Shared, ui: &mut Ui) {
+        let lang = s.lang;
+        self.load_agreements(s);
+        self.filters_ui(s, ui);
+        self.update_visible(s);
         ui.label(
             RichText::new(format!(
                 "{} / {} {}",
-                count_text(self.agreements.visible.len()),
-                count_text(self.agreements.rows.len()),
+                count_text(self.visible.len()),
+                count_text(self.rows.len()),
                 t(lang, "agreements shown", "项协议显示中")
             ))
             .small()
@@ -545,7 +533,7 @@ impl PledgerApp {
                 .clicked()
                 .then_some(by)
         };
-        let (sort, desc) = (self.agreements.sort, self.agreements.descending);
+        let (sort, desc) = (self.sort, self.descending);
         let row_height = 22.0;
         TableBuilder::new(ui)
             .striped(true)
@@ -580,12 +568,11 @@ impl PledgerApp {
                 }
             })
             .body(|body| {
-                body.rows(row_height, self.agreements.visible.len(), |mut row| {
+                body.rows(row_height, self.visible.len(), |mut row| {
                     let Some(a) = self
-                        .agreements
                         .visible
                         .get(row.index())
-                        .and_then(|&i| self.agreements.rows.get(i))
+                        .and_then(|&i| self.rows.get(i))
                     else {
                         return;
                     };
@@ -594,7 +581,7 @@ impl PledgerApp {
                     });
                     row.col(|ui| {
                         ui.label(
-                            self.cache
+                            s.cache
                                 .partner(a.partner_id)
                                 .map_or("?", |p| p.display_name(lang)),
                         );
@@ -623,13 +610,13 @@ impl PledgerApp {
                         });
                     });
                     row.col(|ui| {
-                        ui.label(self.cache.lists.label(ListKind::Region, &a.region, lang));
+                        ui.label(s.cache.lists.label(ListKind::Region, &a.region, lang));
                     });
                     row.col(|ui| {
                         let themes: Vec<&str> = a
                             .themes
                             .iter()
-                            .map(|s| self.cache.lists.label(ListKind::Theme, &s.theme, lang))
+                            .map(|t| s.cache.lists.label(ListKind::Theme, &t.theme, lang))
                             .collect();
                         ui.label(themes.join(", "));
                     });
@@ -639,28 +626,24 @@ impl PledgerApp {
                 });
             });
         if let Some(by) = sort_clicked {
-            if self.agreements.sort == by {
-                self.agreements.descending = !self.agreements.descending;
+            if self.sort == by {
+                self.descending = !self.descending;
             } else {
-                self.agreements.sort = by;
-                self.agreements.descending = false;
+                self.sort = by;
+                self.descending = false;
             }
         }
         if let Some(i) = open
-            && let Some(a) = self
-                .agreements
-                .visible
-                .get(i)
-                .and_then(|&i| self.agreements.rows.get(i))
+            && let Some(a) = self.visible.get(i).and_then(|&i| self.rows.get(i))
         {
-            self.agreements.form = Some(AgreementForm::edit(a));
+            self.form = Some(AgreementForm::edit(a));
         }
-        self.form_window(ui);
+        self.form_window(s, ui);
     }
 
-    fn form_window(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        let Some(mut form) = self.agreements.form.take() else {
+    fn form_window(&mut self, s: &mut Shared, ui: &mut Ui) {
+        let lang = s.lang;
+        let Some(mut form) = self.form.take() else {
             return;
         };
         let title = if form.id.is_some() {
@@ -668,8 +651,8 @@ impl PledgerApp {
         } else {
             t(lang, "New agreement", "新协议")
         };
-        let lists = &self.cache.lists;
-        let partners = self
+        let lists = &s.cache.lists;
+        let partners = s
             .cache
             .partners
             .iter()
@@ -677,7 +660,7 @@ impl PledgerApp {
         let regions = list_options(lists, ListKind::Region, lang);
         let themes = list_options(lists, ListKind::Theme, lang);
         let choose = t(lang, "Choose…", "请选择…");
-        let mut armed = form.id.is_some() && self.agreements.confirm_delete == form.id;
+        let mut armed = form.id.is_some() && self.confirm_delete == form.id;
         let action = form_window_ui(
             ui.ctx(),
             lang,
@@ -770,11 +753,11 @@ impl PledgerApp {
             },
             |_| {},
         );
-        self.agreements.confirm_delete = form.id.filter(|_| armed);
+        self.confirm_delete = form.id.filter(|_| armed);
         match action {
             FormAction::Save => {
-                if let Some(a) = form.parse(lang, &self.cache.lists) {
-                    self.commands.push(if form.id.is_some() {
+                if let Some(a) = form.parse(lang, &s.cache.lists) {
+                    s.commands.push(if form.id.is_some() {
                         Command::UpdateAgreement(Box::new(a))
                     } else {
                         Command::AddAgreement(Box::new(a))
@@ -785,13 +768,13 @@ impl PledgerApp {
             FormAction::Cancel => return,
             FormAction::Delete => {
                 if let Some(id) = form.id {
-                    self.commands.push(Command::DeleteAgreement(id));
+                    s.commands.push(Command::DeleteAgreement(id));
                 }
                 return;
             }
             FormAction::None => {}
         }
-        self.agreements.form = Some(form);
+        self.form = Some(form);
     }
 }
 

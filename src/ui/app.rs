@@ -1,6 +1,5 @@
 //! The application: its state, the commands widgets emit, and the frame.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
@@ -9,141 +8,12 @@ use super::dialogs::FileDialogs;
 use super::format::count_text;
 use super::import_wizard::ImportWizard;
 use super::pie::color;
+use super::state::{Cache, Command, Page, Revert, Shared};
 use super::{agreements, partners, settings, t};
 use crate::chart::{PieChart, TopTable, palette};
-use crate::domain::{
-    Agreement, AgreementId, Currency, ExchangeRate, Lang, Organisation, Partner, PartnerId, Period,
-    ReferenceLists,
-};
-use crate::ledger::{Change, Ledger, LedgerError};
-use crate::report::{Report, ReportError, Snapshot};
-
-/// The pages of the window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Page {
-    /// Figures and charts of a period.
-    Dashboard,
-    /// The agreements table and form.
-    Agreements,
-    /// Partners, their totals, aliases and merges.
-    Partners,
-    /// The import wizard.
-    Import,
-    /// Reference lists, exchange rates, currency, language.
-    Settings,
-    /// Signed versus received: receipts, what is late, what comes next.
-    MoneyIn,
-}
-
-/// A change the user asked for; run once, after layout, in one transaction.
-#[derive(Clone, Debug)]
-pub enum Command {
-    /// Fill the ledger with the sample agreements.
-    LoadSample,
-    /// Add an agreement.
-    AddAgreement(Box<Agreement>),
-    /// Replace an agreement's fields.
-    UpdateAgreement(Box<Agreement>),
-    /// Delete an agreement.
-    DeleteAgreement(AgreementId),
-    /// Add a partner.
-    AddPartner(Box<Partner>),
-    /// Replace a partner's fields and aliases.
-    UpdatePartner(Box<Partner>),
-    /// Move every agreement of `from` to `into`; `from`'s name becomes an alias.
-    MergePartners {
-        /// The partner that disappears.
-        from: PartnerId,
-        /// The partner that stays.
-        into: PartnerId,
-    },
-    /// Set an exchange rate.
-    SetRate(ExchangeRate),
-    /// Change the reporting currency.
-    SetCurrency(Currency),
-    /// Change the organisation's names.
-    SetOrganisation(Organisation),
-    /// Replace the reference lists.
-    ReplaceLists(Box<ReferenceLists>),
-    /// An import committed elsewhere (the wizard's thread): record it for undo.
-    ImportCommitted {
-        /// How to take it back.
-        revert: Revert,
-        /// A line for the status bar.
-        summary: String,
-    },
-    /// Undo the last step.
-    Undo,
-    /// Redo the last undone step.
-    Redo,
-    /// Switch to another ledger file (created if missing).
-    OpenLedger(PathBuf),
-    /// Write a backup copy.
-    Backup(PathBuf),
-    /// Change the language.
-    SetLang(Lang),
-    /// Open the import wizard on a file.
-    StartImport(PathBuf),
-    /// Write one chart of the dashboard as a PNG.
-    ExportChart(crate::chart::ChartKind, PathBuf),
-    /// Write the period's advisory-group report as a PDF.
-    ExportPdf(PathBuf),
-    /// Write the period's tables and agreements as a workbook.
-    ExportXlsx(PathBuf),
-    /// Commit the import the wizard reviewed.
-    CommitImport,
-}
-
-impl Command {
-    /// Whether the command changes the ledger (undo and redo too), or leaves it for another,
-    /// or opens an import that plans on it: then it waits for an import's undo running on its
-    /// own thread.
-    fn waits_for_undo(&self) -> bool {
-        match self {
-            Command::LoadSample
-            | Command::AddAgreement(_)
-            | Command::UpdateAgreement(_)
-            | Command::DeleteAgreement(_)
-            | Command::AddPartner(_)
-            | Command::UpdatePartner(_)
-            | Command::MergePartners { .. }
-            | Command::SetRate(_)
-            | Command::SetCurrency(_)
-            | Command::SetOrganisation(_)
-            | Command::ReplaceLists(_)
-            | Command::OpenLedger(_)
-            | Command::StartImport(_)
-            | Command::CommitImport
-            | Command::Undo
-            | Command::Redo => true,
-            Command::ImportCommitted { .. }
-            | Command::Backup(_)
-            | Command::SetLang(_)
-            | Command::ExportChart(..)
-            | Command::ExportPdf(_)
-            | Command::ExportXlsx(_) => false,
-        }
-    }
-}
-
-/// How a step of the undo history is taken back.
-#[derive(Clone, Debug)]
-pub enum Revert {
-    /// By running the statements recorded while it was written, backwards.
-    Changes(Vec<Change>),
-    /// By undoing its import batch: a large import is not recorded row by row.
-    Batch(i64),
-}
-
-impl Revert {
-    /// Size of what is held in memory for it.
-    fn len_bytes(&self) -> usize {
-        match self {
-            Revert::Changes(changes) => changes.iter().map(Change::len_bytes).sum(),
-            Revert::Batch(_) => 0,
-        }
-    }
-}
+use crate::domain::{Lang, Period};
+use crate::ledger::{Ledger, LedgerError};
+use crate::report::Snapshot;
 
 /// The undo of an import batch running on a thread of its own.
 struct BatchUndo {
@@ -162,89 +32,6 @@ struct UndoStep {
 /// Undo history kept in memory, at most this many bytes of changes.
 const UNDO_BUDGET_BYTES: usize = 256 * 1024 * 1024;
 
-/// The revision and the day things due were counted at, and the count of those late and
-/// of those due soon (`None` when they could not be read).
-pub(super) type DueCount = (u64, chrono::NaiveDate, Option<(usize, usize)>);
-
-/// Data derived from the ledger, reloaded only when its revision changes.
-pub(super) struct Cache {
-    /// Revision the cache was loaded at.
-    pub revision: Option<u64>,
-    /// The report snapshot.
-    pub snapshot: Option<Snapshot>,
-    /// The snapshot was read from the ledger, not from its file: worth keeping for the
-    /// next start ([`PledgerApp::keep_snapshot`]).
-    pub snapshot_fresh: bool,
-    /// Partners, sorted by name.
-    pub partners: Vec<Partner>,
-    /// Partner id -> index in `partners`.
-    pub partner_index: HashMap<PartnerId, usize>,
-    /// Reference lists.
-    pub lists: ReferenceLists,
-    /// Number of agreements in the ledger (any status).
-    pub agreement_count: u64,
-    /// Each partner's signed agreements and contributions, for the partners page.
-    pub partner_totals: HashMap<PartnerId, crate::report::PartnerTotal>,
-    /// The exchange rates, for the settings page.
-    pub rates: Vec<ExchangeRate>,
-    /// What is late and due in the next days, as counted at a revision on a day, for the
-    /// dashboard (`None` inside when it could not be read).
-    pub due: Option<DueCount>,
-    /// The key of the report below.
-    report_key: Option<(u64, Period, usize, Lang)>,
-    /// The period's report, or why there is none.
-    pub report: Option<Result<Report, ReportError>>,
-    /// The previous period's report, for the tiles' changes.
-    pub previous: Option<Report>,
-    /// The four pies of the report.
-    pub pies: Vec<PieChart>,
-    /// The top-partners table.
-    pub top: Option<TopTable>,
-    /// How many times the report was computed (tests check no frame recomputes it).
-    pub report_computations: u64,
-}
-
-impl Cache {
-    fn empty() -> Cache {
-        Cache {
-            revision: None,
-            snapshot: None,
-            snapshot_fresh: false,
-            partners: Vec::new(),
-            partner_index: HashMap::new(),
-            lists: ReferenceLists::defaults(),
-            agreement_count: 0,
-            partner_totals: HashMap::new(),
-            rates: Vec::new(),
-            due: None,
-            report_key: None,
-            report: None,
-            previous: None,
-            pies: Vec::new(),
-            top: None,
-            report_computations: 0,
-        }
-    }
-
-    /// The partner with `id`.
-    pub fn partner(&self, id: PartnerId) -> Option<&Partner> {
-        self.partner_index
-            .get(&id)
-            .and_then(|&i| self.partners.get(i))
-    }
-}
-
-/// What a slice click filters the agreements list to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SliceFilter {
-    /// Which breakdown.
-    pub chart: crate::chart::ChartKind,
-    /// The slice's key.
-    pub key: String,
-    /// Its label, for the filter chip.
-    pub label: String,
-}
-
 /// Settings remembered between runs.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Remembered {
@@ -256,17 +43,8 @@ const REMEMBERED_KEY: &str = "pledger";
 
 /// The Pledger desktop app.
 pub struct PledgerApp {
-    pub(super) ledger: Ledger,
-    pub(super) lang: Lang,
-    pub(super) page: Page,
-    pub(super) commands: Vec<Command>,
-    pub(super) status: Option<(String, bool)>,
-    pub(super) dialogs: Box<dyn FileDialogs>,
-    pub(super) recent: Vec<PathBuf>,
-    pub(super) period: Period,
-    pub(super) top_n: usize,
-    pub(super) cache: Cache,
-    pub(super) slice_filter: Option<SliceFilter>,
+    /// What every page shares.
+    pub(super) s: Shared,
     pub(super) agreements: agreements::AgreementsView,
     pub(super) partners_view: partners::PartnersView,
     pub(super) settings: settings::SettingsView,
@@ -286,17 +64,20 @@ impl PledgerApp {
     pub fn new(mut ledger: Ledger, lang: Lang, dialogs: Box<dyn FileDialogs>) -> PledgerApp {
         let recording = ledger.set_recording(true);
         let mut app = PledgerApp {
-            ledger,
-            lang,
-            page: Page::Dashboard,
-            commands: Vec::new(),
-            status: None,
-            dialogs,
-            recent: Vec::new(),
-            period: Period::quarter(2021, 1).unwrap_or_else(today_quarter),
-            top_n: 10,
-            cache: Cache::empty(),
-            slice_filter: None,
+            s: Shared {
+                ledger,
+                lang,
+                page: Page::Dashboard,
+                commands: Vec::new(),
+                status: None,
+                dialogs,
+                recent: Vec::new(),
+                period: Period::quarter(2021, 1).unwrap_or_else(today_quarter),
+                top_n: 10,
+                cache: Cache::empty(),
+                slice_filter: None,
+                undoing_import: false,
+            },
             agreements: agreements::AgreementsView::default(),
             partners_view: partners::PartnersView::default(),
             settings: settings::SettingsView::default(),
@@ -312,8 +93,8 @@ impl PledgerApp {
             app.fail(&format!("undo is not available: {e}"));
         }
         app.refresh();
-        app.period = app.latest_period();
-        app.agreements.period = Some(app.period.clone());
+        app.s.period = app.latest_period();
+        app.agreements.period = Some(app.s.period.clone());
         app
     }
 
@@ -328,7 +109,7 @@ impl PledgerApp {
             .unwrap_or_default();
         let lang = remembered.lang.unwrap_or_else(super::system_lang);
         let mut app = PledgerApp::new(ledger, lang, Box::new(super::dialogs::NativeDialogs));
-        app.recent = remembered.recent;
+        app.s.recent = remembered.recent;
         app.remember_recent();
         app
     }
@@ -341,48 +122,49 @@ impl PledgerApp {
 
     /// The ledger, for tests.
     pub fn ledger(&self) -> &Ledger {
-        &self.ledger
+        &self.s.ledger
     }
 
     /// The current language.
     pub fn lang(&self) -> Lang {
-        self.lang
+        self.s.lang
     }
 
     /// The dashboard's period.
     pub fn period(&self) -> &Period {
-        &self.period
+        &self.s.period
     }
 
     /// Sets the dashboard's period.
     pub fn set_period(&mut self, period: Period) {
-        self.period = period;
+        self.s.period = period;
     }
 
     /// Shows the agreements page, listing the agreements of `period` (all when `None`).
     pub fn show_agreements(&mut self, period: Option<Period>) {
         self.agreements.period = period;
-        self.page = Page::Agreements;
+        self.s.page = Page::Agreements;
     }
 
     /// The status line's message, if any.
     pub fn status(&self) -> Option<&str> {
-        self.status.as_ref().map(|(m, _)| m.as_str())
+        self.s.status.as_ref().map(|(m, _)| m.as_str())
     }
 
     /// How many times a report was computed since start.
     pub fn report_computations(&self) -> u64 {
-        self.cache.report_computations
+        self.s.cache.report_computations
     }
 
     /// Queues a command, as a widget would.
     pub fn push(&mut self, command: Command) {
-        self.commands.push(command);
+        self.s.commands.push(command);
     }
 
     /// The period of the latest signed agreement's quarter, or the current quarter.
     fn latest_period(&self) -> Period {
-        self.cache
+        self.s
+            .cache
             .snapshot
             .as_ref()
             .and_then(Snapshot::date_range)
@@ -395,84 +177,86 @@ impl PledgerApp {
 
     /// Reloads what derives from the ledger when its revision moved.
     pub(super) fn refresh(&mut self) {
-        let revision = match self.ledger.revision() {
+        let revision = match self.s.ledger.revision() {
             Ok(r) => r,
             Err(e) => return self.fail(&e.to_string()),
         };
-        if self.cache.revision == Some(revision) {
+        if self.s.cache.revision == Some(revision) {
             return;
         }
         let file = self
+            .s
             .ledger
             .path()
             .and_then(crate::ledger::snapshot_cache_path);
         let loaded = (|| -> Result<(), LedgerError> {
             // A large ledger opened again takes its snapshot from the file kept at exit.
             let (snapshot, from_file) = match &file {
-                Some(file) => Snapshot::load_cached(&self.ledger, file)?,
-                None => (Snapshot::load(&self.ledger)?, false),
+                Some(file) => Snapshot::load_cached(&self.s.ledger, file)?,
+                None => (Snapshot::load(&self.s.ledger)?, false),
             };
-            self.cache.snapshot_fresh = !from_file;
-            let mut partners = self.ledger.partners()?;
+            self.s.cache.snapshot_fresh = !from_file;
+            let mut partners = self.s.ledger.partners()?;
             partners.sort_by_key(|p| p.name.to_lowercase());
-            self.cache.partner_index = partners
+            self.s.cache.partner_index = partners
                 .iter()
                 .enumerate()
                 .map(|(i, p)| (p.id, i))
                 .collect();
-            self.cache.partners = partners;
-            self.cache.lists = snapshot.lists.clone();
-            self.cache.agreement_count = self.ledger.agreement_count()?;
-            self.cache.rates = self.ledger.rates()?.rates().to_vec();
-            self.cache.partner_totals = snapshot.partner_totals();
-            self.cache.snapshot = Some(snapshot);
+            self.s.cache.partners = partners;
+            self.s.cache.lists = snapshot.lists.clone();
+            self.s.cache.agreement_count = self.s.ledger.agreement_count()?;
+            self.s.cache.rates = self.s.ledger.rates()?.rates().to_vec();
+            self.s.cache.partner_totals = snapshot.partner_totals();
+            self.s.cache.snapshot = Some(snapshot);
             Ok(())
         })();
         if let Err(e) = loaded {
             return self.fail(&e.to_string());
         }
-        self.cache.revision = Some(revision);
+        self.s.cache.revision = Some(revision);
         self.agreements.invalidate();
     }
 
     /// Recomputes the report when the revision, period, N or language changed.
     pub(super) fn report(&mut self) {
-        let Some(revision) = self.cache.revision else {
+        let Some(revision) = self.s.cache.revision else {
             return;
         };
-        let key = (revision, self.period.clone(), self.top_n, self.lang);
-        if self.cache.report_key.as_ref() == Some(&key) {
+        let key = (revision, self.s.period.clone(), self.s.top_n, self.s.lang);
+        if self.s.cache.report_key.as_ref() == Some(&key) {
             return;
         }
-        let Some(snapshot) = &self.cache.snapshot else {
+        let Some(snapshot) = &self.s.cache.snapshot else {
             return;
         };
-        let report = snapshot.report(&self.period, self.top_n);
-        self.cache.previous = self
+        let report = snapshot.report(&self.s.period, self.s.top_n);
+        self.s.cache.previous = self
+            .s
             .period
             .previous()
             .and_then(|p| snapshot.report(&p, 0).ok());
         match &report {
             Ok(r) => {
-                self.cache.pies = PieChart::all(r, &snapshot.lists, self.lang);
-                self.cache.top = Some(TopTable::from_report(r, &snapshot.lists, self.lang));
+                self.s.cache.pies = PieChart::all(r, &snapshot.lists, self.s.lang);
+                self.s.cache.top = Some(TopTable::from_report(r, &snapshot.lists, self.s.lang));
             }
             Err(_) => {
-                self.cache.pies.clear();
-                self.cache.top = None;
+                self.s.cache.pies.clear();
+                self.s.cache.top = None;
             }
         }
-        self.cache.report = Some(report);
-        self.cache.report_key = Some(key);
-        self.cache.report_computations += 1;
+        self.s.cache.report = Some(report);
+        self.s.cache.report_key = Some(key);
+        self.s.cache.report_computations += 1;
     }
 
     pub(super) fn fail(&mut self, message: &str) {
-        self.status = Some((message.to_owned(), true));
+        self.s.fail(message);
     }
 
     pub(super) fn inform(&mut self, message: String) {
-        self.status = Some((message, false));
+        self.s.inform(message);
     }
 
     /// Runs the queued commands. While an import batch is being undone on its thread, those
@@ -482,8 +266,8 @@ impl PledgerApp {
     /// change of language waits.
     pub fn run_commands(&mut self, ctx: &egui::Context) {
         let mut held = Vec::new();
-        let parked = self.ledger.is_parked();
-        for command in std::mem::take(&mut self.commands) {
+        let parked = self.s.ledger.is_parked();
+        for command in std::mem::take(&mut self.s.commands) {
             let waits = if parked {
                 !matches!(command, Command::SetLang(_))
             } else {
@@ -499,21 +283,21 @@ impl PledgerApp {
             self.inform(
                 if parked {
                     t(
-                        self.lang,
+                        self.s.lang,
                         "An import is being written; your change will be made when it has finished.",
                         "正在写入导入；写入完成后将进行您的更改。",
                     )
                 } else {
                     t(
-                        self.lang,
+                        self.s.lang,
                         "An import is being undone; your change will be made when it has finished.",
                         "正在撤销导入；撤销完成后将进行您的更改。",
                     )
                 }
                 .to_owned(),
             );
-            held.append(&mut self.commands);
-            self.commands = held;
+            held.append(&mut self.s.commands);
+            self.s.commands = held;
         }
     }
 
@@ -522,14 +306,14 @@ impl PledgerApp {
         label: String,
         f: impl FnOnce(&mut crate::ledger::Writer<'_>) -> Result<(), LedgerError>,
     ) {
-        match self.ledger.write(f) {
+        match self.s.ledger.write(f) {
             Ok(()) => {
-                let changes = self.ledger.take_recorded();
+                let changes = self.s.ledger.take_recorded();
                 self.record(label.clone(), Revert::Changes(changes));
                 self.inform(label);
             }
             Err(e) => {
-                let _ = self.ledger.take_recorded();
+                let _ = self.s.ledger.take_recorded();
                 self.fail(&e.to_string());
             }
         }
@@ -550,11 +334,11 @@ impl PledgerApp {
     }
 
     fn run(&mut self, command: Command, ctx: &egui::Context) {
-        let lang = self.lang;
+        let lang = self.s.lang;
         match command {
             Command::LoadSample => {
-                let result = crate::import::load_sample(&mut self.ledger);
-                let changes = self.ledger.take_recorded();
+                let result = crate::import::load_sample(&mut self.s.ledger);
+                let changes = self.s.ledger.take_recorded();
                 match result {
                     Ok(summary) => {
                         let label = format!(
@@ -566,9 +350,9 @@ impl PledgerApp {
                         self.record(label.clone(), Revert::Changes(changes));
                         self.inform(label);
                         self.refresh();
-                        self.period = self.latest_period();
-                        self.agreements.period = Some(self.period.clone());
-                        self.page = Page::Dashboard;
+                        self.s.period = self.latest_period();
+                        self.agreements.period = Some(self.s.period.clone());
+                        self.s.page = Page::Dashboard;
                     }
                     Err(e) => self.fail(&e.to_string()),
                 }
@@ -630,10 +414,10 @@ impl PledgerApp {
                 self.refresh();
                 // Show what came in when the current period has nothing to show.
                 self.report();
-                let empty = matches!(&self.cache.report, Some(Ok(r)) if r.agreements_signed == 0);
+                let empty = matches!(&self.s.cache.report, Some(Ok(r)) if r.agreements_signed == 0);
                 if empty {
-                    self.period = self.latest_period();
-                    self.agreements.period = Some(self.period.clone());
+                    self.s.period = self.latest_period();
+                    self.agreements.period = Some(self.s.period.clone());
                 }
             }
             Command::Undo => self.undo_redo(true),
@@ -641,19 +425,19 @@ impl PledgerApp {
             Command::OpenLedger(path) => match Ledger::open(&path) {
                 Ok(ledger) => {
                     self.keep_snapshot();
-                    self.ledger = ledger;
-                    if let Err(e) = self.ledger.set_recording(true) {
+                    self.s.ledger = ledger;
+                    if let Err(e) = self.s.ledger.set_recording(true) {
                         self.fail(&format!("undo is not available: {e}"));
                     }
                     self.undo.clear();
                     self.redo.clear();
-                    self.cache = Cache::empty();
+                    self.s.cache = Cache::empty();
                     // The drafts of the settings page were the other ledger's.
                     self.settings = settings::SettingsView::default();
                     self.wizard = None;
                     self.refresh();
-                    self.period = self.latest_period();
-                    self.agreements.period = Some(self.period.clone());
+                    self.s.period = self.latest_period();
+                    self.agreements.period = Some(self.s.period.clone());
                     self.remember_recent();
                     self.inform(format!(
                         "{} {}",
@@ -663,7 +447,7 @@ impl PledgerApp {
                 }
                 Err(e) => self.fail(&e.to_string()),
             },
-            Command::Backup(path) => match self.ledger.backup(&path) {
+            Command::Backup(path) => match self.s.ledger.backup(&path) {
                 Ok(()) => self.inform(format!(
                     "{} {}",
                     t(lang, "Backup written to", "备份已写入"),
@@ -672,7 +456,7 @@ impl PledgerApp {
                 Err(e) => self.fail(&e.to_string()),
             },
             Command::SetLang(l) => {
-                self.lang = l;
+                self.s.lang = l;
                 ctx.request_repaint();
             }
             Command::ExportChart(kind, path) => {
@@ -681,7 +465,7 @@ impl PledgerApp {
             }
             Command::ExportPdf(path) => {
                 let result =
-                    crate::export::ReportData::load(&self.ledger, &self.period, self.top_n)
+                    crate::export::ReportData::load(&self.s.ledger, &self.s.period, self.s.top_n)
                         .and_then(|data| {
                             let template = crate::export::pdf::Template::bundled()?;
                             crate::export::pdf::report_pdf(
@@ -699,7 +483,7 @@ impl PledgerApp {
             }
             Command::ExportXlsx(path) => {
                 let result =
-                    crate::export::ReportData::load(&self.ledger, &self.period, self.top_n)
+                    crate::export::ReportData::load(&self.s.ledger, &self.s.period, self.s.top_n)
                         .and_then(|data| crate::export::xlsx::report_xlsx(&data))
                         .map_err(|e| e.to_string())
                         .and_then(|bytes| {
@@ -709,9 +493,10 @@ impl PledgerApp {
             }
             Command::StartImport(path) => {
                 self.wizard = Some(ImportWizard::open(path, self.whole_read_bytes));
-                self.page = Page::Import;
+                self.s.page = Page::Import;
             }
             Command::CommitImport => self.commit_import(),
+            Command::ShowAgreements(period) => self.show_agreements(period),
         }
     }
 
@@ -724,10 +509,11 @@ impl PledgerApp {
             ..SvgOptions::default()
         };
         let svg = if kind == crate::chart::ChartKind::TopPartners {
-            let table = self.cache.top.as_ref().ok_or("no report to export")?;
+            let table = self.s.cache.top.as_ref().ok_or("no report to export")?;
             table_svg(table, options)
         } else {
             let pie = self
+                .s
                 .cache
                 .pies
                 .iter()
@@ -745,7 +531,7 @@ impl PledgerApp {
         match result {
             Ok(()) => self.inform(format!(
                 "{} {}",
-                t(self.lang, "Exported", "已导出"),
+                t(self.s.lang, "Exported", "已导出"),
                 path.display()
             )),
             Err(e) => self.fail(&e),
@@ -753,7 +539,7 @@ impl PledgerApp {
     }
 
     fn undo_redo(&mut self, undo: bool) {
-        let lang = self.lang;
+        let lang = self.s.lang;
         let Some(step) = (if undo {
             self.undo.pop()
         } else {
@@ -765,7 +551,7 @@ impl PledgerApp {
             Revert::Changes(changes) => changes,
             Revert::Batch(batch) => return self.start_batch_undo(step.label, batch),
         };
-        match self.ledger.revert(&changes) {
+        match self.s.ledger.revert(&changes) {
             Ok(back) => {
                 let verb = if undo {
                     t(lang, "Undone:", "已撤销：")
@@ -797,10 +583,10 @@ impl PledgerApp {
     /// runs on a connection and a thread of its own, so the window keeps drawing; the
     /// outcome arrives in [`PledgerApp::poll_batch_undo`].
     fn start_batch_undo(&mut self, label: String, batch: i64) {
-        let Some(path) = self.ledger.path().map(Path::to_path_buf) else {
-            self.ledger.set_recording(false).ok();
-            let undone = crate::import::undo(&mut self.ledger, batch);
-            self.ledger.set_recording(true).ok();
+        let Some(path) = self.s.ledger.path().map(Path::to_path_buf) else {
+            self.s.ledger.set_recording(false).ok();
+            let undone = crate::import::undo(&mut self.s.ledger, batch);
+            self.s.ledger.set_recording(true).ok();
             return self.batch_undone(&label, undone.map(|_| ()).map_err(|e| e.to_string()));
         };
         let (tx, done) = std::sync::mpsc::channel();
@@ -815,7 +601,7 @@ impl PledgerApp {
             Ok(_) => {
                 self.inform(format!(
                     "{} {label}…",
-                    t(self.lang, "Undoing:", "正在撤销：")
+                    t(self.s.lang, "Undoing:", "正在撤销：")
                 ));
                 self.batch_undo = Some(BatchUndo { label, done });
             }
@@ -848,7 +634,7 @@ impl PledgerApp {
 
     /// Tells how the undo of an import batch went.
     fn batch_undone(&mut self, label: &str, outcome: Result<(), String>) {
-        let lang = self.lang;
+        let lang = self.s.lang;
         match outcome {
             Ok(()) => self.inform(format!(
                 "{} {label} {}",
@@ -872,38 +658,40 @@ impl PledgerApp {
     /// next time the ledger is opened ([`Snapshot::load_cached`]).
     pub fn keep_snapshot(&mut self) {
         let file = self
+            .s
             .ledger
             .path()
             .and_then(crate::ledger::snapshot_cache_path);
         if let (true, Some(snapshot), Some(file)) =
-            (self.cache.snapshot_fresh, &self.cache.snapshot, file)
+            (self.s.cache.snapshot_fresh, &self.s.cache.snapshot, file)
         {
             // Only a cache: without it the next start reads the ledger.
             let _ = snapshot.store(&file);
-            self.cache.snapshot_fresh = false;
+            self.s.cache.snapshot_fresh = false;
         }
     }
 
     fn remember_recent(&mut self) {
-        if let Some(path) = self.ledger.path().map(Path::to_path_buf) {
-            self.recent.retain(|p| *p != path);
-            self.recent.insert(0, path);
-            self.recent.truncate(8);
+        if let Some(path) = self.s.ledger.path().map(Path::to_path_buf) {
+            self.s.recent.retain(|p| *p != path);
+            self.s.recent.insert(0, path);
+            self.s.recent.truncate(8);
         }
     }
 
     /// `Pledger — ledger.sqlite3`.
     pub fn window_title(&self) -> String {
         let name = self
+            .s
             .ledger
             .path()
             .map(|p| p.display().to_string())
-            .unwrap_or_else(|| t(self.lang, "(in memory)", "（内存中）").to_owned());
+            .unwrap_or_else(|| t(self.s.lang, "(in memory)", "（内存中）").to_owned());
         format!("Pledger — {name}")
     }
 
     fn is_empty_ledger(&self) -> bool {
-        self.cache.agreement_count == 0 && self.cache.partners.is_empty()
+        self.s.cache.agreement_count == 0 && self.s.cache.partners.is_empty()
     }
 
     fn shortcuts(&mut self, ui: &Ui) {
@@ -915,9 +703,9 @@ impl PledgerApp {
         }
         ui.input_mut(|i| {
             if i.consume_shortcut(&redo) {
-                self.commands.push(Command::Redo);
+                self.s.commands.push(Command::Redo);
             } else if i.consume_shortcut(&undo) {
-                self.commands.push(Command::Undo);
+                self.s.commands.push(Command::Undo);
             }
         });
         let dropped: Vec<PathBuf> = ui.input(|i| {
@@ -929,36 +717,36 @@ impl PledgerApp {
                 .collect()
         });
         if let Some(path) = dropped.into_iter().next() {
-            self.commands.push(Command::StartImport(path));
+            self.s.commands.push(Command::StartImport(path));
         }
     }
 
     fn menu_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
+        let lang = self.s.lang;
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button(t(lang, "File", "文件"), |ui| {
                 if ui.button(t(lang, "Open ledger…", "打开账本…")).clicked()
-                    && let Some(path) = self.dialogs.pick_ledger()
+                    && let Some(path) = self.s.dialogs.pick_ledger()
                 {
-                    self.commands.push(Command::OpenLedger(path));
+                    self.s.commands.push(Command::OpenLedger(path));
                 }
                 if ui.button(t(lang, "New ledger…", "新建账本…")).clicked()
-                    && let Some(path) = self.dialogs.save_file("ledger.sqlite3", "sqlite3")
+                    && let Some(path) = self.s.dialogs.save_file("ledger.sqlite3", "sqlite3")
                 {
-                    self.commands.push(Command::OpenLedger(path));
+                    self.s.commands.push(Command::OpenLedger(path));
                 }
                 if ui.button(t(lang, "Backup…", "备份…")).clicked()
-                    && let Some(path) = self.dialogs.save_file("ledger-backup.sqlite3", "sqlite3")
+                    && let Some(path) = self.s.dialogs.save_file("ledger-backup.sqlite3", "sqlite3")
                 {
-                    self.commands.push(Command::Backup(path));
+                    self.s.commands.push(Command::Backup(path));
                 }
                 ui.menu_button(t(lang, "Recent ledgers", "最近的账本"), |ui| {
-                    if self.recent.is_empty() {
+                    if self.s.recent.is_empty() {
                         ui.label(t(lang, "None yet", "暂无"));
                     }
-                    for path in self.recent.clone() {
+                    for path in self.s.recent.clone() {
                         if ui.button(path.display().to_string()).clicked() {
-                            self.commands.push(Command::OpenLedger(path));
+                            self.s.commands.push(Command::OpenLedger(path));
                         }
                     }
                 });
@@ -966,9 +754,9 @@ impl PledgerApp {
                 if ui
                     .button(t(lang, "Import a workbook…", "导入工作簿…"))
                     .clicked()
-                    && let Some(path) = self.dialogs.pick_workbook()
+                    && let Some(path) = self.s.dialogs.pick_workbook()
                 {
-                    self.commands.push(Command::StartImport(path));
+                    self.s.commands.push(Command::StartImport(path));
                 }
                 ui.separator();
                 if ui.button(t(lang, "Quit", "退出")).clicked() {
@@ -987,7 +775,7 @@ impl PledgerApp {
                     )
                     .clicked()
                 {
-                    self.commands.push(Command::Undo);
+                    self.s.commands.push(Command::Undo);
                 }
                 if ui
                     .add_enabled(
@@ -996,13 +784,13 @@ impl PledgerApp {
                     )
                     .clicked()
                 {
-                    self.commands.push(Command::Redo);
+                    self.s.commands.push(Command::Redo);
                 }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 for (l, name) in [(Lang::Zh, "中文"), (Lang::En, "English")] {
-                    if ui.selectable_label(self.lang == l, name).clicked() && self.lang != l {
-                        self.commands.push(Command::SetLang(l));
+                    if ui.selectable_label(self.s.lang == l, name).clicked() && self.s.lang != l {
+                        self.s.commands.push(Command::SetLang(l));
                     }
                 }
             });
@@ -1010,7 +798,7 @@ impl PledgerApp {
     }
 
     fn tabs_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
+        let lang = self.s.lang;
         ui.horizontal(|ui| {
             for (page, en, zh) in [
                 (Page::Dashboard, "Dashboard", "仪表板"),
@@ -1021,8 +809,8 @@ impl PledgerApp {
                 (Page::Settings, "Settings", "设置"),
             ] {
                 let text = RichText::new(t(lang, en, zh)).size(15.0);
-                if ui.selectable_label(self.page == page, text).clicked() {
-                    self.page = page;
+                if ui.selectable_label(self.s.page == page, text).clicked() {
+                    self.s.page = page;
                 }
             }
         });
@@ -1030,7 +818,7 @@ impl PledgerApp {
 
     fn status_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
-            if let Some((message, error)) = &self.status {
+            if let Some((message, error)) = &self.s.status {
                 let c = if *error {
                     palette::ERROR
                 } else {
@@ -1038,17 +826,17 @@ impl PledgerApp {
                 };
                 ui.label(RichText::new(message).color(color(c)));
                 if ui.small_button("×").clicked() {
-                    self.status = None;
+                    self.s.status = None;
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(
                     RichText::new(format!(
                         "{} {} · {} {}",
-                        count_text(self.cache.agreement_count),
-                        t(self.lang, "agreements", "项协议"),
-                        t(self.lang, "revision", "版本"),
-                        self.cache.revision.unwrap_or(0)
+                        count_text(self.s.cache.agreement_count),
+                        t(self.s.lang, "agreements", "项协议"),
+                        t(self.s.lang, "revision", "版本"),
+                        self.s.cache.revision.unwrap_or(0)
                     ))
                     .small()
                     .color(color(palette::MUTED)),
@@ -1058,7 +846,7 @@ impl PledgerApp {
     }
 
     fn welcome_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
+        let lang = self.s.lang;
         ui.vertical_centered(|ui| {
             ui.add_space(60.0);
             ui.heading(RichText::new(t(lang, "Welcome to Pledger", "欢迎使用 Pledger")).size(26.0));
@@ -1074,20 +862,20 @@ impl PledgerApp {
                 .add_sized(size, egui::Button::new(t(lang, "Load the sample ledger", "载入示例账本")))
                 .clicked()
             {
-                self.commands.push(Command::LoadSample);
+                self.s.commands.push(Command::LoadSample);
             }
             if ui
                 .add_sized(size, egui::Button::new(t(lang, "Import a workbook…", "导入工作簿…")))
                 .clicked()
-                && let Some(path) = self.dialogs.pick_workbook()
+                && let Some(path) = self.s.dialogs.pick_workbook()
             {
-                self.commands.push(Command::StartImport(path));
+                self.s.commands.push(Command::StartImport(path));
             }
             if ui
                 .add_sized(size, egui::Button::new(t(lang, "Add a partner…", "添加伙伴…")))
                 .clicked()
             {
-                self.page = Page::Partners;
+                self.s.page = Page::Partners;
                 self.partners_view.start_new();
             }
         });
@@ -1098,15 +886,15 @@ impl PledgerApp {
         self.shortcuts(ui);
         self.poll_batch_undo(ui.ctx());
         if let Some(wizard) = &mut self.wizard {
-            wizard.lang = self.lang;
+            wizard.lang = self.s.lang;
             if let Some(done) = wizard.poll(ui.ctx()) {
-                self.commands.push(done);
+                self.s.commands.push(done);
             }
         }
         // The wizard's import has finished writing: the app opens its ledger file again.
-        if self.ledger.is_parked()
+        if self.s.ledger.is_parked()
             && !self.wizard.as_ref().is_some_and(|w| w.committing())
-            && let Err(e) = self.ledger.unpark()
+            && let Err(e) = self.s.ledger.unpark()
         {
             self.fail(&e.to_string());
         }
@@ -1125,19 +913,22 @@ impl PledgerApp {
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| {
-            if self.is_empty_ledger() && self.page == Page::Dashboard {
+            if self.is_empty_ledger() && self.s.page == Page::Dashboard {
                 self.welcome_ui(ui);
                 return;
             }
-            match self.page {
-                Page::Dashboard => self.dashboard_ui(ui),
-                Page::Agreements => self.agreements_ui(ui),
-                Page::Partners => self.partners_ui(ui),
+            match self.s.page {
+                Page::Dashboard => super::dashboard::dashboard_ui(&mut self.s, ui),
+                Page::Agreements => self.agreements.agreements_ui(&mut self.s, ui),
+                Page::Partners => self.partners_view.partners_ui(&mut self.s, ui),
                 Page::Import => self.import_ui(ui),
-                Page::Settings => self.settings_ui(ui),
-                Page::MoneyIn => {
-                    super::money_in::money_in_ui(ui, self.lang, &mut self.money_in, &self.ledger)
-                }
+                Page::Settings => self.settings.settings_ui(&mut self.s, ui),
+                Page::MoneyIn => super::money_in::money_in_ui(
+                    ui,
+                    self.s.lang,
+                    &mut self.money_in,
+                    &self.s.ledger,
+                ),
             }
         });
         let ctx = ui.ctx().clone();
@@ -1152,8 +943,8 @@ impl eframe::App for PledgerApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         let remembered = Remembered {
-            lang: Some(self.lang),
-            recent: self.recent.clone(),
+            lang: Some(self.s.lang),
+            recent: self.s.recent.clone(),
         };
         eframe::set_value(storage, REMEMBERED_KEY, &remembered);
     }

@@ -2,9 +2,9 @@
 
 use egui::{RichText, Ui};
 
-use super::app::{Page, PledgerApp, SliceFilter};
 use super::format::{change_text, count_text, money_change_text, money_text, period_text};
 use super::pie::{color, pie_ui};
+use super::state::{Command, Page, Shared, SliceFilter};
 use super::t;
 use crate::chart::palette;
 use crate::domain::{Lang, Period, PeriodKind};
@@ -61,330 +61,323 @@ fn tile_ui(ui: &mut Ui, title: &str, value: &str, change: Option<(String, i128)>
         });
 }
 
-impl PledgerApp {
-    /// What is late and what falls due in the next 30 days, counted today: a button to the
-    /// Money in page, when anything is.
-    fn due_button_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        let today = chrono::Local::now().date_naive();
-        let revision = self.cache.revision.unwrap_or(0);
-        if !matches!(self.cache.due, Some((r, d, _)) if r == revision && d == today) {
-            let counts = crate::report::load_due(&self.ledger, today, super::money_in::DUE_DAYS)
-                .ok()
-                .map(|d| (d.late.len(), d.soon.len()));
-            self.cache.due = Some((revision, today, counts));
-        }
-        let Some((_, _, Some((late, soon)))) = self.cache.due else {
-            return;
-        };
-        if late + soon == 0 {
-            return;
-        }
-        let text = match lang {
-            Lang::En => format!("{late} late · {soon} due in the next 30 days"),
-            Lang::Zh => format!("逾期 {late} 项 · 未来 30 天到期 {soon} 项"),
-        };
-        let c = if late > 0 {
-            palette::DOWN
-        } else {
-            palette::MUTED
-        };
+/// What is late and what falls due in the next 30 days, counted today: a button to the
+/// Money in page, when anything is.
+fn due_button_ui(s: &mut Shared, ui: &mut Ui) {
+    let lang = s.lang;
+    let today = chrono::Local::now().date_naive();
+    let revision = s.cache.revision.unwrap_or(0);
+    if !matches!(s.cache.due, Some((r, d, _)) if r == revision && d == today) {
+        let counts = crate::report::load_due(&s.ledger, today, super::money_in::DUE_DAYS)
+            .ok()
+            .map(|d| (d.late.len(), d.soon.len()));
+        s.cache.due = Some((revision, today, counts));
+    }
+    let Some((_, _, Some((late, soon)))) = s.cache.due else {
+        return;
+    };
+    if late + soon == 0 {
+        return;
+    }
+    let text = match lang {
+        Lang::En => format!("{late} late · {soon} due in the next 30 days"),
+        Lang::Zh => format!("逾期 {late} 项 · 未来 30 天到期 {soon} 项"),
+    };
+    let c = if late > 0 {
+        palette::DOWN
+    } else {
+        palette::MUTED
+    };
+    if ui
+        .button(RichText::new(text).color(color(c)))
+        .on_hover_text(t(
+            lang,
+            "Instalments not paid whole and reports not sent: see Money in",
+            "未付清的分期付款和未提交的报告：见“资金到账”",
+        ))
+        .clicked()
+    {
+        s.page = Page::MoneyIn;
+    }
+}
+
+fn period_picker_ui(s: &mut Shared, ui: &mut Ui) {
+    let lang = s.lang;
+    ui.horizontal(|ui| {
+        ui.label(t(lang, "Period", "期间"));
+        let current = KINDS
+            .iter()
+            .find(|k| k.0 == s.period.kind)
+            .map_or("", |k| t(lang, k.1, k.2));
+        egui::ComboBox::from_id_salt("period-kind")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                for (kind, en, zh) in KINDS {
+                    if ui
+                        .selectable_label(s.period.kind == kind, t(lang, en, zh))
+                        .clicked()
+                        && let Some(p) = period_of_kind(kind, &s.period)
+                    {
+                        s.period = p;
+                    }
+                }
+            })
+            .response
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(
+                    egui::Role::ComboBox,
+                    true,
+                    t(lang, "Kind of period", "期间类型"),
+                )
+            });
         if ui
-            .button(RichText::new(text).color(color(c)))
-            .on_hover_text(t(
-                lang,
-                "Instalments not paid whole and reports not sent: see Money in",
-                "未付清的分期付款和未提交的报告：见“资金到账”",
-            ))
+            .button("◀")
+            .on_hover_text(t(lang, "Previous period", "上一期"))
             .clicked()
+            && let Some(p) = s.period.previous()
         {
-            self.page = Page::MoneyIn;
+            s.period = p;
         }
-    }
-
-    fn period_picker_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        ui.horizontal(|ui| {
-            ui.label(t(lang, "Period", "期间"));
-            let current = KINDS
-                .iter()
-                .find(|k| k.0 == self.period.kind)
-                .map_or("", |k| t(lang, k.1, k.2));
-            egui::ComboBox::from_id_salt("period-kind")
-                .selected_text(current)
-                .show_ui(ui, |ui| {
-                    for (kind, en, zh) in KINDS {
-                        if ui
-                            .selectable_label(self.period.kind == kind, t(lang, en, zh))
-                            .clicked()
-                            && let Some(p) = period_of_kind(kind, &self.period)
-                        {
-                            self.period = p;
-                        }
-                    }
-                })
-                .response
-                .widget_info(|| {
-                    egui::WidgetInfo::labeled(
-                        egui::Role::ComboBox,
-                        true,
-                        t(lang, "Kind of period", "期间类型"),
-                    )
-                });
-            if ui
-                .button("◀")
-                .on_hover_text(t(lang, "Previous period", "上一期"))
-                .clicked()
-                && let Some(p) = self.period.previous()
+        ui.label(
+            RichText::new(period_text(lang, &s.period))
+                .strong()
+                .size(16.0),
+        );
+        if ui
+            .button("▶")
+            .on_hover_text(t(lang, "Next period", "下一期"))
+            .clicked()
+            && let Some(p) = s.period.next()
+        {
+            s.period = p;
+        }
+        if s.period.kind == PeriodKind::Range {
+            let mut from = s.period.from.to_string();
+            let mut to = s.period.to.to_string();
+            ui.label(t(lang, "From", "从"));
+            let a = ui.add(egui::TextEdit::singleline(&mut from).desired_width(90.0));
+            ui.label(t(lang, "to", "至"));
+            let b = ui.add(egui::TextEdit::singleline(&mut to).desired_width(90.0));
+            if (a.changed() || b.changed())
+                && let Ok(p) = Period::parse(&format!("{from}..{to}"))
             {
-                self.period = p;
+                s.period = p;
             }
-            ui.label(
-                RichText::new(period_text(lang, &self.period))
-                    .strong()
-                    .size(16.0),
-            );
+        }
+    });
+}
+
+/// The dashboard page.
+pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
+    let lang = s.lang;
+    ui.horizontal(|ui| {
+        period_picker_ui(s, ui);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            export_report_buttons_ui(s, ui);
+            due_button_ui(s, ui);
+        });
+    });
+    ui.add_space(6.0);
+    let report = match &s.cache.report {
+        Some(Ok(r)) => r.clone(),
+        Some(Err(ReportError::MissingRates(_))) | None => {
+            let message = match &s.cache.report {
+                Some(Err(e)) => e.to_string(),
+                _ => String::new(),
+            };
+            ui.label(RichText::new(message).color(color(palette::ERROR)));
             if ui
-                .button("▶")
-                .on_hover_text(t(lang, "Next period", "下一期"))
+                .button(t(lang, "Set exchange rates…", "设置汇率…"))
                 .clicked()
-                && let Some(p) = self.period.next()
             {
-                self.period = p;
+                s.page = Page::Settings;
             }
-            if self.period.kind == PeriodKind::Range {
-                let mut from = self.period.from.to_string();
-                let mut to = self.period.to.to_string();
-                ui.label(t(lang, "From", "从"));
-                let a = ui.add(egui::TextEdit::singleline(&mut from).desired_width(90.0));
-                ui.label(t(lang, "to", "至"));
-                let b = ui.add(egui::TextEdit::singleline(&mut to).desired_width(90.0));
-                if (a.changed() || b.changed())
-                    && let Ok(p) = Period::parse(&format!("{from}..{to}"))
-                {
-                    self.period = p;
-                }
-            }
-        });
-    }
-
-    /// The dashboard page.
-    pub(super) fn dashboard_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        ui.horizontal(|ui| {
-            self.period_picker_ui(ui);
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                self.export_report_buttons_ui(ui);
-                self.due_button_ui(ui);
-            });
-        });
-        ui.add_space(6.0);
-        let report = match &self.cache.report {
-            Some(Ok(r)) => r.clone(),
-            Some(Err(ReportError::MissingRates(_))) | None => {
-                let message = match &self.cache.report {
-                    Some(Err(e)) => e.to_string(),
-                    _ => String::new(),
-                };
-                ui.label(RichText::new(message).color(color(palette::ERROR)));
-                if ui
-                    .button(t(lang, "Set exchange rates…", "设置汇率…"))
-                    .clicked()
-                {
-                    self.page = Page::Settings;
-                }
-                return;
-            }
-        };
-        let previous = self.cache.previous.clone();
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                let change = |now: u64, before: Option<u64>| {
-                    before.map(|b| (change_text(now, b), i128::from(now) - i128::from(b)))
-                };
-                tile_ui(
-                    ui,
-                    t(lang, "Agreements signed", "签署的协议"),
-                    &count_text(report.agreements_signed),
-                    change(
-                        report.agreements_signed,
-                        previous.as_ref().map(|p| p.agreements_signed),
-                    ),
-                    lang,
-                );
-                tile_ui(
-                    ui,
-                    t(lang, "With a financial contribution", "含财务捐款的协议"),
-                    &count_text(report.agreements_financial),
-                    change(
-                        report.agreements_financial,
-                        previous.as_ref().map(|p| p.agreements_financial),
-                    ),
-                    lang,
-                );
-                let money_change = |now: i128, before: Option<i128>| {
-                    before.map(|b| (money_change_text(now, b, report.currency), now - b))
-                };
-                tile_ui(
-                    ui,
-                    t(lang, "Partners' contributions", "伙伴捐款总额"),
-                    &money_text(lang, report.partner_total_minor, report.currency),
-                    money_change(
-                        report.partner_total_minor,
-                        previous.as_ref().map(|p| p.partner_total_minor),
-                    ),
-                    lang,
-                );
-                tile_ui(
-                    ui,
-                    t(lang, "Own co-funding part", "本组织联合供资部分"),
-                    &money_text(lang, report.own_total_minor, report.currency),
-                    money_change(
-                        report.own_total_minor,
-                        previous.as_ref().map(|p| p.own_total_minor),
-                    ),
-                    lang,
-                );
-            });
-            ui.add_space(10.0);
-            let pies = self.cache.pies.clone();
-            let selected = self.slice_filter.clone();
-            let width = ui.available_width();
-            let columns = if width > 1100.0 { 2 } else { 1 };
-            let diameter = 170.0;
-            egui::Grid::new("pies")
-                .num_columns(columns)
-                .spacing([28.0, 18.0])
-                .show(ui, |ui| {
-                    for (i, pie) in pies.iter().enumerate() {
-                        ui.vertical(|ui| {
-                            let key = selected
-                                .as_ref()
-                                .filter(|s| s.chart == pie.kind)
-                                .map(|s| s.key.as_str());
-                            let response = pie_ui(ui, pie, key, diameter);
-                            if let Some(slice) = response.clicked.and_then(|i| pie.slices.get(i)) {
-                                self.slice_filter = Some(SliceFilter {
-                                    chart: pie.kind,
-                                    key: slice.key.clone(),
-                                    label: slice.label.clone(),
-                                });
-                                self.agreements.period = Some(self.period.clone());
-                                self.page = Page::Agreements;
-                            }
-                            self.export_chart_button_ui(ui, pie.kind);
-                        });
-                        if (i + 1) % columns == 0 {
-                            ui.end_row();
-                        }
-                    }
-                });
-            ui.add_space(12.0);
-            self.top_partners_ui(ui);
-        });
-    }
-
-    fn top_partners_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        let Some(table) = self.cache.top.clone() else {
-            return;
-        };
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(&table.title).strong().size(15.0));
-            ui.label(
-                RichText::new(&table.subtitle)
-                    .small()
-                    .color(color(palette::MUTED)),
-            );
-            ui.add_space(16.0);
-            ui.label(t(lang, "Show", "显示"));
-            ui.add(egui::DragValue::new(&mut self.top_n).range(1..=100))
-                .widget_info(|| {
-                    egui::WidgetInfo::labeled(
-                        egui::Role::SpinButton,
-                        true,
-                        t(lang, "Number of top partners", "主要伙伴数量"),
-                    )
-                });
-            self.export_chart_button_ui(ui, crate::chart::ChartKind::TopPartners);
-        });
-        if table.rows.is_empty() {
-            ui.label(RichText::new(&table.empty_text).color(color(palette::MUTED)));
             return;
         }
-        egui::Grid::new("top-partners")
-            .striped(true)
-            .num_columns(5)
-            .spacing([18.0, 4.0])
+    };
+    let previous = s.cache.previous.clone();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            let change = |now: u64, before: Option<u64>| {
+                before.map(|b| (change_text(now, b), i128::from(now) - i128::from(b)))
+            };
+            tile_ui(
+                ui,
+                t(lang, "Agreements signed", "签署的协议"),
+                &count_text(report.agreements_signed),
+                change(
+                    report.agreements_signed,
+                    previous.as_ref().map(|p| p.agreements_signed),
+                ),
+                lang,
+            );
+            tile_ui(
+                ui,
+                t(lang, "With a financial contribution", "含财务捐款的协议"),
+                &count_text(report.agreements_financial),
+                change(
+                    report.agreements_financial,
+                    previous.as_ref().map(|p| p.agreements_financial),
+                ),
+                lang,
+            );
+            let money_change = |now: i128, before: Option<i128>| {
+                before.map(|b| (money_change_text(now, b, report.currency), now - b))
+            };
+            tile_ui(
+                ui,
+                t(lang, "Partners' contributions", "伙伴捐款总额"),
+                &money_text(lang, report.partner_total_minor, report.currency),
+                money_change(
+                    report.partner_total_minor,
+                    previous.as_ref().map(|p| p.partner_total_minor),
+                ),
+                lang,
+            );
+            tile_ui(
+                ui,
+                t(lang, "Own co-funding part", "本组织联合供资部分"),
+                &money_text(lang, report.own_total_minor, report.currency),
+                money_change(
+                    report.own_total_minor,
+                    previous.as_ref().map(|p| p.own_total_minor),
+                ),
+                lang,
+            );
+        });
+        ui.add_space(10.0);
+        let pies = s.cache.pies.clone();
+        let selected = s.slice_filter.clone();
+        let width = ui.available_width();
+        let columns = if width > 1100.0 { 2 } else { 1 };
+        let diameter = 170.0;
+        egui::Grid::new("pies")
+            .num_columns(columns)
+            .spacing([28.0, 18.0])
             .show(ui, |ui| {
-                for h in &table.headers {
-                    ui.label(RichText::new(h).strong());
+                for (i, pie) in pies.iter().enumerate() {
+                    ui.vertical(|ui| {
+                        let key = selected
+                            .as_ref()
+                            .filter(|s| s.chart == pie.kind)
+                            .map(|s| s.key.as_str());
+                        let response = pie_ui(ui, pie, key, diameter);
+                        if let Some(slice) = response.clicked.and_then(|i| pie.slices.get(i)) {
+                            s.slice_filter = Some(SliceFilter {
+                                chart: pie.kind,
+                                key: slice.key.clone(),
+                                label: slice.label.clone(),
+                            });
+                            let period = Some(s.period.clone());
+                            s.commands.push(Command::ShowAgreements(period));
+                        }
+                        export_chart_button_ui(s, ui, pie.kind);
+                    });
+                    if (i + 1) % columns == 0 {
+                        ui.end_row();
+                    }
+                }
+            });
+        ui.add_space(12.0);
+        top_partners_ui(s, ui);
+    });
+}
+
+fn top_partners_ui(s: &mut Shared, ui: &mut Ui) {
+    let lang = s.lang;
+    let Some(table) = s.cache.top.clone() else {
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(&table.title).strong().size(15.0));
+        ui.label(
+            RichText::new(&table.subtitle)
+                .small()
+                .color(color(palette::MUTED)),
+        );
+        ui.add_space(16.0);
+        ui.label(t(lang, "Show", "显示"));
+        ui.add(egui::DragValue::new(&mut s.top_n).range(1..=100))
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(
+                    egui::Role::SpinButton,
+                    true,
+                    t(lang, "Number of top partners", "主要伙伴数量"),
+                )
+            });
+        export_chart_button_ui(s, ui, crate::chart::ChartKind::TopPartners);
+    });
+    if table.rows.is_empty() {
+        ui.label(RichText::new(&table.empty_text).color(color(palette::MUTED)));
+        return;
+    }
+    egui::Grid::new("top-partners")
+        .striped(true)
+        .num_columns(5)
+        .spacing([18.0, 4.0])
+        .show(ui, |ui| {
+            for h in &table.headers {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for row in &table.rows {
+                for (i, cell) in row.iter().enumerate() {
+                    if i >= 3 {
+                        super::pie::right_aligned_ui(ui, if i == 3 { 110.0 } else { 56.0 }, cell);
+                    } else {
+                        ui.label(cell);
+                    }
                 }
                 ui.end_row();
-                for row in &table.rows {
-                    for (i, cell) in row.iter().enumerate() {
-                        if i >= 3 {
-                            super::pie::right_aligned_ui(
-                                ui,
-                                if i == 3 { 110.0 } else { 56.0 },
-                                cell,
-                            );
-                        } else {
-                            ui.label(cell);
-                        }
-                    }
-                    ui.end_row();
-                }
-            });
-    }
-
-    /// "Export PNG…" under a chart: the same chart model, written through SVG.
-    fn export_chart_button_ui(&mut self, ui: &mut Ui, kind: crate::chart::ChartKind) {
-        let lang = self.lang;
-        let button = ui
-            .small_button(t(lang, "Export PNG…", "导出 PNG…"))
-            .on_hover_text(kind.title(lang));
-        button.widget_info(|| {
-            egui::WidgetInfo::labeled(
-                egui::Role::Button,
-                true,
-                format!(
-                    "{} {}",
-                    t(lang, "Export PNG…", "导出 PNG…"),
-                    kind.title(lang)
-                ),
-            )
+            }
         });
-        if button.clicked()
-            && let Some(path) = self.dialogs.save_file(
-                &format!("{}-{}.png", kind.slug(), self.period.label()),
-                "png",
-            )
-        {
-            self.commands
-                .push(super::app::Command::ExportChart(kind, path));
-        }
-    }
+}
 
-    fn export_report_buttons_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        if ui
-            .button(t(lang, "Export report PDF…", "导出报告 PDF…"))
-            .clicked()
-            && let Some(path) = self
-                .dialogs
-                .save_file(&format!("report-{}.pdf", self.period.label()), "pdf")
-        {
-            self.commands.push(super::app::Command::ExportPdf(path));
-        }
-        if ui
-            .button(t(lang, "Export tables (xlsx)…", "导出表格（xlsx）…"))
-            .clicked()
-            && let Some(path) = self
-                .dialogs
-                .save_file(&format!("report-{}.xlsx", self.period.label()), "xlsx")
-        {
-            self.commands.push(super::app::Command::ExportXlsx(path));
-        }
+/// "Export PNG…" under a chart: the same chart model, written through SVG.
+fn export_chart_button_ui(s: &mut Shared, ui: &mut Ui, kind: crate::chart::ChartKind) {
+    let lang = s.lang;
+    let button = ui
+        .small_button(t(lang, "Export PNG…", "导出 PNG…"))
+        .on_hover_text(kind.title(lang));
+    button.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Button,
+            true,
+            format!(
+                "{} {}",
+                t(lang, "Export PNG…", "导出 PNG…"),
+                kind.title(lang)
+            ),
+        )
+    });
+    if button.clicked()
+        && let Some(path) = s
+            .dialogs
+            .save_file(&format!("{}-{}.png", kind.slug(), s.period.label()), "png")
+    {
+        s.commands
+            .push(super::state::Command::ExportChart(kind, path));
+    }
+}
+
+fn export_report_buttons_ui(s: &mut Shared, ui: &mut Ui) {
+    let lang = s.lang;
+    if ui
+        .button(t(lang, "Export report PDF…", "导出报告 PDF…"))
+        .clicked()
+        && let Some(path) = s
+            .dialogs
+            .save_file(&format!("report-{}.pdf", s.period.label()), "pdf")
+    {
+        s.commands.push(super::state::Command::ExportPdf(path));
+    }
+    if ui
+        .button(t(lang, "Export tables (xlsx)…", "导出表格（xlsx）…"))
+        .clicked()
+        && let Some(path) = s
+            .dialogs
+            .save_file(&format!("report-{}.xlsx", s.period.label()), "xlsx")
+    {
+        s.commands.push(super::state::Command::ExportXlsx(path));
     }
 }

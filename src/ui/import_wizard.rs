@@ -15,9 +15,10 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use egui::{RichText, Ui};
 
-use super::app::{Command, PledgerApp, Revert};
+use super::app::PledgerApp;
 use super::format::count_text;
 use super::pie::color;
+use super::state::{Command, Revert};
 use super::t;
 use crate::chart::palette;
 use crate::domain::Partner;
@@ -338,7 +339,7 @@ impl PledgerApp {
         }
         let file = wizard.path.clone();
         let kind = wizard.kind;
-        let planned = match self.ledger.path().map(Path::to_path_buf) {
+        let planned = match self.s.ledger.path().map(Path::to_path_buf) {
             Some(path) => {
                 let options = wizard.options.clone();
                 let rx = spawn(
@@ -364,7 +365,7 @@ impl PledgerApp {
                 None
             }
             None => Some(plan_streamed(
-                &mut self.ledger,
+                &mut self.s.ledger,
                 kind,
                 &file,
                 &wizard.options,
@@ -387,7 +388,7 @@ impl PledgerApp {
 
     /// The import page.
     pub(super) fn import_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
+        let lang = self.s.lang;
         self.plan_import();
         let undoing = self.undoing_import();
         let Some(wizard) = &mut self.wizard else {
@@ -401,9 +402,9 @@ impl PledgerApp {
                 if ui
                     .button(t(lang, "Import a workbook…", "导入工作簿…"))
                     .clicked()
-                    && let Some(path) = self.dialogs.pick_workbook()
+                    && let Some(path) = self.s.dialogs.pick_workbook()
                 {
-                    self.commands.push(Command::StartImport(path));
+                    self.s.commands.push(Command::StartImport(path));
                 }
             });
             return;
@@ -468,7 +469,7 @@ impl PledgerApp {
                         .button(t(lang, "Show the dashboard", "查看仪表板"))
                         .clicked()
                     {
-                        self.page = super::app::Page::Dashboard;
+                        self.s.page = super::state::Page::Dashboard;
                         close = true;
                     }
                     if ui.button(t(lang, "Close", "关闭")).clicked() {
@@ -561,7 +562,7 @@ impl PledgerApp {
                                 ui,
                                 lang,
                                 plan,
-                                &self.cache.partners,
+                                &self.s.cache.partners,
                                 &mut wizard.options,
                             );
                         }
@@ -578,7 +579,7 @@ impl PledgerApp {
                             let blocked = plan.error_count() > 0 && !wizard.skip_invalid;
                             let button = egui::Button::new(RichText::new(t(lang, "Commit import", "提交导入")).strong());
                             if ui.add_enabled(!blocked && !undoing, button).clicked() {
-                                self.commands.push(Command::CommitImport);
+                                self.s.commands.push(Command::CommitImport);
                             }
                             if ui.button(t(lang, "Cancel", "取消")).clicked() {
                                 close = true;
@@ -637,9 +638,9 @@ impl PledgerApp {
             head_only: wizard.head_only,
             skip_invalid: wizard.skip_invalid,
         };
-        match self.ledger.path().map(Path::to_path_buf) {
+        match self.s.ledger.path().map(Path::to_path_buf) {
             Some(path) => {
-                if let Err(e) = self.ledger.park() {
+                if let Err(e) = self.s.ledger.park() {
                     wizard.error = Some(e.to_string());
                     return;
                 }
@@ -658,12 +659,12 @@ impl PledgerApp {
             }
             None => {
                 let recorded = recorded(&reviewed.plan, reviewed.head_only);
-                let result = commit_file(&mut self.ledger, &reviewed, recorded, &mut |_| true);
+                let result = commit_file(&mut self.s.ledger, &reviewed, recorded, &mut |_| true);
                 match result {
                     Ok((revert, summary)) => {
-                        let text = summary_text(self.lang, &summary);
+                        let text = summary_text(self.s.lang, &summary);
                         wizard.stage = Stage::Done(text.clone());
-                        self.commands.push(Command::ImportCommitted {
+                        self.s.commands.push(Command::ImportCommitted {
                             revert,
                             summary: text,
                         });

@@ -13,13 +13,15 @@ mod money_in;
 mod partners;
 mod pie;
 mod settings;
+mod state;
 
 use std::path::{Path, PathBuf};
 
-pub use app::{Command, Page, PledgerApp, Revert};
+pub use app::PledgerApp;
 pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
 pub use fonts::{NOTO_SANS_SC, font_definitions};
 pub use import_wizard::{Reviewed, commit_reviewed};
+pub use state::{Command, Page, Revert};
 
 use crate::domain::Lang;
 use crate::ledger::Ledger;

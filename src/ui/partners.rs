@@ -4,9 +4,10 @@
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::app::{Command, PledgerApp};
 use super::form::{FieldErrors, FormAction, choice_ui, form_window_ui, list_options};
 use super::pie::color;
+use super::state::Command;
+use super::state::Shared;
 use super::t;
 use crate::chart::{amount_text, palette};
 use crate::domain::{ListKind, Partner, PartnerId};
@@ -80,12 +81,12 @@ impl PartnerForm {
     }
 }
 
-impl PledgerApp {
+impl PartnersView {
     /// The partners page.
-    pub(super) fn partners_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        let totals = &self.cache.partner_totals;
-        let currency = self
+    pub(super) fn partners_ui(&mut self, s: &mut Shared, ui: &mut Ui) {
+        let lang = s.lang;
+        let totals = &s.cache.partner_totals;
+        let currency = s
             .cache
             .snapshot
             .as_ref()
@@ -93,16 +94,16 @@ impl PledgerApp {
             .unwrap_or_default();
         ui.horizontal(|ui| {
             let label = ui.label(t(lang, "Search", "搜索"));
-            ui.add(egui::TextEdit::singleline(&mut self.partners_view.search).desired_width(200.0))
+            ui.add(egui::TextEdit::singleline(&mut self.search).desired_width(200.0))
                 .labelled_by(label.id);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button(t(lang, "Add a partner…", "添加伙伴…")).clicked() {
-                    self.partners_view.start_new();
+                    self.start_new();
                 }
             });
         });
-        let needle = self.partners_view.search.to_lowercase();
-        let shown: Vec<usize> = self
+        let needle = self.search.to_lowercase();
+        let shown: Vec<usize> = s
             .cache
             .partners
             .iter()
@@ -145,7 +146,7 @@ impl PledgerApp {
                 body.rows(22.0, shown.len(), |mut row| {
                     let Some(p) = shown
                         .get(row.index())
-                        .and_then(|&i| self.cache.partners.get(i))
+                        .and_then(|&i| s.cache.partners.get(i))
                     else {
                         return;
                     };
@@ -157,11 +158,11 @@ impl PledgerApp {
                         ui.label(p.name_zh.as_deref().unwrap_or(""));
                     });
                     row.col(|ui| {
-                        ui.label(self.cache.lists.label(
-                            ListKind::PartnerType,
-                            &p.partner_type,
-                            lang,
-                        ));
+                        ui.label(
+                            s.cache
+                                .lists
+                                .label(ListKind::PartnerType, &p.partner_type, lang),
+                        );
                     });
                     row.col(|ui| {
                         ui.label(p.country.as_deref().unwrap_or(""));
@@ -183,14 +184,14 @@ impl PledgerApp {
                 });
             });
         if let Some(p) = open {
-            self.partners_view.form = Some(PartnerForm::edit(&p));
+            self.form = Some(PartnerForm::edit(&p));
         }
-        self.partner_window(ui);
+        self.partner_window(s, ui);
     }
 
-    fn partner_window(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        let Some(mut form) = self.partners_view.form.take() else {
+    fn partner_window(&mut self, s: &mut Shared, ui: &mut Ui) {
+        let lang = s.lang;
+        let Some(mut form) = self.form.take() else {
             return;
         };
         let editing = form.partner.id != PartnerId(0);
@@ -199,9 +200,9 @@ impl PledgerApp {
         } else {
             t(lang, "New partner", "新伙伴")
         };
-        let types = list_options(&self.cache.lists, ListKind::PartnerType, lang);
+        let types = list_options(&s.cache.lists, ListKind::PartnerType, lang);
         let this = form.partner.id;
-        let others = self
+        let others = s
             .cache
             .partners
             .iter()
@@ -288,7 +289,7 @@ impl PledgerApp {
             },
         );
         if let Some(into) = merge {
-            self.commands.push(Command::MergePartners {
+            s.commands.push(Command::MergePartners {
                 from: form.partner.id,
                 into,
             });
@@ -303,7 +304,7 @@ impl PledgerApp {
                         t(lang, "A partner needs a name.", "伙伴需要名称。").to_owned(),
                     );
                 } else {
-                    self.commands.push(if editing {
+                    s.commands.push(if editing {
                         Command::UpdatePartner(Box::new(p))
                     } else {
                         Command::AddPartner(Box::new(p))
@@ -314,6 +315,6 @@ impl PledgerApp {
             FormAction::Cancel | FormAction::Delete => return,
             FormAction::None => {}
         }
-        self.partners_view.form = Some(form);
+        self.form = Some(form);
     }
 }

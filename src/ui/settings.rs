@@ -5,8 +5,9 @@ use std::str::FromStr;
 
 use egui::{RichText, Ui};
 
-use super::app::{Command, PledgerApp};
 use super::pie::color;
+use super::state::Command;
+use super::state::Shared;
 use super::t;
 use crate::chart::palette;
 use crate::domain::{
@@ -33,11 +34,11 @@ const KINDS: [(ListKind, &str, &str); 3] = [
     (ListKind::Theme, "Thematic priorities", "专题优先事项"),
 ];
 
-impl PledgerApp {
+impl SettingsView {
     /// The settings page.
-    pub(super) fn settings_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        let currency = self
+    pub(super) fn settings_ui(&mut self, s: &mut Shared, ui: &mut Ui) {
+        let lang = s.lang;
+        let currency = s
             .cache
             .snapshot
             .as_ref()
@@ -47,32 +48,32 @@ impl PledgerApp {
             ui.heading(t(lang, "Language", "语言"));
             ui.horizontal(|ui| {
                 for (l, name) in [(Lang::En, "English"), (Lang::Zh, "中文")] {
-                    if ui.radio(self.lang == l, name).clicked() {
-                        self.commands.push(Command::SetLang(l));
+                    if ui.radio(s.lang == l, name).clicked() {
+                        s.commands.push(Command::SetLang(l));
                     }
                 }
             });
             ui.add_space(10.0);
             ui.heading(t(lang, "Reporting currency", "报告货币"));
             ui.horizontal(|ui| {
-                if self.settings.currency.is_empty() {
-                    self.settings.currency = currency.to_string();
+                if self.currency.is_empty() {
+                    self.currency = currency.to_string();
                 }
-                ui.add(egui::TextEdit::singleline(&mut self.settings.currency).desired_width(60.0));
+                ui.add(egui::TextEdit::singleline(&mut self.currency).desired_width(60.0));
                 if ui.button(t(lang, "Set", "设置")).clicked() {
-                    match Currency::from_str(self.settings.currency.trim()) {
-                        Ok(c) => self.commands.push(Command::SetCurrency(c)),
-                        Err(e) => self.settings.error = Some(e.to_string()),
+                    match Currency::from_str(self.currency.trim()) {
+                        Ok(c) => s.commands.push(Command::SetCurrency(c)),
+                        Err(e) => self.error = Some(e.to_string()),
                     }
                 }
             });
             ui.add_space(10.0);
-            self.organisation_ui(ui);
+            self.organisation_ui(s, ui);
             ui.add_space(10.0);
-            self.rates_ui(ui, currency);
+            self.rates_ui(s, ui, currency);
             ui.add_space(10.0);
-            self.lists_ui(ui);
-            if let Some(e) = &self.settings.error {
+            self.lists_ui(s, ui);
+            if let Some(e) = &self.error {
                 ui.label(RichText::new(e).color(color(palette::ERROR)));
             }
         });
@@ -80,13 +81,13 @@ impl PledgerApp {
 
     /// The organisation's names, which the importer reads in headers of its own part
     /// ("ITU co-funding", "Part de l'UIT").
-    fn organisation_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
+    fn organisation_ui(&mut self, s: &mut Shared, ui: &mut Ui) {
+        let lang = s.lang;
         ui.heading(t(lang, "Organisation", "本组织"));
-        if self.settings.org.is_none() && !self.ledger.is_parked() {
-            self.settings.org = Some(self.ledger.organisation().unwrap_or_default());
+        if self.org.is_none() && !s.ledger.is_parked() {
+            self.org = Some(s.ledger.organisation().unwrap_or_default());
         }
-        let Some(org) = self.settings.org.as_mut() else {
+        let Some(org) = self.org.as_mut() else {
             return;
         };
         egui::Grid::new("organisation")
@@ -114,7 +115,7 @@ impl PledgerApp {
         );
         if ui.button(t(lang, "Save the names", "保存名称")).clicked() {
             if org.name.trim().is_empty() || org.short_name.trim().is_empty() {
-                self.settings.error = Some(
+                self.error = Some(
                     t(
                         lang,
                         "The organisation's name and short name cannot be blank.",
@@ -123,16 +124,16 @@ impl PledgerApp {
                     .into(),
                 );
             } else {
-                self.settings.error = None;
-                self.commands.push(Command::SetOrganisation(org.clone()));
+                self.error = None;
+                s.commands.push(Command::SetOrganisation(org.clone()));
             }
         }
     }
 
-    fn rates_ui(&mut self, ui: &mut Ui, currency: Currency) {
-        let lang = self.lang;
+    fn rates_ui(&mut self, s: &mut Shared, ui: &mut Ui, currency: Currency) {
+        let lang = s.lang;
         ui.heading(t(lang, "Exchange rates", "汇率"));
-        let rates = self.cache.rates.clone();
+        let rates = s.cache.rates.clone();
         egui::Grid::new("rates")
             .striped(true)
             .num_columns(3)
@@ -151,39 +152,36 @@ impl PledgerApp {
         ui.horizontal(|ui| {
             ui.label(t(lang, "1 unit of", "1 单位"));
             ui.add(
-                egui::TextEdit::singleline(&mut self.settings.rate_currency)
+                egui::TextEdit::singleline(&mut self.rate_currency)
                     .hint_text("CHF")
                     .desired_width(50.0),
             );
             ui.label(format!("= ? {currency} {}", t(lang, "from", "自")));
             ui.add(
-                egui::TextEdit::singleline(&mut self.settings.rate_date)
+                egui::TextEdit::singleline(&mut self.rate_date)
                     .hint_text("2021-01-01")
                     .desired_width(90.0),
             );
             ui.add(
-                egui::TextEdit::singleline(&mut self.settings.rate_value)
+                egui::TextEdit::singleline(&mut self.rate_value)
                     .hint_text("1.0925")
                     .desired_width(80.0),
             );
             if ui.button(t(lang, "Add rate", "添加汇率")).clicked() {
                 let parsed = (|| {
-                    let from = Currency::from_str(self.settings.rate_currency.trim())
-                        .map_err(|e| e.to_string())?;
-                    let date = chrono::NaiveDate::parse_from_str(
-                        self.settings.rate_date.trim(),
-                        "%Y-%m-%d",
-                    )
-                    .map_err(|_| {
-                        t(
-                            lang,
-                            "The date must read 2021-01-01",
-                            "日期格式应为 2021-01-01",
-                        )
-                        .to_owned()
-                    })?;
-                    let rate = rust_decimal::Decimal::from_str(self.settings.rate_value.trim())
+                    let from =
+                        Currency::from_str(self.rate_currency.trim()).map_err(|e| e.to_string())?;
+                    let date = chrono::NaiveDate::parse_from_str(self.rate_date.trim(), "%Y-%m-%d")
                         .map_err(|_| {
+                            t(
+                                lang,
+                                "The date must read 2021-01-01",
+                                "日期格式应为 2021-01-01",
+                            )
+                            .to_owned()
+                        })?;
+                    let rate =
+                        rust_decimal::Decimal::from_str(self.rate_value.trim()).map_err(|_| {
                             t(lang, "The rate must be a number", "汇率必须是数字").to_owned()
                         })?;
                     Ok::<_, String>(ExchangeRate {
@@ -195,21 +193,18 @@ impl PledgerApp {
                 })();
                 match parsed {
                     Ok(rate) => {
-                        self.commands.push(Command::SetRate(rate));
-                        self.settings.error = None;
+                        s.commands.push(Command::SetRate(rate));
+                        self.error = None;
                     }
-                    Err(e) => self.settings.error = Some(e),
+                    Err(e) => self.error = Some(e),
                 }
             }
         });
     }
 
-    fn lists_ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        let lists = self
-            .settings
-            .lists
-            .get_or_insert_with(|| self.cache.lists.clone());
+    fn lists_ui(&mut self, s: &mut Shared, ui: &mut Ui) {
+        let lang = s.lang;
+        let lists = self.lists.get_or_insert_with(|| s.cache.lists.clone());
         for (n, (kind, en, zh)) in KINDS.into_iter().enumerate() {
             ui.heading(t(lang, en, zh));
             egui::Grid::new(("list", kind.as_str()))
@@ -242,7 +237,7 @@ impl PledgerApp {
                 });
             {
                 ui.horizontal(|ui| {
-                    let key = &mut self.settings.new_key[n];
+                    let key = &mut self.new_key[n];
                     ui.add(
                         egui::TextEdit::singleline(key)
                             .hint_text(t(lang, "new_key", "新键"))
@@ -276,12 +271,12 @@ impl PledgerApp {
             })
             .inner;
         if save {
-            self.commands
+            s.commands
                 .push(Command::ReplaceLists(Box::new(lists.clone())));
-            self.settings.lists = None;
+            self.lists = None;
         }
         if discard {
-            self.settings.lists = None;
+            self.lists = None;
         }
     }
 }
