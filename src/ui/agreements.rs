@@ -9,11 +9,11 @@ use egui_extras::{Column, TableBuilder};
 use rust_decimal::Decimal;
 
 use super::form::{FormAction, choice_ui, form_window_ui, labelled, list_options};
+use super::format::t;
 use super::format::{count_text, date_text};
 use super::pie::color;
 use super::state::Command;
 use super::state::Shared;
-use super::t;
 use crate::chart::{ChartKind, amount_text, palette};
 use crate::domain::{
     Agreement, AgreementId, Currency, Lang, ListKind, Money, PartnerId, Period, Status, ThemeShare,

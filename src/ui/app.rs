@@ -6,10 +6,11 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::dialogs::FileDialogs;
 use super::format::count_text;
+use super::format::t;
 use super::import_wizard::ImportWizard;
 use super::pie::color;
 use super::state::{Cache, Command, Page, Revert, Shared};
-use super::{agreements, partners, settings, t};
+use super::{agreements, partners, settings};
 use crate::chart::{PieChart, TopTable, palette};
 use crate::domain::{Lang, Period};
 use crate::ledger::{Ledger, LedgerError};
@@ -495,7 +496,9 @@ impl PledgerApp {
                 self.wizard = Some(ImportWizard::open(path, self.whole_read_bytes));
                 self.s.page = Page::Import;
             }
-            Command::CommitImport => self.commit_import(),
+            Command::CommitImport => {
+                super::import_wizard::commit_import(&mut self.wizard, &mut self.s)
+            }
             Command::ShowAgreements(period) => self.show_agreements(period),
         }
     }
@@ -885,6 +888,8 @@ impl PledgerApp {
     pub fn frame_ui(&mut self, ui: &mut Ui) {
         self.shortcuts(ui);
         self.poll_batch_undo(ui.ctx());
+        // The pages see whether the ledger is busy with an import's undo.
+        self.s.undoing_import = self.undoing_import();
         if let Some(wizard) = &mut self.wizard {
             wizard.lang = self.s.lang;
             if let Some(done) = wizard.poll(ui.ctx()) {
@@ -921,7 +926,7 @@ impl PledgerApp {
                 Page::Dashboard => super::dashboard::dashboard_ui(&mut self.s, ui),
                 Page::Agreements => self.agreements.agreements_ui(&mut self.s, ui),
                 Page::Partners => self.partners_view.partners_ui(&mut self.s, ui),
-                Page::Import => self.import_ui(ui),
+                Page::Import => super::import_wizard::import_ui(&mut self.wizard, &mut self.s, ui),
                 Page::Settings => self.settings.settings_ui(&mut self.s, ui),
                 Page::MoneyIn => super::money_in::money_in_ui(
                     ui,

@@ -2,10 +2,10 @@
 
 use egui::{RichText, Ui};
 
+use super::format::t;
 use super::format::{change_text, count_text, money_change_text, money_text, period_text};
 use super::pie::{color, pie_ui};
 use super::state::{Command, Page, Shared, SliceFilter};
-use super::t;
 use crate::chart::palette;
 use crate::domain::{Lang, Period, PeriodKind};
 use crate::report::ReportError;

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use egui::{Id, RichText, Ui};
 
-use super::Lang;
+use super::format::t;
 use super::pie::color;
-use super::t;
 use crate::chart::palette;
+use crate::domain::Lang;
 use crate::domain::{ListKind, ReferenceLists};
 
 /// What the user asked of a form this frame.

@@ -5,6 +5,14 @@ use chrono::{Datelike, NaiveDate};
 use crate::chart::amount_text;
 use crate::domain::{Currency, Lang, Period, PeriodKind};
 
+/// `en` or `zh`, whichever `lang` is.
+pub fn t(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
 /// `31 Mar 2021` or `2021年3月31日`.
 pub fn date_text(lang: Lang, date: NaiveDate) -> String {
     match lang {

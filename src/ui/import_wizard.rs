@@ -15,11 +15,10 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use egui::{RichText, Ui};
 
-use super::app::PledgerApp;
 use super::format::count_text;
+use super::format::t;
 use super::pie::color;
-use super::state::{Command, Revert};
-use super::t;
+use super::state::{Command, Revert, Shared};
 use crate::chart::palette;
 use crate::domain::Partner;
 use crate::import::{
@@ -82,7 +81,7 @@ fn spawn(
 /// The wizard's state for one file.
 pub struct ImportWizard {
     /// The language of the messages it writes.
-    pub lang: super::Lang,
+    pub lang: crate::domain::Lang,
     path: PathBuf,
     stage: Stage,
     rx: Option<Receiver<Message>>,
@@ -127,7 +126,7 @@ impl ImportWizard {
             Message::Read(opened.map_err(|e| e.to_string()))
         });
         let mut wizard = ImportWizard {
-            lang: super::Lang::En,
+            lang: crate::domain::Lang::En,
             path,
             stage: Stage::Reading,
             rx: None,
@@ -220,7 +219,7 @@ impl ImportWizard {
     }
 }
 
-fn summary_text(lang: super::Lang, s: &CommitSummary) -> String {
+fn summary_text(lang: crate::domain::Lang, s: &CommitSummary) -> String {
     let [created, updated, unchanged, partners, left_out] = [
         s.created,
         s.updated,
@@ -230,10 +229,10 @@ fn summary_text(lang: super::Lang, s: &CommitSummary) -> String {
     ]
     .map(count_text);
     match lang {
-        super::Lang::En => format!(
+        crate::domain::Lang::En => format!(
             "Import: {created} created, {updated} updated, {unchanged} unchanged, {partners} new partners, {left_out} rows left out"
         ),
-        super::Lang::Zh => format!(
+        crate::domain::Lang::Zh => format!(
             "导入：新增 {created} 项，更新 {updated} 项，未变 {unchanged} 项，新伙伴 {partners} 个，跳过 {left_out} 行"
         ),
     }
@@ -320,357 +319,351 @@ fn commit_file(
     Ok((revert, summary))
 }
 
-impl PledgerApp {
-    fn plan_import(&mut self) {
-        // Planning takes the ledger's write lock for a moment (a dry run): it waits for an
-        // import's undo running on its own thread.
-        if self.undoing_import() {
-            return;
-        }
-        let Some(wizard) = &mut self.wizard else {
-            return;
-        };
-        if !wizard.needs_plan {
-            return;
-        }
-        wizard.needs_plan = false;
-        if wizard.workbook.is_none() {
-            return;
-        }
-        let file = wizard.path.clone();
-        let kind = wizard.kind;
-        let planned = match self.s.ledger.path().map(Path::to_path_buf) {
-            Some(path) => {
-                let options = wizard.options.clone();
-                let rx = spawn(
-                    "pledger-import-plan",
-                    wizard.cancel.clone(),
-                    move |report| {
-                        let result = Ledger::open(&path).map_err(|e| e.to_string()).and_then(
-                            |mut ledger| {
+fn plan_import(wizard_slot: &mut Option<ImportWizard>, s: &mut Shared) {
+    // Planning takes the ledger's write lock for a moment (a dry run): it waits for an
+    // import's undo running on its own thread.
+    if s.undoing_import {
+        return;
+    }
+    let Some(wizard) = wizard_slot else {
+        return;
+    };
+    if !wizard.needs_plan {
+        return;
+    }
+    wizard.needs_plan = false;
+    if wizard.workbook.is_none() {
+        return;
+    }
+    let file = wizard.path.clone();
+    let kind = wizard.kind;
+    let planned = match s.ledger.path().map(Path::to_path_buf) {
+        Some(path) => {
+            let options = wizard.options.clone();
+            let rx = spawn(
+                "pledger-import-plan",
+                wizard.cancel.clone(),
+                move |report| {
+                    let result =
+                        Ledger::open(&path)
+                            .map_err(|e| e.to_string())
+                            .and_then(|mut ledger| {
                                 plan_streamed(&mut ledger, kind, &file, &options, report)
                                     .map_err(|e| e.to_string())
-                            },
-                        );
-                        Message::Planned(result.map(Box::new))
-                    },
-                );
-                match rx {
-                    Ok(rx) => {
-                        wizard.rx = Some(rx);
-                        wizard.stage = Stage::Planning;
-                    }
-                    Err(e) => wizard.error = Some(e),
+                            });
+                    Message::Planned(result.map(Box::new))
+                },
+            );
+            match rx {
+                Ok(rx) => {
+                    wizard.rx = Some(rx);
+                    wizard.stage = Stage::Planning;
                 }
-                None
+                Err(e) => wizard.error = Some(e),
             }
-            None => Some(plan_streamed(
-                &mut self.s.ledger,
-                kind,
-                &file,
-                &wizard.options,
-                &mut |_| true,
-            )),
-        };
-        match planned {
-            None => {}
-            Some(Ok((plan, mapping))) => {
-                wizard.set_plan(Some(plan));
-                wizard.mapping = Some(mapping);
-                wizard.error = None;
-            }
-            Some(Err(e)) => {
-                wizard.set_plan(None);
-                wizard.error = Some(e.to_string());
-            }
+            None
+        }
+        None => Some(plan_streamed(
+            &mut s.ledger,
+            kind,
+            &file,
+            &wizard.options,
+            &mut |_| true,
+        )),
+    };
+    match planned {
+        None => {}
+        Some(Ok((plan, mapping))) => {
+            wizard.set_plan(Some(plan));
+            wizard.mapping = Some(mapping);
+            wizard.error = None;
+        }
+        Some(Err(e)) => {
+            wizard.set_plan(None);
+            wizard.error = Some(e.to_string());
         }
     }
+}
 
-    /// The import page.
-    pub(super) fn import_ui(&mut self, ui: &mut Ui) {
-        let lang = self.s.lang;
-        self.plan_import();
-        let undoing = self.undoing_import();
-        let Some(wizard) = &mut self.wizard else {
-            ui.vertical_centered(|ui| {
-                ui.add_space(40.0);
-                ui.label(t(
-                    lang,
-                    "Choose a workbook (xlsx, xlsb, xls, ods, csv) or drop it on the window.",
-                    "选择工作簿（xlsx、xlsb、xls、ods、csv），或将其拖放到窗口中。",
-                ));
+/// The import page.
+pub(super) fn import_ui(wizard_slot: &mut Option<ImportWizard>, s: &mut Shared, ui: &mut Ui) {
+    let lang = s.lang;
+    plan_import(wizard_slot, s);
+    let undoing = s.undoing_import;
+    let Some(wizard) = wizard_slot else {
+        ui.vertical_centered(|ui| {
+            ui.add_space(40.0);
+            ui.label(t(
+                lang,
+                "Choose a workbook (xlsx, xlsb, xls, ods, csv) or drop it on the window.",
+                "选择工作簿（xlsx、xlsb、xls、ods、csv），或将其拖放到窗口中。",
+            ));
+            if ui
+                .button(t(lang, "Import a workbook…", "导入工作簿…"))
+                .clicked()
+                && let Some(path) = s.dialogs.pick_workbook()
+            {
+                s.commands.push(Command::StartImport(path));
+            }
+        });
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.heading(format!(
+            "{} {}",
+            t(lang, "Import", "导入"),
+            wizard
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+    });
+    if let Some(e) = &wizard.error {
+        ui.label(RichText::new(e).color(color(palette::ERROR)));
+    }
+    let mut close = false;
+    match &wizard.stage {
+        Stage::Reading | Stage::Planning | Stage::Committing => {
+            let (phase, total) = match wizard.progress {
+                Some(p) => (Some(p.phase), p.rows_total),
+                None => (None, None),
+            };
+            let done = wizard.progress.map_or(0, |p| p.rows_done);
+            // A streamed plan is a dry run: its rows go through the writing phase too.
+            let what = match (&wizard.stage, phase) {
+                (Stage::Committing, _) => t(lang, "Writing to the ledger…", "正在写入账本…"),
+                (Stage::Planning, _) | (_, Some(Phase::Planning)) => {
+                    t(lang, "Checking the rows…", "正在检查各行…")
+                }
+                (_, Some(Phase::Writing)) => t(lang, "Writing to the ledger…", "正在写入账本…"),
+                _ => t(lang, "Reading the workbook…", "正在读取工作簿…"),
+            };
+            #[allow(
+                clippy::cast_precision_loss,
+                clippy::float_arithmetic,
+                reason = "a progress bar"
+            )]
+            let fraction = total.filter(|&t| t > 0).map(|t| done as f32 / t as f32);
+            let bar = match fraction {
+                Some(f) => egui::ProgressBar::new(f.clamp(0.0, 1.0)).show_percentage(),
+                None => egui::ProgressBar::new(0.0).animate(true),
+            };
+            ui.add(bar.text(format!(
+                "{what} {} {}",
+                count_text(done),
+                t(lang, "rows", "行")
+            )));
+            if ui.button(t(lang, "Cancel", "取消")).clicked() {
+                wizard.cancel();
+                if matches!(wizard.stage, Stage::Reading) {
+                    close = true;
+                }
+            }
+        }
+        Stage::Done(summary) => {
+            ui.label(RichText::new(summary).strong());
+            ui.horizontal(|ui| {
                 if ui
-                    .button(t(lang, "Import a workbook…", "导入工作簿…"))
+                    .button(t(lang, "Show the dashboard", "查看仪表板"))
                     .clicked()
-                    && let Some(path) = self.s.dialogs.pick_workbook()
                 {
-                    self.s.commands.push(Command::StartImport(path));
+                    s.page = super::state::Page::Dashboard;
+                    close = true;
+                }
+                if ui.button(t(lang, "Close", "关闭")).clicked() {
+                    close = true;
                 }
             });
-            return;
-        };
-        ui.horizontal(|ui| {
-            ui.heading(format!(
-                "{} {}",
-                t(lang, "Import", "导入"),
-                wizard
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default()
-            ));
-        });
-        if let Some(e) = &wizard.error {
-            ui.label(RichText::new(e).color(color(palette::ERROR)));
         }
-        let mut close = false;
-        match &wizard.stage {
-            Stage::Reading | Stage::Planning | Stage::Committing => {
-                let (phase, total) = match wizard.progress {
-                    Some(p) => (Some(p.phase), p.rows_total),
-                    None => (None, None),
-                };
-                let done = wizard.progress.map_or(0, |p| p.rows_done);
-                // A streamed plan is a dry run: its rows go through the writing phase too.
-                let what = match (&wizard.stage, phase) {
-                    (Stage::Committing, _) => t(lang, "Writing to the ledger…", "正在写入账本…"),
-                    (Stage::Planning, _) | (_, Some(Phase::Planning)) => {
-                        t(lang, "Checking the rows…", "正在检查各行…")
-                    }
-                    (_, Some(Phase::Writing)) => t(lang, "Writing to the ledger…", "正在写入账本…"),
-                    _ => t(lang, "Reading the workbook…", "正在读取工作簿…"),
-                };
-                #[allow(
-                    clippy::cast_precision_loss,
-                    clippy::float_arithmetic,
-                    reason = "a progress bar"
-                )]
-                let fraction = total.filter(|&t| t > 0).map(|t| done as f32 / t as f32);
-                let bar = match fraction {
-                    Some(f) => egui::ProgressBar::new(f.clamp(0.0, 1.0)).show_percentage(),
-                    None => egui::ProgressBar::new(0.0).animate(true),
-                };
-                ui.add(bar.text(format!(
-                    "{what} {} {}",
-                    count_text(done),
-                    t(lang, "rows", "行")
-                )));
-                if ui.button(t(lang, "Cancel", "取消")).clicked() {
-                    wizard.cancel();
-                    if matches!(wizard.stage, Stage::Reading) {
-                        close = true;
-                    }
-                }
-            }
-            Stage::Done(summary) => {
-                ui.label(RichText::new(summary).strong());
+        Stage::Review => {
+            let mut replan = false;
+            if let Some(workbook) = wizard.workbook.clone() {
                 ui.horizontal(|ui| {
-                    if ui
-                        .button(t(lang, "Show the dashboard", "查看仪表板"))
-                        .clicked()
-                    {
-                        self.s.page = super::state::Page::Dashboard;
-                        close = true;
-                    }
-                    if ui.button(t(lang, "Close", "关闭")).clicked() {
-                        close = true;
-                    }
-                });
-            }
-            Stage::Review => {
-                let mut replan = false;
-                if let Some(workbook) = wizard.workbook.clone() {
-                    ui.horizontal(|ui| {
-                        ui.label(t(lang, "The rows are", "各行内容"));
-                        let current = KINDS
-                            .iter()
-                            .find(|k| k.0 == wizard.kind)
-                            .map_or("", |k| t(lang, k.1, k.2));
-                        egui::ComboBox::from_id_salt("import-kind")
-                            .selected_text(current)
-                            .show_ui(ui, |ui| {
-                                for (kind, en, zh) in KINDS {
-                                    if ui
-                                        .selectable_label(wizard.kind == kind, t(lang, en, zh))
-                                        .clicked()
-                                        && wizard.kind != kind
-                                    {
-                                        wizard.kind = kind;
-                                        wizard.options.header_row = None;
-                                        wizard.options.map.clear();
-                                        replan = true;
-                                    }
+                    ui.label(t(lang, "The rows are", "各行内容"));
+                    let current = KINDS
+                        .iter()
+                        .find(|k| k.0 == wizard.kind)
+                        .map_or("", |k| t(lang, k.1, k.2));
+                    egui::ComboBox::from_id_salt("import-kind")
+                        .selected_text(current)
+                        .show_ui(ui, |ui| {
+                            for (kind, en, zh) in KINDS {
+                                if ui
+                                    .selectable_label(wizard.kind == kind, t(lang, en, zh))
+                                    .clicked()
+                                    && wizard.kind != kind
+                                {
+                                    wizard.kind = kind;
+                                    wizard.options.header_row = None;
+                                    wizard.options.map.clear();
+                                    replan = true;
                                 }
-                            })
-                            .response
-                            .widget_info(|| {
-                                egui::WidgetInfo::labeled(
-                                    egui::Role::ComboBox,
-                                    true,
-                                    t(lang, "The rows are", "各行内容"),
-                                )
-                            });
-                        ui.separator();
-                        ui.label(t(lang, "Sheet", "工作表"));
-                        let current = wizard
-                            .plan
-                            .as_ref()
-                            .map(|p| p.sheet.clone())
-                            .or_else(|| wizard.options.sheet.clone())
-                            .unwrap_or_default();
-                        egui::ComboBox::from_id_salt("import-sheet")
-                            .selected_text(&current)
-                            .show_ui(ui, |ui| {
-                                for s in &workbook.sheets {
-                                    if ui.selectable_label(s.name == current, &s.name).clicked() {
-                                        wizard.options.sheet = Some(s.name.clone());
-                                        wizard.options.header_row = None;
-                                        wizard.options.map.clear();
-                                        replan = true;
-                                    }
-                                }
-                            })
-                            .response
-                            .widget_info(|| {
-                                egui::WidgetInfo::labeled(
-                                    egui::Role::ComboBox,
-                                    true,
-                                    t(lang, "Sheet", "工作表"),
-                                )
-                            });
-                        ui.label(t(lang, "Header row", "标题行"));
-                        let mut row = wizard.plan.as_ref().map_or(1, |p| p.header_row);
-                        let spin = ui.add(egui::DragValue::new(&mut row).range(1..=1000));
-                        spin.widget_info(|| {
+                            }
+                        })
+                        .response
+                        .widget_info(|| {
                             egui::WidgetInfo::labeled(
-                                egui::Role::SpinButton,
+                                egui::Role::ComboBox,
                                 true,
-                                t(lang, "Header row", "标题行"),
+                                t(lang, "The rows are", "各行内容"),
                             )
                         });
-                        if spin.changed() {
-                            wizard.options.header_row = Some(row);
-                            wizard.options.map.clear();
-                            replan = true;
-                        }
+                    ui.separator();
+                    ui.label(t(lang, "Sheet", "工作表"));
+                    let current = wizard
+                        .plan
+                        .as_ref()
+                        .map(|p| p.sheet.clone())
+                        .or_else(|| wizard.options.sheet.clone())
+                        .unwrap_or_default();
+                    egui::ComboBox::from_id_salt("import-sheet")
+                        .selected_text(&current)
+                        .show_ui(ui, |ui| {
+                            for s in &workbook.sheets {
+                                if ui.selectable_label(s.name == current, &s.name).clicked() {
+                                    wizard.options.sheet = Some(s.name.clone());
+                                    wizard.options.header_row = None;
+                                    wizard.options.map.clear();
+                                    replan = true;
+                                }
+                            }
+                        })
+                        .response
+                        .widget_info(|| {
+                            egui::WidgetInfo::labeled(
+                                egui::Role::ComboBox,
+                                true,
+                                t(lang, "Sheet", "工作表"),
+                            )
+                        });
+                    ui.label(t(lang, "Header row", "标题行"));
+                    let mut row = wizard.plan.as_ref().map_or(1, |p| p.header_row);
+                    let spin = ui.add(egui::DragValue::new(&mut row).range(1..=1000));
+                    spin.widget_info(|| {
+                        egui::WidgetInfo::labeled(
+                            egui::Role::SpinButton,
+                            true,
+                            t(lang, "Header row", "标题行"),
+                        )
                     });
-                    if let (Some(plan), Some(mapping)) = (&wizard.plan, &wizard.mapping) {
-                        replan |= mapping_ui(ui, lang, mapping, &mut wizard.options);
-                        ui.separator();
-                        if wizard.kind == ImportKind::Agreements {
-                            replan |= matches_ui(
-                                ui,
+                    if spin.changed() {
+                        wizard.options.header_row = Some(row);
+                        wizard.options.map.clear();
+                        replan = true;
+                    }
+                });
+                if let (Some(plan), Some(mapping)) = (&wizard.plan, &wizard.mapping) {
+                    replan |= mapping_ui(ui, lang, mapping, &mut wizard.options);
+                    ui.separator();
+                    if wizard.kind == ImportKind::Agreements {
+                        replan |=
+                            matches_ui(ui, lang, plan, &s.cache.partners, &mut wizard.options);
+                    }
+                    plan_summary_ui(ui, lang, plan);
+                    ui.checkbox(
+                        &mut wizard.skip_invalid,
+                        t(
+                            lang,
+                            "Commit the valid rows only (leave rows with errors out)",
+                            "仅提交有效行（跳过有错误的行）",
+                        ),
+                    );
+                    ui.horizontal(|ui| {
+                        let blocked = plan.error_count() > 0 && !wizard.skip_invalid;
+                        let button = egui::Button::new(RichText::new(t(lang, "Commit import", "提交导入")).strong());
+                        if ui.add_enabled(!blocked && !undoing, button).clicked() {
+                            s.commands.push(Command::CommitImport);
+                        }
+                        if ui.button(t(lang, "Cancel", "取消")).clicked() {
+                            close = true;
+                        }
+                        if undoing {
+                            ui.label(t(
                                 lang,
-                                plan,
-                                &self.s.cache.partners,
-                                &mut wizard.options,
+                                "An import is being undone: commit when it has finished.",
+                                "正在撤销导入：请在撤销完成后提交。",
+                            ));
+                        } else if blocked {
+                            ui.label(
+                                RichText::new(t(
+                                    lang,
+                                    "Errors block the import: fix the file, or tick “valid rows only”.",
+                                    "存在错误，无法导入：请修正文件，或勾选“仅提交有效行”。",
+                                ))
+                                .color(color(palette::ERROR)),
                             );
                         }
-                        plan_summary_ui(ui, lang, plan);
-                        ui.checkbox(
-                            &mut wizard.skip_invalid,
-                            t(
-                                lang,
-                                "Commit the valid rows only (leave rows with errors out)",
-                                "仅提交有效行（跳过有错误的行）",
-                            ),
-                        );
-                        ui.horizontal(|ui| {
-                            let blocked = plan.error_count() > 0 && !wizard.skip_invalid;
-                            let button = egui::Button::new(RichText::new(t(lang, "Commit import", "提交导入")).strong());
-                            if ui.add_enabled(!blocked && !undoing, button).clicked() {
-                                self.s.commands.push(Command::CommitImport);
-                            }
-                            if ui.button(t(lang, "Cancel", "取消")).clicked() {
-                                close = true;
-                            }
-                            if undoing {
-                                ui.label(t(
-                                    lang,
-                                    "An import is being undone: commit when it has finished.",
-                                    "正在撤销导入：请在撤销完成后提交。",
-                                ));
-                            } else if blocked {
-                                ui.label(
-                                    RichText::new(t(
-                                        lang,
-                                        "Errors block the import: fix the file, or tick “valid rows only”.",
-                                        "存在错误，无法导入：请修正文件，或勾选“仅提交有效行”。",
-                                    ))
-                                    .color(color(palette::ERROR)),
-                                );
-                            }
-                        });
-                        ui.separator();
-                        preview_ui(ui, lang, &workbook, plan, wizard.head_only);
-                    } else if ui.button(t(lang, "Close", "关闭")).clicked() {
-                        close = true;
-                    }
+                    });
+                    ui.separator();
+                    preview_ui(ui, lang, &workbook, plan, wizard.head_only);
                 } else if ui.button(t(lang, "Close", "关闭")).clicked() {
                     close = true;
                 }
-                if replan {
-                    wizard.needs_plan = true;
-                }
+            } else if ui.button(t(lang, "Close", "关闭")).clicked() {
+                close = true;
             }
-        }
-        if close {
-            self.wizard = None;
+            if replan {
+                wizard.needs_plan = true;
+            }
         }
     }
+    if close {
+        *wizard_slot = None;
+    }
+}
 
-    /// Commits the reviewed import through the import pipeline. On a ledger file it runs on
-    /// a thread and a connection of its own, while the app's connection is parked
-    /// ([`Ledger::park`]): alone on the file, a large import commits through a rollback
-    /// journal, as `pledger import` does.
-    pub(super) fn commit_import(&mut self) {
-        let Some(wizard) = &mut self.wizard else {
-            return;
-        };
-        let Some(plan) = wizard.plan.clone() else {
-            return;
-        };
-        let reviewed = Reviewed {
-            kind: wizard.kind,
-            file: wizard.path.clone(),
-            options: wizard.options.clone(),
-            plan,
-            head_only: wizard.head_only,
-            skip_invalid: wizard.skip_invalid,
-        };
-        match self.s.ledger.path().map(Path::to_path_buf) {
-            Some(path) => {
-                if let Err(e) = self.s.ledger.park() {
-                    wizard.error = Some(e.to_string());
-                    return;
-                }
-                let rx = spawn(
-                    "pledger-import-commit",
-                    wizard.cancel.clone(),
-                    move |report| Message::Committed(commit_reviewed(&path, &reviewed, report)),
-                );
-                match rx {
-                    Ok(rx) => {
-                        wizard.rx = Some(rx);
-                        wizard.stage = Stage::Committing;
-                    }
-                    Err(e) => wizard.error = Some(e),
-                }
+/// Commits the reviewed import through the import pipeline. On a ledger file it runs on
+/// a thread and a connection of its own, while the app's connection is parked
+/// ([`Ledger::park`]): alone on the file, a large import commits through a rollback
+/// journal, as `pledger import` does.
+pub(super) fn commit_import(wizard_slot: &mut Option<ImportWizard>, s: &mut Shared) {
+    let Some(wizard) = wizard_slot else {
+        return;
+    };
+    let Some(plan) = wizard.plan.clone() else {
+        return;
+    };
+    let reviewed = Reviewed {
+        kind: wizard.kind,
+        file: wizard.path.clone(),
+        options: wizard.options.clone(),
+        plan,
+        head_only: wizard.head_only,
+        skip_invalid: wizard.skip_invalid,
+    };
+    match s.ledger.path().map(Path::to_path_buf) {
+        Some(path) => {
+            if let Err(e) = s.ledger.park() {
+                wizard.error = Some(e.to_string());
+                return;
             }
-            None => {
-                let recorded = recorded(&reviewed.plan, reviewed.head_only);
-                let result = commit_file(&mut self.s.ledger, &reviewed, recorded, &mut |_| true);
-                match result {
-                    Ok((revert, summary)) => {
-                        let text = summary_text(self.s.lang, &summary);
-                        wizard.stage = Stage::Done(text.clone());
-                        self.s.commands.push(Command::ImportCommitted {
-                            revert,
-                            summary: text,
-                        });
-                    }
-                    Err(e) => wizard.error = Some(e.to_string()),
+            let rx = spawn(
+                "pledger-import-commit",
+                wizard.cancel.clone(),
+                move |report| Message::Committed(commit_reviewed(&path, &reviewed, report)),
+            );
+            match rx {
+                Ok(rx) => {
+                    wizard.rx = Some(rx);
+                    wizard.stage = Stage::Committing;
                 }
+                Err(e) => wizard.error = Some(e),
+            }
+        }
+        None => {
+            let recorded = recorded(&reviewed.plan, reviewed.head_only);
+            let result = commit_file(&mut s.ledger, &reviewed, recorded, &mut |_| true);
+            match result {
+                Ok((revert, summary)) => {
+                    let text = summary_text(s.lang, &summary);
+                    wizard.stage = Stage::Done(text.clone());
+                    s.commands.push(Command::ImportCommitted {
+                        revert,
+                        summary: text,
+                    });
+                }
+                Err(e) => wizard.error = Some(e.to_string()),
             }
         }
     }
@@ -678,7 +671,7 @@ impl PledgerApp {
 
 /// The field names people read.
 /// The label of the field named `name`.
-fn field_label(lang: super::Lang, name: &str) -> &'static str {
+fn field_label(lang: crate::domain::Lang, name: &str) -> &'static str {
     match name {
         "reference" => t(lang, "Reference", "编号"),
         "title" => t(lang, "Title", "标题"),
@@ -722,7 +715,7 @@ const KINDS: [(ImportKind, &str, &str); 6] = [
 /// The mapping, one row per field, with the headers to choose from. True when changed.
 fn mapping_ui(
     ui: &mut Ui,
-    lang: super::Lang,
+    lang: crate::domain::Lang,
     mapping: &NamedMapping,
     options: &mut ImportOptions,
 ) -> bool {
@@ -805,7 +798,7 @@ fn mapping_ui(
 /// ledger chosen from the list. True when the plan must be rebuilt.
 fn matches_ui(
     ui: &mut Ui,
-    lang: super::Lang,
+    lang: crate::domain::Lang,
     plan: &Plan,
     partners: &[Partner],
     options: &mut ImportOptions,
@@ -868,7 +861,7 @@ fn matches_ui(
     changed
 }
 
-fn plan_summary_ui(ui: &mut Ui, lang: super::Lang, plan: &Plan) {
+fn plan_summary_ui(ui: &mut Ui, lang: crate::domain::Lang, plan: &Plan) {
     let (created, updated, unchanged) = plan.counts();
     let [created, updated, unchanged, partners, skipped] = [
         created,
@@ -926,7 +919,13 @@ fn plan_summary_ui(ui: &mut Ui, lang: super::Lang, plan: &Plan) {
 }
 
 /// The sheet below its header, with each problem's cell highlighted.
-fn preview_ui(ui: &mut Ui, lang: super::Lang, workbook: &Workbook, plan: &Plan, head_only: bool) {
+fn preview_ui(
+    ui: &mut Ui,
+    lang: crate::domain::Lang,
+    workbook: &Workbook,
+    plan: &Plan,
+    head_only: bool,
+) {
     let Some(sheet) = workbook.sheets.iter().find(|s| s.name == plan.sheet) else {
         return;
     };
@@ -958,10 +957,10 @@ fn preview_ui(ui: &mut Ui, lang: super::Lang, workbook: &Workbook, plan: &Plan, 
             RichText::new({
                 let rows = count_text(PREVIEW_ROWS);
                 match lang {
-                    super::Lang::En => format!(
+                    crate::domain::Lang::En => format!(
                         "A large workbook: the first {rows} rows are shown; the plan and the problems above cover every row."
                     ),
-                    super::Lang::Zh => {
+                    crate::domain::Lang::Zh => {
                         format!("大型工作簿：仅显示前 {rows} 行；上方的计划和问题涵盖所有行。")
                     }
                 }

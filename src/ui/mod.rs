@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 pub use app::PledgerApp;
 pub use dialogs::{FileDialogs, NativeDialogs, ScriptedDialogs};
 pub use fonts::{NOTO_SANS_SC, font_definitions};
+pub use format::t;
 pub use import_wizard::{Reviewed, commit_reviewed};
 pub use state::{Command, Page, Revert};
 
@@ -32,14 +33,6 @@ pub const APP_ID: &str = "org.pledger.Pledger";
 
 /// The window icon.
 const ICON_PNG: &[u8] = include_bytes!("../../assets/icons/pledger-256.png");
-
-/// `en` or `zh`, whichever `lang` is.
-pub fn t(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
-}
 
 /// Chinese when the system locale is Chinese, else English.
 pub fn system_lang() -> Lang {

@@ -7,8 +7,8 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use rust_decimal::Decimal;
 
+use super::format::t;
 use super::pie::color;
-use super::t;
 use crate::chart::palette;
 use crate::domain::{Currency, Lang, group_thousands};
 use crate::ledger::Ledger;

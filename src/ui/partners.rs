@@ -5,10 +5,10 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::form::{FieldErrors, FormAction, choice_ui, form_window_ui, list_options};
+use super::format::t;
 use super::pie::color;
 use super::state::Command;
 use super::state::Shared;
-use super::t;
 use crate::chart::{amount_text, palette};
 use crate::domain::{ListKind, Partner, PartnerId};
 

@@ -5,10 +5,10 @@ use std::str::FromStr;
 
 use egui::{RichText, Ui};
 
+use super::format::t;
 use super::pie::color;
 use super::state::Command;
 use super::state::Shared;
-use super::t;
 use crate::chart::palette;
 use crate::domain::{
     Currency, ExchangeRate, Lang, ListKind, Organisation, RefEntry, ReferenceLists,
