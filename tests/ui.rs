@@ -505,7 +505,7 @@ fn a_near_match_of_a_partner_name_is_offered_and_confirming_it_replans() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = with_sample_partners(Ledger::open_in_memory().unwrap());
     let mut h = wizard_on(ledger, typo_csv(dir.path()));
-    h.get_by_label_contains("1 partners to create");
+    h.get_by_label_contains("1 partner to create");
     h.get_by_label_contains("→ “Norwegian Agency for Development Cooperation (Norad)”");
     h.get_by_label("Same partner").click();
     h.run();
@@ -568,7 +568,7 @@ fn a_partner_name_very_like_a_ledger_partner_waits_for_a_decision_in_the_wizard(
     h.get_by_label("A new partner").click();
     until(&mut h, |h| h.query_by_label("decide:").is_none());
     assert!(!commit_disabled(&h));
-    h.get_by_label_contains("1 partners to create");
+    h.get_by_label_contains("1 partner to create");
     h.get_by_label("Commit import").click();
     until(&mut h, |h| h.query_by_label("Close").is_some());
     assert_eq!(h.state().ledger().partners().unwrap().len(), partners + 1);
@@ -590,7 +590,7 @@ fn while_an_import_is_undone_the_open_wizard_neither_commits_nor_replans() {
     });
     let mut h = harness_of(app);
     open_the_wizard(&mut h);
-    h.get_by_label_contains("1 partners to create");
+    h.get_by_label_contains("1 partner to create");
     assert!(!commit_disabled(&h));
 
     // Another program holds the ledger's write lock, so the undo, on its own thread, waits.
@@ -613,7 +613,7 @@ fn while_an_import_is_undone_the_open_wizard_neither_commits_nor_replans() {
         h.step();
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    h.get_by_label_contains("1 partners to create");
+    h.get_by_label_contains("1 partner to create");
     assert_eq!(h.state().ledger().agreement_count().unwrap(), 21);
 
     blocker.execute_batch("COMMIT").unwrap();

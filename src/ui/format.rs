@@ -39,6 +39,15 @@ pub fn count_text(n: impl Into<rust_decimal::Decimal>) -> String {
     crate::domain::group_thousands(&n.into())
 }
 
+/// A count and what it counts, as `lang` says it for that many: `1 partner`, `2 partners`,
+/// `2 个新伙伴`.
+pub fn counted(lang: Lang, n: usize, one: &str, many: &str, zh: &str) -> String {
+    match lang {
+        Lang::En => format!("{} {}", count_text(n), if n == 1 { one } else { many }),
+        Lang::Zh => format!("{} {zh}", count_text(n)),
+    }
+}
+
 /// A change of a count between two periods: `+5`, `−3`, `+1,200`, `±0`.
 pub fn change_text(now: u64, before: u64) -> String {
     match now.cmp(&before) {

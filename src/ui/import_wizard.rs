@@ -15,8 +15,8 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use egui::{RichText, Ui};
 
-use super::format::count_text;
 use super::format::t;
+use super::format::{count_text, counted};
 use super::pie::color;
 use super::state::{Command, Revert, Shared};
 use crate::chart::palette;
@@ -220,20 +220,17 @@ impl ImportWizard {
 }
 
 fn summary_text(lang: crate::domain::Lang, s: &CommitSummary) -> String {
-    let [created, updated, unchanged, partners, left_out] = [
-        s.created,
-        s.updated,
-        s.unchanged,
-        s.partners_created,
-        s.skipped_invalid,
-    ]
-    .map(count_text);
+    let [created, updated, unchanged] = [s.created, s.updated, s.unchanged].map(count_text);
+    let partners = counted(lang, s.partners_created, "new partner", "new partners", "");
+    let left_out = counted(lang, s.skipped_invalid, "row left out", "rows left out", "");
     match lang {
         crate::domain::Lang::En => format!(
-            "Import: {created} created, {updated} updated, {unchanged} unchanged, {partners} new partners, {left_out} rows left out"
+            "Import: {created} created, {updated} updated, {unchanged} unchanged, {partners}, {left_out}"
         ),
         crate::domain::Lang::Zh => format!(
-            "导入：新增 {created} 项，更新 {updated} 项，未变 {unchanged} 项，新伙伴 {partners} 个，跳过 {left_out} 行"
+            "导入：新增 {created} 项，更新 {updated} 项，未变 {unchanged} 项，新伙伴 {} 个，跳过 {} 行",
+            count_text(s.partners_created),
+            count_text(s.skipped_invalid)
         ),
     }
 }
@@ -863,22 +860,28 @@ fn matches_ui(
 
 fn plan_summary_ui(ui: &mut Ui, lang: crate::domain::Lang, plan: &Plan) {
     let (created, updated, unchanged) = plan.counts();
-    let [created, updated, unchanged, partners, skipped] = [
-        created,
-        updated,
-        unchanged,
-        plan.new_partners.len(),
-        plan.skipped_rows,
-    ]
-    .map(count_text);
+    let [created, updated, unchanged] = [created, updated, unchanged].map(count_text);
+    let partners = plan.new_partners.len();
     ui.label(format!(
-        "{}: {created} {}, {updated} {}, {unchanged} {}, {partners} {}, {skipped} {}",
+        "{}: {created} {}, {updated} {}, {unchanged} {}, {}, {}",
         t(lang, "Plan", "计划"),
         t(lang, "new", "新增"),
         t(lang, "updated", "更新"),
         t(lang, "unchanged", "不变"),
-        t(lang, "partners to create", "个新伙伴"),
-        t(lang, "rows skipped", "行已跳过"),
+        counted(
+            lang,
+            partners,
+            "partner to create",
+            "partners to create",
+            "个新伙伴"
+        ),
+        counted(
+            lang,
+            plan.skipped_rows,
+            "row skipped",
+            "rows skipped",
+            "行已跳过"
+        ),
     ));
     if plan.non_financial > 0 {
         ui.label(format!(
@@ -895,9 +898,9 @@ fn plan_summary_ui(ui: &mut Ui, lang: crate::domain::Lang, plan: &Plan) {
     let warnings = plan.problems.len() - errors;
     if !plan.problems.is_empty() {
         egui::CollapsingHeader::new(format!(
-            "{errors} {} · {warnings} {}",
-            t(lang, "errors", "个错误"),
-            t(lang, "warnings", "个警告")
+            "{} · {}",
+            counted(lang, errors, "error", "errors", "个错误"),
+            counted(lang, warnings, "warning", "warnings", "个警告")
         ))
         .default_open(errors > 0)
         .show(ui, |ui| {
