@@ -10,7 +10,7 @@
 //! currency, and at the rate of the day asked for into the reporting currency. An amount
 //! with no rate is left out of the sums it would join and listed in `missing_rates`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -199,13 +199,9 @@ impl Converter<'_> {
     }
 }
 
-/// The quarter of `day`: `2021Q3`.
-fn quarter(day: NaiveDate) -> String {
-    format!("{}Q{}", day.year(), day.month0() / 3 + 1)
-}
-
 /// The receivables on `as_of` of `agreements` (of `partners`), with their `instalments`
-/// and `receipts`, in `reporting` currency at the ledger's `rates`.
+/// and `receipts`, in `reporting` currency at the ledger's `rates`: the figures and one row
+/// an agreement, with the instalments still open.
 pub fn receivables(
     agreements: &[Agreement],
     partners: &[Partner],
@@ -215,158 +211,366 @@ pub fn receivables(
     reporting: Currency,
     as_of: NaiveDate,
 ) -> Receivables {
-    let mut by_agreement: BTreeMap<i64, (Vec<&Instalment>, Vec<&Receipt>)> = BTreeMap::new();
-    for i in instalments {
-        by_agreement.entry(i.agreement_id.0).or_default().0.push(i);
-    }
-    for r in receipts.iter().filter(|r| r.received_on <= as_of) {
-        by_agreement.entry(r.agreement_id.0).or_default().1.push(r);
-    }
-    let mut conv = Converter {
+    let input = Input {
+        agreements,
+        partners,
+        instalments,
+        receipts,
         rates,
+        reporting,
+        as_of,
+    };
+    compute(&input, true)
+}
+
+/// [`receivables`] without the rows of the agreements and of the open instalments: the
+/// totals, the ageing, the cash expected, the partners, the exchange gain or loss and the
+/// rates missing.
+pub fn receivables_summary(
+    agreements: &[Agreement],
+    partners: &[Partner],
+    instalments: &[Instalment],
+    receipts: &[Receipt],
+    rates: &RateTable,
+    reporting: Currency,
+    as_of: NaiveDate,
+) -> Receivables {
+    let input = Input {
+        agreements,
+        partners,
+        instalments,
+        receipts,
+        rates,
+        reporting,
+        as_of,
+    };
+    compute(&input, false)
+}
+
+/// What receivables are computed from.
+struct Input<'a> {
+    agreements: &'a [Agreement],
+    partners: &'a [Partner],
+    instalments: &'a [Instalment],
+    receipts: &'a [Receipt],
+    rates: &'a RateTable,
+    reporting: Currency,
+    as_of: NaiveDate,
+}
+
+/// The sums of one currency: what its agreements add to, by age, by quarter.
+#[derive(Default)]
+struct InCurrency {
+    sums: Sums,
+    ageing: [i128; AGEING.len()],
+    expected: BTreeMap<(i32, u32), i128>,
+}
+
+/// The position of a currency among those met, added when first met (a ledger has a few).
+fn slot(currencies: &mut Vec<Currency>, c: Currency) -> usize {
+    match currencies.iter().position(|x| *x == c) {
+        Some(k) => k,
+        None => {
+            currencies.push(c);
+            currencies.len() - 1
+        }
+    }
+}
+
+/// The receivables of `input`, with the rows when `rows`. Every sum is kept in minor units
+/// of its own currency and converted into the reporting currency once, at the rate of the
+/// day asked for: one pass over the receipts, one over the instalments (the ledger gives
+/// them by agreement and due date), one over the agreements.
+fn compute(input: &Input<'_>, rows: bool) -> Receivables {
+    let (agreements, as_of, reporting) = (input.agreements, input.as_of, input.reporting);
+    let mut conv = Converter {
+        rates: input.rates,
         missing: Vec::new(),
     };
-    let mut out_agreements = Vec::new();
-    let mut totals = Sums::default();
-    let mut by_partner: BTreeMap<String, Sums> = BTreeMap::new();
-    let mut ageing = [0i128; AGEING.len()];
-    let mut expected: BTreeMap<String, i128> = BTreeMap::new();
+    // Agreements by id: a ledger's ids are dense.
+    let top = agreements.iter().map(|a| a.id.0).max().unwrap_or(0);
+    let mut position = vec![u32::MAX; usize::try_from(top + 1).unwrap_or(0)];
+    for (k, a) in agreements.iter().enumerate() {
+        if let (Some(slot), Ok(k)) = (
+            usize::try_from(a.id.0)
+                .ok()
+                .and_then(|i| position.get_mut(i)),
+            u32::try_from(k),
+        ) {
+            *slot = k;
+        }
+    }
+    let at = |id: crate::domain::AgreementId| {
+        let k = *usize::try_from(id.0).ok().and_then(|i| position.get(i))?;
+        (k != u32::MAX).then_some(k as usize)
+    };
+    let n = agreements.len();
+    // Each agreement's currency: its contribution's, else its first instalment's or receipt's.
+    let mut currency: Vec<Option<Currency>> = agreements
+        .iter()
+        .map(|a| a.contribution.map(|c| c.currency))
+        .collect();
+    let mut moved = vec![false; n];
+    let paid = input.receipts.iter().filter(|r| r.received_on <= as_of);
+    let firsts = input
+        .instalments
+        .iter()
+        .map(|i| (i.agreement_id, i.amount.currency))
+        .chain(paid.clone().map(|r| (r.agreement_id, r.amount.currency)));
+    for (id, c) in firsts {
+        if let Some(k) = at(id) {
+            moved[k] = true;
+            let slot = &mut currency[k];
+            slot.get_or_insert(c);
+        }
+    }
+    let mut received = vec![0i128; n];
     let mut gain: i128 = 0;
-    let mut open: Vec<OpenInstalment> = Vec::new();
-    for a in agreements {
-        let (mut due, paid) = by_agreement.remove(&a.id.0).unwrap_or_default();
-        if a.status != Status::Signed && due.is_empty() && paid.is_empty() {
-            continue;
-        }
-        let Some(currency) = a
-            .contribution
-            .map(|c| c.currency)
-            .or(due.first().map(|i| i.amount.currency))
-            .or(paid.first().map(|r| r.amount.currency))
-        else {
+    for r in paid {
+        let Some(k) = at(r.agreement_id) else {
             continue;
         };
-        let mut s = Sums {
-            signed: a.contribution.map_or(0, |c| i128::from(c.minor)),
-            ..Sums::default()
-        };
-        due.sort_by_key(|i| i.due_on);
-        let due: Vec<(NaiveDate, i128, &str)> = due
-            .iter()
-            .filter_map(|i| {
-                let m = i128::from(i.amount.minor);
-                conv.convert(m, i.amount.currency, currency, i.due_on)
-                    .map(|m| (i.due_on, m, i.condition.as_str()))
-            })
-            .collect();
-        s.scheduled = due.iter().map(|(_, m, _)| m).sum();
-        for r in &paid {
-            let m = i128::from(r.amount.minor);
-            if let Some(m) = conv.convert(m, r.amount.currency, currency, r.received_on) {
-                s.received += m;
-            }
-            if let Some(obtained) = r.rate {
-                let at_obtained = r.amount.convert(obtained, reporting).ok();
-                let at_ledger = conv.convert(m, r.amount.currency, reporting, r.received_on);
-                if let (Some(o), Some(l)) = (at_obtained, at_ledger) {
-                    gain += i128::from(o.minor) - l;
-                }
+        let m = i128::from(r.amount.minor);
+        if let Some(c) = currency[k]
+            && let Some(m) = conv.convert(m, r.amount.currency, c, r.received_on)
+        {
+            received[k] += m;
+        }
+        if let Some(obtained) = r.rate {
+            let at_obtained = r.amount.convert(obtained, reporting).ok();
+            let at_ledger = conv.convert(m, r.amount.currency, reporting, r.received_on);
+            if let (Some(o), Some(l)) = (at_obtained, at_ledger) {
+                gain += i128::from(o.minor) - l;
             }
         }
-        // The receipts pay the instalments oldest first.
-        let mut left = s.received.max(0);
-        let mut overdue_by_age = [0i128; AGEING.len()];
-        let mut expected_here: BTreeMap<String, i128> = BTreeMap::new();
-        let reference = a
-            .reference
-            .clone()
-            .unwrap_or_else(|| format!("#{}", a.id.0));
-        let mut open_here = Vec::new();
-        for (day, amount, condition) in &due {
-            let paid = left.min(*amount).max(0);
-            left -= paid;
-            let unpaid = amount - paid;
-            if unpaid <= 0 {
-                continue;
-            }
-            open_here.push((*day, unpaid, (*condition).to_string()));
-            if *day < as_of {
-                s.overdue += unpaid;
-                let days = (as_of - *day).num_days();
-                if let Some(k) = AGEING.iter().position(|(_, up_to)| days <= *up_to) {
-                    overdue_by_age[k] += unpaid;
-                }
-            } else {
-                *expected_here.entry(quarter(*day)).or_default() += unpaid;
-            }
-        }
-        let found = partners.iter().find(|p| p.id == a.partner_id);
-        let partner =
-            found.map_or_else(|| format!("partner {}", a.partner_id.0), |p| p.name.clone());
-        let partner_zh = found.and_then(|p| p.name_zh.clone());
-        let in_reporting =
-            |conv: &mut Converter<'_>, m: i128| conv.convert(m, currency, reporting, as_of);
-        let reporting_sums = match in_reporting(&mut conv, 1) {
-            Some(_) => {
-                let mut r = Sums::default();
-                let mut each = |m: i128| in_reporting(&mut conv, m).unwrap_or(0);
-                r.signed = each(s.signed);
-                r.scheduled = each(s.scheduled);
-                r.received = each(s.received);
-                r.overdue = each(s.overdue);
-                for (k, m) in overdue_by_age.iter().enumerate() {
-                    if let Some(slot) = ageing.get_mut(k) {
-                        *slot += each(*m);
-                    }
-                }
-                for (q, m) in &expected_here {
-                    *expected.entry(q.clone()).or_default() += each(*m);
-                }
-                totals.add(&r);
-                by_partner.entry(partner.clone()).or_default().add(&r);
-                Some(r.amounts(reporting))
-            }
-            None => None,
-        };
-        open.extend(
-            open_here
-                .into_iter()
-                .map(|(due_on, unpaid, condition)| OpenInstalment {
-                    reference: reference.clone(),
-                    partner: partner.clone(),
-                    due_on,
-                    unpaid: minor_to_decimal(unpaid, currency),
-                    currency,
-                    condition,
-                }),
-        );
-        let own = s.amounts(currency);
-        out_agreements.push(AgreementDue {
-            reference,
-            partner,
-            partner_zh,
-            currency,
-            signed: own.signed,
-            scheduled: own.scheduled,
-            received: own.received,
-            outstanding: own.outstanding,
-            overdue: own.overdue,
-            reporting: reporting_sums,
+    }
+    // The instalments by agreement and due date, paid oldest first by what came in.
+    let mut order: Vec<usize> = (0..input.instalments.len()).collect();
+    let sorted = input
+        .instalments
+        .windows(2)
+        .all(|w| (w[0].agreement_id, w[0].due_on) <= (w[1].agreement_id, w[1].due_on));
+    if !sorted {
+        order.sort_by_key(|&i| {
+            (
+                input.instalments[i].agreement_id,
+                input.instalments[i].due_on,
+            )
         });
     }
-    let mut partners_out: Vec<(i128, PartnerDue)> = by_partner
-        .into_iter()
-        .map(|(partner, s)| {
-            (
-                s.signed - s.received,
-                PartnerDue {
-                    partner,
-                    amounts: s.amounts(reporting),
-                },
-            )
+    let mut currencies: Vec<Currency> = Vec::new();
+    let mut per_currency: Vec<InCurrency> = Vec::new();
+    let mut scheduled = vec![0i128; n];
+    let mut overdue = vec![0i128; n];
+    let mut open_rows: Vec<(usize, NaiveDate, i128)> = Vec::new();
+    let mut left = 0i128;
+    let mut last: Option<usize> = None;
+    for &i in &order {
+        let inst = &input.instalments[i];
+        let (Some(k), day) = (at(inst.agreement_id), inst.due_on) else {
+            continue;
+        };
+        let Some(c) = currency[k] else {
+            continue;
+        };
+        if last != Some(k) {
+            last = Some(k);
+            left = received[k].max(0);
+        }
+        let m = i128::from(inst.amount.minor);
+        let Some(m) = conv.convert(m, inst.amount.currency, c, day) else {
+            continue;
+        };
+        scheduled[k] += m;
+        let paid = left.min(m).max(0);
+        left -= paid;
+        let unpaid = m - paid;
+        if unpaid <= 0 {
+            continue;
+        }
+        let cs = slot(&mut currencies, c);
+        if per_currency.len() < currencies.len() {
+            per_currency.push(InCurrency::default());
+        }
+        let Some(sums) = per_currency.get_mut(cs) else {
+            continue;
+        };
+        if day < as_of {
+            overdue[k] += unpaid;
+            let days = (as_of - day).num_days();
+            if let Some(b) = AGEING.iter().position(|(_, up_to)| days <= *up_to) {
+                sums.ageing[b] += unpaid;
+            }
+        } else {
+            *sums
+                .expected
+                .entry((day.year(), day.month0() / 3 + 1))
+                .or_default() += unpaid;
+        }
+        if rows {
+            open_rows.push((i, day, unpaid));
+        }
+    }
+    // The agreements: their sums by currency, and by partner and currency.
+    let top_partner = input.partners.iter().map(|p| p.id.0).max().unwrap_or(0);
+    let mut by_partner: Vec<Vec<(usize, Sums)>> =
+        vec![Vec::new(); usize::try_from(top_partner + 1).unwrap_or(0)];
+    let mut names: HashMap<crate::domain::PartnerId, &Partner> =
+        input.partners.iter().map(|p| (p.id, p)).collect();
+    let mut out_agreements = Vec::new();
+    for (k, a) in agreements.iter().enumerate() {
+        if a.status != Status::Signed && !moved[k] {
+            continue;
+        }
+        let Some(c) = currency[k] else {
+            continue;
+        };
+        let s = Sums {
+            signed: a.contribution.map_or(0, |m| i128::from(m.minor)),
+            scheduled: scheduled[k],
+            received: received[k],
+            overdue: overdue[k],
+        };
+        let cs = slot(&mut currencies, c);
+        if per_currency.len() < currencies.len() {
+            per_currency.push(InCurrency::default());
+        }
+        if let Some(sums) = per_currency.get_mut(cs) {
+            sums.sums.add(&s);
+        }
+        if let Some(list) = usize::try_from(a.partner_id.0)
+            .ok()
+            .and_then(|p| by_partner.get_mut(p))
+        {
+            match list.iter_mut().find(|(x, _)| *x == cs) {
+                Some((_, sums)) => sums.add(&s),
+                None => list.push((cs, s)),
+            }
+        }
+        if rows {
+            let found = names.get(&a.partner_id);
+            let convert = |conv: &mut Converter<'_>, m: i128| conv.convert(m, c, reporting, as_of);
+            let reporting_sums = match convert(&mut conv, 1) {
+                Some(_) => {
+                    let mut each = |m: i128| convert(&mut conv, m).unwrap_or(0);
+                    let r = Sums {
+                        signed: each(s.signed),
+                        scheduled: each(s.scheduled),
+                        received: each(s.received),
+                        overdue: each(s.overdue),
+                    };
+                    Some(r.amounts(reporting))
+                }
+                None => None,
+            };
+            let own = s.amounts(c);
+            out_agreements.push(AgreementDue {
+                reference: reference_of(a),
+                partner: found
+                    .map_or_else(|| format!("partner {}", a.partner_id.0), |p| p.name.clone()),
+                partner_zh: found.and_then(|p| p.name_zh.clone()),
+                currency: c,
+                signed: own.signed,
+                scheduled: own.scheduled,
+                received: own.received,
+                outstanding: own.outstanding,
+                overdue: own.overdue,
+                reporting: reporting_sums,
+            });
+        }
+    }
+    // Each currency's sums, converted once.
+    let rate_of: Vec<Option<Decimal>> = currencies
+        .iter()
+        .map(|&c| {
+            let rate = input.rates.rate_on(c, reporting, as_of);
+            if rate.is_none() {
+                conv.missing.push(NeededRate {
+                    currency: c,
+                    quote: reporting,
+                    date: as_of,
+                });
+            }
+            rate
         })
         .collect();
+    let in_reporting = |cs: usize, m: i128| -> i128 {
+        let (Some(&c), Some(Some(rate))) = (currencies.get(cs), rate_of.get(cs)) else {
+            return 0;
+        };
+        if c == reporting {
+            return m;
+        }
+        i64::try_from(m)
+            .ok()
+            .and_then(|m| Money::from_minor(m, c).convert(*rate, reporting).ok())
+            .map_or(0, |m| i128::from(m.minor))
+    };
+    let sums_in_reporting = |cs: usize, s: &Sums| Sums {
+        signed: in_reporting(cs, s.signed),
+        scheduled: in_reporting(cs, s.scheduled),
+        received: in_reporting(cs, s.received),
+        overdue: in_reporting(cs, s.overdue),
+    };
+    let mut totals = Sums::default();
+    let mut ageing = [0i128; AGEING.len()];
+    let mut expected: BTreeMap<(i32, u32), i128> = BTreeMap::new();
+    for (cs, sums) in per_currency.iter().enumerate() {
+        totals.add(&sums_in_reporting(cs, &sums.sums));
+        for (b, m) in sums.ageing.iter().enumerate() {
+            if let Some(slot) = ageing.get_mut(b) {
+                *slot += in_reporting(cs, *m);
+            }
+        }
+        for (q, m) in &sums.expected {
+            *expected.entry(*q).or_default() += in_reporting(cs, *m);
+        }
+    }
+    let mut partners_out: Vec<(i128, PartnerDue)> = Vec::new();
+    for (pid, list) in by_partner.iter().enumerate() {
+        if list.is_empty() {
+            continue;
+        }
+        let mut s = Sums::default();
+        for (cs, sums) in list {
+            s.add(&sums_in_reporting(*cs, sums));
+        }
+        let name = i64::try_from(pid)
+            .ok()
+            .and_then(|id| names.remove(&crate::domain::PartnerId(id)))
+            .map_or_else(|| format!("partner {pid}"), |p| p.name.clone());
+        partners_out.push((
+            s.signed - s.received,
+            PartnerDue {
+                partner: name,
+                amounts: s.amounts(reporting),
+            },
+        ));
+    }
     partners_out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.partner.cmp(&b.1.partner)));
+    let mut open: Vec<OpenInstalment> = open_rows
+        .into_iter()
+        .filter_map(|(i, due_on, unpaid)| {
+            let inst = input.instalments.get(i)?;
+            let a = agreements.get(at(inst.agreement_id)?)?;
+            let c = currency.get(at(inst.agreement_id)?).copied().flatten()?;
+            let partner = input.partners.iter().find(|p| p.id == a.partner_id);
+            Some(OpenInstalment {
+                reference: reference_of(a),
+                partner: partner.map_or_else(String::new, |p| p.name.clone()),
+                due_on,
+                unpaid: minor_to_decimal(unpaid, c),
+                currency: c,
+                condition: inst.condition.clone(),
+            })
+        })
+        .collect();
+    open.sort_by(|a, b| {
+        a.due_on
+            .cmp(&b.due_on)
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    out_agreements.sort_by(|a: &AgreementDue, b| a.reference.cmp(&b.reference));
     let d = |m: i128| minor_to_decimal(m, reporting);
     let mut missing = conv.missing;
     missing.sort();
@@ -382,16 +586,19 @@ pub fn receivables(
             .zip(ageing)
             .map(|((name, _), m)| ((*name).to_string(), d(m)))
             .collect(),
-        expected_by_quarter: expected.into_iter().map(|(q, m)| (q, d(m))).collect(),
+        expected_by_quarter: expected
+            .into_iter()
+            .map(|((y, q), m)| (format!("{y}Q{q}"), d(m)))
+            .collect(),
         exchange_gain_loss: d(gain),
         missing_rates: missing,
-        open_instalments: {
-            open.sort_by(|a, b| {
-                a.due_on
-                    .cmp(&b.due_on)
-                    .then_with(|| a.reference.cmp(&b.reference))
-            });
-            open
-        },
+        open_instalments: open,
     }
+}
+
+/// An agreement's reference, or its id (`#12`) when it has none.
+fn reference_of(a: &Agreement) -> String {
+    a.reference
+        .clone()
+        .unwrap_or_else(|| format!("#{}", a.id.0))
 }
