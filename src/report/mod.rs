@@ -15,8 +15,8 @@ use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decima
 pub use cache::CACHED_FROM_ROWS;
 pub use due::{Due, DueItem, DueKind, due, load as load_receivables, load_due};
 pub use receivables::{
-    AGEING, AgreementDue, Amounts, NeededRate, OpenInstalment, PartnerDue, Receivables,
-    receivables, receivables_summary,
+    AGEING, AgreementDue, Amounts, MoneyBook, NeededRate, OpenInstalment, PartnerDue, Receivables,
+    receivables,
 };
 pub use share::{Share, apportion, largest_remainder_tenths, split_by_weights, tenths_text};
 pub use snapshot::{MissingRate, PartnerTotal, Snapshot};

@@ -211,51 +211,43 @@ pub fn receivables(
     reporting: Currency,
     as_of: NaiveDate,
 ) -> Receivables {
-    let input = Input {
+    MoneyBook::new(
         agreements,
         partners,
         instalments,
         receipts,
         rates,
         reporting,
-        as_of,
-    };
-    compute(&input, true)
+    )
+    .compute(as_of, true)
 }
 
-/// [`receivables`] without the rows of the agreements and of the open instalments: the
-/// totals, the ageing, the cash expected, the partners, the exchange gain or loss and the
-/// rates missing.
-pub fn receivables_summary(
-    agreements: &[Agreement],
-    partners: &[Partner],
-    instalments: &[Instalment],
-    receipts: &[Receipt],
-    rates: &RateTable,
-    reporting: Currency,
-    as_of: NaiveDate,
-) -> Receivables {
-    let input = Input {
-        agreements,
-        partners,
-        instalments,
-        receipts,
-        rates,
-        reporting,
-        as_of,
-    };
-    compute(&input, false)
-}
-
-/// What receivables are computed from.
-struct Input<'a> {
+/// The money of a ledger's agreements, their instalments and receipts, indexed once and
+/// kept compact (a few numbers a row, by agreement position), from which the receivables
+/// of any day are computed in one pass each over the receipts up to the day, the
+/// instalments and the agreements. Every sum is kept in minor units of its own currency
+/// and converted into the reporting currency once, at the rate of the day asked for.
+pub struct MoneyBook<'a> {
     agreements: &'a [Agreement],
     partners: &'a [Partner],
     instalments: &'a [Instalment],
-    receipts: &'a [Receipt],
     rates: &'a RateTable,
     reporting: Currency,
-    as_of: NaiveDate,
+    /// Agreement id -> position (ids of a ledger are dense); `u32::MAX` for none.
+    position: Vec<u32>,
+    /// By position: whether it is signed, its partner, its contribution (0 without),
+    /// and its currency (the contribution's, else its first instalment's).
+    signed: Vec<bool>,
+    partner: Vec<i64>,
+    contribution: Vec<i64>,
+    currency: Vec<Option<Currency>>,
+    /// By position: whether it has instalments.
+    scheduled: Vec<bool>,
+    /// Instalments by agreement position and due date: (position, due, minor, currency,
+    /// index in `instalments`).
+    due: Vec<(u32, NaiveDate, i64, Currency, u32)>,
+    /// Receipts by date: (position, received on, minor, currency, rate obtained).
+    paid: Vec<(u32, NaiveDate, i64, Currency, Option<Decimal>)>,
 }
 
 /// The sums of one currency: what its agreements add to, by age, by quarter.
@@ -267,332 +259,382 @@ struct InCurrency {
 }
 
 /// The position of a currency among those met, added when first met (a ledger has a few).
-fn slot(currencies: &mut Vec<Currency>, c: Currency) -> usize {
+fn slot(currencies: &mut Vec<Currency>, sums: &mut Vec<InCurrency>, c: Currency) -> usize {
     match currencies.iter().position(|x| *x == c) {
         Some(k) => k,
         None => {
             currencies.push(c);
+            sums.push(InCurrency::default());
             currencies.len() - 1
         }
     }
 }
 
-/// The receivables of `input`, with the rows when `rows`. Every sum is kept in minor units
-/// of its own currency and converted into the reporting currency once, at the rate of the
-/// day asked for: one pass over the receipts, one over the instalments (the ledger gives
-/// them by agreement and due date), one over the agreements.
-fn compute(input: &Input<'_>, rows: bool) -> Receivables {
-    let (agreements, as_of, reporting) = (input.agreements, input.as_of, input.reporting);
-    let mut conv = Converter {
-        rates: input.rates,
-        missing: Vec::new(),
-    };
-    // Agreements by id: a ledger's ids are dense.
-    let top = agreements.iter().map(|a| a.id.0).max().unwrap_or(0);
-    let mut position = vec![u32::MAX; usize::try_from(top + 1).unwrap_or(0)];
-    for (k, a) in agreements.iter().enumerate() {
-        if let (Some(slot), Ok(k)) = (
-            usize::try_from(a.id.0)
-                .ok()
-                .and_then(|i| position.get_mut(i)),
-            u32::try_from(k),
-        ) {
-            *slot = k;
-        }
-    }
-    let at = |id: crate::domain::AgreementId| {
-        let k = *usize::try_from(id.0).ok().and_then(|i| position.get(i))?;
-        (k != u32::MAX).then_some(k as usize)
-    };
-    let n = agreements.len();
-    // Each agreement's currency: its contribution's, else its first instalment's or receipt's.
-    let mut currency: Vec<Option<Currency>> = agreements
-        .iter()
-        .map(|a| a.contribution.map(|c| c.currency))
-        .collect();
-    let mut moved = vec![false; n];
-    let paid = input.receipts.iter().filter(|r| r.received_on <= as_of);
-    let firsts = input
-        .instalments
-        .iter()
-        .map(|i| (i.agreement_id, i.amount.currency))
-        .chain(paid.clone().map(|r| (r.agreement_id, r.amount.currency)));
-    for (id, c) in firsts {
-        if let Some(k) = at(id) {
-            moved[k] = true;
-            let slot = &mut currency[k];
-            slot.get_or_insert(c);
-        }
-    }
-    let mut received = vec![0i128; n];
-    let mut gain: i128 = 0;
-    for r in paid {
-        let Some(k) = at(r.agreement_id) else {
-            continue;
-        };
-        let m = i128::from(r.amount.minor);
-        if let Some(c) = currency[k]
-            && let Some(m) = conv.convert(m, r.amount.currency, c, r.received_on)
-        {
-            received[k] += m;
-        }
-        if let Some(obtained) = r.rate {
-            let at_obtained = r.amount.convert(obtained, reporting).ok();
-            let at_ledger = conv.convert(m, r.amount.currency, reporting, r.received_on);
-            if let (Some(o), Some(l)) = (at_obtained, at_ledger) {
-                gain += i128::from(o.minor) - l;
+impl<'a> MoneyBook<'a> {
+    /// Indexes `agreements` (of `partners`) with their `instalments` and `receipts`, to
+    /// be counted in `reporting` currency at `rates`.
+    pub fn new(
+        agreements: &'a [Agreement],
+        partners: &'a [Partner],
+        instalments: &'a [Instalment],
+        receipts: &[Receipt],
+        rates: &'a RateTable,
+        reporting: Currency,
+    ) -> MoneyBook<'a> {
+        let top = agreements.iter().map(|a| a.id.0).max().unwrap_or(0);
+        let mut position = vec![u32::MAX; usize::try_from(top + 1).unwrap_or(0)];
+        for (k, a) in agreements.iter().enumerate() {
+            if let (Some(slot), Ok(k)) = (
+                usize::try_from(a.id.0)
+                    .ok()
+                    .and_then(|i| position.get_mut(i)),
+                u32::try_from(k),
+            ) {
+                *slot = k;
             }
         }
-    }
-    // The instalments by agreement and due date, paid oldest first by what came in.
-    let mut order: Vec<usize> = (0..input.instalments.len()).collect();
-    let sorted = input
-        .instalments
-        .windows(2)
-        .all(|w| (w[0].agreement_id, w[0].due_on) <= (w[1].agreement_id, w[1].due_on));
-    if !sorted {
-        order.sort_by_key(|&i| {
-            (
-                input.instalments[i].agreement_id,
-                input.instalments[i].due_on,
-            )
-        });
-    }
-    let mut currencies: Vec<Currency> = Vec::new();
-    let mut per_currency: Vec<InCurrency> = Vec::new();
-    let mut scheduled = vec![0i128; n];
-    let mut overdue = vec![0i128; n];
-    let mut open_rows: Vec<(usize, NaiveDate, i128)> = Vec::new();
-    let mut left = 0i128;
-    let mut last: Option<usize> = None;
-    for &i in &order {
-        let inst = &input.instalments[i];
-        let (Some(k), day) = (at(inst.agreement_id), inst.due_on) else {
-            continue;
+        let at = |id: crate::domain::AgreementId| {
+            let k = *usize::try_from(id.0).ok().and_then(|i| position.get(i))?;
+            (k != u32::MAX).then_some(k)
         };
-        let Some(c) = currency[k] else {
-            continue;
-        };
-        if last != Some(k) {
-            last = Some(k);
-            left = received[k].max(0);
-        }
-        let m = i128::from(inst.amount.minor);
-        let Some(m) = conv.convert(m, inst.amount.currency, c, day) else {
-            continue;
-        };
-        scheduled[k] += m;
-        let paid = left.min(m).max(0);
-        left -= paid;
-        let unpaid = m - paid;
-        if unpaid <= 0 {
-            continue;
-        }
-        let cs = slot(&mut currencies, c);
-        if per_currency.len() < currencies.len() {
-            per_currency.push(InCurrency::default());
-        }
-        let Some(sums) = per_currency.get_mut(cs) else {
-            continue;
-        };
-        if day < as_of {
-            overdue[k] += unpaid;
-            let days = (as_of - day).num_days();
-            if let Some(b) = AGEING.iter().position(|(_, up_to)| days <= *up_to) {
-                sums.ageing[b] += unpaid;
-            }
-        } else {
-            *sums
-                .expected
-                .entry((day.year(), day.month0() / 3 + 1))
-                .or_default() += unpaid;
-        }
-        if rows {
-            open_rows.push((i, day, unpaid));
-        }
-    }
-    // The agreements: their sums by currency, and by partner and currency.
-    let top_partner = input.partners.iter().map(|p| p.id.0).max().unwrap_or(0);
-    let mut by_partner: Vec<Vec<(usize, Sums)>> =
-        vec![Vec::new(); usize::try_from(top_partner + 1).unwrap_or(0)];
-    let mut names: HashMap<crate::domain::PartnerId, &Partner> =
-        input.partners.iter().map(|p| (p.id, p)).collect();
-    let mut out_agreements = Vec::new();
-    for (k, a) in agreements.iter().enumerate() {
-        if a.status != Status::Signed && !moved[k] {
-            continue;
-        }
-        let Some(c) = currency[k] else {
-            continue;
-        };
-        let s = Sums {
-            signed: a.contribution.map_or(0, |m| i128::from(m.minor)),
-            scheduled: scheduled[k],
-            received: received[k],
-            overdue: overdue[k],
-        };
-        let cs = slot(&mut currencies, c);
-        if per_currency.len() < currencies.len() {
-            per_currency.push(InCurrency::default());
-        }
-        if let Some(sums) = per_currency.get_mut(cs) {
-            sums.sums.add(&s);
-        }
-        if let Some(list) = usize::try_from(a.partner_id.0)
-            .ok()
-            .and_then(|p| by_partner.get_mut(p))
-        {
-            match list.iter_mut().find(|(x, _)| *x == cs) {
-                Some((_, sums)) => sums.add(&s),
-                None => list.push((cs, s)),
-            }
-        }
-        if rows {
-            let found = names.get(&a.partner_id);
-            let convert = |conv: &mut Converter<'_>, m: i128| conv.convert(m, c, reporting, as_of);
-            let reporting_sums = match convert(&mut conv, 1) {
-                Some(_) => {
-                    let mut each = |m: i128| convert(&mut conv, m).unwrap_or(0);
-                    let r = Sums {
-                        signed: each(s.signed),
-                        scheduled: each(s.scheduled),
-                        received: each(s.received),
-                        overdue: each(s.overdue),
-                    };
-                    Some(r.amounts(reporting))
-                }
-                None => None,
-            };
-            let own = s.amounts(c);
-            out_agreements.push(AgreementDue {
-                reference: reference_of(a),
-                partner: found
-                    .map_or_else(|| format!("partner {}", a.partner_id.0), |p| p.name.clone()),
-                partner_zh: found.and_then(|p| p.name_zh.clone()),
-                currency: c,
-                signed: own.signed,
-                scheduled: own.scheduled,
-                received: own.received,
-                outstanding: own.outstanding,
-                overdue: own.overdue,
-                reporting: reporting_sums,
-            });
-        }
-    }
-    // Each currency's sums, converted once.
-    let rate_of: Vec<Option<Decimal>> = currencies
-        .iter()
-        .map(|&c| {
-            let rate = input.rates.rate_on(c, reporting, as_of);
-            if rate.is_none() {
-                conv.missing.push(NeededRate {
-                    currency: c,
-                    quote: reporting,
-                    date: as_of,
-                });
-            }
-            rate
-        })
-        .collect();
-    let in_reporting = |cs: usize, m: i128| -> i128 {
-        let (Some(&c), Some(Some(rate))) = (currencies.get(cs), rate_of.get(cs)) else {
-            return 0;
-        };
-        if c == reporting {
-            return m;
-        }
-        i64::try_from(m)
-            .ok()
-            .and_then(|m| Money::from_minor(m, c).convert(*rate, reporting).ok())
-            .map_or(0, |m| i128::from(m.minor))
-    };
-    let sums_in_reporting = |cs: usize, s: &Sums| Sums {
-        signed: in_reporting(cs, s.signed),
-        scheduled: in_reporting(cs, s.scheduled),
-        received: in_reporting(cs, s.received),
-        overdue: in_reporting(cs, s.overdue),
-    };
-    let mut totals = Sums::default();
-    let mut ageing = [0i128; AGEING.len()];
-    let mut expected: BTreeMap<(i32, u32), i128> = BTreeMap::new();
-    for (cs, sums) in per_currency.iter().enumerate() {
-        totals.add(&sums_in_reporting(cs, &sums.sums));
-        for (b, m) in sums.ageing.iter().enumerate() {
-            if let Some(slot) = ageing.get_mut(b) {
-                *slot += in_reporting(cs, *m);
-            }
-        }
-        for (q, m) in &sums.expected {
-            *expected.entry(*q).or_default() += in_reporting(cs, *m);
-        }
-    }
-    let mut partners_out: Vec<(i128, PartnerDue)> = Vec::new();
-    for (pid, list) in by_partner.iter().enumerate() {
-        if list.is_empty() {
-            continue;
-        }
-        let mut s = Sums::default();
-        for (cs, sums) in list {
-            s.add(&sums_in_reporting(*cs, sums));
-        }
-        let name = i64::try_from(pid)
-            .ok()
-            .and_then(|id| names.remove(&crate::domain::PartnerId(id)))
-            .map_or_else(|| format!("partner {pid}"), |p| p.name.clone());
-        partners_out.push((
-            s.signed - s.received,
-            PartnerDue {
-                partner: name,
-                amounts: s.amounts(reporting),
-            },
-        ));
-    }
-    partners_out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.partner.cmp(&b.1.partner)));
-    let mut open: Vec<OpenInstalment> = open_rows
-        .into_iter()
-        .filter_map(|(i, due_on, unpaid)| {
-            let inst = input.instalments.get(i)?;
-            let a = agreements.get(at(inst.agreement_id)?)?;
-            let c = currency.get(at(inst.agreement_id)?).copied().flatten()?;
-            let partner = input.partners.iter().find(|p| p.id == a.partner_id);
-            Some(OpenInstalment {
-                reference: reference_of(a),
-                partner: partner.map_or_else(String::new, |p| p.name.clone()),
-                due_on,
-                unpaid: minor_to_decimal(unpaid, c),
-                currency: c,
-                condition: inst.condition.clone(),
-            })
-        })
-        .collect();
-    open.sort_by(|a, b| {
-        a.due_on
-            .cmp(&b.due_on)
-            .then_with(|| a.reference.cmp(&b.reference))
-    });
-    out_agreements.sort_by(|a: &AgreementDue, b| a.reference.cmp(&b.reference));
-    let d = |m: i128| minor_to_decimal(m, reporting);
-    let mut missing = conv.missing;
-    missing.sort();
-    missing.dedup();
-    Receivables {
-        as_of,
-        currency: reporting,
-        agreements: out_agreements,
-        partners: partners_out.into_iter().map(|(_, p)| p).collect(),
-        totals: totals.amounts(reporting),
-        ageing: AGEING
+        let mut currency: Vec<Option<Currency>> = agreements
             .iter()
-            .zip(ageing)
-            .map(|((name, _), m)| ((*name).to_string(), d(m)))
-            .collect(),
-        expected_by_quarter: expected
+            .map(|a| a.contribution.map(|c| c.currency))
+            .collect();
+        let mut scheduled = vec![false; agreements.len()];
+        let mut due: Vec<(u32, NaiveDate, i64, Currency, u32)> = instalments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, inst)| {
+                let k = at(inst.agreement_id)?;
+                let c = inst.amount.currency;
+                Some((k, inst.due_on, inst.amount.minor, c, u32::try_from(i).ok()?))
+            })
+            .collect();
+        if !due.windows(2).all(|w| (w[0].0, w[0].1) <= (w[1].0, w[1].1)) {
+            due.sort_by_key(|d| (d.0, d.1));
+        }
+        for d in &due {
+            let k = d.0 as usize;
+            scheduled[k] = true;
+            currency[k].get_or_insert(d.3);
+        }
+        let mut paid: Vec<(u32, NaiveDate, i64, Currency, Option<Decimal>)> = receipts
+            .iter()
+            .filter_map(|r| {
+                let k = at(r.agreement_id)?;
+                Some((k, r.received_on, r.amount.minor, r.amount.currency, r.rate))
+            })
+            .collect();
+        paid.sort_by_key(|p| p.1);
+        MoneyBook {
+            agreements,
+            partners,
+            instalments,
+            rates,
+            reporting,
+            signed: agreements
+                .iter()
+                .map(|a| a.status == Status::Signed)
+                .collect(),
+            partner: agreements.iter().map(|a| a.partner_id.0).collect(),
+            contribution: agreements
+                .iter()
+                .map(|a| a.contribution.map_or(0, |m| m.minor))
+                .collect(),
+            currency,
+            scheduled,
+            position,
+            due,
+            paid,
+        }
+    }
+
+    /// The receivables on `as_of` without the rows of the agreements and of the open
+    /// instalments: the totals, the ageing, the cash expected, the partners, the exchange
+    /// gain or loss and the rates missing.
+    pub fn summary(&self, as_of: NaiveDate) -> Receivables {
+        self.compute(as_of, false)
+    }
+
+    /// The receivables on `as_of`, with the rows when `rows`.
+    fn compute(&self, as_of: NaiveDate, rows: bool) -> Receivables {
+        let reporting = self.reporting;
+        let n = self.agreements.len();
+        let mut conv = Converter {
+            rates: self.rates,
+            missing: Vec::new(),
+        };
+        let mut currency = self.currency.clone();
+        let mut moved = self.scheduled.clone();
+        let mut received = vec![0i128; n];
+        let mut gain: i128 = 0;
+        let upto = self.paid.partition_point(|p| p.1 <= as_of);
+        for &(k, day, minor, c, rate) in self.paid.get(..upto).unwrap_or_default() {
+            let k = k as usize;
+            moved[k] = true;
+            let own = *currency[k].get_or_insert(c);
+            let m = i128::from(minor);
+            if let Some(m) = conv.convert(m, c, own, day) {
+                received[k] += m;
+            }
+            if let Some(obtained) = rate {
+                let at_obtained = Money::from_minor(minor, c)
+                    .convert(obtained, reporting)
+                    .ok();
+                let at_ledger = conv.convert(m, c, reporting, day);
+                if let (Some(o), Some(l)) = (at_obtained, at_ledger) {
+                    gain += i128::from(o.minor) - l;
+                }
+            }
+        }
+        // The instalments, paid oldest first by what came in.
+        let mut currencies: Vec<Currency> = Vec::new();
+        let mut per_currency: Vec<InCurrency> = Vec::new();
+        let mut scheduled = vec![0i128; n];
+        let mut overdue = vec![0i128; n];
+        let mut open_rows: Vec<(u32, NaiveDate, i128)> = Vec::new();
+        let (mut left, mut last) = (0i128, u32::MAX);
+        let mut cs = 0;
+        for &(k, day, minor, c, index) in &self.due {
+            if last != k {
+                last = k;
+                left = received[k as usize].max(0);
+                if let Some(own) = currency[k as usize] {
+                    cs = slot(&mut currencies, &mut per_currency, own);
+                }
+            }
+            let Some(own) = currency[k as usize] else {
+                continue;
+            };
+            let Some(m) = conv.convert(i128::from(minor), c, own, day) else {
+                continue;
+            };
+            scheduled[k as usize] += m;
+            let paid = left.min(m).max(0);
+            left -= paid;
+            let unpaid = m - paid;
+            if unpaid <= 0 {
+                continue;
+            }
+            let Some(sums) = per_currency.get_mut(cs) else {
+                continue;
+            };
+            if day < as_of {
+                overdue[k as usize] += unpaid;
+                let days = (as_of - day).num_days();
+                if let Some(b) = AGEING.iter().position(|(_, up_to)| days <= *up_to) {
+                    sums.ageing[b] += unpaid;
+                }
+            } else {
+                *sums
+                    .expected
+                    .entry((day.year(), day.month0() / 3 + 1))
+                    .or_default() += unpaid;
+            }
+            if rows {
+                open_rows.push((index, day, unpaid));
+            }
+        }
+        // The agreements: their sums by currency, and by partner and currency.
+        let top_partner = self.partners.iter().map(|p| p.id.0).max().unwrap_or(0);
+        let mut by_partner: Vec<Vec<(usize, Sums)>> =
+            vec![Vec::new(); usize::try_from(top_partner + 1).unwrap_or(0)];
+        let names: HashMap<i64, &Partner> = self.partners.iter().map(|p| (p.id.0, p)).collect();
+        let mut out_agreements = Vec::new();
+        for k in 0..n {
+            if !self.signed[k] && !moved[k] {
+                continue;
+            }
+            let Some(c) = currency[k] else {
+                continue;
+            };
+            let s = Sums {
+                signed: i128::from(self.contribution[k]),
+                scheduled: scheduled[k],
+                received: received[k],
+                overdue: overdue[k],
+            };
+            let cs = slot(&mut currencies, &mut per_currency, c);
+            if let Some(sums) = per_currency.get_mut(cs) {
+                sums.sums.add(&s);
+            }
+            if let Some(list) = usize::try_from(self.partner[k])
+                .ok()
+                .and_then(|p| by_partner.get_mut(p))
+            {
+                match list.iter_mut().find(|(x, _)| *x == cs) {
+                    Some((_, sums)) => sums.add(&s),
+                    None => list.push((cs, s)),
+                }
+            }
+            if rows && let Some(a) = self.agreements.get(k) {
+                out_agreements.push(self.row(
+                    &mut conv,
+                    a,
+                    c,
+                    &s,
+                    names.get(&a.partner_id.0),
+                    as_of,
+                ));
+            }
+        }
+        // Each currency's sums, converted once.
+        let rate_of: Vec<Option<Decimal>> = currencies
+            .iter()
+            .map(|&c| {
+                let rate = self.rates.rate_on(c, reporting, as_of);
+                if rate.is_none() {
+                    conv.missing.push(NeededRate {
+                        currency: c,
+                        quote: reporting,
+                        date: as_of,
+                    });
+                }
+                rate
+            })
+            .collect();
+        let in_reporting = |cs: usize, m: i128| -> i128 {
+            let (Some(&c), Some(Some(rate))) = (currencies.get(cs), rate_of.get(cs)) else {
+                return 0;
+            };
+            if c == reporting {
+                return m;
+            }
+            i64::try_from(m)
+                .ok()
+                .and_then(|m| Money::from_minor(m, c).convert(*rate, reporting).ok())
+                .map_or(0, |m| i128::from(m.minor))
+        };
+        let sums_in_reporting = |cs: usize, s: &Sums| Sums {
+            signed: in_reporting(cs, s.signed),
+            scheduled: in_reporting(cs, s.scheduled),
+            received: in_reporting(cs, s.received),
+            overdue: in_reporting(cs, s.overdue),
+        };
+        let mut totals = Sums::default();
+        let mut ageing = [0i128; AGEING.len()];
+        let mut expected: BTreeMap<(i32, u32), i128> = BTreeMap::new();
+        for (cs, sums) in per_currency.iter().enumerate() {
+            totals.add(&sums_in_reporting(cs, &sums.sums));
+            for (b, m) in sums.ageing.iter().enumerate() {
+                if let Some(slot) = ageing.get_mut(b) {
+                    *slot += in_reporting(cs, *m);
+                }
+            }
+            for (q, m) in &sums.expected {
+                *expected.entry(*q).or_default() += in_reporting(cs, *m);
+            }
+        }
+        let mut partners_out: Vec<(i128, PartnerDue)> = Vec::new();
+        for (pid, list) in by_partner.iter().enumerate() {
+            if list.is_empty() {
+                continue;
+            }
+            let mut s = Sums::default();
+            for (cs, sums) in list {
+                s.add(&sums_in_reporting(*cs, sums));
+            }
+            let name = i64::try_from(pid)
+                .ok()
+                .and_then(|id| names.get(&id))
+                .map_or_else(|| format!("partner {pid}"), |p| p.name.clone());
+            partners_out.push((
+                s.signed - s.received,
+                PartnerDue {
+                    partner: name,
+                    amounts: s.amounts(reporting),
+                },
+            ));
+        }
+        partners_out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.partner.cmp(&b.1.partner)));
+        let mut open: Vec<OpenInstalment> = open_rows
             .into_iter()
-            .map(|((y, q), m)| (format!("{y}Q{q}"), d(m)))
-            .collect(),
-        exchange_gain_loss: d(gain),
-        missing_rates: missing,
-        open_instalments: open,
+            .filter_map(|(i, due_on, unpaid)| {
+                let inst = self.instalments.get(i as usize)?;
+                let k = *usize::try_from(inst.agreement_id.0)
+                    .ok()
+                    .and_then(|id| self.position.get(id))?;
+                let a = self.agreements.get(k as usize)?;
+                let c = currency.get(k as usize).copied().flatten()?;
+                Some(OpenInstalment {
+                    reference: reference_of(a),
+                    partner: names
+                        .get(&a.partner_id.0)
+                        .map_or_else(String::new, |p| p.name.clone()),
+                    due_on,
+                    unpaid: minor_to_decimal(unpaid, c),
+                    currency: c,
+                    condition: inst.condition.clone(),
+                })
+            })
+            .collect();
+        open.sort_by(|a, b| {
+            a.due_on
+                .cmp(&b.due_on)
+                .then_with(|| a.reference.cmp(&b.reference))
+        });
+        out_agreements.sort_by(|a: &AgreementDue, b| a.reference.cmp(&b.reference));
+        let d = |m: i128| minor_to_decimal(m, reporting);
+        let mut missing = conv.missing;
+        missing.sort();
+        missing.dedup();
+        Receivables {
+            as_of,
+            currency: reporting,
+            agreements: out_agreements,
+            partners: partners_out.into_iter().map(|(_, p)| p).collect(),
+            totals: totals.amounts(reporting),
+            ageing: AGEING
+                .iter()
+                .zip(ageing)
+                .map(|((name, _), m)| ((*name).to_string(), d(m)))
+                .collect(),
+            expected_by_quarter: expected
+                .into_iter()
+                .map(|((y, q), m)| (format!("{y}Q{q}"), d(m)))
+                .collect(),
+            exchange_gain_loss: d(gain),
+            missing_rates: missing,
+            open_instalments: open,
+        }
+    }
+
+    /// The row of agreement `a`, of currency `c`, whose sums are `s`.
+    fn row(
+        &self,
+        conv: &mut Converter<'_>,
+        a: &Agreement,
+        c: Currency,
+        s: &Sums,
+        partner: Option<&&Partner>,
+        as_of: NaiveDate,
+    ) -> AgreementDue {
+        let reporting = self.reporting;
+        let mut each = |m: i128| conv.convert(m, c, reporting, as_of);
+        let reporting_sums = each(1).map(|_| {
+            Sums {
+                signed: each(s.signed).unwrap_or(0),
+                scheduled: each(s.scheduled).unwrap_or(0),
+                received: each(s.received).unwrap_or(0),
+                overdue: each(s.overdue).unwrap_or(0),
+            }
+            .amounts(reporting)
+        });
+        let own = s.amounts(c);
+        AgreementDue {
+            reference: reference_of(a),
+            partner: partner
+                .map_or_else(|| format!("partner {}", a.partner_id.0), |p| p.name.clone()),
+            partner_zh: partner.and_then(|p| p.name_zh.clone()),
+            currency: c,
+            signed: own.signed,
+            scheduled: own.scheduled,
+            received: own.received,
+            outstanding: own.outstanding,
+            overdue: own.overdue,
+            reporting: reporting_sums,
+        }
     }
 }
 
