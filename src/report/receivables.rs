@@ -367,7 +367,8 @@ impl<'a> MoneyBook<'a> {
         };
         let mut currency = self.currency.clone();
         let mut moved = self.scheduled.clone();
-        let mut received = vec![0i128; n];
+        // An agreement's own sums fit 64 bits (each amount is at most 10^12 units).
+        let mut received = vec![0i64; n];
         let mut gain: i128 = 0;
         let upto = self.paid.partition_point(|p| p.1 <= as_of);
         for &(k, day, minor, c, rate) in self.paid.get(..upto).unwrap_or_default() {
@@ -376,7 +377,7 @@ impl<'a> MoneyBook<'a> {
             let own = *currency[k].get_or_insert(c);
             let m = i128::from(minor);
             if let Some(m) = conv.convert(m, c, own, day) {
-                received[k] += m;
+                received[k] += i64::try_from(m).unwrap_or(0);
             }
             if let Some(obtained) = rate {
                 let at_obtained = Money::from_minor(minor, c)
@@ -391,15 +392,15 @@ impl<'a> MoneyBook<'a> {
         // The instalments, paid oldest first by what came in.
         let mut currencies: Vec<Currency> = Vec::new();
         let mut per_currency: Vec<InCurrency> = Vec::new();
-        let mut scheduled = vec![0i128; n];
-        let mut overdue = vec![0i128; n];
+        let mut scheduled = vec![0i64; n];
+        let mut overdue = vec![0i64; n];
         let mut open_rows: Vec<(u32, NaiveDate, i128)> = Vec::new();
         let (mut left, mut last) = (0i128, u32::MAX);
         let mut cs = 0;
         for &(k, day, minor, c, index) in &self.due {
             if last != k {
                 last = k;
-                left = received[k as usize].max(0);
+                left = i128::from(received[k as usize].max(0));
                 if let Some(own) = currency[k as usize] {
                     cs = slot(&mut currencies, &mut per_currency, own);
                 }
@@ -410,7 +411,7 @@ impl<'a> MoneyBook<'a> {
             let Some(m) = conv.convert(i128::from(minor), c, own, day) else {
                 continue;
             };
-            scheduled[k as usize] += m;
+            scheduled[k as usize] += i64::try_from(m).unwrap_or(0);
             let paid = left.min(m).max(0);
             left -= paid;
             let unpaid = m - paid;
@@ -421,7 +422,7 @@ impl<'a> MoneyBook<'a> {
                 continue;
             };
             if day < as_of {
-                overdue[k as usize] += unpaid;
+                overdue[k as usize] += i64::try_from(unpaid).unwrap_or(0);
                 let days = (as_of - day).num_days();
                 if let Some(b) = AGEING.iter().position(|(_, up_to)| days <= *up_to) {
                     sums.ageing[b] += unpaid;
@@ -451,9 +452,9 @@ impl<'a> MoneyBook<'a> {
             };
             let s = Sums {
                 signed: i128::from(self.contribution[k]),
-                scheduled: scheduled[k],
-                received: received[k],
-                overdue: overdue[k],
+                scheduled: i128::from(scheduled[k]),
+                received: i128::from(received[k]),
+                overdue: i128::from(overdue[k]),
             };
             let cs = slot(&mut currencies, &mut per_currency, c);
             if let Some(sums) = per_currency.get_mut(cs) {
