@@ -248,14 +248,18 @@ pub struct MoneyBook<'a> {
     due: Vec<(u32, NaiveDate, i64, Currency, u32)>,
     /// Receipts by date: (position, received on, minor, currency, rate obtained).
     paid: Vec<(u32, NaiveDate, i64, Currency, Option<Decimal>)>,
+    /// The first year of the due dates, and how many quarters they span.
+    first_year: i32,
+    quarters: usize,
 }
 
-/// The sums of one currency: what its agreements add to, by age, by quarter.
+/// The sums of one currency: what its agreements add to, by age, and what is expected by
+/// quarter (from the first year of the book's due dates on, four a year).
 #[derive(Default)]
 struct InCurrency {
     sums: Sums,
     ageing: [i128; AGEING.len()],
-    expected: BTreeMap<(i32, u32), i128>,
+    expected: Vec<i128>,
 }
 
 /// The position of a currency among those met, added when first met (a ledger has a few).
@@ -327,7 +331,12 @@ impl<'a> MoneyBook<'a> {
             })
             .collect();
         paid.sort_by_key(|p| p.1);
+        let first_year = due.iter().map(|d| d.1.year()).min().unwrap_or(0);
+        let last_year = due.iter().map(|d| d.1.year()).max().unwrap_or(0);
+        let quarters = usize::try_from(last_year - first_year + 1).unwrap_or(0) * 4;
         MoneyBook {
+            first_year,
+            quarters,
             agreements,
             partners,
             instalments,
@@ -428,10 +437,17 @@ impl<'a> MoneyBook<'a> {
                     sums.ageing[b] += unpaid;
                 }
             } else {
-                *sums
-                    .expected
-                    .entry((day.year(), day.month0() / 3 + 1))
-                    .or_default() += unpaid;
+                let q = (day.year() - self.first_year) * 4
+                    + i32::try_from(day.month0() / 3).unwrap_or(0);
+                if sums.expected.is_empty() {
+                    sums.expected = vec![0; self.quarters];
+                }
+                if let Some(slot) = usize::try_from(q)
+                    .ok()
+                    .and_then(|q| sums.expected.get_mut(q))
+                {
+                    *slot += unpaid;
+                }
             }
             if rows {
                 open_rows.push((index, day, unpaid));
@@ -457,16 +473,19 @@ impl<'a> MoneyBook<'a> {
                 overdue: i128::from(overdue[k]),
             };
             let cs = slot(&mut currencies, &mut per_currency, c);
-            if let Some(sums) = per_currency.get_mut(cs) {
-                sums.sums.add(&s);
-            }
-            if let Some(list) = usize::try_from(self.partner[k])
+            // Summed by partner and currency; the currencies' totals are the partners'.
+            match usize::try_from(self.partner[k])
                 .ok()
                 .and_then(|p| by_partner.get_mut(p))
             {
-                match list.iter_mut().find(|(x, _)| *x == cs) {
+                Some(list) => match list.iter_mut().find(|(x, _)| *x == cs) {
                     Some((_, sums)) => sums.add(&s),
                     None => list.push((cs, s)),
+                },
+                None => {
+                    if let Some(sums) = per_currency.get_mut(cs) {
+                        sums.sums.add(&s);
+                    }
                 }
             }
             if rows && let Some(a) = self.agreements.get(k) {
@@ -513,6 +532,13 @@ impl<'a> MoneyBook<'a> {
             received: in_reporting(cs, s.received),
             overdue: in_reporting(cs, s.overdue),
         };
+        for list in &by_partner {
+            for (cs, s) in list {
+                if let Some(sums) = per_currency.get_mut(*cs) {
+                    sums.sums.add(s);
+                }
+            }
+        }
         let mut totals = Sums::default();
         let mut ageing = [0i128; AGEING.len()];
         let mut expected: BTreeMap<(i32, u32), i128> = BTreeMap::new();
@@ -523,8 +549,10 @@ impl<'a> MoneyBook<'a> {
                     *slot += in_reporting(cs, *m);
                 }
             }
-            for (q, m) in &sums.expected {
-                *expected.entry(*q).or_default() += in_reporting(cs, *m);
+            for (q, m) in sums.expected.iter().enumerate().filter(|(_, m)| **m != 0) {
+                let year = self.first_year + i32::try_from(q / 4).unwrap_or(0);
+                let key = (year, u32::try_from(q % 4).unwrap_or(0) + 1);
+                *expected.entry(key).or_default() += in_reporting(cs, *m);
             }
         }
         let mut partners_out: Vec<(i128, PartnerDue)> = Vec::new();
