@@ -15,6 +15,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use egui::{RichText, Ui};
 
+use super::form::choice_ui;
 use super::format::t;
 use super::format::{count_text, counted};
 use super::pie::color;
@@ -477,35 +478,17 @@ pub(super) fn import_ui(wizard_slot: &mut Option<ImportWizard>, s: &mut Shared, 
             let mut replan = false;
             if let Some(workbook) = wizard.workbook.clone() {
                 ui.horizontal(|ui| {
-                    ui.label(t(lang, "The rows are", "各行内容"));
-                    let current = KINDS
-                        .iter()
-                        .find(|k| k.0 == wizard.kind)
-                        .map_or("", |k| t(lang, k.1, k.2));
-                    egui::ComboBox::from_id_salt("import-kind")
-                        .selected_text(current)
-                        .show_ui(ui, |ui| {
-                            for (kind, en, zh) in KINDS {
-                                if ui
-                                    .selectable_label(wizard.kind == kind, t(lang, en, zh))
-                                    .clicked()
-                                    && wizard.kind != kind
-                                {
-                                    wizard.kind = kind;
-                                    wizard.options.header_row = None;
-                                    wizard.options.map.clear();
-                                    replan = true;
-                                }
-                            }
-                        })
-                        .response
-                        .widget_info(|| {
-                            egui::WidgetInfo::labeled(
-                                egui::Role::ComboBox,
-                                true,
-                                t(lang, "The rows are", "各行内容"),
-                            )
-                        });
+                    let label = t(lang, "The rows are", "各行内容");
+                    ui.label(label);
+                    let mut kind = wizard.kind;
+                    let kinds = KINDS.iter().map(|(k, en, zh)| (*k, t(lang, en, zh)));
+                    choice_ui(ui, label, &mut kind, kinds, "");
+                    if kind != wizard.kind {
+                        wizard.kind = kind;
+                        wizard.options.header_row = None;
+                        wizard.options.map.clear();
+                        replan = true;
+                    }
                     ui.separator();
                     ui.label(t(lang, "Sheet", "工作表"));
                     let current = wizard
