@@ -1,6 +1,7 @@
 //! The command-line commands: parse arguments, open the ledger, run one command, and map
 //! errors to exit codes (1: refused, 2: bad usage or unreadable input).
 
+mod deals;
 mod export;
 mod text;
 
@@ -164,6 +165,27 @@ pub enum Command {
         /// The short name ("ITU"); several spellings separated by ";".
         #[arg(long)]
         short_name: Option<String>,
+    },
+    /// Deals before the signature: record one, move it along its stages, sign it into
+    /// an agreement, show it with its history.
+    Deal {
+        /// What to do with deals.
+        #[command(subcommand)]
+        command: deals::DealCommand,
+    },
+    /// The pipeline on a day: per stage the deals, their nominal and weighted asks per
+    /// currency and in the reporting currency, expected signings by quarter, won and lost
+    /// in a period, days per stage, next actions overdue.
+    Pipeline {
+        /// The day (yyyy-mm-dd; default today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// The period won and lost count in (default the quarter of the day).
+        #[arg(long)]
+        period: Option<String>,
+        /// Print JSON (a stable contract).
+        #[arg(long)]
+        json: bool,
     },
     /// The latest changes recorded in the audit trail.
     Audit {
@@ -522,6 +544,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Deal { command } => deals::deal(&mut ledger, command),
+        Command::Pipeline {
+            as_of,
+            period,
+            json,
+        } => deals::pipeline_command(&ledger, as_of.as_deref(), period.as_deref(), json),
         Command::Audit { limit } => {
             for e in ledger.audit(limit)? {
                 println!(

@@ -529,3 +529,89 @@ pub fn due_text(due: &crate::report::Due) -> String {
     }
     out
 }
+
+/// An amount per currency, with the total: `USD 1,000.00 + EUR 500.00 = USD 1,550.00`.
+fn by_currency(amounts: &crate::report::ByCurrency, reporting: &str) -> String {
+    let parts: Vec<String> = amounts
+        .iter()
+        .filter(|(c, _)| c.as_str() != "total")
+        .map(|(c, a)| format!("{c} {}", crate::domain::group_thousands(a)))
+        .collect();
+    if parts.is_empty() {
+        return "-".into();
+    }
+    let mut out = parts.join(" + ");
+    match amounts.get("total") {
+        Some(t) if parts.len() > 1 || !amounts.contains_key(reporting) => {
+            let _ = write!(out, " = {reporting} {}", crate::domain::group_thousands(t));
+        }
+        Some(_) => {}
+        None => out.push_str(" (no total: a rate is missing)"),
+    }
+    out
+}
+
+/// `pledger pipeline` as text: a line a stage, the expected signings by quarter, won and
+/// lost, days per stage, overdue actions, the rates missing.
+pub fn pipeline_text(p: &crate::report::Pipeline) -> String {
+    let c = p.currency.code();
+    let mut out = String::new();
+    let _ = writeln!(out, "Pipeline as of {} ({c})", p.as_of);
+    for s in &p.stages {
+        let _ = writeln!(
+            out,
+            "{} {:>4}  nominal {}; weighted {}",
+            pad(s.stage.as_str(), 19),
+            s.count,
+            by_currency(&s.nominal, c),
+            by_currency(&s.weighted, c)
+        );
+    }
+    let _ = writeln!(out, "Expected signings (weighted), by quarter:");
+    for (q, amounts) in &p.expected_by_quarter {
+        let _ = writeln!(out, "  {q}  {}", by_currency(amounts, c));
+    }
+    let conversion = p
+        .conversion_percent
+        .map_or_else(|| "-".to_string(), |c| format!("{c} %"));
+    let _ = writeln!(
+        out,
+        "In {}: {} won, {} lost or declined; conversion {conversion}",
+        p.period, p.won, p.lost
+    );
+    for d in &p.days_in_stage {
+        let _ = writeln!(
+            out,
+            "  {} {} days on average ({} stays)",
+            pad(d.stage.as_str(), 19),
+            d.average_days,
+            d.stays
+        );
+    }
+    let _ = writeln!(out, "Next actions overdue: {}", p.overdue_actions.len());
+    for a in &p.overdue_actions {
+        let _ = writeln!(
+            out,
+            "  #{} {} ({}): {}, due {} ({} days late){}",
+            a.id,
+            a.title,
+            a.partner,
+            a.action,
+            a.due,
+            a.days_late,
+            if a.owner.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", a.owner)
+            }
+        );
+    }
+    for m in &p.missing_rates {
+        let _ = writeln!(
+            out,
+            "Missing rate: {} to {} on {} (pledger rate set {} {} RATE)",
+            m.currency, m.quote, m.date, m.currency, m.date
+        );
+    }
+    out
+}

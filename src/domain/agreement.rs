@@ -134,29 +134,8 @@ impl Agreement {
                 format!("'{}' is not in the region list", self.region),
             );
         }
-        if self.themes.is_empty() {
-            push("themes", "at least one thematic priority is needed".into());
-        } else {
-            let total: u32 = self.themes.iter().map(|t| t.percent_bp).sum();
-            if total != WHOLE_BP {
-                push(
-                    "themes",
-                    format!("theme percentages add to {}, not 100", bp_text(total)),
-                );
-            }
-            for t in &self.themes {
-                if lists.entry(ListKind::Theme, &t.theme).is_none() {
-                    push("themes", format!("'{}' is not in the theme list", t.theme));
-                }
-                if t.percent_bp == 0 {
-                    push("themes", format!("'{}' has a zero share", t.theme));
-                }
-            }
-            let mut keys: Vec<&str> = self.themes.iter().map(|t| t.theme.as_str()).collect();
-            keys.sort_unstable();
-            if keys.windows(2).any(|w| w[0] == w[1]) {
-                push("themes", "a theme is listed twice".into());
-            }
+        for p in theme_problems(&self.themes, lists) {
+            push(p.field, p.message);
         }
         if self.contribution.is_some_and(|c| c.minor <= 0) {
             push(
@@ -176,6 +155,38 @@ impl Agreement {
         }
         out
     }
+}
+
+/// The problems of a list of theme shares: none, an unknown or repeated theme, a zero
+/// share, parts not adding to 100 %.
+pub(super) fn theme_problems(themes: &[ThemeShare], lists: &ReferenceLists) -> Vec<FieldProblem> {
+    let mut out = Vec::new();
+    let mut push = |field, message: String| out.push(FieldProblem { field, message });
+    if themes.is_empty() {
+        push("themes", "at least one thematic priority is needed".into());
+    } else {
+        let total: u32 = themes.iter().map(|t| t.percent_bp).sum();
+        if total != WHOLE_BP {
+            push(
+                "themes",
+                format!("theme percentages add to {}, not 100", bp_text(total)),
+            );
+        }
+        for t in themes {
+            if lists.entry(ListKind::Theme, &t.theme).is_none() {
+                push("themes", format!("'{}' is not in the theme list", t.theme));
+            }
+            if t.percent_bp == 0 {
+                push("themes", format!("'{}' has a zero share", t.theme));
+            }
+        }
+        let mut keys: Vec<&str> = themes.iter().map(|t| t.theme.as_str()).collect();
+        keys.sort_unstable();
+        if keys.windows(2).any(|w| w[0] == w[1]) {
+            push("themes", "a theme is listed twice".into());
+        }
+    }
+    out
 }
 
 /// Hundredths of a percent as text: 10000 -> "100", 3350 -> "33.5".

@@ -2,6 +2,7 @@
 //! No I/O happens here.
 
 mod agreement;
+mod deal;
 mod money;
 mod money_in;
 mod organisation;
@@ -10,6 +11,10 @@ mod reference;
 
 pub use agreement::{
     Agreement, AgreementId, FieldProblem, Partner, PartnerId, Status, ThemeShare, bp_text,
+};
+pub use deal::{
+    Contact, FundingWindow, Gate, Opportunity, OpportunityId, Prospect, Stage, StageChange,
+    StageProbabilities, Ticket,
 };
 pub use money::{
     Currency, ExchangeRate, Money, MoneyError, RateTable, group_thousands, minor_to_decimal,

@@ -52,7 +52,7 @@ pub use source::{
 };
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
-    says_no_money,
+    parse_theme_list, says_no_money,
 };
 pub use workbook::{FileKind, MAX_CELLS, detect_kind};
 

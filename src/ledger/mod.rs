@@ -5,6 +5,7 @@
 #[macro_use]
 mod agreement_row;
 mod bulk;
+mod deals;
 mod money_in;
 mod publication;
 mod read;

@@ -74,7 +74,7 @@ fn receipt_of(row: &rusqlite::Row<'_>) -> Result<Receipt, LedgerError> {
 }
 
 /// Every row `sql` selects, read by `of`.
-fn all<T>(
+pub(super) fn all<T>(
     conn: &rusqlite::Connection,
     sql: &str,
     args: impl rusqlite::Params,
@@ -113,7 +113,7 @@ impl Writer<'_> {
     /// Puts the row `new(id)` of `entity` where the ledger has `old` (the same thing, by its
     /// key): nothing when they are equal; else `update(old's id)` or `insert()` (which gives
     /// the new id), with the audit entry.
-    fn put<T: serde::Serialize + PartialEq>(
+    pub(super) fn put<T: serde::Serialize + PartialEq>(
         &mut self,
         entity: &str,
         old: Option<(i64, T)>,

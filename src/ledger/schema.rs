@@ -186,6 +186,43 @@ pub const MIGRATIONS: &[&str] = &[
         UNIQUE (agreement_id, kind, due_on)
     ) STRICT;
     "#,
+    // 7: deals before the signature: opportunities, their stage history, funding partners'
+    // profiles (prospects).
+    r#"
+    CREATE TABLE opportunity (
+        id               INTEGER PRIMARY KEY,
+        reference        TEXT UNIQUE,
+        partner_id       INTEGER NOT NULL REFERENCES partner (id),
+        title            TEXT NOT NULL,
+        themes           TEXT NOT NULL DEFAULT '[]',
+        region           TEXT NOT NULL,
+        ask_minor        INTEGER,
+        currency         TEXT,
+        stage            TEXT NOT NULL,
+        probability_bp   INTEGER,
+        expected_signing TEXT,
+        next_action      TEXT NOT NULL DEFAULT '',
+        next_action_due  TEXT,
+        owner            TEXT NOT NULL DEFAULT '',
+        reason           TEXT NOT NULL DEFAULT '',
+        agreement_id     INTEGER UNIQUE REFERENCES agreement (id) ON DELETE SET NULL
+    ) STRICT;
+    CREATE INDEX opportunity_partner ON opportunity (partner_id);
+
+    CREATE TABLE stage_change (
+        id             INTEGER PRIMARY KEY,
+        opportunity_id INTEGER NOT NULL REFERENCES opportunity (id) ON DELETE CASCADE,
+        on_day         TEXT NOT NULL,
+        from_stage     TEXT,
+        to_stage       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX stage_change_opportunity ON stage_change (opportunity_id, id);
+
+    CREATE TABLE prospect (
+        partner_id INTEGER PRIMARY KEY REFERENCES partner (id),
+        profile    TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -345,6 +345,7 @@ impl<'t> Writer<'t> {
                 agreement_row::json(&after),
             )?;
         }
+        self.move_deals(from, into)?;
         self.held
             .tx()?
             .execute("DELETE FROM partner_alias WHERE partner_id = ?1", [from.0])?;
@@ -358,6 +359,14 @@ impl<'t> Writer<'t> {
             }
         }
         self.update_partner(&target)
+    }
+
+    /// The reference lists as this transaction sees them, read once.
+    pub(super) fn lists(&mut self) -> Result<&ReferenceLists, LedgerError> {
+        if self.lists.is_none() {
+            self.lists = Some(read_lists(self.held.peek())?);
+        }
+        Ok(self.lists.get_or_insert_with(ReferenceLists::defaults))
     }
 
     fn check_agreement(&mut self, a: &Agreement) -> Result<(), LedgerError> {

@@ -3,6 +3,7 @@
 
 mod cache;
 mod due;
+mod pipeline;
 mod receivables;
 mod share;
 mod snapshot;
@@ -14,6 +15,10 @@ use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decima
 
 pub use cache::CACHED_FROM_ROWS;
 pub use due::{Due, DueItem, DueKind, due, load as load_receivables, load_due};
+pub use pipeline::{
+    ByCurrency, OverdueAction, Pipeline, PipelineInput, StageDays, StageFigures, pipeline,
+    quarter_label,
+};
 pub use receivables::{
     AGEING, AgreementDue, Amounts, MoneyBook, NeededRate, OpenInstalment, PartnerDue, Receivables,
     receivables,

@@ -1,0 +1,444 @@
+//! The pipeline on a day: per stage the deals, the nominal and the weighted
+//! (probability-adjusted) ask per currency and in the reporting currency; the weighted
+//! signings expected by quarter; the deals won and lost in a period and the conversion
+//! between them; the average days a deal spends in each stage; next actions overdue.
+//!
+//! A deal's stage on the day is replayed from its history (the last change on or before
+//! it), so the figures of a past day are those that day had; a deal recorded later is left
+//! out. Amounts are summed in exact minor units per currency; weighting rounds each deal
+//! half to even to the minor unit. A currency's sum is converted once, at the ledger's rate
+//! of the day; a currency with no rate leaves the totals it would join out and is named in
+//! `missing_rates`. Everything is one pass over the deals and one over their history.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::NeededRate;
+use crate::domain::{
+    Currency, Money, Opportunity, Partner, Period, RateTable, Stage, StageChange,
+    StageProbabilities, minor_to_decimal,
+};
+
+/// A currency code (or `total`) to an exact amount, as the JSON gives it.
+pub type ByCurrency = BTreeMap<String, Decimal>;
+
+/// One stage's deals.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StageFigures {
+    /// The stage.
+    pub stage: Stage,
+    /// How many deals stand in it.
+    pub count: u64,
+    /// Their asks, per currency, with a `total` in the reporting currency when rates allow.
+    pub nominal: ByCurrency,
+    /// The same, each ask times its deal's probability.
+    pub weighted: ByCurrency,
+}
+
+/// How long deals stay in a stage, from the stays that ended.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StageDays {
+    /// The stage.
+    pub stage: Stage,
+    /// How many stays ended.
+    pub stays: u64,
+    /// Their average length in days, to one decimal.
+    pub average_days: Decimal,
+}
+
+/// A next action whose due date has passed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OverdueAction {
+    /// The deal's id.
+    pub id: i64,
+    /// Its reference, when it has one.
+    pub reference: Option<String>,
+    /// Its title.
+    pub title: String,
+    /// Its partner's name.
+    pub partner: String,
+    /// The action.
+    pub action: String,
+    /// When it was due.
+    pub due: NaiveDate,
+    /// Days past that.
+    pub days_late: i64,
+    /// Who follows the deal.
+    pub owner: String,
+}
+
+/// The pipeline on a day.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pipeline {
+    /// The day.
+    pub as_of: NaiveDate,
+    /// The reporting currency.
+    pub currency: Currency,
+    /// Every stage, the road in order then lost, declined, on hold.
+    pub stages: Vec<StageFigures>,
+    /// Rates needed and missing.
+    pub missing_rates: Vec<NeededRate>,
+    /// Open deals' weighted asks by the quarter they are expected to sign in (`2022Q1`).
+    pub expected_by_quarter: BTreeMap<String, ByCurrency>,
+    /// The period won and lost count in.
+    pub period: String,
+    /// Deals signed in the period.
+    pub won: u64,
+    /// Deals lost or declined in the period.
+    pub lost: u64,
+    /// Won out of won and lost, in percent to one decimal; none when neither.
+    pub conversion_percent: Option<Decimal>,
+    /// Average days per stage.
+    pub days_in_stage: Vec<StageDays>,
+    /// Next actions overdue on the day, the oldest first.
+    pub overdue_actions: Vec<OverdueAction>,
+}
+
+/// Minor units per currency, in the order currencies were first met.
+#[derive(Default)]
+struct Sums(Vec<(Currency, i128)>);
+
+impl Sums {
+    fn add(&mut self, currency: Currency, minor: i128) {
+        match self.0.iter_mut().find(|(c, _)| *c == currency) {
+            Some((_, m)) => *m += minor,
+            None => self.0.push((currency, minor)),
+        }
+    }
+
+    /// Per currency, and the `total` in `to` at the rates of `day` when every currency has
+    /// one (the missing ones are noted).
+    fn shown(
+        &self,
+        to: Currency,
+        day: NaiveDate,
+        rates: &RateTable,
+        missing: &mut Vec<NeededRate>,
+    ) -> ByCurrency {
+        let mut out: ByCurrency = self
+            .0
+            .iter()
+            .map(|(c, m)| (c.code().to_string(), minor_to_decimal(*m, *c)))
+            .collect();
+        let mut total = Some(0i128);
+        for (c, m) in &self.0 {
+            let converted = convert(*m, *c, to, day, rates);
+            if converted.is_none() {
+                missing.push(NeededRate {
+                    currency: *c,
+                    quote: to,
+                    date: day,
+                });
+            }
+            total = total.zip(converted).map(|(t, x)| t + x);
+        }
+        if let Some(t) = total {
+            out.insert("total".into(), minor_to_decimal(t, to));
+        }
+        out
+    }
+}
+
+/// `minor` units of `from` in `to` at the rate of `day`.
+fn convert(
+    minor: i128,
+    from: Currency,
+    to: Currency,
+    day: NaiveDate,
+    rates: &RateTable,
+) -> Option<i128> {
+    if from == to {
+        return Some(minor);
+    }
+    let rate = rates.rate_on(from, to, day)?;
+    let m = Money::from_minor(i64::try_from(minor).ok()?, from);
+    m.convert(rate, to).ok().map(|m| i128::from(m.minor))
+}
+
+/// `minor` times `bp` hundredths of a percent, rounded half to even.
+fn weigh(minor: i64, bp: u32) -> i128 {
+    let product = i128::from(minor) * i128::from(bp);
+    let (q, r) = (product.div_euclid(10_000), product.rem_euclid(10_000));
+    match r.cmp(&5_000) {
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal if q % 2 != 0 => q + 1,
+        _ => q,
+    }
+}
+
+/// `2022Q1` for a day of that quarter.
+pub fn quarter_label(day: NaiveDate) -> String {
+    format!("{}Q{}", day.year(), day.month0() / 3 + 1)
+}
+
+/// The ledger's deals as figures.
+pub struct PipelineInput<'a> {
+    /// Every deal, by id.
+    pub deals: &'a [Opportunity],
+    /// Every stage change, by deal and in order.
+    pub changes: &'a [StageChange],
+    /// Every partner (for names).
+    pub partners: &'a [Partner],
+    /// The ledger's rates.
+    pub rates: &'a RateTable,
+    /// The reporting currency.
+    pub reporting: Currency,
+    /// Each stage's chance of signing.
+    pub probabilities: &'a StageProbabilities,
+}
+
+/// The pipeline of `input` on `as_of`, with won and lost counted in `period`.
+pub fn pipeline(input: &PipelineInput<'_>, as_of: NaiveDate, period: &Period) -> Pipeline {
+    let n = Stage::ALL.len();
+    let mut counts = vec![0u64; n];
+    let mut nominal: Vec<Sums> = (0..n).map(|_| Sums::default()).collect();
+    let mut weighted: Vec<Sums> = (0..n).map(|_| Sums::default()).collect();
+    let mut by_quarter: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut stay_days = vec![0i64; n];
+    let mut stays = vec![0u64; n];
+    let (mut won, mut lost) = (0u64, 0u64);
+    let mut overdue: Vec<(&Opportunity, NaiveDate)> = Vec::new();
+
+    // The history runs in the deals' order: a cursor walks it beside them.
+    let mut cursor = 0;
+    let changes = input.changes;
+    for deal in input.deals {
+        while cursor < changes.len() && changes[cursor].opportunity_id < deal.id {
+            cursor += 1;
+        }
+        let mut stage_then: Option<Stage> = None;
+        let mut entered: Option<NaiveDate> = None;
+        let mut recorded = false;
+        while cursor < changes.len() && changes[cursor].opportunity_id == deal.id {
+            let c = &changes[cursor];
+            cursor += 1;
+            recorded = true;
+            if c.on > as_of {
+                continue;
+            }
+            if let (Some(s), Some(from)) = (stage_then, entered) {
+                stay_days[s.index()] += (c.on - from).num_days();
+                stays[s.index()] += 1;
+            }
+            if period.contains(c.on) {
+                if c.to == Stage::Signed {
+                    won += 1;
+                } else if c.to.is_lost() {
+                    lost += 1;
+                }
+            }
+            stage_then = Some(c.to);
+            entered = Some(c.on);
+        }
+        let stage = match (stage_then, recorded) {
+            (Some(s), _) => s,
+            // A deal without history (none is written so) stands where it is.
+            (None, false) => deal.stage,
+            (None, true) => continue,
+        };
+        let i = stage.index();
+        counts[i] += 1;
+        let bp = deal
+            .probability_bp
+            .unwrap_or_else(|| input.probabilities.of(stage));
+        if let Some(ask) = deal.ask {
+            nominal[i].add(ask.currency, i128::from(ask.minor));
+            let w = weigh(ask.minor, bp);
+            weighted[i].add(ask.currency, w);
+            if stage.is_open()
+                && let Some(day) = deal.expected_signing
+            {
+                by_quarter
+                    .entry(quarter_label(day))
+                    .or_default()
+                    .add(ask.currency, w);
+            }
+        }
+        if stage.is_open()
+            && !deal.next_action.trim().is_empty()
+            && let Some(due) = deal.next_action_due
+            && due < as_of
+        {
+            overdue.push((deal, due));
+        }
+    }
+
+    let mut missing = Vec::new();
+    let (to, rates) = (input.reporting, input.rates);
+    let stages = Stage::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| StageFigures {
+            stage: *stage,
+            count: counts[i],
+            nominal: nominal[i].shown(to, as_of, rates, &mut missing),
+            weighted: weighted[i].shown(to, as_of, rates, &mut missing),
+        })
+        .collect();
+    let expected_by_quarter = by_quarter
+        .into_iter()
+        .map(|(q, s)| (q, s.shown(to, as_of, rates, &mut missing)))
+        .collect();
+    missing.sort();
+    missing.dedup();
+    let days_in_stage = Stage::ALL
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| stays[*i] > 0)
+        .map(|(i, stage)| StageDays {
+            stage: *stage,
+            stays: stays[i],
+            average_days: tenths(i128::from(stay_days[i]), i128::from(stays[i])),
+        })
+        .collect();
+    let names: HashMap<_, _> = if overdue.is_empty() {
+        HashMap::new()
+    } else {
+        input
+            .partners
+            .iter()
+            .map(|p| (p.id, p.name.as_str()))
+            .collect()
+    };
+    overdue.sort_by_key(|(d, due)| (*due, d.id));
+    let overdue_actions = overdue
+        .into_iter()
+        .map(|(d, due)| OverdueAction {
+            id: d.id.0,
+            reference: d.reference.clone(),
+            title: d.title.clone(),
+            partner: names.get(&d.partner_id).copied().unwrap_or("?").to_string(),
+            action: d.next_action.clone(),
+            due,
+            days_late: (as_of - due).num_days(),
+            owner: d.owner.clone(),
+        })
+        .collect();
+    Pipeline {
+        as_of,
+        currency: to,
+        stages,
+        missing_rates: missing,
+        expected_by_quarter,
+        period: period.label(),
+        won,
+        lost,
+        conversion_percent: (won + lost > 0)
+            .then(|| tenths(i128::from(won) * 100, i128::from(won + lost))),
+        days_in_stage,
+        overdue_actions,
+    }
+}
+
+/// `num / den` to one decimal, half away from zero (`den` > 0).
+fn tenths(num: i128, den: i128) -> Decimal {
+    let scaled = (num * 20 + den) / (den * 2);
+    Decimal::from_i128_with_scale(scaled, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{OpportunityId, PartnerId, ThemeShare};
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2022, m, d).unwrap()
+    }
+
+    fn deal(id: i64, stage: Stage, minor: i64, currency: Currency) -> Opportunity {
+        Opportunity {
+            id: OpportunityId(id),
+            reference: None,
+            partner_id: PartnerId(1),
+            title: format!("Deal {id}"),
+            themes: vec![ThemeShare {
+                theme: "cybersecurity".into(),
+                percent_bp: 10_000,
+            }],
+            region: "africa".into(),
+            ask: Some(Money::from_minor(minor, currency)),
+            stage,
+            probability_bp: None,
+            expected_signing: Some(day(9, 1)),
+            next_action: String::new(),
+            next_action_due: None,
+            owner: String::new(),
+            reason: String::new(),
+            agreement_id: None,
+        }
+    }
+
+    fn change(id: i64, on: NaiveDate, from: Option<Stage>, to: Stage) -> StageChange {
+        StageChange {
+            opportunity_id: OpportunityId(id),
+            on,
+            from,
+            to,
+        }
+    }
+
+    #[test]
+    fn stages_sum_per_currency_weigh_and_replay_the_history() {
+        let eur: Currency = "EUR".parse().unwrap();
+        let mut deals = vec![
+            deal(1, Stage::Negotiation, 10_000_000, Currency::USD),
+            deal(2, Stage::Negotiation, 5_000_000, eur),
+            deal(3, Stage::Signed, 1_000_000, Currency::USD),
+            deal(4, Stage::Contacted, 1_00, Currency::USD),
+        ];
+        deals[1].probability_bp = Some(3333);
+        deals[0].next_action = "Call".into();
+        deals[0].next_action_due = Some(day(5, 1));
+        let changes = vec![
+            change(1, day(1, 10), None, Stage::Identified),
+            change(1, day(2, 9), Some(Stage::Identified), Stage::Negotiation),
+            change(2, day(1, 1), None, Stage::Negotiation),
+            change(3, day(1, 1), None, Stage::Pledged),
+            change(3, day(3, 1), Some(Stage::Pledged), Stage::Signed),
+            // Recorded after the day asked for: left out.
+            change(4, day(7, 1), None, Stage::Contacted),
+        ];
+        let rates = RateTable::new(vec![]);
+        let probabilities = StageProbabilities::default();
+        let input = PipelineInput {
+            deals: &deals,
+            changes: &changes,
+            partners: &[],
+            rates: &rates,
+            reporting: Currency::USD,
+            probabilities: &probabilities,
+        };
+        let p = pipeline(&input, day(6, 1), &Period::year(2022).unwrap());
+        let negotiation = &p.stages[Stage::Negotiation.index()];
+        assert_eq!(negotiation.count, 2);
+        assert_eq!(negotiation.nominal["USD"].to_string(), "100000.00");
+        assert_eq!(negotiation.nominal["EUR"].to_string(), "50000.00");
+        // No EUR rate: no total, and the rate is named.
+        assert!(!negotiation.nominal.contains_key("total"));
+        assert_eq!(p.missing_rates[0].currency, eur);
+        assert_eq!(negotiation.weighted["USD"].to_string(), "60000.00");
+        assert_eq!(negotiation.weighted["EUR"].to_string(), "16665.00");
+        assert_eq!(p.stages[Stage::Contacted.index()].count, 0);
+        assert_eq!((p.won, p.lost), (1, 0));
+        assert_eq!(p.conversion_percent.unwrap().to_string(), "100.0");
+        assert_eq!(p.overdue_actions[0].days_late, 31);
+        let identified = &p.days_in_stage[0];
+        assert_eq!((identified.stage, identified.stays), (Stage::Identified, 1));
+        assert_eq!(identified.average_days.to_string(), "30.0");
+        assert_eq!(
+            p.expected_by_quarter["2022Q3"]["USD"].to_string(),
+            "60000.00"
+        );
+    }
+
+    #[test]
+    fn weighing_rounds_half_to_even() {
+        assert_eq!(weigh(1, 5000), 0);
+        assert_eq!(weigh(3, 5000), 2);
+        assert_eq!(weigh(-3, 5000), -2);
+        assert_eq!(weigh(100, 3333), 33);
+    }
+}
