@@ -1,0 +1,224 @@
+//! Pipeline benchmark: a generated ledger of 50,000 partners and 100,000 deals (USD, EUR,
+//! CHF; each with one to seven stage changes along the road, some lost or on hold, a fifth
+//! with a typed probability); measures, in one run, the pipeline of a day computed by
+//! Pledger (`report::pipeline`, from the rows read once) against the same figures by SQL
+//! GROUP BY over the same tables (stage on the day from the history, count, nominal and
+//! weighted per stage and currency, weighted by expected quarter, won and lost in the
+//! quarter, days per stage), alternating. Run with `cargo bench --bench pipeline`
+//! (`PLEDGER_BENCH_ROWS` changes the number of deals).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_wrap,
+    clippy::float_arithmetic,
+    clippy::print_stdout,
+    reason = "a benchmark: fails loudly, prints ratios"
+)]
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use pledger::domain::{Period, Stage};
+use pledger::ledger::Ledger;
+use pledger::report::{PipelineInput, pipeline};
+use rusqlite::params;
+
+mod common;
+use common::{Rng, median};
+
+/// `partners` partners and `deals` deals with their histories, written straight in SQL.
+fn generate(ledger: &Ledger, partners: usize, deals: usize) -> usize {
+    let conn = ledger.connection();
+    conn.execute_batch("BEGIN").expect("begin");
+    let mut rng = Rng(0x853C_49E6_748F_EA9B);
+    let mut changes = 0;
+    {
+        let mut partner = conn
+            .prepare("INSERT INTO partner (name, partner_type) VALUES (?1, 'government')")
+            .expect("prepare");
+        for i in 0..partners {
+            partner
+                .execute([format!("Generated partner {i}")])
+                .expect("partner");
+        }
+        let first: i64 = conn
+            .query_row(
+                "SELECT min(id) FROM partner WHERE name LIKE 'Generated%'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("first");
+        let mut deal = conn
+            .prepare(
+                "INSERT INTO opportunity (partner_id, title, themes, region, ask_minor, currency, stage, probability_bp, expected_signing, next_action, next_action_due)
+                 VALUES (?1, 'generated', '[{\"theme\":\"cybersecurity\",\"percent_bp\":10000}]', 'africa', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .expect("prepare");
+        let mut change = conn
+            .prepare("INSERT INTO stage_change (opportunity_id, on_day, from_stage, to_stage) VALUES (?1, ?2, ?3, ?4)")
+            .expect("prepare");
+        let currencies = ["USD", "EUR", "CHF"];
+        let start = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
+        for _ in 0..deals {
+            // How far along the road it went (1 to 7 stages), then maybe off it.
+            let steps = 1 + rng.below(7) as usize;
+            let mut path: Vec<Stage> = Stage::ALL[..steps].to_vec();
+            if steps < 7 {
+                match rng.below(6) {
+                    0 => path.push(Stage::Lost),
+                    1 => path.push(Stage::OnHold),
+                    _ => {}
+                }
+            }
+            let stage = *path.last().unwrap();
+            let typed = (rng.below(5) == 0).then(|| rng.below(10_001) as i64);
+            let mut day = start + chrono::Duration::days(rng.below(1000) as i64);
+            let expected = day + chrono::Duration::days(rng.below(700) as i64);
+            let due = day + chrono::Duration::days(rng.below(900) as i64);
+            deal.execute(params![
+                first + rng.below(partners as u64) as i64,
+                (1 + rng.below(5_000_000)) as i64 * 100,
+                currencies[rng.below(3) as usize],
+                stage.as_str(),
+                typed,
+                expected.to_string(),
+                "Follow up",
+                due.to_string(),
+            ])
+            .expect("deal");
+            let id = conn.last_insert_rowid();
+            let mut from: Option<Stage> = None;
+            for s in path {
+                change
+                    .execute(params![
+                        id,
+                        day.to_string(),
+                        from.map(Stage::as_str),
+                        s.as_str()
+                    ])
+                    .expect("change");
+                changes += 1;
+                from = Some(s);
+                day += chrono::Duration::days(1 + rng.below(90) as i64);
+            }
+        }
+    }
+    conn.execute_batch(
+        "INSERT INTO exchange_rate (currency, quote, valid_from, rate) VALUES
+             ('EUR', 'USD', '2018-01-01', '1.18'), ('CHF', 'USD', '2018-01-01', '1.07')
+         ON CONFLICT DO NOTHING;
+         COMMIT; ANALYZE;",
+    )
+    .expect("commit");
+    changes
+}
+
+/// The same figures by SQL: the stage on the day from the history, per stage and currency
+/// the count, nominal and weighted; weighted by expected quarter; won and lost in the
+/// period; days per stage.
+fn sql_pipeline(ledger: &Ledger, as_of: &str, from: &str, to: &str) -> usize {
+    let conn = ledger.connection();
+    let defaults = "CASE l.to_stage WHEN 'identified' THEN 500 WHEN 'contacted' THEN 1000 WHEN 'concept_note' THEN 2000 WHEN 'proposal_submitted' THEN 4000 WHEN 'negotiation' THEN 6000 WHEN 'pledged' THEN 8000 WHEN 'signed' THEN 10000 WHEN 'on_hold' THEN 1000 ELSE 0 END";
+    let last = "WITH last AS (SELECT opportunity_id, to_stage, max(id) FROM stage_change WHERE on_day <= ?1 GROUP BY opportunity_id)";
+    let stages = format!(
+        "{last} SELECT l.to_stage, o.currency, count(*), sum(o.ask_minor),
+                sum(o.ask_minor * coalesce(o.probability_bp, {defaults}) / 10000)
+         FROM last l JOIN opportunity o ON o.id = l.opportunity_id GROUP BY 1, 2"
+    );
+    let quarters = format!(
+        "{last} SELECT substr(o.expected_signing, 1, 4) || 'Q' || ((cast(substr(o.expected_signing, 6, 2) AS INTEGER) + 2) / 3),
+                o.currency, sum(o.ask_minor * coalesce(o.probability_bp, {defaults}) / 10000)
+         FROM last l JOIN opportunity o ON o.id = l.opportunity_id
+         WHERE l.to_stage NOT IN ('signed', 'lost', 'declined') AND o.expected_signing IS NOT NULL GROUP BY 1, 2"
+    );
+    let won_lost = "SELECT to_stage, count(*) FROM stage_change WHERE on_day BETWEEN ?2 AND ?3 AND to_stage IN ('signed', 'lost', 'declined') GROUP BY 1";
+    let days = "SELECT to_stage, count(*), avg(next_day - julianday(on_day)) FROM (
+                    SELECT to_stage, on_day, julianday(lead(on_day) OVER (PARTITION BY opportunity_id ORDER BY id)) AS next_day
+                    FROM stage_change WHERE on_day <= ?1) WHERE next_day IS NOT NULL GROUP BY 1";
+    let mut n = 0;
+    for sql in [stages.as_str(), quarters.as_str()] {
+        let mut stmt = conn.prepare_cached(sql).expect("prepare");
+        n += stmt
+            .query_map([as_of], |r| r.get::<_, String>(0))
+            .expect("query")
+            .count();
+    }
+    let mut stmt = conn.prepare_cached(won_lost).expect("prepare");
+    n += stmt
+        .query_map(params![as_of, from, to], |r| r.get::<_, String>(0))
+        .expect("query")
+        .count();
+    let mut stmt = conn.prepare_cached(days).expect("prepare");
+    n += stmt
+        .query_map([as_of], |r| r.get::<_, String>(0))
+        .expect("query")
+        .count();
+    n
+}
+
+fn main() {
+    let deals: usize = std::env::var("PLEDGER_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let partners = deals / 2;
+    let dir = tempfile::tempdir().expect("dir");
+    let ledger = Ledger::open(&dir.path().join("pipeline.sqlite3")).expect("ledger");
+    let t = Instant::now();
+    let changes = generate(&ledger, partners, deals);
+    println!(
+        "generated {partners} partners, {deals} deals and {changes} stage changes in {:.1?}",
+        t.elapsed()
+    );
+
+    let t = Instant::now();
+    let opportunities = ledger.opportunities().expect("deals");
+    let history = ledger.stage_changes().expect("changes");
+    let all_partners = ledger.partners().expect("partners");
+    let rates = ledger.rates().expect("rates");
+    let probabilities = ledger.stage_probabilities().expect("probabilities");
+    println!("reading the rows: {:.0?}", t.elapsed());
+    let input = PipelineInput {
+        deals: &opportunities,
+        changes: &history,
+        partners: &all_partners,
+        rates: &rates,
+        reporting: ledger.reporting_currency().expect("currency"),
+        probabilities: &probabilities,
+    };
+    let as_of = NaiveDate::from_ymd_opt(2021, 6, 30).unwrap();
+    let quarter = Period::quarter(2021, 2).unwrap();
+    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..7 {
+        let t = Instant::now();
+        let p = std::hint::black_box(pipeline(&input, as_of, &quarter));
+        let pledger_time = t.elapsed();
+        let t = Instant::now();
+        let n = std::hint::black_box(sql_pipeline(
+            &ledger,
+            "2021-06-30",
+            "2021-04-01",
+            "2021-06-30",
+        ));
+        let sql_time = t.elapsed();
+        assert!(n > 0 && p.stages.iter().any(|s| s.count > 0));
+        ours.push(pledger_time);
+        theirs.push(sql_time);
+        ratios.push(sql_time.as_secs_f64() / pledger_time.as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "pipeline on 2021-06-30 (median of 7, alternating): pledger {:.2} ms, SQL {:.1} ms; SQL / pledger ratios {:?} -> median {:.1}x (goals: <= 10 ms, >= 20x)",
+        ms(median(ours)),
+        ms(median(theirs)),
+        ratios
+            .iter()
+            .map(|r| (r * 10.0).round() / 10.0)
+            .collect::<Vec<_>>(),
+        ratios[ratios.len() / 2]
+    );
+}
