@@ -10,7 +10,7 @@
 //! of the day; a currency with no rate leaves the totals it would join out and is named in
 //! `missing_rates`. Everything is one pass over the deals and one over their history.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -51,28 +51,29 @@ pub struct StageDays {
 
 /// A next action whose due date has passed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct OverdueAction {
+pub struct OverdueAction<'a> {
     /// The deal's id.
     pub id: i64,
     /// Its reference, when it has one.
-    pub reference: Option<String>,
+    pub reference: Option<&'a str>,
     /// Its title.
-    pub title: String,
+    pub title: &'a str,
     /// Its partner's name.
-    pub partner: String,
+    pub partner: &'a str,
     /// The action.
-    pub action: String,
+    pub action: &'a str,
     /// When it was due.
     pub due: NaiveDate,
     /// Days past that.
     pub days_late: i64,
     /// Who follows the deal.
-    pub owner: String,
+    pub owner: &'a str,
 }
 
-/// The pipeline on a day.
+/// The pipeline on a day; its texts are borrowed from the deals and partners it was
+/// computed from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Pipeline {
+pub struct Pipeline<'a> {
     /// The day.
     pub as_of: NaiveDate,
     /// The reporting currency.
@@ -94,7 +95,7 @@ pub struct Pipeline {
     /// Average days per stage.
     pub days_in_stage: Vec<StageDays>,
     /// Next actions overdue on the day, the oldest first.
-    pub overdue_actions: Vec<OverdueAction>,
+    pub overdue_actions: Vec<OverdueAction<'a>>,
 }
 
 /// Minor units per currency, in the order currencies were first met.
@@ -191,7 +192,7 @@ pub struct PipelineInput<'a> {
 }
 
 /// The pipeline of `input` on `as_of`, with won and lost counted in `period`.
-pub fn pipeline(input: &PipelineInput<'_>, as_of: NaiveDate, period: &Period) -> Pipeline {
+pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period) -> Pipeline<'a> {
     let n = Stage::ALL.len();
     let mut counts = vec![0u64; n];
     let mut nominal: Vec<Sums> = (0..n).map(|_| Sums::default()).collect();
@@ -200,7 +201,7 @@ pub fn pipeline(input: &PipelineInput<'_>, as_of: NaiveDate, period: &Period) ->
     let mut stay_days = vec![0i64; n];
     let mut stays = vec![0u64; n];
     let (mut won, mut lost) = (0u64, 0u64);
-    let mut overdue: Vec<(&Opportunity, NaiveDate)> = Vec::new();
+    let mut overdue: Vec<(&'a Opportunity, NaiveDate)> = Vec::new();
 
     // The history runs in the deals' order: a cursor walks it beside them.
     let mut cursor = 0;
@@ -294,27 +295,33 @@ pub fn pipeline(input: &PipelineInput<'_>, as_of: NaiveDate, period: &Period) ->
             average_days: tenths(i128::from(stay_days[i]), i128::from(stays[i])),
         })
         .collect();
-    let names: HashMap<_, _> = if overdue.is_empty() {
-        HashMap::new()
-    } else {
-        input
-            .partners
-            .iter()
-            .map(|p| (p.id, p.name.as_str()))
-            .collect()
-    };
+    // Partners' names by id, in a table indexed by it (ids are dense), for the overdue.
+    let mut names: Vec<&'a str> = Vec::new();
+    if !overdue.is_empty() {
+        for p in input.partners {
+            let i = usize::try_from(p.id.0).unwrap_or(0);
+            if i >= names.len() {
+                names.resize(i + 1, "?");
+            }
+            names[i] = &p.name;
+        }
+    }
     overdue.sort_by_key(|(d, due)| (*due, d.id));
     let overdue_actions = overdue
         .into_iter()
         .map(|(d, due)| OverdueAction {
             id: d.id.0,
-            reference: d.reference.clone(),
-            title: d.title.clone(),
-            partner: names.get(&d.partner_id).copied().unwrap_or("?").to_string(),
-            action: d.next_action.clone(),
+            reference: d.reference.as_deref(),
+            title: &d.title,
+            partner: usize::try_from(d.partner_id.0)
+                .ok()
+                .and_then(|i| names.get(i))
+                .copied()
+                .unwrap_or("?"),
+            action: &d.next_action,
             due,
             days_late: (as_of - due).num_days(),
-            owner: d.owner.clone(),
+            owner: &d.owner,
         })
         .collect();
     Pipeline {
