@@ -16,13 +16,13 @@
     reason = "a benchmark: fails loudly, prints ratios"
 )]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pledger::ledger::{AgreementFilter, Ledger};
 use rusqlite::params;
 
 mod common;
-use common::{Rng, generate, median};
+use common::{Rng, generate, versus};
 
 /// One instalment and one receipt an agreement with a contribution, in its currency: due
 /// 0 to 2 years after the signature, received (for half of them) around the due date.
@@ -133,29 +133,17 @@ fn main() {
         t.elapsed()
     );
     let as_of = chrono::NaiveDate::from_ymd_opt(2021, 6, 30).unwrap();
-    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..5 {
-        let t = Instant::now();
-        let r = std::hint::black_box(book.summary(as_of));
-        let pledger_time = t.elapsed();
-        let t = Instant::now();
-        let sql = std::hint::black_box(sql_receivables(&ledger, "2021-06-30"));
-        let sql_time = t.elapsed();
-        assert!(!sql.is_empty() && !r.partners.is_empty());
-        ours.push(pledger_time);
-        theirs.push(sql_time);
-        ratios.push(sql_time.as_secs_f64() / pledger_time.as_secs_f64());
-    }
-    ratios.sort_by(f64::total_cmp);
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "receivables and ageing on 2021-06-30 (median of 5, alternating): pledger {:.1} ms, SQL {:.1} ms; SQL / pledger ratios {:?} -> median {:.1}x (goals: <= 20 ms, >= 20x)",
-        ms(median(ours)),
-        ms(median(theirs)),
-        ratios
-            .iter()
-            .map(|r| (r * 10.0).round() / 10.0)
-            .collect::<Vec<_>>(),
-        ratios[ratios.len() / 2]
+    versus(
+        "receivables and ageing on 2021-06-30",
+        5,
+        "<= 20 ms, >= 20x",
+        || {
+            assert!(
+                !std::hint::black_box(book.summary(as_of))
+                    .partners
+                    .is_empty()
+            )
+        },
+        || assert!(!std::hint::black_box(sql_receivables(&ledger, "2021-06-30")).is_empty()),
     );
 }

@@ -18,7 +18,7 @@
     reason = "a benchmark: fails loudly, prints ratios"
 )]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use pledger::domain::{Period, Stage};
@@ -27,7 +27,7 @@ use pledger::report::{PipelineInput, pipeline};
 use rusqlite::params;
 
 mod common;
-use common::{Rng, median};
+use common::{Rng, versus};
 
 /// `partners` partners and `deals` deals with their histories, written straight in SQL.
 fn generate(ledger: &Ledger, partners: usize, deals: usize) -> usize {
@@ -191,34 +191,17 @@ fn main() {
     };
     let as_of = NaiveDate::from_ymd_opt(2021, 6, 30).unwrap();
     let quarter = Period::quarter(2021, 2).unwrap();
-    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..7 {
-        let t = Instant::now();
-        let p = std::hint::black_box(pipeline(&input, as_of, &quarter));
-        let pledger_time = t.elapsed();
-        let t = Instant::now();
-        let n = std::hint::black_box(sql_pipeline(
-            &ledger,
-            "2021-06-30",
-            "2021-04-01",
-            "2021-06-30",
-        ));
-        let sql_time = t.elapsed();
-        assert!(n > 0 && p.stages.iter().any(|s| s.count > 0));
-        ours.push(pledger_time);
-        theirs.push(sql_time);
-        ratios.push(sql_time.as_secs_f64() / pledger_time.as_secs_f64());
-    }
-    ratios.sort_by(f64::total_cmp);
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "pipeline on 2021-06-30 (median of 7, alternating): pledger {:.2} ms, SQL {:.1} ms; SQL / pledger ratios {:?} -> median {:.1}x (goals: <= 10 ms, >= 20x)",
-        ms(median(ours)),
-        ms(median(theirs)),
-        ratios
-            .iter()
-            .map(|r| (r * 10.0).round() / 10.0)
-            .collect::<Vec<_>>(),
-        ratios[ratios.len() / 2]
+    versus(
+        "pipeline on 2021-06-30",
+        7,
+        "<= 10 ms, >= 20x",
+        || {
+            let p = std::hint::black_box(pipeline(&input, as_of, &quarter));
+            assert!(p.stages.iter().any(|s| s.count > 0));
+        },
+        || {
+            let n = sql_pipeline(&ledger, "2021-06-30", "2021-04-01", "2021-06-30");
+            assert!(std::hint::black_box(n) > 0);
+        },
     );
 }

@@ -21,25 +21,50 @@ fn json(ledger: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&ok(ledger, args)).unwrap()
 }
 
-fn add(ledger: &Path, extra: &[&str]) -> String {
+/// The arguments of `pledger deal add` for `partner`, with `theme`, in Africa, then `extra`.
+fn add_args<'a>(partner: &'a str, theme: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "deal",
         "add",
         "--partner",
-        "Norad",
+        partner,
         "--theme",
-        "Cybersecurity 60%; Capacity development 40%",
+        theme,
         "--region",
         "Africa",
     ];
     args.extend_from_slice(extra);
-    ok(ledger, &args)
+    args
+}
+
+/// Records a deal with Norad, split 60/40 between two themes.
+fn add(ledger: &Path, extra: &[&str]) -> String {
+    let theme = "Cybersecurity 60%; Capacity development 40%";
+    ok(ledger, &add_args("Norad", theme, extra))
+}
+
+/// Runs pledger, asserts it exited with `code`; returns stderr.
+fn failing(ledger: &Path, code: i32, args: &[&str]) -> String {
+    let out = pledger(ledger, args);
+    assert_eq!(out.status.code(), Some(code), "pledger {args:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The entry of `list` (a JSON list of `{stage, ...}`) for the stage `key`.
+fn of_stage<'v>(list: &'v Value, key: &str) -> &'v Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {list}"))
+}
+
+fn refused_usage(ledger: &Path, args: &[&str]) -> String {
+    failing(ledger, 2, args)
 }
 
 fn refused(ledger: &Path, args: &[&str]) -> String {
-    let out = pledger(ledger, args);
-    assert_eq!(out.status.code(), Some(1), "{args:?} should be refused");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    failing(ledger, 1, args)
 }
 
 #[test]
@@ -126,12 +151,7 @@ fn a_deal_moved_through_every_stage_and_signed_is_an_agreement_in_the_report() {
     );
     assert_eq!((p["won"].as_u64(), p["lost"].as_u64()), (Some(1), Some(0)));
     assert_eq!(p["conversion_percent"], "100.0");
-    let proposal = p["days_in_stage"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["stage"] == "proposal_submitted")
-        .unwrap();
+    let proposal = of_stage(&p["days_in_stage"], "proposal_submitted");
     assert_eq!(proposal["average_days"], "70.0");
 }
 
@@ -165,6 +185,15 @@ fn a_typed_probability_survives_a_stage_move_until_dropped() {
     );
     let shown = json(&ledger, &["deal", "show", "1", "--json"]);
     assert_eq!(shown["probability_bp"], 8000);
+    // The stage's default is the officer's to change.
+    let out = ok(
+        &ledger,
+        &["deal", "probabilities", "pledged=75", "on_hold=0"],
+    );
+    assert!(out.contains("pledged             75 %"), "{out}");
+    refused_usage(&ledger, &["deal", "probabilities", "pledged=175"]);
+    let shown = json(&ledger, &["deal", "show", "1", "--json"]);
+    assert_eq!(shown["probability_bp"], 7500);
 }
 
 #[test]
@@ -200,15 +229,7 @@ fn the_pipeline_sums_each_currency_as_the_deals_add_by_hand() {
         add(&ledger, &args);
     }
     let p = json(&ledger, &["pipeline", "--as-of", "2021-04-02", "--json"]);
-    let stage = |key: &str| {
-        p["stages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["stage"] == key)
-            .unwrap()
-            .clone()
-    };
+    let stage = |key| of_stage(&p["stages"], key);
     let n = stage("negotiation");
     assert_eq!(n["count"], 3);
     // USD 100,000.50 + 50,000 = 150,000.50; EUR 200,000.
@@ -248,7 +269,7 @@ fn the_pipeline_sums_each_currency_as_the_deals_add_by_hand() {
         ],
     );
     let p = json(&ledger, &["pipeline", "--as-of", "2030-01-01", "--json"]);
-    let n = p["stages"][Stage::NEGOTIATION]["nominal"].clone();
+    let n = &of_stage(&p["stages"], "negotiation")["nominal"];
     assert_eq!(n["JPY"], "1000000");
     assert!(n.get("total").is_none(), "{n}");
     let missing = p["missing_rates"].as_array().unwrap();
@@ -258,87 +279,25 @@ fn the_pipeline_sums_each_currency_as_the_deals_add_by_hand() {
     );
 }
 
-/// The index of a stage in the pipeline's list.
-struct Stage;
-impl Stage {
-    const NEGOTIATION: usize = 4;
-}
-
 #[test]
 fn bad_deals_are_refused_with_the_field_named_and_nothing_written() {
     let (_dir, ledger) = temp_ledger();
     ok(&ledger, &["sample"]);
-    let usage = |args: &[&str]| {
-        let mut all = vec![
-            "deal",
-            "add",
-            "--partner",
-            "Norad",
-            "--title",
-            "Bad",
-            "--theme",
-            "Cybersecurity",
-            "--region",
-            "Africa",
-        ];
-        all.extend_from_slice(args);
-        let out = pledger(&ledger, &all);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
+    fn bad<'a>(partner: &'a str, theme: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        add_args(partner, theme, &[&["--title", "Bad"], extra].concat())
+    }
+    let usage = |extra: &[&str]| failing(&ledger, 2, &bad("Norad", "Cybersecurity", extra));
     assert!(usage(&["--probability", "120"]).contains("between 0 and 100"));
     assert!(usage(&["--ask", "5000"]).contains("--currency"));
     assert!(usage(&["--stage", "won"]).contains("not a stage"));
-    let out = pledger(
-        &ledger,
-        &[
-            "deal",
-            "add",
-            "--partner",
-            "Norad",
-            "--title",
-            "Bad",
-            "--theme",
-            "Astrology",
-            "--region",
-            "Africa",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("'Astrology' is not in the theme list"));
+    let e = failing(&ledger, 2, &bad("Norad", "Astrology", &[]));
+    assert!(e.contains("'Astrology' is not in the theme list"), "{e}");
     let e = refused(
         &ledger,
-        &[
-            "deal",
-            "add",
-            "--partner",
-            "Norad",
-            "--title",
-            "Bad",
-            "--theme",
-            "Cybersecurity",
-            "--region",
-            "Africa",
-            "--stage",
-            "signed",
-        ],
+        &bad("Norad", "Cybersecurity", &["--stage", "signed"]),
     );
     assert!(e.contains("ask: a signed deal needs its amount"), "{e}");
-    let e = refused(
-        &ledger,
-        &[
-            "deal",
-            "add",
-            "--partner",
-            "Nobody at all",
-            "--title",
-            "Bad",
-            "--theme",
-            "Cybersecurity",
-            "--region",
-            "Africa",
-        ],
-    );
+    let e = refused(&ledger, &bad("Nobody at all", "Cybersecurity", &[]));
     assert!(e.contains("no partner is named 'Nobody at all'"), "{e}");
     assert_eq!(
         json(&ledger, &["deal", "list", "--json"]),

@@ -113,3 +113,41 @@ pub fn generate(ledger: &mut Ledger, rows: usize) {
     }
     conn.execute_batch("COMMIT; ANALYZE;").expect("commit");
 }
+
+/// Runs `ours` and `theirs` (the baseline) alternately `runs` times and prints, as `what`,
+/// the median time of each, the ratio of every pair (theirs / ours) and their median, with
+/// the `goals`. Each closure checks its own answer.
+#[allow(
+    clippy::float_arithmetic,
+    clippy::print_stdout,
+    reason = "a benchmark prints ratios"
+)]
+pub fn versus(
+    what: &str,
+    runs: usize,
+    goals: &str,
+    mut ours: impl FnMut(),
+    mut theirs: impl FnMut(),
+) {
+    let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let t = Instant::now();
+        ours();
+        let ours_time = t.elapsed();
+        let t = Instant::now();
+        theirs();
+        let theirs_time = t.elapsed();
+        a.push(ours_time);
+        b.push(theirs_time);
+        ratios.push(theirs_time.as_secs_f64() / ours_time.as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let shown: Vec<f64> = ratios.iter().map(|r| (r * 10.0).round() / 10.0).collect();
+    println!(
+        "{what} (median of {runs}, alternating): pledger {:.2} ms, SQL {:.1} ms; SQL / pledger ratios {shown:?} -> median {:.1}x (goals: {goals})",
+        ms(median(a)),
+        ms(median(b)),
+        ratios[ratios.len() / 2]
+    );
+}

@@ -104,20 +104,17 @@ pub enum DealCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The chance of signing each stage gives; sets those given (`negotiation=55`).
+    Probabilities {
+        /// STAGE=PERCENT pairs to set.
+        set: Vec<String>,
+    },
     /// Every deal.
     List {
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
-}
-
-fn date(text: &str) -> Result<NaiveDate, Failure> {
-    day_of(Some(text))
-}
-
-fn day_or_today(text: Option<&str>) -> Result<NaiveDate, Failure> {
-    day_of(text)
 }
 
 /// A percentage typed as `35` or `35%`, in hundredths of a percent (0 to 100 %).
@@ -190,10 +187,13 @@ fn money(amount: &str, currency: &str) -> Result<Money, Failure> {
 
 fn deal_of(ledger: &Ledger, id: i64) -> Result<Opportunity, Failure> {
     ledger
-        .opportunities()?
-        .into_iter()
-        .find(|d| d.id.0 == id)
+        .opportunity(OpportunityId(id))?
         .ok_or_else(|| refused(anyhow!("there is no deal #{id}")))
+}
+
+/// A day the user typed (yyyy-mm-dd).
+fn date(text: &str) -> Result<NaiveDate, Failure> {
+    day_of(Some(text))
 }
 
 /// Runs a `pledger deal` subcommand.
@@ -243,7 +243,7 @@ pub fn deal(ledger: &mut Ledger, command: DealCommand) -> Result<(), Failure> {
                 reason: String::new(),
                 agreement_id: None,
             };
-            let on = day_or_today(on.as_deref())?;
+            let on = day_of(on.as_deref())?;
             let (id, _) = ledger.write(|w| w.put_opportunity(&deal, on))?;
             println!(
                 "Deal #{} recorded: {} ({})",
@@ -276,7 +276,7 @@ pub fn deal(ledger: &mut Ledger, command: DealCommand) -> Result<(), Failure> {
                 Some(p) => deal.probability_bp = Some(percent(p)?),
                 None => {}
             }
-            let on = day_or_today(on.as_deref())?;
+            let on = day_of(on.as_deref())?;
             ledger.write(|w| w.put_opportunity(&deal, on))?;
             let (bp, typed) = deal.probability(&ledger.stage_probabilities()?);
             println!(
@@ -297,9 +297,7 @@ pub fn deal(ledger: &mut Ledger, command: DealCommand) -> Result<(), Failure> {
             let deal = deal_of(ledger, id)?;
             let signed_on = match on.as_deref() {
                 Some(t) => date(t)?,
-                None => deal
-                    .expected_signing
-                    .map_or_else(|| day_or_today(None), Ok)?,
+                None => deal.expected_signing.map_or_else(|| day_of(None), Ok)?,
             };
             let contribution = match (amount, deal.ask) {
                 (Some(a), Some(ask)) => Some(money(&a, ask.currency.code())?),
@@ -338,11 +336,7 @@ pub fn deal(ledger: &mut Ledger, command: DealCommand) -> Result<(), Failure> {
         }
         DealCommand::Show { id, json } => {
             let deal = deal_of(ledger, id)?;
-            let history: Vec<_> = ledger
-                .stage_changes()?
-                .into_iter()
-                .filter(|c| c.opportunity_id == deal.id)
-                .collect();
+            let history = ledger.stage_changes_of(deal.id)?;
             let (bp, typed) = deal.probability(&ledger.stage_probabilities()?);
             if json {
                 return print_json(&serde_json::json!({
@@ -371,6 +365,22 @@ pub fn deal(ledger: &mut Ledger, command: DealCommand) -> Result<(), Failure> {
                     c.from.map_or("(recorded)", Stage::as_str),
                     c.to.as_str()
                 );
+            }
+            Ok(())
+        }
+        DealCommand::Probabilities { set } => {
+            let mut p = ledger.stage_probabilities()?;
+            for pair in &set {
+                let (name, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| usage(anyhow!("'{pair}' is not STAGE=PERCENT")))?;
+                p.0[stage(name)?.index()] = percent(value)?;
+            }
+            if !set.is_empty() {
+                ledger.write(|w| w.set_stage_probabilities(&p))?;
+            }
+            for s in Stage::ALL {
+                println!("{:<19} {} %", s.as_str(), crate::domain::bp_text(p.of(s)));
             }
             Ok(())
         }

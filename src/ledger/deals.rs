@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 
+use super::money_in::all;
 use super::read::{parse_currency, parse_date};
 use super::write::json;
 use super::{Ledger, LedgerError, Put, Writer};
@@ -17,6 +18,8 @@ use crate::domain::{
 };
 
 const OPPORTUNITY: &str = "SELECT id, reference, partner_id, title, themes, region, ask_minor, currency, stage, probability_bp, expected_signing, next_action, next_action_due, owner, reason, agreement_id FROM opportunity";
+
+const CHANGE: &str = "SELECT opportunity_id, on_day, from_stage, to_stage FROM stage_change";
 
 fn stage_of(text: &str) -> Result<Stage, LedgerError> {
     Stage::from_name(text).ok_or_else(|| LedgerError::Corrupt(format!("stage '{text}'")))
@@ -73,15 +76,6 @@ fn prospect_of(row: &rusqlite::Row<'_>) -> Result<Prospect, LedgerError> {
     serde_json::from_str(&text).map_err(|e| LedgerError::Corrupt(format!("prospect: {e}")))
 }
 
-fn all<T>(
-    conn: &rusqlite::Connection,
-    sql: &str,
-    args: impl rusqlite::Params,
-    of: fn(&rusqlite::Row<'_>) -> Result<T, LedgerError>,
-) -> Result<Vec<T>, LedgerError> {
-    super::money_in::all(conn, sql, args, of)
-}
-
 const PROBABILITIES: &str = "stage_probabilities";
 
 fn probabilities_in(conn: &rusqlite::Connection) -> Result<StageProbabilities, LedgerError> {
@@ -106,14 +100,22 @@ impl Ledger {
         all(self.connection(), &sql, [], opportunity_of)
     }
 
+    /// The deal with `id`.
+    pub fn opportunity(&self, id: OpportunityId) -> Result<Option<Opportunity>, LedgerError> {
+        let sql = format!("{OPPORTUNITY} WHERE id = ?1");
+        Ok(all(self.connection(), &sql, [id.0], opportunity_of)?.pop())
+    }
+
     /// Every stage change, by deal and in the order they happened.
     pub fn stage_changes(&self) -> Result<Vec<StageChange>, LedgerError> {
-        all(
-            self.connection(),
-            "SELECT opportunity_id, on_day, from_stage, to_stage FROM stage_change ORDER BY opportunity_id, id",
-            [],
-            change_of,
-        )
+        let sql = format!("{CHANGE} ORDER BY opportunity_id, id");
+        all(self.connection(), &sql, [], change_of)
+    }
+
+    /// The stage changes of the deal `id`, in the order they happened.
+    pub fn stage_changes_of(&self, id: OpportunityId) -> Result<Vec<StageChange>, LedgerError> {
+        let sql = format!("{CHANGE} WHERE opportunity_id = ?1 ORDER BY id");
+        all(self.connection(), &sql, [id.0], change_of)
     }
 
     /// Every funding partner's profile, by partner.
@@ -284,15 +286,6 @@ impl Writer<'_> {
         };
         self.put_opportunity(&signed, agreement.signed_on)?;
         Ok(agreement_id)
-    }
-
-    /// The agreement a deal became, and the deal, for the agreement `id`.
-    pub fn opportunity_of_agreement(
-        &mut self,
-        id: AgreementId,
-    ) -> Result<Option<Opportunity>, LedgerError> {
-        let sql = format!("{OPPORTUNITY} WHERE agreement_id = ?1");
-        Ok(all(self.held.tx()?, &sql, [id.0], opportunity_of)?.pop())
     }
 
     /// Puts a funding partner's profile (one per partner: it replaces the stored one).
