@@ -136,6 +136,13 @@ fn a_deal_moved_through_every_stage_and_signed_is_an_agreement_in_the_report() {
         "{themes:?}"
     );
 
+    // A move dated before the last one is refused: the history runs forwards.
+    add(&ledger, &["--title", "Second", "--on", "2022-01-10"]);
+    let e = refused(
+        &ledger,
+        &["deal", "move", "2", "contacted", "--on", "2022-01-09"],
+    );
+    assert!(e.contains("last moved on 2022-01-10"), "{e}");
     // Signing twice is refused, and the pipeline counts the deal won.
     refused(&ledger, &["deal", "sign", "1"]);
     let p = json(

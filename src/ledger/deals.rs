@@ -245,6 +245,18 @@ impl Writer<'_> {
             _ => old_id.unwrap_or(o.id),
         };
         if from != Some(o.stage) {
+            // A move dated before the deal's last one would make its history run backwards.
+            let last: Option<String> = self.held.tx()?.query_row(
+                "SELECT max(on_day) FROM stage_change WHERE opportunity_id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )?;
+            if let Some(last) = last.filter(|l| *l > on.to_string()) {
+                return Err(LedgerError::Refused(format!(
+                    "deal #{} last moved on {last}: a move cannot be dated {on}, before it",
+                    id.0
+                )));
+            }
             self.held
                 .tx()?
                 .prepare_cached(
