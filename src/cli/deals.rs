@@ -4,16 +4,15 @@
 use anyhow::anyhow;
 use chrono::NaiveDate;
 use clap::Subcommand;
-use rust_decimal::Decimal;
 
 use super::{Failure, day_of, parse_period, print_json, refused, usage};
 use crate::domain::{
     Agreement, AgreementId, Currency, ListKind, Money, Opportunity, OpportunityId, Partner,
-    PartnerId, Period, ReferenceLists, Stage, Status, ThemeShare, WHOLE_BP,
+    PartnerId, Period, ReferenceLists, Stage, Status, ThemeShare,
 };
-use crate::import::{match_entry, parse_number, parse_theme_list};
+use crate::import::{match_entry, parse_number, parse_probability, parse_stage, theme_shares};
 use crate::ledger::Ledger;
-use crate::report::{PipelineInput, pipeline, split_by_weights};
+use crate::report::{PipelineInput, pipeline};
 
 /// Deal subcommands.
 #[derive(Subcommand, Debug)]
@@ -119,24 +118,11 @@ pub enum DealCommand {
 
 /// A percentage typed as `35` or `35%`, in hundredths of a percent (0 to 100 %).
 fn percent(text: &str) -> Result<u32, Failure> {
-    let bad = || usage(anyhow!("'{text}' is not a probability between 0 and 100 %"));
-    let n = parse_number(text.trim().trim_end_matches('%')).ok_or_else(bad)?;
-    let bp = (n * Decimal::ONE_HUNDRED).round();
-    let bp = u32::try_from(bp.mantissa()).map_err(|_| bad())?;
-    if n.is_sign_negative() || bp > WHOLE_BP {
-        return Err(bad());
-    }
-    Ok(bp)
+    parse_probability(text, false).map_err(|e| usage(anyhow!(e)))
 }
 
 fn stage(text: &str) -> Result<Stage, Failure> {
-    Stage::from_name(text).ok_or_else(|| {
-        let known: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-        usage(anyhow!(
-            "'{text}' is not a stage (one of {})",
-            known.join(", ")
-        ))
-    })
+    parse_stage(text).map_err(|e| usage(anyhow!(e)))
 }
 
 fn partner_named(partners: &[Partner], name: &str) -> Result<PartnerId, Failure> {
@@ -155,26 +141,7 @@ fn partner_named(partners: &[Partner], name: &str) -> Result<PartnerId, Failure>
 }
 
 fn themes(lists: &ReferenceLists, text: &str) -> Result<Vec<ThemeShare>, Failure> {
-    let parts = parse_theme_list(text).map_err(|e| usage(anyhow!("--theme: {e}")))?;
-    let mut keys = Vec::new();
-    for p in &parts {
-        let key = match_entry(lists, ListKind::Theme, &p.name)
-            .ok_or_else(|| usage(anyhow!("--theme: '{}' is not in the theme list", p.name)))?;
-        keys.push(key.to_string());
-    }
-    let bps: Vec<u32> = if parts.iter().all(|p| p.percent_bp.is_none()) {
-        split_by_weights(i64::from(WHOLE_BP), &vec![1; parts.len()])
-            .into_iter()
-            .map(|w| u32::try_from(w).unwrap_or(0))
-            .collect()
-    } else {
-        parts.iter().map(|p| p.percent_bp.unwrap_or(0)).collect()
-    };
-    Ok(keys
-        .into_iter()
-        .zip(bps)
-        .map(|(theme, percent_bp)| ThemeShare { theme, percent_bp })
-        .collect())
+    theme_shares(lists, text).map_err(|e| usage(anyhow!("--theme: {e}")))
 }
 
 fn money(amount: &str, currency: &str) -> Result<Money, Failure> {

@@ -225,9 +225,10 @@ pub struct ImportArgs {
     /// aliases), rates (currency, valid from, rate, quote), schedules (agreement, due on,
     /// amount, currency, condition), receipts (received on, amount, currency, agreement or
     /// partner, reference, rate, notes) or deliverables (agreement, kind, title, due on,
-    /// sent on).
-    #[arg(long, default_value = "agreements", value_name = "KIND")]
-    pub kind: import::ImportKind,
+    /// sent on), prospects (funding partners' profiles) or opportunities (deals); told
+    /// from the headers when not given.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<import::ImportKind>,
     /// The sheet to read.
     #[arg(long)]
     pub sheet: Option<String>,
@@ -760,28 +761,43 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         read_decisions(path, &mut options)?;
     }
     let decides = !options.confirmed_matches.is_empty() || !options.new_partners.is_empty();
-    if args.kind != import::ImportKind::Agreements && (decides || args.ask) {
+    let kind = match args.kind {
+        Some(kind) => kind,
+        None => {
+            let kind = import::ImportKind::of_file(&file)?;
+            if kind != import::ImportKind::Agreements && !args.json {
+                eprintln!(
+                    "{}: read as {} (told from its headers; --kind chooses)",
+                    file.display(),
+                    kind.name()
+                );
+            }
+            kind
+        }
+    };
+    if kind != import::ImportKind::Agreements && (decides || args.ask) {
         return Err(usage(anyhow!(
             "--match, --new, --decisions and --ask decide the partners of agreements; they do not apply to --kind {}",
-            args.kind.name()
+            kind.name()
         )));
     }
     if args.ask {
         ask_decisions(ledger, &file, &mut options)?;
     }
-    import_kind(ledger, &file, &args, options)
+    import_kind(ledger, &file, kind, &args, options)
 }
 
 /// `pledger import` of `file` as rows of the kind `args` names.
 fn import_kind(
     ledger: &mut Ledger,
     file: &std::path::Path,
+    kind: import::ImportKind,
     args: &ImportArgs,
     mut options: ImportOptions,
 ) -> Result<(), Failure> {
     for m in &args.map {
         let (left, right) = split_pair(m, "FIELD=HEADER")?;
-        let field = |s: &str| args.kind.field_named(s);
+        let field = |s: &str| kind.field_named(s);
         let pair = match (field(&left), field(&right)) {
             (Ok(_), _) => (left, right),
             (Err(_), Ok(_)) => (right, left),
@@ -793,7 +809,7 @@ fn import_kind(
         // The rows go back to the consultant as read: the sheet is held whole.
         Some(out) => {
             let wb = import::read_file(file)?;
-            let done = args.kind.import_book(
+            let done = kind.import_book(
                 ledger,
                 wb.clone(),
                 &options,
@@ -811,7 +827,7 @@ fn import_kind(
         }
         // Otherwise rows are planned and written as they are read.
         None => {
-            let done = args.kind.import_file(
+            let done = kind.import_file(
                 ledger,
                 file,
                 &options,
@@ -835,7 +851,7 @@ fn import_kind(
     } else {
         print!(
             "{}",
-            text::plan_text(&plan, &args.kind.fields(), args.dry_run)
+            text::plan_text(&plan, &kind.fields(), args.dry_run)
         );
         for p in &plan.problems {
             if p.severity == Severity::Error {
@@ -865,7 +881,7 @@ fn import_kind(
                     ),
                     None => println!(
                         "Nothing to change: the ledger has all these {} already.",
-                        args.kind.noun().1
+                        kind.noun().1
                     ),
                 }
             }

@@ -330,7 +330,7 @@ pub fn plan_text(plan: &Plan, fields: &[(&str, bool)], dry_run: bool) -> String 
         };
     }
     let (created, updated, unchanged) = plan.counts();
-    let blocked = plan.rows.iter().filter(|r| r.blocked).count();
+    let blocked = plan.blocked_row_count();
     let new_partners = plan.new_partners.len();
     let _ = writeln!(
         out,

@@ -7,6 +7,7 @@
 
 mod agreement;
 mod cells;
+mod deal;
 mod deliverable;
 mod errors_out;
 mod linked;
@@ -15,6 +16,7 @@ mod matching;
 mod partner;
 mod pipeline;
 mod plan;
+mod prospect;
 mod rate;
 mod receipt;
 mod schedule;
@@ -31,6 +33,7 @@ use crate::ledger::{Ledger, LedgerError};
 
 pub use agreement::{Agreements, Field, field_for_header};
 pub use cells::{Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, sha256_hex};
+pub use deal::{DealField, Opportunities};
 pub use deliverable::{DeliverableField, Deliverables};
 pub use errors_out::write_errors_workbook;
 pub use mapping::{
@@ -44,6 +47,7 @@ pub use pipeline::{
     import_book, import_file, read_head,
 };
 pub use plan::{Action, LedgerView, NearMatch, Plan, PlannedRow, RowReader, SheetAt};
+pub use prospect::{ProspectField, Prospects};
 pub use rate::{RateField, Rates};
 pub use receipt::{ReceiptField, Receipts};
 pub use schedule::{ScheduleField, Schedules};
@@ -52,7 +56,7 @@ pub use source::{
 };
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
-    parse_theme_list, says_no_money,
+    parse_probability, parse_stage, parse_theme_list, says_no_money, theme_shares,
 };
 pub use workbook::{FileKind, MAX_CELLS, detect_kind};
 

@@ -841,6 +841,10 @@ pub enum ImportKind {
     Receipts,
     /// [`Deliverables`](super::Deliverables).
     Deliverables,
+    /// [`Prospects`](super::Prospects).
+    Prospects,
+    /// [`Opportunities`](super::Opportunities).
+    Opportunities,
 }
 
 /// A mapping with its fields named, for a caller that does not know the kind.
@@ -951,13 +955,15 @@ impl KindOps {
 
 impl ImportKind {
     /// Every kind, in the order a chooser lists them.
-    pub const ALL: [ImportKind; 6] = [
+    pub const ALL: [ImportKind; 8] = [
         ImportKind::Agreements,
         ImportKind::Partners,
         ImportKind::Rates,
         ImportKind::Schedules,
         ImportKind::Receipts,
         ImportKind::Deliverables,
+        ImportKind::Prospects,
+        ImportKind::Opportunities,
     ];
 
     fn ops(self) -> KindOps {
@@ -968,6 +974,8 @@ impl ImportKind {
             ImportKind::Schedules => KindOps::of::<super::Schedules>(),
             ImportKind::Receipts => KindOps::of::<super::Receipts>(),
             ImportKind::Deliverables => KindOps::of::<super::Deliverables>(),
+            ImportKind::Prospects => KindOps::of::<super::Prospects>(),
+            ImportKind::Opportunities => KindOps::of::<super::Opportunities>(),
         }
     }
 
@@ -1024,6 +1032,34 @@ impl ImportKind {
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<KindImport, ImportError> {
         (self.ops().book)(ledger, workbook, options, skip_invalid, dry_run, progress)
+    }
+
+    /// The kind whose headers the file at `path` names best, from its first rows (a CSV's
+    /// first 64 KiB; a workbook's first rows of each sheet, streamed when it can be).
+    pub fn of_file(path: &Path) -> Result<ImportKind, ImportError> {
+        if let Some(head) = read_head(path, SURVEY_ROWS)? {
+            return Ok(ImportKind::of_workbook(&head));
+        }
+        let file_name = display_name(path);
+        let unreadable = |e: std::io::Error| ImportError::Unreadable {
+            file: file_name.clone(),
+            reason: e.to_string(),
+        };
+        let mut start = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::fs::File::open(path).map_err(&unreadable)?, 64 << 10),
+            &mut start,
+        )
+        .map_err(&unreadable)?;
+        let workbook = match super::detect_kind(&start, "") {
+            Ok(super::FileKind::Delimited) => {
+                // Whole lines only: the last one may be cut.
+                let end = start.iter().rposition(|b| *b == b'\n').map_or(start.len(), |i| i + 1);
+                super::read_delimited(&file_name, &start[..end])?
+            }
+            _ => super::read_file(path)?,
+        };
+        Ok(ImportKind::of_workbook(&workbook))
     }
 
     /// The kind whose headers `workbook`'s sheets name best (agreements on a tie).

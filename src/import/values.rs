@@ -6,7 +6,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::{Currency, ListKind, ReferenceLists, Status};
+use crate::domain::{Currency, ListKind, ReferenceLists, Stage, Status, ThemeShare};
 
 /// What an amount cell says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -390,6 +390,134 @@ pub struct ThemePart {
     pub name: String,
     /// Its percentage in hundredths of a percent, when written.
     pub percent_bp: Option<u32>,
+}
+
+/// The parts of 100 % (in basis points) of themes as written: equal when no part gives a
+/// percentage, the percentages when every part gives one (they must add to 100).
+pub fn theme_weights(parts: &[ThemePart]) -> Result<Vec<u32>, String> {
+    let given: Vec<Option<u32>> = parts.iter().map(|p| p.percent_bp).collect();
+    if given.iter().all(Option::is_none) {
+        let equal = vec![1; parts.len()];
+        return Ok(
+            crate::report::split_by_weights(i64::from(crate::domain::WHOLE_BP), &equal)
+                .into_iter()
+                .map(|w| u32::try_from(w).unwrap_or(0))
+                .collect(),
+        );
+    }
+    if !given.iter().all(Option::is_some) {
+        return Err("give a percentage for every theme or for none".into());
+    }
+    let w: Vec<u32> = given.into_iter().flatten().collect();
+    if w.iter().sum::<u32>() != crate::domain::WHOLE_BP {
+        return Err("the theme percentages do not add to 100".into());
+    }
+    Ok(w)
+}
+
+/// The themes of a cell (`Cybersecurity 60%; Digital inclusion 40%`, or names alone for
+/// equal parts), each found in the theme list; a theme the list lacks is an error (a deal's
+/// or a prospect's themes do not grow the list as an agreement import does).
+pub fn theme_shares(lists: &ReferenceLists, text: &str) -> Result<Vec<ThemeShare>, String> {
+    let parts = parse_theme_list(text)?;
+    if parts.is_empty() {
+        return Err("no theme given".into());
+    }
+    let mut keys = Vec::new();
+    for p in &parts {
+        let key = match_entry(lists, ListKind::Theme, &p.name)
+            .ok_or_else(|| format!("'{}' is not in the theme list", p.name))?;
+        keys.push(key.to_string());
+    }
+    Ok(keys
+        .into_iter()
+        .zip(theme_weights(&parts)?)
+        .map(|(theme, percent_bp)| ThemeShare { theme, percent_bp })
+        .collect())
+}
+
+/// A probability written `35`, `35 %` or `35,5%`, in hundredths of a percent; refused outside
+/// 0 to 100 %. A fraction (`0.35`, as a cell formatted as a percentage holds it) is read as
+/// such when `fraction` says the cell is a number of at most 1.
+pub fn parse_probability(text: &str, fraction: bool) -> Result<u32, String> {
+    let bad = || format!("'{text}' is not a probability between 0 and 100 %");
+    let n = parse_number(text.trim().trim_end_matches(['%', '％']).trim()).ok_or_else(bad)?;
+    let percent = if fraction && n <= Decimal::ONE {
+        n * Decimal::ONE_HUNDRED
+    } else {
+        n
+    };
+    let bp = (percent * Decimal::ONE_HUNDRED).round();
+    if bp.is_sign_negative() && !bp.is_zero() {
+        return Err(bad());
+    }
+    let bp = u32::try_from(bp.mantissa()).map_err(|_| bad())?;
+    if bp > crate::domain::WHOLE_BP {
+        return Err(bad());
+    }
+    Ok(bp)
+}
+
+/// Other ways sheets name the stages of a deal, in English, French and Chinese (normalised
+/// as [`normalise`] does).
+const STAGE_WORDS: [(&str, Stage); 38] = [
+    ("identifie", Stage::Identified),
+    ("已识别", Stage::Identified),
+    ("识别", Stage::Identified),
+    ("firstcontact", Stage::Contacted),
+    ("contacte", Stage::Contacted),
+    ("已联系", Stage::Contacted),
+    ("联系", Stage::Contacted),
+    ("concept", Stage::ConceptNote),
+    ("conceptnotesent", Stage::ConceptNote),
+    ("noteconceptuelle", Stage::ConceptNote),
+    ("概念说明", Stage::ConceptNote),
+    ("概念文件", Stage::ConceptNote),
+    ("proposal", Stage::ProposalSubmitted),
+    ("proposalsent", Stage::ProposalSubmitted),
+    ("propositionsoumise", Stage::ProposalSubmitted),
+    ("proposition", Stage::ProposalSubmitted),
+    ("已提交提案", Stage::ProposalSubmitted),
+    ("提案", Stage::ProposalSubmitted),
+    ("negotiating", Stage::Negotiation),
+    ("negociation", Stage::Negotiation),
+    ("谈判", Stage::Negotiation),
+    ("pledge", Stage::Pledged),
+    ("promesse", Stage::Pledged),
+    ("annonce", Stage::Pledged),
+    ("已认捐", Stage::Pledged),
+    ("认捐", Stage::Pledged),
+    ("signe", Stage::Signed),
+    ("已签署", Stage::Signed),
+    ("签署", Stage::Signed),
+    ("perdu", Stage::Lost),
+    ("失败", Stage::Lost),
+    ("refuse", Stage::Declined),
+    ("decline", Stage::Declined),
+    ("被拒", Stage::Declined),
+    ("拒绝", Stage::Declined),
+    ("enattente", Stage::OnHold),
+    ("suspendu", Stage::OnHold),
+    ("暂停", Stage::OnHold),
+];
+
+/// The stage `text` names: its key or English label (`concept note`), or another way of
+/// saying it in English, French or Chinese (`note conceptuelle`, `谈判`).
+pub fn parse_stage(text: &str) -> Result<Stage, String> {
+    if let Some(s) = Stage::from_name(text) {
+        return Ok(s);
+    }
+    let wanted = normalise(text);
+    Stage::ALL
+        .iter()
+        .map(|s| (normalise(s.as_str()), *s))
+        .chain(STAGE_WORDS.iter().map(|(w, s)| ((*w).to_string(), *s)))
+        .find(|(w, _)| *w == wanted)
+        .map(|(_, s)| s)
+        .ok_or_else(|| {
+            let known: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+            format!("'{text}' is not a stage (one of {})", known.join(", "))
+        })
 }
 
 /// Splits `Cybersecurity 60%; Digital inclusion 40%` (also `、` `/` `|` newlines) into parts.

@@ -246,12 +246,7 @@ impl Writer<'_> {
         };
         if from != Some(o.stage) {
             // A move dated before the deal's last one would make its history run backwards.
-            let last: Option<String> = self.held.tx()?.query_row(
-                "SELECT max(on_day) FROM stage_change WHERE opportunity_id = ?1",
-                [id.0],
-                |r| r.get(0),
-            )?;
-            if let Some(last) = last.filter(|l| *l > on.to_string()) {
+            if let Some(last) = self.last_stage_move(id)?.filter(|l| *l > on) {
                 return Err(LedgerError::Refused(format!(
                     "deal #{} last moved on {last}: a move cannot be dated {on}, before it",
                     id.0
@@ -270,6 +265,16 @@ impl Writer<'_> {
                 ])?;
         }
         Ok((id, put))
+    }
+
+    /// The day of the deal's last stage change, if it has one.
+    pub fn last_stage_move(&mut self, id: OpportunityId) -> Result<Option<NaiveDate>, LedgerError> {
+        let last: Option<String> = self.held.tx()?.query_row(
+            "SELECT max(on_day) FROM stage_change WHERE opportunity_id = ?1",
+            [id.0],
+            |r| r.get(0),
+        )?;
+        Ok(last.and_then(|l| l.parse().ok()))
     }
 
     /// Signs the deal `id`: adds `agreement` (prefilled from the deal, edited by the

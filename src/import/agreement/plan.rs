@@ -9,16 +9,15 @@ use rust_decimal::Decimal;
 
 use crate::domain::{
     Agreement, AgreementId, Currency, ListKind, Money, Partner, PartnerId, RefEntry,
-    ReferenceLists, Status, ThemeShare, WHOLE_BP,
+    ReferenceLists, Status, ThemeShare,
 };
-use crate::report::split_by_weights;
 
 use super::super::cells::Cell;
 use super::super::matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one};
 use super::super::pipeline::PlanRows;
 use super::super::plan::{Action, LedgerView, NearMatch, Plan, RowReader, SheetAt, labels};
 use super::super::values::{
-    AmountValue, DayOrder, match_entry, parse_amount, parse_status, parse_theme_list,
+    AmountValue, DayOrder, match_entry, parse_amount, parse_status, parse_theme_list, theme_weights,
 };
 use super::super::{ImportOptions, Problem, Severity};
 use super::Field;
@@ -687,31 +686,12 @@ fn read_themes(
         };
         keys.push(key);
     }
-    let given: Vec<Option<u32>> = parts.iter().map(|p| p.percent_bp).collect();
-    let weights: Vec<u32> = if given.iter().all(Option::is_none) {
-        let equal = vec![1; parts.len()];
-        split_by_weights(i64::from(WHOLE_BP), &equal)
-            .into_iter()
-            .map(|w| u32::try_from(w).unwrap_or(0))
-            .collect()
-    } else if given.iter().all(Option::is_some) {
-        let w: Vec<u32> = given.into_iter().flatten().collect();
-        if w.iter().sum::<u32>() != WHOLE_BP {
-            r.problem(
-                Field::Theme,
-                Severity::Error,
-                "the theme percentages do not add to 100".into(),
-            );
+    let weights = match theme_weights(&parts) {
+        Ok(w) => w,
+        Err(e) => {
+            r.problem(Field::Theme, Severity::Error, e);
             return None;
         }
-        w
-    } else {
-        r.problem(
-            Field::Theme,
-            Severity::Error,
-            "give a percentage for every theme or for none".into(),
-        );
-        return None;
     };
     Some(
         keys.into_iter()
