@@ -3,6 +3,7 @@
 
 mod deals;
 mod export;
+mod prospects;
 mod text;
 
 use std::path::PathBuf;
@@ -172,6 +173,13 @@ pub enum Command {
         /// What to do with deals.
         #[command(subcommand)]
         command: deals::DealCommand,
+    },
+    /// Funding partners' profiles: list them, show one, rank them for a project idea
+    /// (each factor of the score shown).
+    Prospects {
+        /// What to do with prospects.
+        #[command(subcommand)]
+        command: prospects::ProspectsCommand,
     },
     /// The pipeline on a day: per stage the deals, their nominal and weighted asks per
     /// currency and in the reporting currency, expected signings by quarter, won and lost
@@ -356,6 +364,20 @@ fn parse_period(text: &str) -> Result<Period, Failure> {
     Period::parse(text).map_err(|e| usage(e.into()))
 }
 
+/// The report snapshot of `ledger`: a large ledger's is kept in a file for the next run.
+fn snapshot_of(ledger: &Ledger) -> Result<Snapshot, Failure> {
+    Ok(match ledger.path().and_then(ledger::snapshot_cache_path) {
+        Some(file) => {
+            let (snapshot, cached) = Snapshot::load_cached(ledger, &file)?;
+            if !cached {
+                let _ = snapshot.store(&file);
+            }
+            snapshot
+        }
+        None => Snapshot::load(ledger)?,
+    })
+}
+
 fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| usage(e.into()))?;
     println!("{text}");
@@ -476,17 +498,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let period = parse_period(&period)?;
             let lang: Lang = lang.parse().map_err(|e: String| usage(anyhow!(e)))?;
-            // A large ledger's snapshot is kept in a file for the next report.
-            let snapshot = match ledger.path().and_then(ledger::snapshot_cache_path) {
-                Some(file) => {
-                    let (snapshot, cached) = Snapshot::load_cached(&ledger, &file)?;
-                    if !cached {
-                        let _ = snapshot.store(&file);
-                    }
-                    snapshot
-                }
-                None => Snapshot::load(&ledger)?,
-            };
+            let snapshot = snapshot_of(&ledger)?;
             let report = snapshot
                 .report(&period, top)
                 .map_err(|e| refused(e.into()))?;
@@ -546,6 +558,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Deal { command } => deals::deal(&mut ledger, command),
+        Command::Prospects { command } => prospects::prospects(&ledger, command),
         Command::Pipeline {
             as_of,
             period,
@@ -849,10 +862,7 @@ fn import_kind(
         };
         print_json(&json!({"plan": plan, "committed": summary}))?;
     } else {
-        print!(
-            "{}",
-            text::plan_text(&plan, &kind.fields(), args.dry_run)
-        );
+        print!("{}", text::plan_text(&plan, &kind.fields(), args.dry_run));
         for p in &plan.problems {
             if p.severity == Severity::Error {
                 eprintln!("{p}");

@@ -18,7 +18,9 @@ use super::mapping::{FieldKind, field_kind};
 use super::matching::fingerprint;
 use super::pipeline::{PlanRows, RowKind, WriteRows};
 use super::plan::{Action, LedgerView, Plan, RowReader, SheetAt, labels};
-use super::values::{DayOrder, match_entry, parse_date, parse_probability, parse_stage, theme_shares};
+use super::values::{
+    DayOrder, match_entry, parse_date, parse_probability, parse_stage, theme_shares,
+};
 use super::{ImportOptions, Problem, Severity};
 
 field_kind! {
@@ -128,7 +130,9 @@ pub fn read_partner<F: FieldKind>(
         r.problem(
             name,
             Severity::Error,
-            format!("'{text}' is not a partner of the ledger{hint}; give its partner type to add it"),
+            format!(
+                "'{text}' is not a partner of the ledger{hint}; give its partner type to add it"
+            ),
         );
         return None;
     };
@@ -257,17 +261,19 @@ impl DealPlanner<'_> {
         if !r.filled(F::Theme) {
             r.problem(F::Theme, Severity::Error, "no theme given".into());
         }
-        let region = r.required(F::Region, "the region is missing").and_then(|t| {
-            match match_entry(&self.view.lists, ListKind::Region, &t) {
-                Some(k) => Some(k.to_string()),
-                None => {
-                    let list = labels(&self.view.lists, ListKind::Region);
-                    let message = format!("'{t}' is not a region; the list is: {list}");
-                    r.problem(F::Region, Severity::Error, message);
-                    None
-                }
-            }
-        });
+        let region =
+            r.required(F::Region, "the region is missing")
+                .and_then(
+                    |t| match match_entry(&self.view.lists, ListKind::Region, &t) {
+                        Some(k) => Some(k.to_string()),
+                        None => {
+                            let list = labels(&self.view.lists, ListKind::Region);
+                            let message = format!("'{t}' is not a region; the list is: {list}");
+                            r.problem(F::Region, Severity::Error, message);
+                            None
+                        }
+                    },
+                );
         let ask = read_ask(r);
         let stage = r.required(F::Stage, "the stage is missing").and_then(|t| {
             parse_stage(&t)
@@ -326,7 +332,8 @@ impl DealPlanner<'_> {
         }
         let entered = stage_on.unwrap_or(self.today);
         if let Some((_, last)) = history.last().filter(|(_, d)| *d > entered) {
-            let message = format!("the history's last move ({last}) is after the stage's day ({entered})");
+            let message =
+                format!("the history's last move ({last}) is after the stage's day ({entered})");
             r.problem(F::History, Severity::Error, message);
             bad = true;
         }
@@ -366,12 +373,13 @@ impl DealPlanner<'_> {
                     Ok((parse_stage(stage.trim())?, parse_date(day, self.order)?))
                 })
                 .and_then(|(stage, day)| match out.last() {
-                    Some((_, before)) if *before > day => {
-                        Err(format!("'{entry}' comes before the move listed ahead of it"))
-                    }
-                    _ if !stage.is_open() => {
-                        Err(format!("'{entry}': a deal {} has no stage after it", stage.as_str()))
-                    }
+                    Some((_, before)) if *before > day => Err(format!(
+                        "'{entry}' comes before the move listed ahead of it"
+                    )),
+                    _ if !stage.is_open() => Err(format!(
+                        "'{entry}': a deal {} has no stage after it",
+                        stage.as_str()
+                    )),
                     _ => Ok((stage, day)),
                 });
             match read {
@@ -423,7 +431,12 @@ struct DealWriter<'a> {
 }
 
 impl WriteRows<DealRow> for DealWriter<'_> {
-    fn take(&mut self, w: &mut Writer<'_>, plan: &mut Plan, row: DealRow) -> Result<(), LedgerError> {
+    fn take(
+        &mut self,
+        w: &mut Writer<'_>,
+        plan: &mut Plan,
+        row: DealRow,
+    ) -> Result<(), LedgerError> {
         let blocked = row.problems.iter().any(|p| p.severity == Severity::Error);
         let Some(p) = row.planned else {
             plan.nothing_from(row.problems);
@@ -446,7 +459,9 @@ impl WriteRows<DealRow> for DealWriter<'_> {
         let action = match &old {
             None => {
                 // A new deal goes through its history, then enters the row's stage.
-                let entered = p.stage_on.unwrap_or_else(|| chrono::Local::now().date_naive());
+                let entered = p
+                    .stage_on
+                    .unwrap_or_else(|| chrono::Local::now().date_naive());
                 let mut id = OpportunityId(0);
                 for (stage, on) in p.history {
                     let step = Opportunity {
@@ -465,7 +480,9 @@ impl WriteRows<DealRow> for DealWriter<'_> {
                 deal.agreement_id = old.agreement_id;
                 let changes = differences(old, &deal);
                 let moves = old.stage != deal.stage;
-                let on = p.stage_on.unwrap_or_else(|| chrono::Local::now().date_naive());
+                let on = p
+                    .stage_on
+                    .unwrap_or_else(|| chrono::Local::now().date_naive());
                 let last = w.last_stage_move(old.id)?;
                 match last.filter(|l| moves && *l > on) {
                     Some(last) => {

@@ -1054,7 +1054,10 @@ impl ImportKind {
         let workbook = match super::detect_kind(&start, "") {
             Ok(super::FileKind::Delimited) => {
                 // Whole lines only: the last one may be cut.
-                let end = start.iter().rposition(|b| *b == b'\n').map_or(start.len(), |i| i + 1);
+                let end = start
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(start.len(), |i| i + 1);
                 super::read_delimited(&file_name, &start[..end])?
             }
             _ => super::read_file(path)?,

@@ -14,9 +14,7 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{
-    Contact, FundingWindow, Gate, ListKind, Money, PartnerId, Prospect, Ticket,
-};
+use crate::domain::{Contact, FundingWindow, Gate, ListKind, Money, PartnerId, Prospect, Ticket};
 use crate::ledger::{LedgerError, Put, Writer};
 
 use super::cells::Cell;
@@ -153,7 +151,10 @@ fn entries(text: &str) -> impl Iterator<Item = &str> {
 }
 
 impl ProspectPlanner<'_> {
-    fn read(&mut self, r: &mut RowReader<'_, ProspectField>) -> Option<(NamedPartner, String, Prospect)> {
+    fn read(
+        &mut self,
+        r: &mut RowReader<'_, ProspectField>,
+    ) -> Option<(NamedPartner, String, Prospect)> {
         use ProspectField as F;
         let name = r.text(F::Partner).map(|t| t.into_owned());
         if let Some(name) = &name {
@@ -388,7 +389,8 @@ fn read_ticket(r: &mut RowReader<'_, ProspectField>) -> Result<Option<Ticket>, (
             return Ok(None);
         };
         let Some(currency) = currency else {
-            let message = "a ticket amount needs its currency (a currency column, or a code in the cell)";
+            let message =
+                "a ticket amount needs its currency (a currency column, or a code in the cell)";
             r.problem(field, Severity::Error, message.into());
             return Err(());
         };
@@ -396,7 +398,11 @@ fn read_ticket(r: &mut RowReader<'_, ProspectField>) -> Result<Option<Ticket>, (
             .map(Some)
             .map_err(|e| r.problem(field, Severity::Error, e.to_string()))
     };
-    let (min, typical, max) = (read(F::TicketMin)?, read(F::TicketTypical)?, read(F::TicketMax)?);
+    let (min, typical, max) = (
+        read(F::TicketMin)?,
+        read(F::TicketTypical)?,
+        read(F::TicketMax)?,
+    );
     match (min, typical, max) {
         (None, None, None) => Ok(None),
         (Some(min), typical, Some(max)) => {
@@ -407,7 +413,11 @@ fn read_ticket(r: &mut RowReader<'_, ProspectField>) -> Result<Option<Ticket>, (
             Ok(Some(Ticket { min, typical, max }))
         }
         (min, _, _) => {
-            let field = if min.is_none() { F::TicketMin } else { F::TicketMax };
+            let field = if min.is_none() {
+                F::TicketMin
+            } else {
+                F::TicketMax
+            };
             r.problem(
                 field,
                 Severity::Error,

@@ -3,6 +3,7 @@
 
 mod cache;
 mod due;
+mod matching;
 mod pipeline;
 mod receivables;
 mod share;
@@ -15,6 +16,7 @@ use crate::domain::{Currency, Lang, ListKind, PartnerId, Period, minor_to_decima
 
 pub use cache::CACHED_FROM_ROWS;
 pub use due::{Due, DueItem, DueKind, due, load as load_receivables, load_due};
+pub use matching::{Concept, Evidence, Factor, MatchInput, Ranked, TicketFit, rank};
 pub use pipeline::{
     ByCurrency, OverdueAction, Pipeline, PipelineInput, StageDays, StageFigures, pipeline,
     quarter_label,

@@ -88,6 +88,8 @@ pub struct PartnerTotal {
     pub financial: u64,
     /// Their contributions in reporting-currency minor units (their exact sum, rounded once).
     pub amount_minor: i128,
+    /// The day the latest was signed.
+    pub last_signed: Option<NaiveDate>,
 }
 
 /// The ledger's signed agreements, ready for any report; load once per ledger revision.
@@ -490,6 +492,8 @@ impl Snapshot {
             };
             let t: &mut PartnerTotal = totals.entry(p.id).or_default();
             t.signed += 1;
+            let day = NaiveDate::from_num_days_from_ce_opt(r.day);
+            t.last_signed = t.last_signed.max(day);
             if r.flags & FINANCIAL != 0 {
                 t.financial += 1;
                 // Summed in hundredths of a minor unit here, rounded once below.
