@@ -17,6 +17,15 @@ use std::path::Path;
 use common::{ok, pledger, report_json, temp_ledger};
 use serde_json::Value;
 
+/// Fills `ledger` with the sample's partners and rates (not its deals).
+fn partners_and_rates(ledger: &Path) {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample");
+    for (file, kind) in [("partners.csv", "partners"), ("rates.csv", "rates")] {
+        let path = sample.join(file);
+        ok(ledger, &["import", path.to_str().unwrap(), "--kind", kind]);
+    }
+}
+
 fn json(ledger: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&ok(ledger, args)).unwrap()
 }
@@ -70,7 +79,7 @@ fn refused(ledger: &Path, args: &[&str]) -> String {
 #[test]
 fn a_deal_moved_through_every_stage_and_signed_is_an_agreement_in_the_report() {
     let (_dir, ledger) = temp_ledger();
-    ok(&ledger, &["sample"]);
+    partners_and_rates(&ledger);
     let before = report_json(&ledger, "2022Q1", "en");
     assert_eq!(before["agreements_signed"], 0);
     let out = add(
@@ -165,7 +174,7 @@ fn a_deal_moved_through_every_stage_and_signed_is_an_agreement_in_the_report() {
 #[test]
 fn a_typed_probability_survives_a_stage_move_until_dropped() {
     let (_dir, ledger) = temp_ledger();
-    ok(&ledger, &["sample"]);
+    partners_and_rates(&ledger);
     add(
         &ledger,
         &[
@@ -206,7 +215,7 @@ fn a_typed_probability_survives_a_stage_move_until_dropped() {
 #[test]
 fn the_pipeline_sums_each_currency_as_the_deals_add_by_hand() {
     let (_dir, ledger) = temp_ledger();
-    ok(&ledger, &["sample"]);
+    partners_and_rates(&ledger);
     let deals: [(&str, &str, &str, Option<&str>); 5] = [
         ("negotiation", "100000.50", "USD", None),
         ("negotiation", "200000", "EUR", Some("33.33")),
@@ -289,7 +298,7 @@ fn the_pipeline_sums_each_currency_as_the_deals_add_by_hand() {
 #[test]
 fn bad_deals_are_refused_with_the_field_named_and_nothing_written() {
     let (_dir, ledger) = temp_ledger();
-    ok(&ledger, &["sample"]);
+    partners_and_rates(&ledger);
     fn bad<'a>(partner: &'a str, theme: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
         add_args(partner, theme, &[&["--title", "Bad"], extra].concat())
     }

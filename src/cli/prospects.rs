@@ -46,6 +46,9 @@ pub enum ProspectsCommand {
     },
     /// Every profile, stale ones marked.
     List {
+        /// The day staleness is told on (yyyy-mm-dd; default today).
+        #[arg(long)]
+        as_of: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -64,8 +67,8 @@ pub fn prospects(ledger: &Ledger, command: ProspectsCommand) -> Result<(), Failu
     let partners = ledger.partners()?;
     let prospects = ledger.prospects()?;
     match command {
-        ProspectsCommand::List { json } => {
-            let today = chrono::Local::now().date_naive();
+        ProspectsCommand::List { as_of, json } => {
+            let today = day_of(as_of.as_deref())?;
             if json {
                 let rows: Vec<_> = prospects
                     .iter()

@@ -60,6 +60,8 @@ field_kind! {
         Owner => "owner",
         /// Why it was lost or declined.
         Reason => "reason",
+        /// The reference of the agreement a signed deal became.
+        Agreement => "agreement",
     }
 }
 
@@ -199,6 +201,8 @@ pub struct PlannedDeal {
     stage_on: Option<NaiveDate>,
     /// The stages before, oldest first.
     history: Vec<(Stage, NaiveDate)>,
+    /// The reference of the agreement it became.
+    agreement: Option<String>,
 }
 
 /// A row of a deals sheet as planned.
@@ -337,11 +341,20 @@ impl DealPlanner<'_> {
             r.problem(F::History, Severity::Error, message);
             bad = true;
         }
-        if deal.stage == Stage::Signed {
+        let agreement = r.text(F::Agreement).map(|t| t.into_owned());
+        if agreement.is_some() && deal.stage != Stage::Signed {
+            let message = format!(
+                "a deal {} has no agreement yet; only a signed deal names one",
+                deal.stage.as_str()
+            );
+            r.problem(F::Agreement, Severity::Error, message);
+            bad = true;
+        }
+        if deal.stage == Stage::Signed && agreement.is_none() {
             r.problem(
                 F::Stage,
                 Severity::Warning,
-                "a deal imported as signed is not an agreement until it is signed in Pledger (pledger deal sign)".into(),
+                "a deal imported as signed without its agreement's reference (the agreement column) is not linked to an agreement".into(),
             );
         }
         if bad {
@@ -352,6 +365,7 @@ impl DealPlanner<'_> {
             deal,
             stage_on,
             history,
+            agreement,
         })
     }
 
@@ -456,6 +470,25 @@ impl WriteRows<DealRow> for DealWriter<'_> {
             partner_id,
             ..p.deal
         };
+        if let Some(a) = &p.agreement {
+            match w.agreement_with_reference(a)? {
+                Some(found) => deal.agreement_id = Some(found.id),
+                None => {
+                    let message = format!("no agreement has the reference '{a}'");
+                    let cell = Cell::Text(a.clone());
+                    problems.extend(self.at.cell_problem(
+                        row.number,
+                        DealField::Agreement,
+                        &cell,
+                        Severity::Error,
+                        message,
+                    ));
+                    plan.problems.extend(problems);
+                    plan.record(row.number, Action::Create, true, label);
+                    return Ok(());
+                }
+            }
+        }
         let action = match &old {
             None => {
                 // A new deal goes through its history, then enters the row's stage.
@@ -477,7 +510,7 @@ impl WriteRows<DealRow> for DealWriter<'_> {
             }
             Some(old) => {
                 deal.id = old.id;
-                deal.agreement_id = old.agreement_id;
+                deal.agreement_id = deal.agreement_id.or(old.agreement_id);
                 let changes = differences(old, &deal);
                 let moves = old.stage != deal.stage;
                 let on = p
@@ -544,6 +577,11 @@ fn differences(old: &Opportunity, new: &Opportunity) -> Vec<(String, String, Str
             ("next_action_due", day(d.next_action_due)),
             ("owner", d.owner.clone()),
             ("reason", d.reason.clone()),
+            (
+                "agreement",
+                d.agreement_id
+                    .map_or_else(|| "-".into(), |a| format!("#{}", a.0)),
+            ),
         ]
     };
     show(old)

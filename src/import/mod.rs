@@ -313,6 +313,10 @@ pub mod sample {
     pub const RECEIPTS_CSV: &str = include_str!("../../fixtures/sample/receipts.csv");
     /// Reports some agreements ask for.
     pub const DELIVERABLES_CSV: &str = include_str!("../../fixtures/sample/deliverables.csv");
+    /// Funding partners' profiles: 24 partners of the sample and 6 that never signed.
+    pub const PROSPECTS_CSV: &str = include_str!("../../fixtures/sample/prospects.csv");
+    /// Deals in every stage as of 2021-06-30, in four currencies.
+    pub const OPPORTUNITIES_CSV: &str = include_str!("../../fixtures/sample/opportunities.csv");
 }
 
 /// Imports the rows of kind `K` of a CSV or TSV held in `bytes`, and commits them: what the
@@ -336,7 +340,7 @@ pub fn import_bytes<K: RowKind>(
 }
 
 /// Fills `ledger` with the sample partners, rates, agreements of 2019 to 2021Q2, their
-/// schedules, receipts and reports due, through the same import steps as user files. Loading it twice
+/// schedules, receipts and reports due, funding partners' profiles and deals, through the same import steps as user files. Loading it twice
 /// changes nothing. Returns what the agreements' import did.
 pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
     import_bytes::<Partners>(ledger, "partners.csv", sample::PARTNERS_CSV.as_bytes())?;
@@ -349,6 +353,12 @@ pub fn load_sample(ledger: &mut Ledger) -> Result<CommitSummary, ImportError> {
         ledger,
         "deliverables.csv",
         sample::DELIVERABLES_CSV.as_bytes(),
+    )?;
+    import_bytes::<Prospects>(ledger, "prospects.csv", sample::PROSPECTS_CSV.as_bytes())?;
+    import_bytes::<Opportunities>(
+        ledger,
+        "opportunities.csv",
+        sample::OPPORTUNITIES_CSV.as_bytes(),
     )?;
     Ok(agreements)
 }

@@ -146,39 +146,50 @@ pub fn rank<'a>(
 ) -> Vec<Ranked<'a>> {
     // The amount in each ticket currency, converted once.
     let mut asked: HashMap<Currency, Option<Money>> = HashMap::new();
-    let mut out: Vec<Ranked<'a>> = input
+    let mut factors_of = |p: &'a Prospect| {
+        let in_ticket = |c: Currency| {
+            *asked.entry(c).or_insert_with(|| {
+                let rate = input.rates.rate_on(concept.amount.currency, c, as_of)?;
+                concept.amount.convert(rate, c).ok()
+            })
+        };
+        [
+            themes(p, concept),
+            region(p, concept),
+            ticket(p, in_ticket),
+            window(p, concept, as_of),
+            giving(input.giving.get(&p.partner_id), as_of),
+            gates(p),
+        ]
+    };
+    // Scores first, kept small (the factors of every prospect would be tens of MB); the
+    // factors again for those shown.
+    let mut scores: Vec<(std::cmp::Reverse<i32>, PartnerId, usize)> = input
         .prospects
         .iter()
-        .map(|p| {
-            let in_ticket = |c: Currency| {
-                *asked.entry(c).or_insert_with(|| {
-                    let rate = input.rates.rate_on(concept.amount.currency, c, as_of)?;
-                    concept.amount.convert(rate, c).ok()
-                })
-            };
-            let factors = [
-                themes(p, concept),
-                region(p, concept),
-                ticket(p, in_ticket),
-                window(p, concept, as_of),
-                giving(input.giving.get(&p.partner_id), as_of),
-                gates(p),
-            ];
-            Ranked {
-                prospect: p,
-                score: factors.iter().map(|f| f.points).sum(),
-                factors,
-                stale: p.is_stale(as_of),
-            }
+        .enumerate()
+        .map(|(i, p)| {
+            let score = factors_of(p).iter().map(|f| f.points).sum();
+            (std::cmp::Reverse(score), p.partner_id, i)
         })
         .collect();
-    let key = |r: &Ranked<'_>| (std::cmp::Reverse(r.score), r.prospect.partner_id);
-    if out.len() > limit {
-        out.select_nth_unstable_by_key(limit, key);
-        out.truncate(limit);
+    if scores.len() > limit {
+        scores.select_nth_unstable(limit);
+        scores.truncate(limit);
     }
-    out.sort_unstable_by_key(key);
-    out
+    scores.sort_unstable();
+    scores
+        .into_iter()
+        .filter_map(|(std::cmp::Reverse(score), _, i)| {
+            let p = input.prospects.get(i)?;
+            Some(Ranked {
+                prospect: p,
+                score,
+                factors: factors_of(p),
+                stale: p.is_stale(as_of),
+            })
+        })
+        .collect()
 }
 
 fn themes<'a>(p: &Prospect, concept: &Concept) -> Factor<'a> {
@@ -277,7 +288,7 @@ fn giving(total: Option<&PartnerTotal>, as_of: NaiveDate) -> Factor<'_> {
         None => 0,
         Some(last) => match (as_of - last).num_days() {
             ..=730 => 15,
-            ..=1826 => 10,
+            731..=1826 => 10,
             _ => 5,
         },
     };
