@@ -25,6 +25,13 @@ pub enum ExportCommand {
     Pdf(PdfArgs),
     /// The report's tables and the period's agreements as an Excel workbook.
     Xlsx(XlsxArgs),
+    /// Deals and funding partners' profiles as an Excel workbook, in the columns
+    /// `pledger import --kind opportunities` and `--kind prospects` read back.
+    Deals {
+        /// The workbook to write (.xlsx).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 /// Options of `pledger export png`.
@@ -188,6 +195,32 @@ pub fn export(ledger: &Ledger, command: ExportCommand) -> Result<(), Failure> {
                 period,
                 args.out.display(),
                 note(&data, lang)
+            );
+            Ok(())
+        }
+        ExportCommand::Deals { out } => {
+            let deals = ledger.opportunities()?;
+            let prospects = ledger.prospects()?;
+            let mut agreement_references = std::collections::HashMap::new();
+            for a in deals.iter().filter_map(|d| d.agreement_id) {
+                if let Some(r) = ledger.agreement(a)?.reference {
+                    agreement_references.insert(a.0, r);
+                }
+            }
+            let data = crate::export::deals::DealsData {
+                deals: &deals,
+                changes: &ledger.stage_changes()?,
+                prospects: &prospects,
+                partners: &ledger.partners()?,
+                agreement_references: &agreement_references,
+                lists: &ledger.reference_lists()?,
+            };
+            write_file(&out, &crate::export::deals::deals_xlsx(&data)?)?;
+            println!(
+                "{} deals and {} funding partners' profiles written to {}",
+                deals.len(),
+                prospects.len(),
+                out.display()
             );
             Ok(())
         }

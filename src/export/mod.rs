@@ -3,6 +3,7 @@
 
 pub mod calendar;
 mod data;
+pub mod deals;
 pub mod pdf;
 pub mod png;
 pub mod publish;
