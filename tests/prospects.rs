@@ -204,6 +204,14 @@ fn the_sample_pipeline_fills_every_stage_and_its_totals_are_the_deals_sums() {
             .len(),
         60
     );
+    // Exported to xlsx, both sheets import back unchanged.
+    let out = ledger.with_file_name("deals.xlsx");
+    let file = out.to_str().unwrap();
+    ok(&ledger, &["export", "deals", "--out", file]);
+    let back = ok(&ledger, &["import", file, "--kind", "opportunities"]);
+    assert!(back.contains("0 new, 0 updated, 60 unchanged"), "{back}");
+    let back = ok(&ledger, &["import", file, "--kind", "prospects"]);
+    assert!(back.contains("0 new, 0 updated, 30 unchanged"), "{back}");
 }
 
 #[test]
