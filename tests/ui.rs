@@ -750,3 +750,61 @@ fn the_wizard_takes_a_receipts_export_for_receipts_and_commits_it() {
     until(&mut h, |h| receipts(h.state().ledger()) == before);
     assert_eq!(receipts(h.state().ledger()), before);
 }
+
+/// Clicks the entry `label` of the open drop-down (not a label elsewhere on the page).
+fn choose_in_drop_down(h: &mut Harness<'static, PledgerApp>, label: &str) {
+    h.get_all_by_label(label)
+        .find(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
+        .expect("the entry in the drop-down")
+        .click();
+    h.run();
+}
+
+#[test]
+fn the_prospects_page_ranks_the_sample_for_an_idea_and_explains_each_point() {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    h.get_by_label("Prospects").click();
+    h.run();
+    h.get_by_label_contains("30 funding partners' profiles");
+    // Before an idea is typed, the profiles are listed.
+    h.get_by_label("Norwegian Agency for Development Cooperation (Norad)");
+    for theme in ["Cybersecurity", "Digital inclusion"] {
+        h.get_by_role_and_label(egui::accesskit::Role::CheckBox, theme)
+            .click();
+    }
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Region")
+        .click();
+    h.run();
+    choose_in_drop_down(&mut h, "Africa");
+    for (field, text) in [
+        ("Amount needed", "500000"),
+        ("Deadline", "2021-09-30"),
+        ("As of", "2021-06-30"),
+    ] {
+        let input = h.get_by_role_and_label(egui::accesskit::Role::TextInput, field);
+        input.click();
+        input.type_text(text);
+        h.run();
+    }
+    h.run();
+    // Norad funds both themes in Africa, its call is open and it gave within two years.
+    h.get_by_label_contains("1. Norwegian Agency for Development Cooperation (Norad)   100 points");
+    let both = h
+        .get_all_by_label("funds 2 of 2 themes: Cybersecurity, Digital inclusion")
+        .count();
+    assert!(both >= 2, "Norad and UNICEF fund both themes: {both}");
+    h.get_by_label("Budget cycle 2022 is open 2021-05-01 – 2021-08-15");
+    // Each factor's points are shown with the most it gives.
+    assert!(h.get_all_by_label("+30 / 30").count() >= 2);
+    h.get_by_label_contains("3 agreements signed with us, USD 4,300,000.00 in all");
+    // A bad amount says so instead of ranking.
+    let amount = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Amount needed");
+    amount.click();
+    amount.type_text("x");
+    h.run();
+    h.get_by_label("Type the amount needed (500000).");
+    assert!(h.query_by_label_contains("100 points").is_none());
+}

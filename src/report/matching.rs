@@ -407,8 +407,13 @@ impl Factor<'_> {
                     if zh {
                         format!("已签署 {} 份协议，共 {sum}，最近一份 {last}", t.signed)
                     } else {
+                        let noun = if t.signed == 1 {
+                            "agreement"
+                        } else {
+                            "agreements"
+                        };
                         format!(
-                            "{} agreements signed with us, {sum} in all, the latest on {last}",
+                            "{} {noun} signed with us, {sum} in all, the latest on {last}",
                             t.signed
                         )
                     }

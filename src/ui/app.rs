@@ -50,6 +50,7 @@ pub struct PledgerApp {
     pub(super) partners_view: partners::PartnersView,
     pub(super) settings: settings::SettingsView,
     pub(super) money_in: super::money_in::MoneyInView,
+    pub(super) prospects: super::prospects::ProspectsView,
     pub(super) wizard: Option<ImportWizard>,
     /// Workbooks larger than this are imported as they are read (see [`ImportWizard`]).
     whole_read_bytes: u64,
@@ -83,6 +84,7 @@ impl PledgerApp {
             partners_view: partners::PartnersView::default(),
             settings: settings::SettingsView::default(),
             money_in: super::money_in::MoneyInView::default(),
+            prospects: super::prospects::ProspectsView::default(),
             wizard: None,
             whole_read_bytes: super::import_wizard::WHOLE_READ_BYTES,
             undo: Vec::new(),
@@ -808,6 +810,7 @@ impl PledgerApp {
                 (Page::Agreements, "Agreements", "协议"),
                 (Page::Partners, "Partners", "伙伴"),
                 (Page::MoneyIn, "Money in", "资金到账"),
+                (Page::Prospects, "Prospects", "潜在伙伴"),
                 (Page::Import, "Import", "导入"),
                 (Page::Settings, "Settings", "设置"),
             ] {
@@ -928,6 +931,7 @@ impl PledgerApp {
                 Page::Partners => self.partners_view.partners_ui(&mut self.s, ui),
                 Page::Import => super::import_wizard::import_ui(&mut self.wizard, &mut self.s, ui),
                 Page::Settings => self.settings.settings_ui(&mut self.s, ui),
+                Page::Prospects => self.prospects.prospects_ui(&mut self.s, ui),
                 Page::MoneyIn => super::money_in::money_in_ui(
                     ui,
                     self.s.lang,

@@ -30,6 +30,8 @@ pub enum Page {
     Settings,
     /// Signed versus received: receipts, what is late, what comes next.
     MoneyIn,
+    /// Funding partners' profiles and the match tool.
+    Prospects,
 }
 
 /// A change the user asked for; run once, after layout, in one transaction.
