@@ -39,6 +39,9 @@ type RankKey = (
     Lang,
 );
 
+/// The profiles and the rates as read, or why they could not be.
+type Loaded = Result<(Vec<Prospect>, RateTable), String>;
+
 /// The prospects page's state.
 #[derive(Default)]
 pub struct ProspectsView {
@@ -55,7 +58,7 @@ pub struct ProspectsView {
     /// The day to rank on, as typed (today when empty).
     as_of: String,
     /// The profiles and rates, read at a revision.
-    loaded: Option<(u64, Result<(Vec<Prospect>, RateTable), String>)>,
+    loaded: Option<(u64, Loaded)>,
     /// The last ranking and what it was computed from.
     ranked: Option<(RankKey, Vec<Row>)>,
 }
@@ -133,13 +136,7 @@ impl ProspectsView {
         self.loaded = Some((read_at, loaded));
     }
 
-    fn page_ui(
-        &mut self,
-        s: &mut Shared,
-        ui: &mut Ui,
-        loaded: &Result<(Vec<Prospect>, RateTable), String>,
-        revision: u64,
-    ) {
+    fn page_ui(&mut self, s: &mut Shared, ui: &mut Ui, loaded: &Loaded, revision: u64) {
         let lang = s.lang;
         let (prospects, rates) = match loaded {
             Ok(l) => l,
