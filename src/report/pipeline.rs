@@ -197,7 +197,8 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
     let mut counts = vec![0u64; n];
     let mut nominal: Vec<Sums> = (0..n).map(|_| Sums::default()).collect();
     let mut weighted: Vec<Sums> = (0..n).map(|_| Sums::default()).collect();
-    let mut by_quarter: BTreeMap<String, Sums> = BTreeMap::new();
+    // By (year, quarter): a label is written once per quarter, not once per deal.
+    let mut by_quarter: BTreeMap<(i32, u32), Sums> = BTreeMap::new();
     let mut stay_days = vec![0i64; n];
     let mut stays = vec![0u64; n];
     let (mut won, mut lost) = (0u64, 0u64);
@@ -253,7 +254,7 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
                 && let Some(day) = deal.expected_signing
             {
                 by_quarter
-                    .entry(quarter_label(day))
+                    .entry((day.year(), day.month0() / 3 + 1))
                     .or_default()
                     .add(ask.currency, w);
             }
@@ -281,7 +282,7 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
         .collect();
     let expected_by_quarter = by_quarter
         .into_iter()
-        .map(|(q, s)| (q, s.shown(to, as_of, rates, &mut missing)))
+        .map(|((y, q), s)| (format!("{y}Q{q}"), s.shown(to, as_of, rates, &mut missing)))
         .collect();
     missing.sort();
     missing.dedup();
