@@ -12,6 +12,7 @@ mod import_wizard;
 mod money_in;
 mod partners;
 mod pie;
+mod pipeline;
 mod settings;
 mod state;
 
