@@ -27,9 +27,11 @@ use crate::report::{PipelineInput, pipeline};
 
 /// A card's height on the board, spacing included: cards are laid out as rows of a
 /// virtualised list.
-const CARD_HEIGHT: f32 = 86.0;
+const CARD_HEIGHT: f32 = 100.0;
+/// The size of secondary text on the board: the app's small text is too small for amounts.
+const SMALL_PT: f32 = 11.5;
 /// A folded column's width (lost, declined, on hold start folded).
-const FOLDED_WIDTH: f32 = 120.0;
+const FOLDED_WIDTH: f32 = 96.0;
 
 /// What is dragged across the board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,9 +249,12 @@ fn totals_ui(ui: &mut Ui, lang: Lang, figures: &crate::report::StageFigures, rep
             .get(code)
             .map_or(0, |d| minor_of(*d, currency));
         ui.label(
-            RichText::new(format!("{weighted} {}", money_text(lang, w, currency)))
-                .small()
-                .color(color(palette::MUTED)),
+            RichText::new(format!(
+                "{weighted} {}",
+                crate::chart::amount_text(w, currency)
+            ))
+            .size(SMALL_PT)
+            .color(color(palette::MUTED)),
         );
     }
     let single_reporting = currencies == 1 && figures.nominal.contains_key(reporting.code());
@@ -264,14 +269,14 @@ fn totals_ui(ui: &mut Ui, lang: Lang, figures: &crate::report::StageFigures, rep
             ui.label(RichText::new(format!("Σ {}", money_text(lang, n, reporting))).strong());
             ui.label(
                 RichText::new(format!("Σ {weighted} {}", money_text(lang, w, reporting)))
-                    .small()
+                    .size(SMALL_PT)
                     .color(color(palette::MUTED)),
             );
         }
         _ => {
             ui.label(
                 RichText::new(t(lang, "Σ — a rate is missing", "Σ — 缺少汇率"))
-                    .small()
+                    .size(SMALL_PT)
                     .color(color(palette::WARNING)),
             );
         }
@@ -297,7 +302,7 @@ fn move_menu_ui(ui: &mut Ui, lang: Lang, deal: &Opportunity, asked: &mut Option<
     ui.separator();
     ui.label(
         RichText::new(t(lang, "Move to", "移至"))
-            .small()
+            .size(SMALL_PT)
             .color(color(palette::MUTED)),
     );
     for stage in Stage::ALL.into_iter().filter(|s| *s != deal.stage) {
@@ -367,8 +372,12 @@ fn card_ui(
         ui.set_max_width(inner.width());
         ui.add_sized(
             [inner.width() - menu_width - 4.0, 14.0],
-            egui::Label::new(RichText::new(partner).small().color(color(palette::MUTED)))
-                .truncate(),
+            egui::Label::new(
+                RichText::new(partner)
+                    .size(SMALL_PT)
+                    .color(color(palette::MUTED)),
+            )
+            .truncate(),
         );
         let menu = ui.menu_button("⋯", |ui| move_menu_ui(ui, lang, deal, asked));
         let menu_label = format!("{} {}", t(lang, "Move to…", "移至…"), deal.title);
@@ -377,13 +386,21 @@ fn card_ui(
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &menu_label));
     });
     child.add(egui::Label::new(RichText::new(&deal.title).strong()).truncate());
-    let (bp, typed) = deal.probability(probabilities);
     let ask = deal.ask.map_or_else(
         || t(lang, "no ask yet", "尚无金额").to_owned(),
         |m| money_text(lang, i128::from(m.minor), m.currency),
     );
-    child
-        .add(egui::Label::new(format!("{ask} · {}", probability_text(lang, bp, typed))).truncate());
+    child.add(egui::Label::new(ask).truncate());
+    let (bp, typed) = deal.probability(probabilities);
+    let mut chance = probability_text(lang, bp, typed);
+    if let Some(day) = deal.expected_signing {
+        chance = format!(
+            "{chance} · {} {}",
+            t(lang, "signs", "预计"),
+            date_text(lang, day)
+        );
+    }
+    child.add(egui::Label::new(RichText::new(chance).size(SMALL_PT)).truncate());
     let action = if deal.next_action.trim().is_empty() {
         RichText::new(t(lang, "no next action", "无下一步行动")).color(color(palette::MUTED))
     } else {
@@ -397,7 +414,7 @@ fn card_ui(
             text
         }
     };
-    child.add(egui::Label::new(action.small()).truncate());
+    child.add(egui::Label::new(action.size(SMALL_PT)).truncate());
 }
 
 impl PipelineView {
@@ -453,7 +470,7 @@ impl PipelineView {
         {
             ui.label(
                 RichText::new(&d.chart.1.note)
-                    .small()
+                    .size(SMALL_PT)
                     .color(color(palette::WARNING)),
             );
         }
@@ -513,8 +530,8 @@ impl PipelineView {
         let spacing = 8.0;
         let folded = self.unfolded.iter().filter(|u| !**u).count();
         let wide = Stage::ALL.len() - folded;
-        let available = ui.available_width() - spacing * (Stage::ALL.len() as f32);
-        let width = ((available - FOLDED_WIDTH * folded as f32) / wide as f32).max(170.0);
+        let available = ui.available_width() - spacing * (Stage::ALL.len() as f32) - 12.0;
+        let width = ((available - FOLDED_WIDTH * folded as f32) / wide as f32).max(130.0);
         // The header is as tall as the tallest column needs, so every column's cards start
         // at the same height.
         let lines = d
@@ -528,7 +545,7 @@ impl PipelineView {
             })
             .max()
             .unwrap_or(0);
-        let header_height = 44.0 + 16.0 * lines as f32;
+        let header_height = 44.0 + 17.0 * lines as f32;
         let dragging = egui::DragAndDrop::payload::<DraggedDeal>(ui.ctx());
         let mut columns: Vec<(Stage, egui::Rect)> = Vec::with_capacity(Stage::ALL.len());
         egui::ScrollArea::horizontal()
@@ -551,27 +568,30 @@ impl PipelineView {
                         let rows = d.by_stage.get(stage.index()).map_or(&[][..], Vec::as_slice);
                         let column = ui.vertical(|ui| {
                             ui.set_width(w);
+                            ui.set_max_width(w);
                             ui.allocate_ui_with_layout(
                                 egui::vec2(w, header_height),
                                 egui::Layout::top_down(egui::Align::Min),
                                 |ui| {
                                     ui.set_min_size(egui::vec2(w, header_height));
-                                    ui.horizontal(|ui| {
-                                        ui.label(
-                                            RichText::new(stage_label(stage, lang))
-                                                .strong()
-                                                .size(15.0),
-                                        );
-                                        ui.label(
-                                            RichText::new(count_text(figures.count))
-                                                .color(color(palette::MUTED)),
-                                        );
-                                    });
+                                    ui.add(
+                                        egui::Label::new(
+                                            RichText::new(format!(
+                                                "{}  {}",
+                                                stage_label(stage, lang),
+                                                count_text(figures.count)
+                                            ))
+                                            .strong()
+                                            .size(15.0),
+                                        )
+                                        .truncate(),
+                                    )
+                                    .on_hover_text(stage_label(stage, lang));
                                     if let Some(i) = off {
                                         let text = if unfolded {
-                                            t(lang, "◂ Fold", "◂ 收起")
+                                            t(lang, "◀ Fold", "◀ 收起")
                                         } else {
-                                            t(lang, "Show ▸", "展开 ▸")
+                                            t(lang, "Show ▶", "展开 ▶")
                                         };
                                         let label = format!("{text} {}", stage_label(stage, lang));
                                         let button = ui.small_button(text);
@@ -619,7 +639,7 @@ impl PipelineView {
                                                 partner,
                                                 &d.probabilities,
                                                 today,
-                                                w - 14.0,
+                                                ui.available_width().min(w),
                                                 asked,
                                             );
                                         }
@@ -827,7 +847,7 @@ impl PipelineView {
                 count_text(d.deals.len()),
                 t(lang, "deals shown", "项洽谈显示中")
             ))
-            .small()
+            .size(SMALL_PT)
             .color(color(palette::MUTED)),
         );
         let today = d.key.1;
@@ -850,13 +870,13 @@ impl PipelineView {
             .sense(Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::initial(90.0).clip(true))
-            .column(Column::initial(200.0).clip(true))
-            .column(Column::initial(200.0).clip(true))
-            .column(Column::initial(120.0).clip(true))
-            .column(Column::initial(140.0).clip(true))
-            .column(Column::initial(90.0))
-            .column(Column::initial(100.0))
             .column(Column::initial(170.0).clip(true))
+            .column(Column::initial(170.0).clip(true))
+            .column(Column::initial(115.0).clip(true))
+            .column(Column::initial(125.0).clip(true))
+            .column(Column::initial(80.0))
+            .column(Column::initial(100.0))
+            .column(Column::initial(150.0).clip(true))
             .column(Column::initial(100.0))
             .column(Column::remainder().clip(true))
             .header(24.0, |mut h| {
@@ -1105,7 +1125,7 @@ impl PipelineView {
                         "Saving adds the agreement, moves the deal to signed and links the two.",
                         "保存后将添加协议，把洽谈移至已签署并将两者关联。",
                     ))
-                    .small()
+                    .size(SMALL_PT)
                     .color(color(palette::MUTED)),
                 );
             },
@@ -1308,7 +1328,7 @@ impl DealForm {
             t(lang, "Probability (%)", "概率（%）"),
             "probability",
             &mut self.probability,
-            Some(120.0),
+            Some(200.0),
             Some(&hint),
         );
         let date_hint = t(lang, "2024-06-30", "2024-06-30");
