@@ -5,12 +5,14 @@
 
 pub mod font;
 pub mod palette;
+pub mod pipeline;
 pub mod svg;
 
 use crate::domain::{Currency, Lang, ListKind, ReferenceLists, group_thousands, minor_to_decimal};
 use crate::report::{Report, Slice, tenths_text};
 
 pub use palette::Rgb;
+pub use pipeline::{PipelineBar, PipelineChart, PipelineFigures, stage_label};
 
 /// The charts of the advisory-group report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,6 +27,9 @@ pub enum ChartKind {
     Theme,
     /// The largest funders, as a table.
     TopPartners,
+    /// The open deals by stage (not in [`ChartKind::ALL`]: it is not a chart of the
+    /// period's report, and `pledger export png` does not draw it).
+    Pipeline,
 }
 
 impl ChartKind {
@@ -53,6 +58,7 @@ impl ChartKind {
             ChartKind::Region => "region",
             ChartKind::Theme => "theme",
             ChartKind::TopPartners => "top-partners",
+            ChartKind::Pipeline => "pipeline",
         }
     }
 
@@ -69,6 +75,8 @@ impl ChartKind {
             (ChartKind::Theme, Lang::Zh) => "按专题优先事项分列的捐款",
             (ChartKind::TopPartners, Lang::En) => "Top funding partners",
             (ChartKind::TopPartners, Lang::Zh) => "主要供资伙伴",
+            (ChartKind::Pipeline, Lang::En) => "Pipeline by stage",
+            (ChartKind::Pipeline, Lang::Zh) => "按阶段分列的筹资渠道",
         }
     }
 }
@@ -181,7 +189,7 @@ impl PieChart {
             ChartKind::PartnerType => (&report.by_partner_type, Some(ListKind::PartnerType)),
             ChartKind::Region => (&report.by_region, Some(ListKind::Region)),
             ChartKind::Theme => (&report.by_theme, Some(ListKind::Theme)),
-            ChartKind::TopPartners => (&[], None),
+            ChartKind::TopPartners | ChartKind::Pipeline => (&[], None),
         };
         let color = |index: usize, key: &str| match list {
             None if key == "own" => palette::OWN,

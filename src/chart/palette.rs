@@ -49,6 +49,8 @@ pub const TEXT: Rgb = Rgb::new(0x22, 0x22, 0x22);
 pub const MUTED: Rgb = Rgb::new(0x66, 0x66, 0x66);
 /// Rules and table lines.
 pub const RULE: Rgb = Rgb::new(0xd0, 0xd0, 0xd0);
+/// The empty track under a bar.
+pub const RULE_LIGHT: Rgb = Rgb::new(0xf0, 0xf0, 0xf0);
 /// Page and chart background.
 pub const BACKGROUND: Rgb = Rgb::new(0xff, 0xff, 0xff);
 /// A highlighted (hovered or selected) element's outline.
@@ -61,6 +63,11 @@ pub const WARNING: Rgb = Rgb::new(0xe0, 0x8a, 0x1e);
 pub const UP: Rgb = Rgb::new(0x2e, 0x7d, 0x32);
 /// A falling figure in a tile.
 pub const DOWN: Rgb = Rgb::new(0xc0, 0x3b, 0x3b);
+
+/// The asked (nominal) part of a pipeline bar.
+pub const PIPELINE_ASKED: Rgb = Rgb::new(0xb9, 0xcf, 0xe4);
+/// The weighted part of a pipeline bar.
+pub const PIPELINE_WEIGHTED: Rgb = Rgb::new(0x1f, 0x4e, 0x79);
 
 /// The colour of the `index`-th entry of a reference list.
 pub fn series(index: usize) -> Rgb {

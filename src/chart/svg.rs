@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use super::font::{FONT_FAMILY, text_width, wrap_clipped};
 use super::palette::{self, Rgb};
-use super::{DONUT_HOLE, PieChart, TopTable, donut_outline};
+use super::{DONUT_HOLE, PieChart, PipelineChart, TopTable, donut_outline};
 
 /// The width of the layout space, in SVG user units.
 pub const LAYOUT_WIDTH: f64 = 640.0;
@@ -458,6 +458,119 @@ pub fn table_svg(table: &TopTable, options: SvgOptions) -> String {
     doc.finish(y + MARGIN, options, &table.title)
 }
 
+/// The pipeline by stage: per stage its name and count, the asked amount as a light bar
+/// with its weighted part dark inside it, both amounts at the right; the totals and a note
+/// on missing rates below.
+#[allow(clippy::float_arithmetic, reason = "chart geometry")]
+pub fn pipeline_svg(chart: &PipelineChart, options: SvgOptions) -> String {
+    let mut doc = Doc::new();
+    let mut y = doc.heading(&chart.title, &chart.subtitle);
+    let right = LAYOUT_WIDTH - MARGIN;
+    let label_width = 170.0;
+    let amounts_width = 130.0;
+    let bar_x = MARGIN + label_width;
+    let bar_width = right - amounts_width - 10.0 - bar_x;
+    let [asked, weighted] = chart.colors;
+    // The legend.
+    let mut x = MARGIN;
+    for (text, color) in chart.legend.iter().zip([asked, weighted]) {
+        doc.rect(x, y, 12.0, 12.0, color);
+        doc.text(
+            x + 18.0,
+            y + 11.0,
+            SMALL_SIZE,
+            palette::TEXT,
+            Anchor::Start,
+            text,
+        );
+        x += 18.0 + text_width(text, SMALL_SIZE) + 24.0;
+    }
+    y += 24.0;
+    if chart.is_empty() {
+        y += LABEL_SIZE + 2.0;
+        doc.text(
+            MARGIN,
+            y,
+            LABEL_SIZE + 2.0,
+            palette::TEXT,
+            Anchor::Start,
+            &chart.empty_text,
+        );
+        return doc.finish(y + MARGIN, options, &chart.title);
+    }
+    let row = 36.0;
+    for bar in &chart.bars {
+        let label = format!("{} ({})", bar.label, bar.count);
+        let lines = wrap_clipped(&label, LABEL_SIZE, label_width - 10.0, 1);
+        doc.text(
+            MARGIN,
+            y + 20.0,
+            LABEL_SIZE,
+            palette::TEXT,
+            Anchor::Start,
+            lines.first().map_or("", String::as_str),
+        );
+        doc.rect(bar_x, y + 6.0, bar_width, 20.0, palette::RULE_LIGHT);
+        if bar.nominal_fraction > 0.0 {
+            doc.rect(
+                bar_x,
+                y + 6.0,
+                bar_width * bar.nominal_fraction,
+                20.0,
+                asked,
+            );
+        }
+        if bar.weighted_fraction > 0.0 {
+            doc.rect(
+                bar_x,
+                y + 10.0,
+                bar_width * bar.weighted_fraction,
+                12.0,
+                weighted,
+            );
+        }
+        doc.text(
+            right,
+            y + 15.0,
+            LABEL_SIZE,
+            palette::TEXT,
+            Anchor::End,
+            &bar.weighted_text,
+        );
+        doc.text(
+            right,
+            y + 29.0,
+            SMALL_SIZE,
+            palette::MUTED,
+            Anchor::End,
+            &bar.nominal_text,
+        );
+        y += row;
+    }
+    doc.line(MARGIN, y + 2.0, right, palette::RULE, 0.8);
+    y += 6.0;
+    let total = |m: Option<i128>| {
+        m.map_or_else(|| "—".to_owned(), |m| super::amount_text(m, chart.currency))
+    };
+    let summary = format!(
+        "Σ {} · {} {} · {} {}",
+        chart.open_count,
+        chart.legend[0],
+        total(chart.nominal_total_minor),
+        chart.legend[1],
+        total(chart.weighted_total_minor)
+    );
+    for line in wrap_clipped(&summary, SMALL_SIZE, right - MARGIN, 2) {
+        y += SMALL_SIZE * LINE;
+        doc.text(MARGIN, y, SMALL_SIZE, palette::TEXT, Anchor::Start, &line);
+    }
+    for line in wrap_clipped(&chart.note, SMALL_SIZE, right - MARGIN, 3) {
+        y += SMALL_SIZE * LINE;
+        doc.text(MARGIN, y, SMALL_SIZE, palette::MUTED, Anchor::Start, &line);
+    }
+    doc.finish(y + MARGIN, options, &chart.title)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,6 +616,48 @@ mod tests {
         assert!(lines[1].contains("…</text>"), "{lines:?}");
         assert!(svg.contains(">A &amp; B</text>"));
         assert_eq!(svg.matches("<path").count(), 2);
+    }
+
+    #[test]
+    fn a_pipeline_draws_one_bar_pair_per_stage_with_its_amounts() {
+        use crate::chart::{PipelineBar, PipelineChart};
+        use crate::domain::Stage;
+        let bar = |stage, count, f: f64| PipelineBar {
+            stage,
+            label: format!("{stage:?}"),
+            count,
+            nominal_minor: Some(100),
+            weighted_minor: Some(50),
+            nominal_text: "1.00".into(),
+            weighted_text: "0.50".into(),
+            nominal_fraction: f,
+            weighted_fraction: f / 2.0,
+        };
+        let chart = PipelineChart {
+            title: "Pipeline by stage".into(),
+            subtitle: "as of 2022-06-01 · USD".into(),
+            currency: "USD".parse().unwrap(),
+            bars: vec![
+                bar(Stage::Identified, 2, 1.0),
+                bar(Stage::Contacted, 0, 0.0),
+            ],
+            legend: ["Asked".into(), "Weighted".into()],
+            colors: [palette::PIPELINE_ASKED, palette::PIPELINE_WEIGHTED],
+            open_count: 2,
+            nominal_total_minor: Some(100),
+            weighted_total_minor: None,
+            overdue_count: 0,
+            note: "Totals leave out EUR/USD".into(),
+            empty_text: "No open deals".into(),
+        };
+        let svg = pipeline_svg(&chart, SvgOptions::default());
+        assert!(svg.contains(">Identified (2)</text>"), "{svg}");
+        assert!(svg.contains(">Contacted (0)</text>"));
+        let asked = format!("fill=\"{}\"", palette::PIPELINE_ASKED.hex());
+        // The legend's swatch and the one bar that has an amount.
+        assert_eq!(svg.matches(&asked).count(), 2);
+        assert!(svg.contains("Weighted —"), "{svg}");
+        assert!(svg.contains("EUR/USD"));
     }
 
     #[test]

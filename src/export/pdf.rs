@@ -25,8 +25,8 @@ use serde::Deserialize;
 use super::png::parse_svg;
 use super::{ExportError, ReportData};
 use crate::chart::font::{FONT_BYTES, text_width, wrap};
-use crate::chart::svg::{SvgOptions, pie_svg, table_svg};
-use crate::chart::{PieChart, Rgb, TopTable, amount_text, empty_text, palette};
+use crate::chart::svg::{SvgOptions, pie_svg, pipeline_svg, table_svg};
+use crate::chart::{PieChart, PipelineChart, Rgb, TopTable, amount_text, empty_text, palette};
 use crate::domain::{Currency, Lang, ListKind, Period, PeriodKind, minor_to_decimal};
 
 /// The default template: `assets/report/template.toml`.
@@ -150,6 +150,13 @@ pub struct Texts {
     /// Currency names by ISO code, for `{currency_name}`.
     #[serde(default)]
     pub currency_names: BTreeMap<String, String>,
+    /// Heading of the optional pipeline section (the chart's title when empty).
+    #[serde(default)]
+    pub pipeline_heading: String,
+    /// The pipeline section's sentence: `{open}` deals, `{asked}` and `{weighted}` in
+    /// words, `{overdue}` actions, as of `{date}` (none when empty).
+    #[serde(default)]
+    pub pipeline_summary: String,
 }
 
 /// The report's wording in both languages and its layout.
@@ -494,12 +501,24 @@ fn annex_row(flow: &mut Flow, cells: &[String; 6], size: f64, color: Rgb, header
 }
 
 /// The report of `data` as PDF bytes, in `lang`, on `paper`, worded by `template`.
-#[allow(clippy::float_arithmetic, reason = "page layout geometry")]
 pub fn report_pdf(
     data: &ReportData,
     lang: Lang,
     paper: Paper,
     template: &Template,
+) -> Result<Vec<u8>, ExportError> {
+    report_pdf_with(data, lang, paper, template, None)
+}
+
+/// The report as [`report_pdf`] writes it, with a section on the open deals after the
+/// charts when `pipeline` is given: a sentence of its totals and the pipeline chart.
+#[allow(clippy::float_arithmetic, reason = "page layout geometry")]
+pub fn report_pdf_with(
+    data: &ReportData,
+    lang: Lang,
+    paper: Paper,
+    template: &Template,
+    pipeline: Option<&PipelineChart>,
 ) -> Result<Vec<u8>, ExportError> {
     let t = template.texts(lang);
     let layout = &template.layout;
@@ -567,6 +586,10 @@ pub fn report_pdf(
         &TopTable::from_report(report, &data.lists, lang),
         SvgOptions::default(),
     ));
+    let charts = svgs.len();
+    if let Some(chart) = pipeline {
+        svgs.push(pipeline_svg(chart, SvgOptions::default()));
+    }
     let trees = svgs
         .iter()
         .map(|s| parse_svg(s))
@@ -579,12 +602,47 @@ pub fn report_pdf(
     for (index, tree) in trees
         .iter()
         .enumerate()
+        .take(charts)
         .filter(|_| report.agreements_financial > 0)
     {
         let size = tree.size();
         flow.space(4.0);
         flow.svg(
             index,
+            (f64::from(size.width()), f64::from(size.height())),
+            layout.chart_width,
+        );
+    }
+
+    // The open deals, when asked for.
+    if let (Some(chart), Some(tree)) = (pipeline, trees.get(charts)) {
+        flow.space(layout.body_pt);
+        let heading = if t.pipeline_heading.is_empty() {
+            chart.title.clone()
+        } else {
+            t.pipeline_heading.clone()
+        };
+        flow.heading(&heading, layout.heading_pt, 120.0);
+        if !t.pipeline_summary.is_empty() {
+            let words = |m: Option<i128>| {
+                m.map_or_else(|| "—".to_owned(), |m| amount_words(m, chart.currency, t))
+            };
+            let summary = fill(
+                &t.pipeline_summary,
+                &[
+                    ("open", &chart.open_count.to_string()),
+                    ("asked", &words(chart.nominal_total_minor)),
+                    ("weighted", &words(chart.weighted_total_minor)),
+                    ("overdue", &chart.overdue_count.to_string()),
+                    ("date", &chart.subtitle),
+                ],
+            );
+            flow.paragraph(&summary, layout.body_pt, palette::TEXT, 0.0);
+        }
+        let size = tree.size();
+        flow.space(4.0);
+        flow.svg(
+            charts,
             (f64::from(size.width()), f64::from(size.height())),
             layout.chart_width,
         );

@@ -8,16 +8,16 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use rust_decimal::Decimal;
 
-use super::form::{FormAction, choice_ui, form_window_ui, labelled, list_options};
+use super::form::{Fields, FormAction, choice_ui, form_window_ui, labelled, list_options};
 use super::format::t;
 use super::format::{count_text, date_text};
 use super::pie::color;
 use super::state::Command;
-use super::state::Shared;
+use super::state::{Cache, Shared};
 use crate::chart::{ChartKind, amount_text, palette};
 use crate::domain::{
-    Agreement, AgreementId, Currency, Lang, ListKind, Money, PartnerId, Period, Status, ThemeShare,
-    WHOLE_BP,
+    Agreement, AgreementId, Currency, Lang, ListKind, Money, Opportunity, PartnerId, Period,
+    Status, ThemeShare, WHOLE_BP,
 };
 use crate::ledger::AgreementFilter;
 
@@ -62,7 +62,7 @@ impl AgreementsView {
 
 /// The add/edit form, as text the user types.
 #[derive(Clone, Debug, Default)]
-pub struct AgreementForm {
+pub(super) struct AgreementForm {
     id: Option<AgreementId>,
     reference: String,
     title: String,
@@ -84,7 +84,7 @@ fn decimal_text(m: &Money) -> String {
     m.amount().to_string()
 }
 
-fn parse_decimal(text: &str) -> Option<Decimal> {
+pub(super) fn parse_decimal(text: &str) -> Option<Decimal> {
     let cleaned: String = text
         .chars()
         .filter(|c| !matches!(c, ',' | ' ' | '\'' | '_'))
@@ -136,8 +136,45 @@ impl AgreementForm {
         }
     }
 
+    /// A signed agreement prefilled from the deal `d`: its partner, title, ask, region and
+    /// themes, signed on `signed_on`; the reference is the officer's to type.
+    pub(super) fn from_deal(d: &Opportunity, signed_on: chrono::NaiveDate) -> AgreementForm {
+        AgreementForm {
+            title: d.title.clone(),
+            partner: Some(d.partner_id),
+            signed_on: signed_on.to_string(),
+            status: Status::Signed,
+            financial: d.ask.is_some(),
+            amount: d.ask.as_ref().map(decimal_text).unwrap_or_default(),
+            currency: d
+                .ask
+                .map_or_else(|| "USD".to_owned(), |m| m.currency.to_string()),
+            region: d.region.clone(),
+            themes: d
+                .themes
+                .iter()
+                .map(|s| (s.theme.clone(), crate::domain::bp_text(s.percent_bp)))
+                .collect(),
+            ..AgreementForm::default()
+        }
+    }
+
+    /// Shows `message` next to `field`, as a refusal found after [`AgreementForm::parse`].
+    pub(super) fn refuse(&mut self, field: &'static str, message: String) {
+        self.errors.insert(field, message);
+    }
+
+    /// The messages shown next to the fields.
+    pub(super) fn errors(&self) -> &HashMap<&'static str, String> {
+        &self.errors
+    }
+
     /// The agreement the form describes, or the messages to show next to its fields.
-    fn parse(&mut self, lang: Lang, lists: &crate::domain::ReferenceLists) -> Option<Agreement> {
+    pub(super) fn parse(
+        &mut self,
+        lang: Lang,
+        lists: &crate::domain::ReferenceLists,
+    ) -> Option<Agreement> {
         let mut errors: HashMap<&'static str, String> = HashMap::new();
         let date = |text: &str| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
         let signed_on = date(&self.signed_on);
@@ -218,39 +255,7 @@ impl AgreementForm {
             None
         };
         let own_part = money(&self.own, "own_part", &mut errors);
-        let mut themes = Vec::new();
-        for (theme, percent) in &self.themes {
-            if theme.is_empty() {
-                continue;
-            }
-            match parse_decimal(percent).and_then(|d| {
-                let bp = (d * Decimal::from(100)).normalize();
-                (bp.scale() == 0)
-                    .then(|| u32::try_from(bp.mantissa()).ok())
-                    .flatten()
-            }) {
-                Some(bp) => themes.push(ThemeShare {
-                    theme: theme.clone(),
-                    percent_bp: bp,
-                }),
-                None => {
-                    errors.insert(
-                        "themes",
-                        t(
-                            lang,
-                            "Percentages such as 50 or 33.33",
-                            "百分比，例如 50 或 33.33",
-                        )
-                        .into(),
-                    );
-                }
-            }
-        }
-        if themes.len() == 1
-            && let Some(only) = themes.first_mut()
-        {
-            only.percent_bp = WHOLE_BP;
-        }
+        let themes = parse_themes(lang, &self.themes, &mut errors);
         let agreement = Agreement {
             id: self.id.unwrap_or(AgreementId(0)),
             reference: Some(self.reference.trim().to_owned()).filter(|r| !r.is_empty()),
@@ -306,7 +311,7 @@ impl AgreementsView {
         }
         let unassigned = f.key == "unassigned";
         match f.chart {
-            ChartKind::Cofunding | ChartKind::TopPartners => true,
+            ChartKind::Cofunding | ChartKind::TopPartners | ChartKind::Pipeline => true,
             ChartKind::PartnerType => s.cache.partner(a.partner_id).is_some_and(|p| {
                 p.partner_type == f.key || (unassigned && p.partner_type.is_empty())
             }),
@@ -651,106 +656,15 @@ impl AgreementsView {
         } else {
             t(lang, "New agreement", "新协议")
         };
-        let lists = &s.cache.lists;
-        let partners = s
-            .cache
-            .partners
-            .iter()
-            .map(|p| (Some(p.id), p.display_name(lang)));
-        let regions = list_options(lists, ListKind::Region, lang);
-        let themes = list_options(lists, ListKind::Theme, lang);
-        let choose = t(lang, "Choose…", "请选择…");
         let mut armed = form.id.is_some() && self.confirm_delete == form.id;
         let action = form_window_ui(
             ui.ctx(),
             lang,
             title,
             520.0,
-            &form.errors,
+            &form.errors.clone(),
             form.id.is_some().then_some(&mut armed),
-            |f| {
-                f.text(
-                    t(lang, "Reference", "编号"),
-                    "reference",
-                    &mut form.reference,
-                    None,
-                    None,
-                );
-                f.text(
-                    t(lang, "Title", "标题"),
-                    "title",
-                    &mut form.title,
-                    None,
-                    None,
-                );
-                f.choice(
-                    t(lang, "Partner", "伙伴"),
-                    "partner",
-                    &mut form.partner,
-                    partners,
-                    choose,
-                );
-                f.text(
-                    t(lang, "Signed on", "签署日期"),
-                    "signed_on",
-                    &mut form.signed_on,
-                    None,
-                    None,
-                );
-                f.row(t(lang, "Status", "状态"), &[], |ui| {
-                    ui.horizontal(|ui| {
-                        for s in [Status::Draft, Status::Signed, Status::Cancelled] {
-                            ui.selectable_value(&mut form.status, s, status_text(lang, s));
-                        }
-                    });
-                });
-                f.row(t(lang, "Financial", "财务捐款"), &[], |ui| {
-                    ui.checkbox(
-                        &mut form.financial,
-                        t(lang, "The partner contributes money", "伙伴提供资金"),
-                    );
-                });
-                let contribution = t(lang, "Contribution", "捐款");
-                f.row(contribution, &["contribution", "currency"], |ui| {
-                    ui.horizontal(|ui| {
-                        let amount =
-                            egui::TextEdit::singleline(&mut form.amount).desired_width(160.0);
-                        labelled(
-                            ui.add_enabled(form.financial, amount),
-                            egui::Role::TextInput,
-                            contribution,
-                        );
-                        let currency =
-                            egui::TextEdit::singleline(&mut form.currency).desired_width(50.0);
-                        labelled(
-                            ui.add(currency),
-                            egui::Role::TextInput,
-                            t(lang, "Currency", "货币"),
-                        );
-                    });
-                });
-                let own = t(lang, "Own co-funding part", "本组织联合供资部分");
-                f.text(own, "own_part", &mut form.own, Some(160.0), None);
-                let hint = t(lang, "signing date", "默认为签署日期");
-                f.text(
-                    t(lang, "Value date", "起息日"),
-                    "value_date",
-                    &mut form.value_date,
-                    None,
-                    Some(hint),
-                );
-                f.choice(
-                    t(lang, "Region", "区域"),
-                    "region",
-                    &mut form.region,
-                    regions,
-                    choose,
-                );
-                f.row(t(lang, "Themes (%)", "专题（%）"), &["themes"], |ui| {
-                    themes_ui(ui, lang, &mut form.themes, themes);
-                });
-                f.multiline(t(lang, "Notes", "备注"), "notes", &mut form.notes);
-            },
+            |f| agreement_fields_ui(f, lang, &mut form, &s.cache),
             |_| {},
         );
         self.confirm_delete = form.id.filter(|_| armed);
@@ -778,8 +692,148 @@ impl AgreementsView {
     }
 }
 
+/// Theme rows as typed (theme key, percent) as shares; a single theme takes the whole. A
+/// percentage that does not read is told under "themes".
+pub(super) fn parse_themes(
+    lang: Lang,
+    rows: &[(String, String)],
+    errors: &mut HashMap<&'static str, String>,
+) -> Vec<ThemeShare> {
+    let mut themes = Vec::new();
+    for (theme, percent) in rows {
+        if theme.is_empty() {
+            continue;
+        }
+        match parse_decimal(percent).and_then(|d| {
+            let bp = (d * Decimal::from(100)).normalize();
+            (bp.scale() == 0)
+                .then(|| u32::try_from(bp.mantissa()).ok())
+                .flatten()
+        }) {
+            Some(bp) => themes.push(ThemeShare {
+                theme: theme.clone(),
+                percent_bp: bp,
+            }),
+            None => {
+                errors.insert(
+                    "themes",
+                    t(
+                        lang,
+                        "Percentages such as 50 or 33.33",
+                        "百分比，例如 50 或 33.33",
+                    )
+                    .into(),
+                );
+            }
+        }
+    }
+    if themes.len() == 1
+        && let Some(only) = themes.first_mut()
+    {
+        only.percent_bp = WHOLE_BP;
+    }
+    themes
+}
+
+/// The fields of the agreement form, as the agreements page and the signing of a deal lay
+/// them out.
+pub(super) fn agreement_fields_ui(
+    f: &mut Fields<'_>,
+    lang: Lang,
+    form: &mut AgreementForm,
+    cache: &Cache,
+) {
+    let lists = &cache.lists;
+    let partners = cache
+        .partners
+        .iter()
+        .map(|p| (Some(p.id), p.display_name(lang)));
+    let regions = list_options(lists, ListKind::Region, lang);
+    let themes = list_options(lists, ListKind::Theme, lang);
+    let choose = t(lang, "Choose…", "请选择…");
+    f.text(
+        t(lang, "Reference", "编号"),
+        "reference",
+        &mut form.reference,
+        None,
+        None,
+    );
+    f.text(
+        t(lang, "Title", "标题"),
+        "title",
+        &mut form.title,
+        None,
+        None,
+    );
+    f.choice(
+        t(lang, "Partner", "伙伴"),
+        "partner",
+        &mut form.partner,
+        partners,
+        choose,
+    );
+    f.text(
+        t(lang, "Signed on", "签署日期"),
+        "signed_on",
+        &mut form.signed_on,
+        None,
+        None,
+    );
+    f.row(t(lang, "Status", "状态"), &[], |ui| {
+        ui.horizontal(|ui| {
+            for s in [Status::Draft, Status::Signed, Status::Cancelled] {
+                ui.selectable_value(&mut form.status, s, status_text(lang, s));
+            }
+        });
+    });
+    f.row(t(lang, "Financial", "财务捐款"), &[], |ui| {
+        ui.checkbox(
+            &mut form.financial,
+            t(lang, "The partner contributes money", "伙伴提供资金"),
+        );
+    });
+    let contribution = t(lang, "Contribution", "捐款");
+    f.row(contribution, &["contribution", "currency"], |ui| {
+        ui.horizontal(|ui| {
+            let amount = egui::TextEdit::singleline(&mut form.amount).desired_width(160.0);
+            labelled(
+                ui.add_enabled(form.financial, amount),
+                egui::Role::TextInput,
+                contribution,
+            );
+            let currency = egui::TextEdit::singleline(&mut form.currency).desired_width(50.0);
+            labelled(
+                ui.add(currency),
+                egui::Role::TextInput,
+                t(lang, "Currency", "货币"),
+            );
+        });
+    });
+    let own = t(lang, "Own co-funding part", "本组织联合供资部分");
+    f.text(own, "own_part", &mut form.own, Some(160.0), None);
+    let hint = t(lang, "signing date", "默认为签署日期");
+    f.text(
+        t(lang, "Value date", "起息日"),
+        "value_date",
+        &mut form.value_date,
+        None,
+        Some(hint),
+    );
+    f.choice(
+        t(lang, "Region", "区域"),
+        "region",
+        &mut form.region,
+        regions,
+        choose,
+    );
+    f.row(t(lang, "Themes (%)", "专题（%）"), &["themes"], |ui| {
+        themes_ui(ui, lang, &mut form.themes, themes);
+    });
+    f.multiline(t(lang, "Notes", "备注"), "notes", &mut form.notes);
+}
+
 /// An agreement's themes with their percentages, one row each, with − and + theme.
-fn themes_ui<'t>(
+pub(super) fn themes_ui<'t>(
     ui: &mut Ui,
     lang: Lang,
     rows: &mut Vec<(String, String)>,

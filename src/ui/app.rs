@@ -38,6 +38,9 @@ const UNDO_BUDGET_BYTES: usize = 256 * 1024 * 1024;
 struct Remembered {
     lang: Option<Lang>,
     recent: Vec<PathBuf>,
+    /// Whether the report PDF has its pipeline section.
+    #[serde(default)]
+    pdf_pipeline: bool,
 }
 
 const REMEMBERED_KEY: &str = "pledger";
@@ -51,6 +54,7 @@ pub struct PledgerApp {
     pub(super) settings: settings::SettingsView,
     pub(super) money_in: super::money_in::MoneyInView,
     pub(super) prospects: super::prospects::ProspectsView,
+    pub(super) pipeline: super::pipeline::PipelineView,
     pub(super) wizard: Option<ImportWizard>,
     /// Workbooks larger than this are imported as they are read (see [`ImportWizard`]).
     whole_read_bytes: u64,
@@ -79,12 +83,15 @@ impl PledgerApp {
                 cache: Cache::empty(),
                 slice_filter: None,
                 undoing_import: false,
+                today: None,
+                pdf_pipeline: false,
             },
             agreements: agreements::AgreementsView::default(),
             partners_view: partners::PartnersView::default(),
             settings: settings::SettingsView::default(),
             money_in: super::money_in::MoneyInView::default(),
             prospects: super::prospects::ProspectsView::default(),
+            pipeline: super::pipeline::PipelineView::default(),
             wizard: None,
             whole_read_bytes: super::import_wizard::WHOLE_READ_BYTES,
             undo: Vec::new(),
@@ -113,6 +120,7 @@ impl PledgerApp {
         let lang = remembered.lang.unwrap_or_else(super::system_lang);
         let mut app = PledgerApp::new(ledger, lang, Box::new(super::dialogs::NativeDialogs));
         app.s.recent = remembered.recent;
+        app.s.pdf_pipeline = remembered.pdf_pipeline;
         app.remember_recent();
         app
     }
@@ -147,6 +155,26 @@ impl PledgerApp {
     pub fn show_agreements(&mut self, period: Option<Period>) {
         self.agreements.period = period;
         self.s.page = Page::Agreements;
+    }
+
+    /// Fixes the day deals move on and actions fall due (tests); the clock's by default.
+    pub fn set_today(&mut self, day: chrono::NaiveDate) {
+        self.s.today = Some(day);
+    }
+
+    /// Whether the report PDF has its pipeline section.
+    pub fn pdf_pipeline(&self) -> bool {
+        self.s.pdf_pipeline
+    }
+
+    /// How many times the deals were read from the ledger since start.
+    pub fn deal_loads(&self) -> u64 {
+        self.s.cache.deals.as_ref().map_or(0, |d| d.loads)
+    }
+
+    /// Shows the pipeline page.
+    pub fn show_pipeline(&mut self) {
+        self.s.page = Page::Pipeline;
     }
 
     /// The status line's message, if any.
@@ -437,6 +465,7 @@ impl PledgerApp {
                     self.s.cache = Cache::empty();
                     // The drafts of the settings page were the other ledger's.
                     self.settings = settings::SettingsView::default();
+                    self.pipeline.reset();
                     self.wizard = None;
                     self.refresh();
                     self.s.period = self.latest_period();
@@ -467,15 +496,26 @@ impl PledgerApp {
                 self.export_done(result, &path);
             }
             Command::ExportPdf(path) => {
+                let pipeline = if self.s.pdf_pipeline {
+                    super::pipeline::load_deals(&mut self.s);
+                    self.s
+                        .cache
+                        .deals
+                        .as_ref()
+                        .map(|d| crate::chart::PipelineChart::from_figures(&d.figures, lang))
+                } else {
+                    None
+                };
                 let result =
                     crate::export::ReportData::load(&self.s.ledger, &self.s.period, self.s.top_n)
                         .and_then(|data| {
                             let template = crate::export::pdf::Template::bundled()?;
-                            crate::export::pdf::report_pdf(
+                            crate::export::pdf::report_pdf_with(
                                 &data,
                                 lang,
                                 crate::export::pdf::Paper::A4,
                                 &template,
+                                pipeline.as_ref(),
                             )
                         })
                         .map_err(|e| e.to_string())
@@ -502,18 +542,55 @@ impl PledgerApp {
                 super::import_wizard::commit_import(&mut self.wizard, &mut self.s)
             }
             Command::ShowAgreements(period) => self.show_agreements(period),
+            Command::PutDeal(d) => {
+                let today = self.s.today();
+                let label = format!("{} {}", t(lang, "Saved", "已保存"), d.title);
+                self.write_step(label, |w| w.put_opportunity(&d, today).map(|_| ()));
+            }
+            Command::MoveDeal { id, stage, reason } => {
+                let today = self.s.today();
+                let title = self
+                    .s
+                    .cache
+                    .deals
+                    .as_ref()
+                    .and_then(|d| d.index.get(&id).and_then(|&i| d.deals.get(i)))
+                    .map_or_else(|| format!("#{}", id.0), |d| d.title.clone());
+                let label = format!(
+                    "{} {title} → {}",
+                    t(lang, "Moved", "已移动"),
+                    crate::chart::stage_label(stage, lang)
+                );
+                self.write_step(label, |w| {
+                    let Some(mut deal) = w.opportunity(id)? else {
+                        return Err(LedgerError::Refused(format!("there is no deal #{}", id.0)));
+                    };
+                    deal.stage = stage;
+                    if !reason.trim().is_empty() {
+                        deal.reason = reason.trim().to_owned();
+                    }
+                    w.put_opportunity(&deal, today).map(|_| ())
+                });
+            }
+            Command::SignDeal { id, agreement } => {
+                let label = format!("{} {}", t(lang, "Signed", "已签署"), agreement.title);
+                self.write_step(label, |w| w.sign_opportunity(id, &agreement).map(|_| ()));
+            }
         }
     }
 
     /// Writes the dashboard's own chart model of `kind` as a PNG: the file shows what the
     /// screen shows.
     fn export_chart(&self, kind: crate::chart::ChartKind, path: &Path) -> Result<(), String> {
-        use crate::chart::svg::{SvgOptions, pie_svg, table_svg};
+        use crate::chart::svg::{SvgOptions, pie_svg, pipeline_svg, table_svg};
         let options = SvgOptions {
             width_px: 1280,
             ..SvgOptions::default()
         };
-        let svg = if kind == crate::chart::ChartKind::TopPartners {
+        let svg = if kind == crate::chart::ChartKind::Pipeline {
+            let deals = self.s.cache.deals.as_ref().ok_or("no pipeline to export")?;
+            pipeline_svg(&deals.chart.1, options)
+        } else if kind == crate::chart::ChartKind::TopPartners {
             let table = self.s.cache.top.as_ref().ok_or("no report to export")?;
             table_svg(table, options)
         } else {
@@ -808,6 +885,7 @@ impl PledgerApp {
             for (page, en, zh) in [
                 (Page::Dashboard, "Dashboard", "仪表板"),
                 (Page::Agreements, "Agreements", "协议"),
+                (Page::Pipeline, "Pipeline", "筹资渠道"),
                 (Page::Partners, "Partners", "伙伴"),
                 (Page::MoneyIn, "Money in", "资金到账"),
                 (Page::Prospects, "Prospects", "潜在伙伴"),
@@ -932,6 +1010,7 @@ impl PledgerApp {
                 Page::Import => super::import_wizard::import_ui(&mut self.wizard, &mut self.s, ui),
                 Page::Settings => self.settings.settings_ui(&mut self.s, ui),
                 Page::Prospects => self.prospects.prospects_ui(&mut self.s, ui),
+                Page::Pipeline => self.pipeline.pipeline_ui(&mut self.s, ui),
                 Page::MoneyIn => super::money_in::money_in_ui(
                     ui,
                     self.s.lang,
@@ -954,6 +1033,7 @@ impl eframe::App for PledgerApp {
         let remembered = Remembered {
             lang: Some(self.s.lang),
             recent: self.s.recent.clone(),
+            pdf_pipeline: self.s.pdf_pipeline,
         };
         eframe::set_value(storage, REMEMBERED_KEY, &remembered);
     }

@@ -1,12 +1,13 @@
-//! The dashboard: period picker, tiles, the four pies and the top-partners table.
+//! The dashboard: period picker, tiles, the four pies and the top-partners table; once the
+//! ledger holds deals, the pipeline's tile and chart.
 
-use egui::{RichText, Ui};
+use egui::{RichText, Sense, Ui};
 
 use super::format::t;
 use super::format::{change_text, count_text, money_change_text, money_text, period_text};
 use super::pie::{color, pie_ui};
 use super::state::{Command, Page, Shared, SliceFilter};
-use crate::chart::palette;
+use crate::chart::{PipelineChart, palette};
 use crate::domain::{Lang, Period, PeriodKind};
 use crate::report::ReportError;
 
@@ -196,6 +197,14 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
         }
     };
     let previous = s.cache.previous.clone();
+    // The pipeline's tile and chart, once the ledger holds deals.
+    super::pipeline::load_deals(s);
+    let pipeline = s
+        .cache
+        .deals
+        .as_ref()
+        .filter(|d| !d.deals.is_empty())
+        .map(|d| d.chart.1.clone());
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             let change = |now: u64, before: Option<u64>| {
@@ -244,6 +253,11 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
                 ),
                 lang,
             );
+            if let Some(chart) = pipeline.as_ref()
+                && pipeline_tile_ui(ui, lang, chart)
+            {
+                s.page = Page::Pipeline;
+            }
         });
         ui.add_space(10.0);
         let pies = s.cache.pies.clone();
@@ -280,6 +294,11 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
             });
         ui.add_space(12.0);
         top_partners_ui(s, ui);
+        if let Some(chart) = pipeline.as_ref() {
+            ui.add_space(16.0);
+            pipeline_chart_ui(ui, chart);
+            export_chart_button_ui(s, ui, crate::chart::ChartKind::Pipeline);
+        }
     });
 }
 
@@ -379,5 +398,131 @@ fn export_report_buttons_ui(s: &mut Shared, ui: &mut Ui) {
             .save_file(&format!("report-{}.xlsx", s.period.label()), "xlsx")
     {
         s.commands.push(super::state::Command::ExportXlsx(path));
+    }
+}
+
+/// The dashboard's pipeline tile: open deals, their weighted total, overdue actions; a
+/// click shows the pipeline page.
+pub(super) fn pipeline_tile_ui(ui: &mut Ui, lang: Lang, chart: &PipelineChart) -> bool {
+    let weighted = chart.weighted_total_minor.map_or_else(
+        || t(lang, "— a rate is missing", "— 缺少汇率").to_owned(),
+        |m| money_text(lang, m, chart.currency),
+    );
+    let response = egui::Frame::group(ui.style())
+        .inner_margin(egui::Margin::same(10))
+        .show(ui, |ui| {
+            ui.set_min_width(220.0);
+            ui.vertical(|ui| {
+                ui.label(
+                    RichText::new(t(lang, "Pipeline", "筹资渠道")).color(color(palette::MUTED)),
+                );
+                ui.label(
+                    RichText::new(format!(
+                        "{} {}",
+                        count_text(chart.open_count),
+                        t(lang, "open deals", "项进行中的洽谈")
+                    ))
+                    .size(22.0)
+                    .strong(),
+                );
+                ui.label(format!("{} {weighted}", t(lang, "Weighted", "加权")));
+                let overdue = RichText::new(format!(
+                    "{} {}",
+                    count_text(chart.overdue_count),
+                    t(lang, "overdue actions", "项逾期行动")
+                ))
+                .small();
+                ui.label(if chart.overdue_count > 0 {
+                    overdue.color(color(palette::DOWN))
+                } else {
+                    overdue.color(color(palette::MUTED))
+                });
+            });
+        })
+        .response
+        .interact(Sense::click())
+        .on_hover_cursor(egui::CursorIcon::PointingHand);
+    response.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Button,
+            true,
+            t(lang, "Show the pipeline", "查看筹资渠道"),
+        )
+    });
+    response.clicked()
+}
+
+/// The pipeline chart painted from the chart model, as the SVG draws it.
+#[allow(
+    clippy::float_arithmetic,
+    clippy::cast_possible_truncation,
+    reason = "screen geometry"
+)]
+pub(super) fn pipeline_chart_ui(ui: &mut Ui, chart: &PipelineChart) {
+    ui.label(RichText::new(&chart.title).strong().size(15.0));
+    ui.label(
+        RichText::new(&chart.subtitle)
+            .small()
+            .color(color(palette::MUTED)),
+    );
+    let [asked, weighted] = chart.colors.map(color);
+    ui.horizontal(|ui| {
+        for (text, c) in chart.legend.iter().zip([asked, weighted]) {
+            let (r, _) = ui.allocate_exact_size(egui::vec2(11.0, 11.0), Sense::hover());
+            ui.painter().rect_filled(r, 2.0, c);
+            ui.label(RichText::new(text).small());
+        }
+    });
+    if chart.is_empty() {
+        ui.label(RichText::new(&chart.empty_text).color(color(palette::MUTED)));
+        return;
+    }
+    let bar_width = 320.0;
+    egui::Grid::new("pipeline-chart")
+        .num_columns(3)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            for bar in &chart.bars {
+                ui.label(format!("{} ({})", bar.label, count_text(bar.count)));
+                let (r, response) =
+                    ui.allocate_exact_size(egui::vec2(bar_width, 20.0), Sense::hover());
+                let painter = ui.painter();
+                painter.rect_filled(r, 2.0, color(palette::RULE_LIGHT));
+                let nominal = egui::Rect::from_min_size(
+                    r.min,
+                    egui::vec2(bar_width * bar.nominal_fraction as f32, 20.0),
+                );
+                painter.rect_filled(nominal, 2.0, asked);
+                let w = egui::Rect::from_min_size(
+                    r.min + egui::vec2(0.0, 4.0),
+                    egui::vec2(bar_width * bar.weighted_fraction as f32, 12.0),
+                );
+                painter.rect_filled(w, 1.0, weighted);
+                response.on_hover_text(format!(
+                    "{}: {} {}\n{}: {} {}",
+                    chart.legend[0],
+                    chart.currency,
+                    bar.nominal_text,
+                    chart.legend[1],
+                    chart.currency,
+                    bar.weighted_text
+                ));
+                ui.vertical(|ui| {
+                    ui.label(RichText::new(&bar.weighted_text).strong());
+                    ui.label(
+                        RichText::new(&bar.nominal_text)
+                            .small()
+                            .color(color(palette::MUTED)),
+                    );
+                });
+                ui.end_row();
+            }
+        });
+    if !chart.note.is_empty() {
+        ui.label(
+            RichText::new(&chart.note)
+                .small()
+                .color(color(palette::WARNING)),
+        );
     }
 }

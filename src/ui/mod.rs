@@ -12,6 +12,7 @@ mod import_wizard;
 mod money_in;
 mod partners;
 mod pie;
+mod pipeline;
 mod prospects;
 mod settings;
 mod state;

@@ -1,5 +1,5 @@
-//! Settings: language, reporting currency, exchange rates, and the reference lists in both
-//! languages.
+//! Settings: language, reporting currency, the report PDF's optional pipeline section,
+//! exchange rates, and the reference lists in both languages.
 
 use std::str::FromStr;
 
@@ -67,6 +67,25 @@ impl SettingsView {
                     }
                 }
             });
+            ui.add_space(10.0);
+            ui.heading(t(lang, "Report PDF", "报告 PDF"));
+            ui.checkbox(
+                &mut s.pdf_pipeline,
+                t(
+                    lang,
+                    "Add a section on the pipeline of open deals",
+                    "添加进行中洽谈（筹资渠道）一节",
+                ),
+            );
+            ui.label(
+                RichText::new(t(
+                    lang,
+                    "Kept on this computer for every ledger; off unless ticked.",
+                    "保存在本机，适用于所有账本；默认不添加。",
+                ))
+                .small()
+                .color(color(palette::MUTED)),
+            );
             ui.add_space(10.0);
             self.organisation_ui(s, ui);
             ui.add_space(10.0);

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::dialogs::FileDialogs;
-use crate::chart::{PieChart, TopTable};
+use crate::chart::{PieChart, PipelineChart, PipelineFigures, TopTable};
 use crate::domain::{
-    Agreement, AgreementId, Currency, ExchangeRate, Lang, Organisation, Partner, PartnerId, Period,
-    ReferenceLists,
+    Agreement, AgreementId, Currency, ExchangeRate, Lang, Opportunity, OpportunityId, Organisation,
+    Partner, PartnerId, Period, ReferenceLists, Stage, StageProbabilities,
 };
 use crate::ledger::{Change, Ledger};
 use crate::report::{Report, ReportError, Snapshot};
@@ -32,6 +32,8 @@ pub enum Page {
     MoneyIn,
     /// Funding partners' profiles and the match tool.
     Prospects,
+    /// Deals before the signature: the board by stage, the table, the deal form.
+    Pipeline,
 }
 
 /// A change the user asked for; run once, after layout, in one transaction.
@@ -93,6 +95,24 @@ pub enum Command {
     CommitImport,
     /// Show the agreements page, filtered to a period (all periods with `None`).
     ShowAgreements(Option<Period>),
+    /// Add a deal (id 0) or replace one; a stage it enters is recorded as of today.
+    PutDeal(Box<Opportunity>),
+    /// Move a deal to `stage` as of today, with the reason when it is lost or declined.
+    MoveDeal {
+        /// The deal.
+        id: OpportunityId,
+        /// The stage it enters (not signed: that is [`Command::SignDeal`]).
+        stage: Stage,
+        /// Why it was lost or declined; kept as it was when empty.
+        reason: String,
+    },
+    /// Sign a deal into `agreement` (prefilled from it, edited by the officer).
+    SignDeal {
+        /// The deal.
+        id: OpportunityId,
+        /// The agreement it becomes.
+        agreement: Box<Agreement>,
+    },
 }
 
 impl Command {
@@ -112,6 +132,9 @@ impl Command {
             | Command::SetCurrency(_)
             | Command::SetOrganisation(_)
             | Command::ReplaceLists(_)
+            | Command::PutDeal(_)
+            | Command::MoveDeal { .. }
+            | Command::SignDeal { .. }
             | Command::OpenLedger(_)
             | Command::StartImport(_)
             | Command::CommitImport
@@ -151,6 +174,30 @@ impl Revert {
 /// of those due soon (`None` when they could not be read).
 pub(super) type DueCount = (u64, chrono::NaiveDate, Option<(usize, usize)>);
 
+/// The deals as the pipeline page and the dashboard show them, read at a ledger revision
+/// for a day: the deals, the pipeline's figures per stage (from `report::pipeline`), the
+/// chart, and each stage's deals as indices into `deals`.
+pub(super) struct DealsCache {
+    /// The revision, the day and the won/lost period they were read for.
+    pub key: (u64, chrono::NaiveDate, Period),
+    /// Every deal, by id.
+    pub deals: Vec<Opportunity>,
+    /// Deal id -> index in `deals`.
+    pub index: HashMap<OpportunityId, usize>,
+    /// Each stage's deals (indices into `deals`), indexed like [`Stage::ALL`].
+    pub by_stage: Vec<Vec<usize>>,
+    /// The pipeline's figures (per stage like [`Stage::ALL`]).
+    pub figures: PipelineFigures,
+    /// The chart of the open stages, and the language it was made in.
+    pub chart: (Lang, PipelineChart),
+    /// The stages' default chances of signing.
+    pub probabilities: StageProbabilities,
+    /// The reporting currency.
+    pub currency: Currency,
+    /// How many times the deals were read (tests check no frame reads them again).
+    pub loads: u64,
+}
+
 /// Data derived from the ledger, reloaded only when its revision changes.
 pub(super) struct Cache {
     /// Revision the cache was loaded at.
@@ -187,6 +234,10 @@ pub(super) struct Cache {
     pub top: Option<TopTable>,
     /// How many times the report was computed (tests check no frame recomputes it).
     pub report_computations: u64,
+    /// The deals and their pipeline, read when a page needs them.
+    pub deals: Option<DealsCache>,
+    /// Why the deals could not be read, at a revision.
+    pub deals_error: Option<(u64, String)>,
 }
 
 impl Cache {
@@ -208,6 +259,8 @@ impl Cache {
             pies: Vec::new(),
             top: None,
             report_computations: 0,
+            deals: None,
+            deals_error: None,
         }
     }
 
@@ -256,9 +309,19 @@ pub struct Shared {
     pub slice_filter: Option<SliceFilter>,
     /// An import batch is being undone on a thread of its own (the ledger is busy).
     pub undoing_import: bool,
+    /// The day deals move on and actions fall due; the clock's when `None` (tests fix it).
+    pub today: Option<chrono::NaiveDate>,
+    /// Whether the report PDF has its pipeline section (remembered between runs).
+    pub pdf_pipeline: bool,
 }
 
 impl Shared {
+    /// Today, or the day tests fixed.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
     /// Tells `message` on the status line as a failure.
     pub fn fail(&mut self, message: &str) {
         self.status = Some((message.to_owned(), true));
