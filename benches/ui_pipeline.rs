@@ -87,7 +87,12 @@ fn generate(ledger: &Ledger, partners: usize, deals: usize) {
             let mut from: Option<Stage> = None;
             for s in path {
                 change
-                    .execute(params![id, day.to_string(), from.map(Stage::as_str), s.as_str()])
+                    .execute(params![
+                        id,
+                        day.to_string(),
+                        from.map(Stage::as_str),
+                        s.as_str()
+                    ])
                     .expect("change");
                 from = Some(s);
                 day += chrono::Duration::days(1 + rng.below(40) as i64);
@@ -138,7 +143,10 @@ fn main() {
     let ledger = Ledger::open_in_memory().unwrap();
     let t = Instant::now();
     generate(&ledger, partners, deals);
-    println!("generated {partners} partners and {deals} deals in {:.1?}", t.elapsed());
+    println!(
+        "generated {partners} partners and {deals} deals in {:.1?}",
+        t.elapsed()
+    );
     let mut app = PledgerApp::new(ledger, Lang::En, Box::new(ScriptedDialogs::default()));
     app.set_today(NaiveDate::from_ymd_opt(2021, 6, 30).unwrap());
     let ctx = egui::Context::default();

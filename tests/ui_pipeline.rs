@@ -469,7 +469,7 @@ fn the_dashboard_shows_the_pipeline_tile_and_exports_its_chart_and_the_pdf_secti
         PartnerId(0),
         "Late deal",
         Stage::Negotiation,
-        100_000_00,
+        10_000_000,
         "USD",
     );
     late.next_action = "Call".into();
