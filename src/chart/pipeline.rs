@@ -97,6 +97,8 @@ pub struct PipelineChart {
     pub title: String,
     /// `as of 2024-05-01 · USD`.
     pub subtitle: String,
+    /// The day of the figures.
+    pub as_of: chrono::NaiveDate,
     /// The reporting currency.
     pub currency: Currency,
     /// One bar per stage of [`CHART_STAGES`].
@@ -228,6 +230,7 @@ impl PipelineChart {
         PipelineChart {
             title: super::ChartKind::Pipeline.title(lang).to_owned(),
             subtitle,
+            as_of: pipeline.as_of,
             currency,
             bars,
             legend,

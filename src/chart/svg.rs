@@ -636,6 +636,7 @@ mod tests {
         let chart = PipelineChart {
             title: "Pipeline by stage".into(),
             subtitle: "as of 2022-06-01 · USD".into(),
+            as_of: chrono::NaiveDate::from_ymd_opt(2022, 6, 1).unwrap(),
             currency: "USD".parse().unwrap(),
             bars: vec![
                 bar(Stage::Identified, 2, 1.0),

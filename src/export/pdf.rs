@@ -622,7 +622,16 @@ pub fn report_pdf_with(
         } else {
             t.pipeline_heading.clone()
         };
-        flow.heading(&heading, layout.heading_pt, 120.0);
+        // The heading, its sentence and the chart stay on one page.
+        let size = tree.size();
+        let chart_height =
+            flow.width() * layout.chart_width.clamp(0.2, 1.0) * f64::from(size.height())
+                / f64::from(size.width()).max(1.0);
+        flow.heading(
+            &heading,
+            layout.heading_pt,
+            chart_height + 4.0 * layout.body_pt,
+        );
         if !t.pipeline_summary.is_empty() {
             let words = |m: Option<i128>| {
                 m.map_or_else(|| "—".to_owned(), |m| amount_words(m, chart.currency, t))
@@ -634,12 +643,11 @@ pub fn report_pdf_with(
                     ("asked", &words(chart.nominal_total_minor)),
                     ("weighted", &words(chart.weighted_total_minor)),
                     ("overdue", &chart.overdue_count.to_string()),
-                    ("date", &chart.subtitle),
+                    ("date", &chart.as_of.to_string()),
                 ],
             );
             flow.paragraph(&summary, layout.body_pt, palette::TEXT, 0.0);
         }
-        let size = tree.size();
         flow.space(4.0);
         flow.svg(
             charts,

@@ -205,101 +205,104 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
         .as_ref()
         .filter(|d| !d.deals.is_empty())
         .map(|d| d.chart.1.clone());
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            let change = |now: u64, before: Option<u64>| {
-                before.map(|b| (change_text(now, b), i128::from(now) - i128::from(b)))
-            };
-            tile_ui(
-                ui,
-                t(lang, "Agreements signed", "签署的协议"),
-                &count_text(report.agreements_signed),
-                change(
-                    report.agreements_signed,
-                    previous.as_ref().map(|p| p.agreements_signed),
-                ),
-                lang,
-            );
-            tile_ui(
-                ui,
-                t(lang, "With a financial contribution", "含财务捐款的协议"),
-                &count_text(report.agreements_financial),
-                change(
-                    report.agreements_financial,
-                    previous.as_ref().map(|p| p.agreements_financial),
-                ),
-                lang,
-            );
-            let money_change = |now: i128, before: Option<i128>| {
-                before.map(|b| (money_change_text(now, b, report.currency), now - b))
-            };
-            tile_ui(
-                ui,
-                t(lang, "Partners' contributions", "伙伴捐款总额"),
-                &money_text(lang, report.partner_total_minor, report.currency),
-                money_change(
-                    report.partner_total_minor,
-                    previous.as_ref().map(|p| p.partner_total_minor),
-                ),
-                lang,
-            );
-            tile_ui(
-                ui,
-                t(lang, "Own co-funding part", "本组织联合供资部分"),
-                &money_text(lang, report.own_total_minor, report.currency),
-                money_change(
-                    report.own_total_minor,
-                    previous.as_ref().map(|p| p.own_total_minor),
-                ),
-                lang,
-            );
-            if let Some(chart) = pipeline.as_ref()
-                && pipeline_tile_ui(ui, lang, chart)
-            {
-                s.page = Page::Pipeline;
-            }
-        });
-        ui.add_space(10.0);
-        let pies = s.cache.pies.clone();
-        let selected = s.slice_filter.clone();
-        let width = ui.available_width();
-        let columns = if width > 1100.0 { 2 } else { 1 };
-        let diameter = 170.0;
-        egui::Grid::new("pies")
-            .num_columns(columns)
-            .spacing([28.0, 18.0])
-            .show(ui, |ui| {
-                for (i, pie) in pies.iter().enumerate() {
-                    ui.vertical(|ui| {
-                        let key = selected
-                            .as_ref()
-                            .filter(|s| s.chart == pie.kind)
-                            .map(|s| s.key.as_str());
-                        let response = pie_ui(ui, pie, key, diameter);
-                        if let Some(slice) = response.clicked.and_then(|i| pie.slices.get(i)) {
-                            s.slice_filter = Some(SliceFilter {
-                                chart: pie.kind,
-                                key: slice.key.clone(),
-                                label: slice.label.clone(),
-                            });
-                            let period = Some(s.period.clone());
-                            s.commands.push(Command::ShowAgreements(period));
-                        }
-                        export_chart_button_ui(s, ui, pie.kind);
-                    });
-                    if (i + 1) % columns == 0 {
-                        ui.end_row();
-                    }
+    // Its own scroll position: the settings page's is not the dashboard's.
+    egui::ScrollArea::vertical()
+        .id_salt("dashboard")
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                let change = |now: u64, before: Option<u64>| {
+                    before.map(|b| (change_text(now, b), i128::from(now) - i128::from(b)))
+                };
+                tile_ui(
+                    ui,
+                    t(lang, "Agreements signed", "签署的协议"),
+                    &count_text(report.agreements_signed),
+                    change(
+                        report.agreements_signed,
+                        previous.as_ref().map(|p| p.agreements_signed),
+                    ),
+                    lang,
+                );
+                tile_ui(
+                    ui,
+                    t(lang, "With a financial contribution", "含财务捐款的协议"),
+                    &count_text(report.agreements_financial),
+                    change(
+                        report.agreements_financial,
+                        previous.as_ref().map(|p| p.agreements_financial),
+                    ),
+                    lang,
+                );
+                let money_change = |now: i128, before: Option<i128>| {
+                    before.map(|b| (money_change_text(now, b, report.currency), now - b))
+                };
+                tile_ui(
+                    ui,
+                    t(lang, "Partners' contributions", "伙伴捐款总额"),
+                    &money_text(lang, report.partner_total_minor, report.currency),
+                    money_change(
+                        report.partner_total_minor,
+                        previous.as_ref().map(|p| p.partner_total_minor),
+                    ),
+                    lang,
+                );
+                tile_ui(
+                    ui,
+                    t(lang, "Own co-funding part", "本组织联合供资部分"),
+                    &money_text(lang, report.own_total_minor, report.currency),
+                    money_change(
+                        report.own_total_minor,
+                        previous.as_ref().map(|p| p.own_total_minor),
+                    ),
+                    lang,
+                );
+                if let Some(chart) = pipeline.as_ref()
+                    && pipeline_tile_ui(ui, lang, chart)
+                {
+                    s.page = Page::Pipeline;
                 }
             });
-        ui.add_space(12.0);
-        top_partners_ui(s, ui);
-        if let Some(chart) = pipeline.as_ref() {
-            ui.add_space(16.0);
-            pipeline_chart_ui(ui, chart);
-            export_chart_button_ui(s, ui, crate::chart::ChartKind::Pipeline);
-        }
-    });
+            ui.add_space(10.0);
+            let pies = s.cache.pies.clone();
+            let selected = s.slice_filter.clone();
+            let width = ui.available_width();
+            let columns = if width > 1100.0 { 2 } else { 1 };
+            let diameter = 170.0;
+            egui::Grid::new("pies")
+                .num_columns(columns)
+                .spacing([28.0, 18.0])
+                .show(ui, |ui| {
+                    for (i, pie) in pies.iter().enumerate() {
+                        ui.vertical(|ui| {
+                            let key = selected
+                                .as_ref()
+                                .filter(|s| s.chart == pie.kind)
+                                .map(|s| s.key.as_str());
+                            let response = pie_ui(ui, pie, key, diameter);
+                            if let Some(slice) = response.clicked.and_then(|i| pie.slices.get(i)) {
+                                s.slice_filter = Some(SliceFilter {
+                                    chart: pie.kind,
+                                    key: slice.key.clone(),
+                                    label: slice.label.clone(),
+                                });
+                                let period = Some(s.period.clone());
+                                s.commands.push(Command::ShowAgreements(period));
+                            }
+                            export_chart_button_ui(s, ui, pie.kind);
+                        });
+                        if (i + 1) % columns == 0 {
+                            ui.end_row();
+                        }
+                    }
+                });
+            ui.add_space(12.0);
+            top_partners_ui(s, ui);
+            if let Some(chart) = pipeline.as_ref() {
+                ui.add_space(16.0);
+                pipeline_chart_ui(ui, chart);
+                export_chart_button_ui(s, ui, crate::chart::ChartKind::Pipeline);
+            }
+        });
 }
 
 fn top_partners_ui(s: &mut Shared, ui: &mut Ui) {

@@ -148,13 +148,12 @@ fn overdue(d: &Opportunity, today: NaiveDate) -> bool {
         && d.next_action_due.is_some_and(|due| due < today)
 }
 
-/// Reads the deals and computes their pipeline when the revision, the day or the period
-/// moved; remakes the chart only when the language changed.
+/// Reads the deals and computes their pipeline when the revision or the day moved; remakes the chart only when the language changed.
 pub(super) fn load_deals(s: &mut Shared) {
     let (Some(revision), false) = (s.cache.revision, s.ledger.is_parked()) else {
         return;
     };
-    let key = (revision, s.today(), s.period.clone());
+    let key = (revision, s.today());
     if let Some(d) = &mut s.cache.deals
         && d.key == key
     {
@@ -181,10 +180,7 @@ pub(super) fn load_deals(s: &mut Shared) {
     }
 }
 
-fn read_deals(
-    s: &Shared,
-    key: (u64, NaiveDate, crate::domain::Period),
-) -> Result<DealsCache, LedgerError> {
+fn read_deals(s: &Shared, key: (u64, NaiveDate)) -> Result<DealsCache, LedgerError> {
     let deals = s.ledger.opportunities()?;
     let changes = s.ledger.stage_changes()?;
     let probabilities = s.ledger.stage_probabilities()?;
@@ -198,7 +194,13 @@ fn read_deals(
         reporting: currency,
         probabilities: &probabilities,
     };
-    let p = pipeline(&input, key.1, &key.2);
+    // Won and lost are not shown here: the year of the day is as good a period as any.
+    use chrono::Datelike;
+    let year = crate::domain::Period::year(key.1.year());
+    let Some(year) = year else {
+        return Err(LedgerError::Refused(format!("no year for {}", key.1)));
+    };
+    let p = pipeline(&input, key.1, &year);
     let figures = PipelineFigures {
         as_of: p.as_of,
         currency,
@@ -320,7 +322,11 @@ fn move_menu_ui(ui: &mut Ui, lang: Lang, deal: &Opportunity, asked: &mut Option<
 
 /// One card: partner, title, ask and probability, next action and its due day (red when
 /// overdue). Dragged to another column it moves; its "⋯" and its context menu move it too.
-#[allow(clippy::too_many_arguments, reason = "a card's parts, each its own")]
+#[allow(
+    clippy::too_many_arguments,
+    clippy::float_arithmetic,
+    reason = "a card's parts, each its own; screen geometry"
+)]
 fn card_ui(
     ui: &mut Ui,
     lang: Lang,
@@ -719,7 +725,7 @@ impl PipelineView {
         if self.visible_key.as_ref() == Some(&key) {
             return;
         }
-        let owners_key = (d.key.0, d.key.1);
+        let owners_key = d.key;
         if self.owners.as_ref().is_none_or(|(k, _)| *k != owners_key) {
             let mut owners: Vec<String> = d
                 .deals

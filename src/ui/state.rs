@@ -178,8 +178,8 @@ pub(super) type DueCount = (u64, chrono::NaiveDate, Option<(usize, usize)>);
 /// for a day: the deals, the pipeline's figures per stage (from `report::pipeline`), the
 /// chart, and each stage's deals as indices into `deals`.
 pub(super) struct DealsCache {
-    /// The revision, the day and the won/lost period they were read for.
-    pub key: (u64, chrono::NaiveDate, Period),
+    /// The revision and the day they were read for.
+    pub key: (u64, chrono::NaiveDate),
     /// Every deal, by id.
     pub deals: Vec<Opportunity>,
     /// Deal id -> index in `deals`.
