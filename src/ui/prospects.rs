@@ -173,7 +173,11 @@ impl ProspectsView {
         }
         ui.separator();
         ui.label(RichText::new(t(lang, "Match a project idea", "为项目构想匹配伙伴")).strong());
-        let reporting = s.ledger.reporting_currency().unwrap_or(Currency::USD);
+        let reporting = s
+            .cache
+            .snapshot
+            .as_ref()
+            .map_or(Currency::USD, |snap| snap.currency);
         self.idea_ui(ui, s, reporting);
         match self.concept(lang, reporting) {
             None => {
