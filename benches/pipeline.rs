@@ -25,102 +25,13 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
-use pledger::domain::{
-    Currency, FundingWindow, Gate, Money, PartnerId, Period, Prospect, Stage, Ticket,
-};
+use pledger::domain::{Currency, FundingWindow, Gate, Money, PartnerId, Period, Prospect, Ticket};
 use pledger::ledger::Ledger;
 use pledger::report::{Concept, MatchInput, PartnerTotal, PipelineInput, pipeline, rank};
 use rusqlite::params;
 
 mod common;
-use common::{Rng, versus};
-
-/// `partners` partners and `deals` deals with their histories, written straight in SQL.
-fn generate(ledger: &Ledger, partners: usize, deals: usize) -> usize {
-    let conn = ledger.connection();
-    conn.execute_batch("BEGIN").expect("begin");
-    let mut rng = Rng(0x853C_49E6_748F_EA9B);
-    let mut changes = 0;
-    {
-        let mut partner = conn
-            .prepare("INSERT INTO partner (name, partner_type) VALUES (?1, 'government')")
-            .expect("prepare");
-        for i in 0..partners {
-            partner
-                .execute([format!("Generated partner {i}")])
-                .expect("partner");
-        }
-        let first: i64 = conn
-            .query_row(
-                "SELECT min(id) FROM partner WHERE name LIKE 'Generated%'",
-                [],
-                |r| r.get(0),
-            )
-            .expect("first");
-        let mut deal = conn
-            .prepare(
-                "INSERT INTO opportunity (partner_id, title, themes, region, ask_minor, currency, stage, probability_bp, expected_signing, next_action, next_action_due)
-                 VALUES (?1, 'generated', '[{\"theme\":\"cybersecurity\",\"percent_bp\":10000}]', 'africa', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .expect("prepare");
-        let mut change = conn
-            .prepare("INSERT INTO stage_change (opportunity_id, on_day, from_stage, to_stage) VALUES (?1, ?2, ?3, ?4)")
-            .expect("prepare");
-        let currencies = ["USD", "EUR", "CHF"];
-        let start = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
-        for _ in 0..deals {
-            // How far along the road it went (1 to 7 stages), then maybe off it.
-            let steps = 1 + rng.below(7) as usize;
-            let mut path: Vec<Stage> = Stage::ALL[..steps].to_vec();
-            if steps < 7 {
-                match rng.below(6) {
-                    0 => path.push(Stage::Lost),
-                    1 => path.push(Stage::OnHold),
-                    _ => {}
-                }
-            }
-            let stage = *path.last().unwrap();
-            let typed = (rng.below(5) == 0).then(|| rng.below(10_001) as i64);
-            let mut day = start + chrono::Duration::days(rng.below(1000) as i64);
-            let expected = day + chrono::Duration::days(rng.below(700) as i64);
-            let due = day + chrono::Duration::days(rng.below(900) as i64);
-            deal.execute(params![
-                first + rng.below(partners as u64) as i64,
-                (1 + rng.below(5_000_000)) as i64 * 100,
-                currencies[rng.below(3) as usize],
-                stage.as_str(),
-                typed,
-                expected.to_string(),
-                "Follow up",
-                due.to_string(),
-            ])
-            .expect("deal");
-            let id = conn.last_insert_rowid();
-            let mut from: Option<Stage> = None;
-            for s in path {
-                change
-                    .execute(params![
-                        id,
-                        day.to_string(),
-                        from.map(Stage::as_str),
-                        s.as_str()
-                    ])
-                    .expect("change");
-                changes += 1;
-                from = Some(s);
-                day += chrono::Duration::days(1 + rng.below(90) as i64);
-            }
-        }
-    }
-    conn.execute_batch(
-        "INSERT INTO exchange_rate (currency, quote, valid_from, rate) VALUES
-             ('EUR', 'USD', '2018-01-01', '1.18'), ('CHF', 'USD', '2018-01-01', '1.07')
-         ON CONFLICT DO NOTHING;
-         COMMIT; ANALYZE;",
-    )
-    .expect("commit");
-    changes
-}
+use common::{Rng, generate_deals, versus};
 
 /// One funding partner's profile for each of the first `count` generated partners: two to
 /// four of six themes, one to three of seven regions, a ticket in USD, EUR or CHF, up to
@@ -257,7 +168,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("dir");
     let ledger = Ledger::open(&dir.path().join("pipeline.sqlite3")).expect("ledger");
     let t = Instant::now();
-    let changes = generate(&ledger, partners, deals);
+    let changes = generate_deals(&ledger, partners, deals, 1000, 90);
     println!(
         "generated {partners} partners, {deals} deals and {changes} stage changes in {:.1?}",
         t.elapsed()

@@ -152,8 +152,14 @@ fn a_deal_moved_through_every_stage_and_signed_is_an_agreement_in_the_report() {
         &["deal", "move", "2", "contacted", "--on", "2022-01-09"],
     );
     assert!(e.contains("last moved on 2022-01-10"), "{e}");
-    // Signing twice is refused, and the pipeline counts the deal won.
+    // Signing twice is refused, a deal that became an agreement stays signed, and the
+    // pipeline counts the deal won.
     refused(&ledger, &["deal", "sign", "1"]);
+    let e = refused(
+        &ledger,
+        &["deal", "move", "1", "negotiation", "--on", "2022-04-01"],
+    );
+    assert!(e.contains("stays signed"), "{e}");
     let p = json(
         &ledger,
         &[

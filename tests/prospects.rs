@@ -155,6 +155,29 @@ fn prospect_profiles_import_with_their_windows_and_gates_and_bad_cells_are_named
         &["prospects", "list", "--as-of", "2022-06-30", "--json"],
     );
     assert_eq!(list[0]["stale"], true);
+
+    // Several contacts: one entry per contact in each contact column, in the same order.
+    let head = "Partner,Contact,Contact role,Contact email,Contact language\n";
+    let uneven = format!(
+        "{head}Lumen Philanthropies,Ana Silva; Li Wei,Director,ana@lumen.example.org; li@lumen.example.org,en; zh\n"
+    );
+    let (code, err) = import(&ledger, "contacts.csv", &uneven);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("column Contact role (C)") && err.contains("1 entries here but 2 contacts"),
+        "{err}"
+    );
+    let two = format!(
+        "{head}Lumen Philanthropies,Ana Silva; Li Wei,Director; ,ana@lumen.example.org; li@lumen.example.org,en; zh\n"
+    );
+    let (code, err) = import(&ledger, "contacts.csv", &two);
+    assert_eq!(code, Some(0), "{err}");
+    let list = json(&ledger, &["prospects", "list", "--json"]);
+    let contacts = &list[0]["profile"]["contacts"];
+    assert_eq!(contacts.as_array().unwrap().len(), 2, "{contacts}");
+    assert_eq!(contacts[1]["name"], "Li Wei");
+    assert_eq!(contacts[1]["role"], "");
+    assert_eq!(contacts[1]["language"], "zh");
 }
 
 #[test]
@@ -306,5 +329,29 @@ fn matching_ranks_the_sample_prospects_and_every_point_has_its_reason() {
             .as_str()
             .unwrap()
             .contains("专题")
+    );
+    // Past giving is what had been signed by the day ranked on: UNICEF's 2021-05-11
+    // agreement counts on 2021-06-30, not on 2021-05-01.
+    let giving_of = |m: &serde_json::Value| {
+        m["ranked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["partner"].as_str().unwrap().contains("UNICEF"))
+            .map(|r| r["factors"][4]["why"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let later = giving_of(&json(&ledger, &args));
+    assert!(
+        later.contains("2 agreements") && later.contains("2021-05-11"),
+        "{later}"
+    );
+    let mut earlier = args.to_vec();
+    let at = earlier.iter().position(|a| *a == "2021-06-30").unwrap();
+    earlier[at] = "2021-05-01";
+    let before = giving_of(&json(&ledger, &earlier));
+    assert!(
+        before.contains("1 agreement ") && !before.contains("2021-05-11"),
+        "{before}"
     );
 }

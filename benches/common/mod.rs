@@ -10,6 +10,8 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
+use pledger::domain::Stage;
 use pledger::ledger::Ledger;
 use rusqlite::params;
 
@@ -150,4 +152,102 @@ pub fn versus(
         ms(median(b)),
         ratios[ratios.len() / 2]
     );
+}
+
+/// `partners` partners and `deals` deals over them, written straight in SQL, in USD, EUR
+/// and CHF, each with one to seven stage changes along the road (some then lost or on
+/// hold), a fifth with a typed probability: a deal starts within `start_days` days of
+/// 2019-01-01 and waits up to `gap_days` days between moves. Returns the stage changes
+/// written.
+pub fn generate_deals(
+    ledger: &Ledger,
+    partners: usize,
+    deals: usize,
+    start_days: u64,
+    gap_days: u64,
+) -> usize {
+    let conn = ledger.connection();
+    conn.execute_batch("BEGIN").expect("begin");
+    let mut rng = Rng(0x853C_49E6_748F_EA9B);
+    let mut changes = 0;
+    {
+        let mut partner = conn
+            .prepare("INSERT INTO partner (name, partner_type) VALUES (?1, 'government')")
+            .expect("prepare");
+        for i in 0..partners {
+            partner
+                .execute([format!("Generated partner {i}")])
+                .expect("partner");
+        }
+        let first: i64 = conn
+            .query_row(
+                "SELECT min(id) FROM partner WHERE name LIKE 'Generated%'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("first");
+        let mut deal = conn
+            .prepare(
+                "INSERT INTO opportunity (partner_id, title, themes, region, ask_minor, currency, stage, probability_bp, expected_signing, next_action, next_action_due, owner)
+                 VALUES (?1, ?2, '[{\"theme\":\"cybersecurity\",\"percent_bp\":10000}]', 'africa', ?3, ?4, ?5, ?6, ?7, 'Follow up', ?8, ?9)",
+            )
+            .expect("prepare");
+        let mut change = conn
+            .prepare("INSERT INTO stage_change (opportunity_id, on_day, from_stage, to_stage) VALUES (?1, ?2, ?3, ?4)")
+            .expect("prepare");
+        let currencies = ["USD", "EUR", "CHF"];
+        let owners = ["Amina", "Li", "Sofía", "Jonas"];
+        let start = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
+        for n in 0..deals {
+            let steps = 1 + rng.below(7) as usize;
+            let mut path: Vec<Stage> = Stage::ALL[..steps].to_vec();
+            if steps < 7 {
+                match rng.below(6) {
+                    0 => path.push(Stage::Lost),
+                    1 => path.push(Stage::OnHold),
+                    _ => {}
+                }
+            }
+            let stage = *path.last().unwrap();
+            let typed = (rng.below(5) == 0).then(|| rng.below(10_001) as i64);
+            let mut day = start + chrono::Duration::days(rng.below(start_days) as i64);
+            let expected = day + chrono::Duration::days(rng.below(700) as i64);
+            let due = day + chrono::Duration::days(rng.below(900) as i64);
+            deal.execute(params![
+                first + rng.below(partners as u64) as i64,
+                format!("Generated deal {n}"),
+                (1 + rng.below(5_000_000)) as i64 * 100,
+                currencies[rng.below(3) as usize],
+                stage.as_str(),
+                typed,
+                expected.to_string(),
+                due.to_string(),
+                owners[rng.below(4) as usize],
+            ])
+            .expect("deal");
+            let id = conn.last_insert_rowid();
+            let mut from: Option<Stage> = None;
+            for s in path {
+                change
+                    .execute(params![
+                        id,
+                        day.to_string(),
+                        from.map(Stage::as_str),
+                        s.as_str()
+                    ])
+                    .expect("change");
+                from = Some(s);
+                changes += 1;
+                day += chrono::Duration::days(1 + rng.below(gap_days) as i64);
+            }
+        }
+    }
+    conn.execute_batch(
+        "INSERT INTO exchange_rate (currency, quote, valid_from, rate) VALUES
+             ('EUR', 'USD', '2018-01-01', '1.18'), ('CHF', 'USD', '2018-01-01', '1.07')
+         ON CONFLICT DO NOTHING;
+         COMMIT; ANALYZE;",
+    )
+    .expect("commit");
+    changes
 }

@@ -133,7 +133,7 @@ pub fn prospects(ledger: &Ledger, command: ProspectsCommand) -> Result<(), Failu
                 )));
             }
             let snapshot = snapshot_of(ledger)?;
-            let giving = snapshot.partner_totals();
+            let giving = snapshot.partner_totals(Some(as_of));
             let rates = ledger.rates()?;
             let reporting = ledger.reporting_currency()?;
             let input = MatchInput {

@@ -8,8 +8,8 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use super::ExportError;
 use crate::domain::{
-    Gate, Lang, ListKind, Opportunity, Partner, PartnerId, Prospect, ReferenceLists, StageChange,
-    bp_text,
+    Contact, Gate, Lang, ListKind, Opportunity, Partner, PartnerId, Prospect, ReferenceLists,
+    StageChange, bp_text,
 };
 
 /// What the workbook is made of.
@@ -242,9 +242,18 @@ fn prospects_sheet(
         let gates: Vec<String> = p.gates.iter().map(gate_text).collect();
         sheet.write_string(row, 11, gates.join("; "))?;
         sheet.write_string(row, 12, &p.owner)?;
-        if let Some(c) = p.contacts.first() {
-            for (col, v) in (13u16..).zip([&c.name, &c.role, &c.email, &c.phone, &c.language]) {
-                sheet.write_string(row, col, v)?;
+        // One entry per contact in each column, in the same order, as the import reads them.
+        let fields: [fn(&Contact) -> &str; 5] = [
+            |c| &c.name,
+            |c| &c.role,
+            |c| &c.email,
+            |c| &c.phone,
+            |c| &c.language,
+        ];
+        for (col, field) in (13u16..).zip(fields) {
+            let entries: Vec<&str> = p.contacts.iter().map(field).collect();
+            if entries.iter().any(|e| !e.is_empty()) {
+                sheet.write_string(row, col, entries.join("; "))?;
             }
         }
         sheet.write_string(row, 18, &p.source)?;

@@ -491,7 +491,8 @@ impl WriteRows<DealRow> for DealWriter<'_> {
         }
         let action = match &old {
             None => {
-                // A new deal goes through its history, then enters the row's stage.
+                // A new deal goes through its history, then enters the row's stage (and
+                // only then is linked to the agreement it became).
                 let entered = p
                     .stage_on
                     .unwrap_or_else(|| chrono::Local::now().date_naive());
@@ -500,6 +501,7 @@ impl WriteRows<DealRow> for DealWriter<'_> {
                     let step = Opportunity {
                         id,
                         stage,
+                        agreement_id: None,
                         ..deal.clone()
                     };
                     id = w.put_opportunity(&step, on)?.0;

@@ -10,7 +10,7 @@
 //!   (`co-funding of at least 20 % (yes)`, `LDCs only: no`, `…(?)`); no answer is unknown.
 //!
 //! The ticket is min / typical / max in one currency; a typical amount not given is the
-//! middle of the range. One contact comes from the contact columns.
+//! middle of the range. Contacts come from the contact columns, one entry per contact.
 
 use std::collections::HashMap;
 
@@ -143,6 +143,58 @@ impl PlanRows<ProspectRow> for ProspectPlanner<'_> {
     }
 }
 
+/// The contacts of a row: each contact column holds one entry per contact, in the same
+/// order, separated by `;` or new lines (an entry left empty between two separators is not
+/// known); a column with another number of entries than the others is an error. A contact
+/// with every entry empty is dropped.
+fn contacts(r: &mut RowReader<'_, ProspectField>) -> Option<Vec<Contact>> {
+    use ProspectField as F;
+    const COLUMNS: [ProspectField; 5] = [
+        F::Contact,
+        F::ContactRole,
+        F::ContactEmail,
+        F::ContactPhone,
+        F::ContactLanguage,
+    ];
+    let values = COLUMNS.map(|f| {
+        r.text(f)
+            .map(|t| {
+                t.trim()
+                    .split([';', '\n', '；'])
+                    .map(|e| e.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    let n = values.iter().map(Vec::len).max().unwrap_or(0);
+    let mut bad = false;
+    for (field, v) in COLUMNS.into_iter().zip(&values) {
+        if !v.is_empty() && v.len() != n {
+            let message = format!(
+                "{} entries here but {n} contacts in the other contact columns: give one entry per contact, in the same order, separated by ';' (leave one empty between two ';' when not known)",
+                v.len()
+            );
+            r.problem(field, Severity::Error, message);
+            bad = true;
+        }
+    }
+    if bad {
+        return None;
+    }
+    let at = |column: usize, i: usize| values[column].get(i).cloned().unwrap_or_default();
+    let all = (0..n)
+        .map(|i| Contact {
+            name: at(0, i),
+            role: at(1, i),
+            email: at(2, i),
+            phone: at(3, i),
+            language: at(4, i),
+        })
+        .filter(|c| *c != Contact::default())
+        .collect();
+    Some(all)
+}
+
 /// The entries of a list cell.
 fn entries(text: &str) -> impl Iterator<Item = &str> {
     text.split([';', '|', '\n', '；'])
@@ -181,19 +233,8 @@ impl ProspectPlanner<'_> {
             .map(|t| entries(&t).map(gate).collect())
             .unwrap_or_default();
         let verified_on = optional_date(r, F::VerifiedOn, self.order, "a verification date");
+        let contacts = contacts(r);
         let text = |f| r.text(f).map(|t| t.into_owned()).unwrap_or_default();
-        let contact = Contact {
-            name: text(F::Contact),
-            role: text(F::ContactRole),
-            email: text(F::ContactEmail),
-            phone: text(F::ContactPhone),
-            language: text(F::ContactLanguage),
-        };
-        let contacts = if contact == Contact::default() {
-            Vec::new()
-        } else {
-            vec![contact]
-        };
         let prospect = Prospect {
             partner_id: PartnerId(0),
             themes: themes?,
@@ -204,7 +245,7 @@ impl ProspectPlanner<'_> {
             windows: windows?,
             gates,
             owner: text(F::Owner),
-            contacts,
+            contacts: contacts?,
             source: text(F::Source),
             verified_on: verified_on.ok()?,
         };

@@ -179,6 +179,15 @@ impl Writer<'_> {
                 o.id.0
             )));
         }
+        if let Some(d) = &old
+            && let Some(a) = d.agreement_id
+            && o.stage != Stage::Signed
+        {
+            return Err(LedgerError::Refused(format!(
+                "deal #{} became agreement #{}: it stays signed (undo the signing, or delete the agreement, to reopen the deal)",
+                d.id.0, a.0
+            )));
+        }
         let from = old.as_ref().map(|d| d.stage);
         let old_id = old.as_ref().map(|d| d.id);
         let themes = json(&o.themes).unwrap_or_else(|| "[]".into());

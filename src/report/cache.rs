@@ -254,7 +254,7 @@ mod tests {
         let q1 = Period::parse("2021Q1").unwrap();
         let report = |s: &Snapshot| format!("{:?}", s.report(&q1, 5).unwrap());
         assert_eq!(report(&again), report(&read));
-        assert_eq!(again.partner_totals(), read.partner_totals());
+        assert_eq!(again.partner_totals(None), read.partner_totals(None));
 
         // A write since: the file is stale.
         let rate = crate::domain::ExchangeRate {

@@ -143,6 +143,37 @@ impl Sums {
     }
 }
 
+/// Sums by quarter, `slots[k - first]` for the quarter `k` = year × 4 + quarter − 1.
+#[derive(Default)]
+struct Quarters {
+    first: i32,
+    slots: Vec<Sums>,
+}
+
+impl Quarters {
+    fn add(&mut self, day: NaiveDate, currency: Currency, minor: i128) {
+        let k = day.year() * 4 + i32::try_from(day.month0() / 3).unwrap_or(0);
+        if self.slots.is_empty() {
+            self.first = k;
+        }
+        if k < self.first {
+            let before = usize::try_from(self.first - k).unwrap_or(0);
+            self.slots
+                .splice(0..0, std::iter::repeat_with(Sums::default).take(before));
+            self.first = k;
+        }
+        let Ok(i) = usize::try_from(k - self.first) else {
+            return;
+        };
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, Sums::default);
+        }
+        if let Some(slot) = self.slots.get_mut(i) {
+            slot.add(currency, minor);
+        }
+    }
+}
+
 /// `minor` units of `from` in `to` at the rate of `day`.
 fn convert(
     minor: i128,
@@ -197,17 +228,20 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
     let mut counts = vec![0u64; n];
     let mut nominal: Vec<Sums> = (0..n).map(|_| Sums::default()).collect();
     let mut weighted: Vec<Sums> = (0..n).map(|_| Sums::default()).collect();
-    // By (year, quarter): a label is written once per quarter, not once per deal.
-    let mut by_quarter: BTreeMap<(i32, u32), Sums> = BTreeMap::new();
+    // By quarter, in a table indexed from the first quarter met: a label is written once
+    // per quarter, not once per deal, and no map is searched per deal.
+    let mut by_quarter = Quarters::default();
     let mut stay_days = vec![0i64; n];
     let mut stays = vec![0u64; n];
     let (mut won, mut lost) = (0u64, 0u64);
-    let mut overdue: Vec<(&'a Opportunity, NaiveDate)> = Vec::new();
+    // Overdue actions as (due day << 32 | deal index): sorted as plain integers, due
+    // first, then in the deals' (id) order.
+    let mut overdue: Vec<u64> = Vec::new();
 
     // The history runs in the deals' order: a cursor walks it beside them.
     let mut cursor = 0;
     let changes = input.changes;
-    for deal in input.deals {
+    for (at, deal) in input.deals.iter().enumerate() {
         while cursor < changes.len() && changes[cursor].opportunity_id < deal.id {
             cursor += 1;
         }
@@ -253,18 +287,17 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
             if stage.is_open()
                 && let Some(day) = deal.expected_signing
             {
-                by_quarter
-                    .entry((day.year(), day.month0() / 3 + 1))
-                    .or_default()
-                    .add(ask.currency, w);
+                by_quarter.add(day, ask.currency, w);
             }
         }
-        if stage.is_open()
-            && !deal.next_action.trim().is_empty()
-            && let Some(due) = deal.next_action_due
+        // The due day first: the action's text is read only for a deal late on it.
+        if let Some(due) = deal.next_action_due
             && due < as_of
+            && stage.is_open()
+            && !deal.next_action.trim().is_empty()
+            && let (Ok(day), Ok(at)) = (u32::try_from(due.num_days_from_ce()), u32::try_from(at))
         {
-            overdue.push((deal, due));
+            overdue.push(u64::from(day) << 32 | u64::from(at));
         }
     }
 
@@ -281,8 +314,14 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
         })
         .collect();
     let expected_by_quarter = by_quarter
-        .into_iter()
-        .map(|((y, q), s)| (format!("{y}Q{q}"), s.shown(to, as_of, rates, &mut missing)))
+        .slots
+        .iter()
+        .zip(by_quarter.first..)
+        .filter(|(s, _)| !s.0.is_empty())
+        .map(|(s, k)| {
+            let label = format!("{}Q{}", k.div_euclid(4), k.rem_euclid(4) + 1);
+            (label, s.shown(to, as_of, rates, &mut missing))
+        })
         .collect();
     missing.sort();
     missing.dedup();
@@ -307,9 +346,15 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
             names[i] = &p.name;
         }
     }
-    overdue.sort_by_key(|(d, due)| (*due, d.id));
+    overdue.sort_unstable();
     let overdue_actions = overdue
         .into_iter()
+        .filter_map(|key| {
+            let d = input
+                .deals
+                .get(usize::try_from(key & u64::from(u32::MAX)).ok()?)?;
+            Some((d, d.next_action_due?))
+        })
         .map(|(d, due)| OverdueAction {
             id: d.id.0,
             reference: d.reference.as_deref(),

@@ -480,10 +480,16 @@ impl Snapshot {
     }
 
     /// Every partner with signed agreements: how many, how many financial, and their sum in
-    /// the reporting currency (amounts lacking a rate count as zero), by partner id.
-    pub fn partner_totals(&self) -> std::collections::HashMap<PartnerId, PartnerTotal> {
+    /// the reporting currency (amounts lacking a rate count as zero), by partner id; with
+    /// `until`, only the agreements signed on or before that day (the rows are in day
+    /// order, so the walk stops at the first one after it).
+    pub fn partner_totals(
+        &self,
+        until: Option<NaiveDate>,
+    ) -> std::collections::HashMap<PartnerId, PartnerTotal> {
         let mut totals = std::collections::HashMap::new();
-        for r in &self.rows {
+        let last = until.map_or(i32::MAX, |d| d.num_days_from_ce());
+        for r in self.rows.iter().take_while(|r| r.day <= last) {
             let Some(p) = usize::try_from(r.partner)
                 .ok()
                 .and_then(|i| self.partners.get(i))

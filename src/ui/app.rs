@@ -238,7 +238,7 @@ impl PledgerApp {
             self.s.cache.lists = snapshot.lists.clone();
             self.s.cache.agreement_count = self.s.ledger.agreement_count()?;
             self.s.cache.rates = self.s.ledger.rates()?.rates().to_vec();
-            self.s.cache.partner_totals = snapshot.partner_totals();
+            self.s.cache.partner_totals = snapshot.partner_totals(None);
             self.s.cache.snapshot = Some(snapshot);
             Ok(())
         })();

@@ -1312,11 +1312,18 @@ impl DealForm {
             });
         });
         // Signing goes through its dialog (it adds the agreement): the form offers the
-        // other stages, or shows signed.
+        // other stages, or shows signed; a deal that became an agreement stays signed.
         let signed = self.stage == Some(Stage::Signed);
+        let linked = self.agreement_id.is_some();
         let stages = Stage::ALL
             .into_iter()
-            .filter(|st| signed || *st != Stage::Signed)
+            .filter(|st| {
+                if linked {
+                    *st == Stage::Signed
+                } else {
+                    signed || *st != Stage::Signed
+                }
+            })
             .map(|st| (Some(st), stage_label(st, lang)));
         f.choice(
             t(lang, "Stage", "阶段"),

@@ -203,9 +203,16 @@ impl ProspectsView {
                     lang,
                 );
                 if !matches!(&self.ranked, Some((k, _)) if *k == key) {
+                    // Past giving as it stood on the day ranked on.
+                    let giving = s
+                        .cache
+                        .snapshot
+                        .as_ref()
+                        .map(|snapshot| snapshot.partner_totals(Some(today)))
+                        .unwrap_or_default();
                     let input = MatchInput {
                         prospects,
-                        giving: &s.cache.partner_totals,
+                        giving: &giving,
                         rates,
                         reporting,
                     };
