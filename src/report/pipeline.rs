@@ -234,14 +234,19 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
     let mut stay_days = vec![0i64; n];
     let mut stays = vec![0u64; n];
     let (mut won, mut lost) = (0u64, 0u64);
-    // Overdue actions as (due day << 32 | deal index): sorted as plain integers, due
-    // first, then in the deals' (id) order.
-    let mut overdue: Vec<u64> = Vec::new();
+    // Overdue actions, built as the deals are walked (in memory order, not in the due order
+    // that would jump about the deals), and their keys (due day << 32 | place in `late`):
+    // sorted as plain integers, due first, then in the deals' (id) order.
+    let mut late: Vec<OverdueAction<'a>> = Vec::new();
+    let mut keys: Vec<u64> = Vec::new();
+    // Partners' names by id, in a table indexed by it (ids are dense), made at the first
+    // overdue action.
+    let mut names: Vec<&'a str> = Vec::new();
 
     // The history runs in the deals' order: a cursor walks it beside them.
     let mut cursor = 0;
     let changes = input.changes;
-    for (at, deal) in input.deals.iter().enumerate() {
+    for deal in input.deals {
         while cursor < changes.len() && changes[cursor].opportunity_id < deal.id {
             cursor += 1;
         }
@@ -295,9 +300,29 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
             && due < as_of
             && stage.is_open()
             && !deal.next_action.trim().is_empty()
-            && let (Ok(day), Ok(at)) = (u32::try_from(due.num_days_from_ce()), u32::try_from(at))
+            && let (Ok(day), Ok(at)) = (
+                u32::try_from(due.num_days_from_ce()),
+                u32::try_from(late.len()),
+            )
         {
-            overdue.push(u64::from(day) << 32 | u64::from(at));
+            if names.is_empty() {
+                names = names_by_id(input.partners);
+            }
+            keys.push(u64::from(day) << 32 | u64::from(at));
+            late.push(OverdueAction {
+                id: deal.id.0,
+                reference: deal.reference.as_deref(),
+                title: &deal.title,
+                partner: usize::try_from(deal.partner_id.0)
+                    .ok()
+                    .and_then(|i| names.get(i))
+                    .copied()
+                    .unwrap_or("?"),
+                action: &deal.next_action,
+                due,
+                days_late: (as_of - due).num_days(),
+                owner: &deal.owner,
+            });
         }
     }
 
@@ -335,40 +360,11 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
             average_days: tenths(i128::from(stay_days[i]), i128::from(stays[i])),
         })
         .collect();
-    // Partners' names by id, in a table indexed by it (ids are dense), for the overdue.
-    let mut names: Vec<&'a str> = Vec::new();
-    if !overdue.is_empty() {
-        for p in input.partners {
-            let i = usize::try_from(p.id.0).unwrap_or(0);
-            if i >= names.len() {
-                names.resize(i + 1, "?");
-            }
-            names[i] = &p.name;
-        }
-    }
-    overdue.sort_unstable();
-    let overdue_actions = overdue
+    keys.sort_unstable();
+    let overdue_actions = keys
         .into_iter()
-        .filter_map(|key| {
-            let d = input
-                .deals
-                .get(usize::try_from(key & u64::from(u32::MAX)).ok()?)?;
-            Some((d, d.next_action_due?))
-        })
-        .map(|(d, due)| OverdueAction {
-            id: d.id.0,
-            reference: d.reference.as_deref(),
-            title: &d.title,
-            partner: usize::try_from(d.partner_id.0)
-                .ok()
-                .and_then(|i| names.get(i))
-                .copied()
-                .unwrap_or("?"),
-            action: &d.next_action,
-            due,
-            days_late: (as_of - due).num_days(),
-            owner: &d.owner,
-        })
+        .filter_map(|key| late.get(usize::try_from(key & u64::from(u32::MAX)).ok()?))
+        .cloned()
         .collect();
     Pipeline {
         as_of,
@@ -384,6 +380,21 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
         days_in_stage,
         overdue_actions,
     }
+}
+
+/// Partners' names in a table indexed by their ids ("?" for an id no partner has).
+fn names_by_id(partners: &[Partner]) -> Vec<&str> {
+    let mut names = Vec::new();
+    for p in partners {
+        let i = usize::try_from(p.id.0).unwrap_or(0);
+        if i >= names.len() {
+            names.resize(i + 1, "?");
+        }
+        if let Some(slot) = names.get_mut(i) {
+            *slot = p.name.as_str();
+        }
+    }
+    names
 }
 
 /// `num / den` to one decimal, half away from zero (`den` > 0).
