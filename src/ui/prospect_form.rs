@@ -300,8 +300,8 @@ impl ProspectForm {
             ui.label(
                 RichText::new(t(
                     lang,
-                    "All empty: no ticket known.",
-                    "全部留空：额度未知。",
+                    "Min, typical (the middle when empty), max and currency; all empty: no ticket known.",
+                    "最低、常见（留空则取中间值）、最高额度及货币；全部留空：额度未知。",
                 ))
                 .small()
                 .color(color(palette::MUTED)),
@@ -353,43 +353,37 @@ impl ProspectForm {
     }
 
     fn windows_ui(&mut self, ui: &mut Ui, lang: Lang) {
+        let widths = [220.0, 100.0, 100.0, 240.0];
         let mut remove = None;
-        if !self.windows.is_empty() {
-            egui::Grid::new("profile-windows")
-                .num_columns(5)
-                .spacing([6.0, 4.0])
-                .show(ui, |ui| {
-                    for head in [
-                        t(lang, "Name", "名称"),
-                        t(lang, "Opens", "开始"),
-                        t(lang, "Closes", "截止"),
-                        t(lang, "URL", "网址"),
-                    ] {
-                        ui.label(RichText::new(head).small().color(color(palette::MUTED)));
-                    }
-                    ui.end_row();
-                    for (i, w) in self.windows.iter_mut().enumerate() {
-                        let n = i + 1;
-                        for (value, en, zh, hint, width) in [
-                            (&mut w.name, "Window name", "窗口名称", "", 220.0),
-                            (&mut w.opens, "Opens", "开始日期", "yyyy-mm-dd", 100.0),
-                            (&mut w.closes, "Closes", "截止日期", "yyyy-mm-dd", 100.0),
-                            (&mut w.url, "URL", "网址", "https://", 220.0),
-                        ] {
-                            let edit = egui::TextEdit::singleline(value)
-                                .hint_text(hint)
-                                .desired_width(width);
-                            let label = format!("{} {n}", t(lang, en, zh));
-                            labelled(ui.add(edit), egui::Role::TextInput, &label);
-                        }
-                        let label = format!("{} {n}", t(lang, "Remove window", "删除窗口"));
-                        if remove_button_ui(ui, &label) {
-                            remove = Some(i);
-                        }
-                        ui.end_row();
-                    }
-                });
-        }
+        let heads = [
+            t(lang, "Name", "名称"),
+            t(lang, "Opens", "开始"),
+            t(lang, "Closes", "截止"),
+            t(lang, "URL", "网址"),
+        ];
+        rows_ui(
+            ui,
+            "profile-windows",
+            &heads,
+            &mut self.windows,
+            |ui, i, w| {
+                let n = i + 1;
+                let cells = [
+                    (&mut w.name, "Window name", "窗口名称", ""),
+                    (&mut w.opens, "Opens", "开始日期", "yyyy-mm-dd"),
+                    (&mut w.closes, "Closes", "截止日期", "yyyy-mm-dd"),
+                    (&mut w.url, "URL", "网址", "https://"),
+                ];
+                for ((value, en, zh, hint), width) in cells.into_iter().zip(widths) {
+                    let label = format!("{} {n}", t(lang, en, zh));
+                    cell_ui(ui, value, &label, hint, width);
+                }
+                let label = format!("{} {n}", t(lang, "Remove window", "删除窗口"));
+                if remove_button_ui(ui, &label) {
+                    remove = Some(i);
+                }
+            },
+        );
         if let Some(i) = remove {
             self.windows.remove(i);
         }
@@ -400,49 +394,37 @@ impl ProspectForm {
 
     fn gates_ui(&mut self, ui: &mut Ui, lang: Lang) {
         let mut remove = None;
-        if !self.gates.is_empty() {
-            egui::Grid::new("profile-gates")
-                .num_columns(3)
-                .spacing([6.0, 4.0])
-                .show(ui, |ui| {
-                    for (i, g) in self.gates.iter_mut().enumerate() {
-                        let n = i + 1;
-                        let edit = egui::TextEdit::singleline(&mut g.statement)
-                            .hint_text(t(
-                                lang,
-                                "co-funding of at least 20 %",
-                                "至少 20% 的联合供资",
-                            ))
-                            .desired_width(460.0);
-                        let label = format!("{} {n}", t(lang, "Gate", "条件"));
-                        labelled(ui.add(edit), egui::Role::TextInput, &label);
-                        let met = [
-                            (None, t(lang, "unknown", "未知")),
-                            (Some(true), t(lang, "met", "满足")),
-                            (Some(false), t(lang, "not met", "不满足")),
-                        ];
-                        let label = format!("{} {n}", t(lang, "Gate met", "是否满足条件"));
-                        let current = met
-                            .iter()
-                            .find(|(v, _)| *v == g.met)
-                            .map_or("", |(_, text)| text);
-                        let response = egui::ComboBox::from_id_salt(("gate-met", i))
-                            .selected_text(current)
-                            .width(100.0)
-                            .show_ui(ui, |ui| {
-                                for (v, text) in met {
-                                    ui.selectable_value(&mut g.met, v, text);
-                                }
-                            })
-                            .response;
-                        labelled(response, egui::Role::ComboBox, &label);
-                        let label = format!("{} {n}", t(lang, "Remove gate", "删除条件"));
-                        if remove_button_ui(ui, &label) {
-                            remove = Some(i);
+        for (i, g) in self.gates.iter_mut().enumerate() {
+            let n = i + 1;
+            ui.horizontal(|ui| {
+                let label = format!("{} {n}", t(lang, "Gate", "条件"));
+                let hint = t(lang, "co-funding of at least 20 %", "至少 20% 的联合供资");
+                cell_ui(ui, &mut g.statement, &label, hint, 480.0);
+                let met = [
+                    (None, t(lang, "unknown", "未知")),
+                    (Some(true), t(lang, "met", "满足")),
+                    (Some(false), t(lang, "not met", "不满足")),
+                ];
+                let label = format!("{} {n}", t(lang, "Gate met", "是否满足条件"));
+                let current = met
+                    .iter()
+                    .find(|(v, _)| *v == g.met)
+                    .map_or("", |(_, text)| text);
+                let response = egui::ComboBox::from_id_salt(("gate-met", i))
+                    .selected_text(current)
+                    .width(100.0)
+                    .show_ui(ui, |ui| {
+                        for (v, text) in met {
+                            ui.selectable_value(&mut g.met, v, text);
                         }
-                        ui.end_row();
-                    }
-                });
+                    })
+                    .response;
+                labelled(response, egui::Role::ComboBox, &label);
+                let label = format!("{} {n}", t(lang, "Remove gate", "删除条件"));
+                if remove_button_ui(ui, &label) {
+                    remove = Some(i);
+                }
+            });
         }
         if let Some(i) = remove {
             self.gates.remove(i);
@@ -453,45 +435,39 @@ impl ProspectForm {
     }
 
     fn contacts_ui(&mut self, ui: &mut Ui, lang: Lang) {
+        let widths = [150.0, 150.0, 190.0, 120.0, 50.0];
         let mut remove = None;
-        if !self.contacts.is_empty() {
-            egui::Grid::new("profile-contacts")
-                .num_columns(6)
-                .spacing([6.0, 4.0])
-                .show(ui, |ui| {
-                    for head in [
-                        t(lang, "Name", "姓名"),
-                        t(lang, "Role", "职务"),
-                        t(lang, "E-mail", "电子邮件"),
-                        t(lang, "Phone", "电话"),
-                        t(lang, "Language", "语言"),
-                    ] {
-                        ui.label(RichText::new(head).small().color(color(palette::MUTED)));
-                    }
-                    ui.end_row();
-                    for (i, c) in self.contacts.iter_mut().enumerate() {
-                        let n = i + 1;
-                        for (value, en, zh, hint, width) in [
-                            (&mut c.name, "Contact name", "联系人姓名", "", 150.0),
-                            (&mut c.role, "Contact role", "联系人职务", "", 150.0),
-                            (&mut c.email, "Contact e-mail", "联系人电子邮件", "", 190.0),
-                            (&mut c.phone, "Contact phone", "联系人电话", "", 120.0),
-                            (&mut c.language, "Contact language", "联系语言", "en", 40.0),
-                        ] {
-                            let edit = egui::TextEdit::singleline(value)
-                                .hint_text(hint)
-                                .desired_width(width);
-                            let label = format!("{} {n}", t(lang, en, zh));
-                            labelled(ui.add(edit), egui::Role::TextInput, &label);
-                        }
-                        let label = format!("{} {n}", t(lang, "Remove contact", "删除联系人"));
-                        if remove_button_ui(ui, &label) {
-                            remove = Some(i);
-                        }
-                        ui.end_row();
-                    }
-                });
-        }
+        let heads = [
+            t(lang, "Name", "姓名"),
+            t(lang, "Role", "职务"),
+            t(lang, "E-mail", "电子邮件"),
+            t(lang, "Phone", "电话"),
+            t(lang, "Language", "语言"),
+        ];
+        rows_ui(
+            ui,
+            "profile-contacts",
+            &heads,
+            &mut self.contacts,
+            |ui, i, c| {
+                let n = i + 1;
+                let cells = [
+                    (&mut c.name, "Contact name", "联系人姓名", ""),
+                    (&mut c.role, "Contact role", "联系人职务", ""),
+                    (&mut c.email, "Contact e-mail", "联系人电子邮件", ""),
+                    (&mut c.phone, "Contact phone", "联系人电话", ""),
+                    (&mut c.language, "Contact language", "联系语言", "en"),
+                ];
+                for ((value, en, zh, hint), width) in cells.into_iter().zip(widths) {
+                    let label = format!("{} {n}", t(lang, en, zh));
+                    cell_ui(ui, value, &label, hint, width);
+                }
+                let label = format!("{} {n}", t(lang, "Remove contact", "删除联系人"));
+                if remove_button_ui(ui, &label) {
+                    remove = Some(i);
+                }
+            },
+        );
         if let Some(i) = remove {
             self.contacts.remove(i);
         }
@@ -796,6 +772,40 @@ fn ticks_ui(
             }
         }
     });
+}
+
+/// A text field of a list's row, exactly `width_px` wide, named `label`.
+fn cell_ui(ui: &mut Ui, value: &mut String, label: &str, hint: &str, width_px: f32) {
+    let edit = egui::TextEdit::singleline(value).hint_text(hint);
+    let response = ui.add_sized([width_px, ui.spacing().interact_size.y], edit);
+    labelled(response, egui::Role::TextInput, label);
+}
+
+/// A list's rows in a grid under its column heads (none while the list is empty); `row`
+/// lays out the fields of the row `i`, a column each.
+fn rows_ui<T>(
+    ui: &mut Ui,
+    id: &str,
+    heads: &[&str],
+    rows: &mut [T],
+    mut row: impl FnMut(&mut Ui, usize, &mut T),
+) {
+    if rows.is_empty() {
+        return;
+    }
+    egui::Grid::new(id)
+        .num_columns(heads.len() + 1)
+        .spacing([6.0, 4.0])
+        .show(ui, |ui| {
+            for head in heads {
+                ui.label(RichText::new(*head).small().color(color(palette::MUTED)));
+            }
+            ui.end_row();
+            for (i, r) in rows.iter_mut().enumerate() {
+                row(ui, i, r);
+                ui.end_row();
+            }
+        });
 }
 
 /// A row's "−" button, named `label`; whether it was clicked.
