@@ -1116,3 +1116,21 @@ fn a_stages_probability_set_in_settings_weights_the_deals_without_their_own() {
     assert_eq!(h.state().ledger().revision().unwrap(), revision);
     assert_eq!(ledger(&h), before);
 }
+
+#[test]
+fn a_ranked_prospects_profile_opens_from_its_entry() {
+    let mut h = prospects_of_the_sample();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Cybersecurity")
+        .click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Region")
+        .click();
+    h.run();
+    choose_in_drop_down(&mut h, "Africa");
+    type_into(&mut h, "Amount needed", "500000");
+    type_into(&mut h, "As of", "2021-06-30");
+    h.get_by_label(&format!("Edit profile… {NORAD}")).click();
+    h.run();
+    h.get_by_label("Edit profile");
+    h.get_by_label(NORAD);
+}
