@@ -808,3 +808,329 @@ fn the_prospects_page_ranks_the_sample_for_an_idea_and_explains_each_point() {
     h.get_by_label("Type the amount needed (500000).");
     assert!(h.query_by_label_contains("100 points").is_none());
 }
+
+/// The sample loaded, on the Prospects page.
+fn prospects_of_the_sample() -> Harness<'static, PledgerApp> {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    h.get_by_label("Prospects").click();
+    h.run();
+    h
+}
+
+/// Types `text` into the text field `label`, after what it holds.
+fn type_into(h: &mut Harness<'static, PledgerApp>, label: &str, text: &str) {
+    let input = h.get_by_role_and_label(egui::accesskit::Role::TextInput, label);
+    input.click();
+    input.type_text(text);
+    h.run();
+}
+
+/// Replaces what the text field `label` holds with `text`.
+fn retype(h: &mut Harness<'static, PledgerApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label)
+        .type_text(text);
+    h.run();
+}
+
+/// The stored profile of the partner named `name`.
+fn profile_of(h: &Harness<'static, PledgerApp>, name: &str) -> Option<pledger::domain::Prospect> {
+    let ledger = h.state().ledger();
+    let id = ledger
+        .partners()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == name)?
+        .id;
+    ledger
+        .prospects()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.partner_id == id)
+}
+
+const GENEVA: &str = "University of Geneva";
+const NORAD: &str = "Norwegian Agency for Development Cooperation (Norad)";
+
+/// Fills a new profile for the University of Geneva (which has none): a theme, a region, a
+/// ticket, one window and two contacts, and saves it.
+fn add_the_geneva_profile(h: &mut Harness<'static, PledgerApp>) {
+    h.get_by_label("New profile…").click();
+    h.run();
+    h.get_by_label("New profile");
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Partner")
+        .click();
+    h.run();
+    // Partners with a profile are not offered.
+    assert!(
+        h.get_all_by_label(NORAD)
+            .all(|n| n.accesskit_node().role() == egui::accesskit::Role::Label)
+    );
+    h.get_all_by_label(GENEVA)
+        .find(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
+        .expect("the partner in the drop-down")
+        .scroll_to_me();
+    h.run();
+    choose_in_drop_down(h, GENEVA);
+    for tick in ["Theme: Cybersecurity", "Region: Africa"] {
+        h.get_by_role_and_label(egui::accesskit::Role::CheckBox, tick)
+            .click();
+        h.run();
+    }
+    type_into(h, "Ticket min", "100000");
+    type_into(h, "Ticket max", "500000");
+    h.get_by_label("+ window").click();
+    h.run();
+    type_into(h, "Window name 1", "Research call 2021");
+    type_into(h, "Opens 1", "2021-03-01");
+    type_into(h, "Closes 1", "2021-05-31");
+    for _ in 0..2 {
+        h.get_by_label("+ contact").click();
+        h.run();
+    }
+    type_into(h, "Contact name 1", "Marie Dubois");
+    type_into(h, "Contact e-mail 1", "marie.dubois@unige.example.ch");
+    type_into(h, "Contact language 1", "fr");
+    type_into(h, "Contact name 2", "Jonas Weber");
+    type_into(h, "Contact role 2", "Grants office");
+    type_into(h, "Relationship owner", "Anna Keller");
+    type_into(h, "Last verified", "2021-04-01");
+    h.get_by_label("Save").click();
+    h.run();
+}
+
+#[test]
+fn a_new_profile_with_two_contacts_and_a_window_is_saved_through_the_form() {
+    let mut h = prospects_of_the_sample();
+    assert!(profile_of(&h, GENEVA).is_none());
+    add_the_geneva_profile(&mut h);
+    assert!(
+        h.query_by_label("New profile").is_none(),
+        "the form stayed open: {:?}",
+        h.state().status()
+    );
+    let p = profile_of(&h, GENEVA).expect("the profile saved");
+    assert_eq!(p.themes, ["cybersecurity"]);
+    assert_eq!(p.regions, ["africa"]);
+    let ticket = p.ticket.expect("a ticket");
+    assert_eq!(ticket.min.minor, 10_000_000);
+    // The typical amount left empty is the middle.
+    assert_eq!(ticket.typical.minor, 30_000_000);
+    assert_eq!(ticket.max.minor, 50_000_000);
+    assert_eq!(ticket.min.currency.code(), "USD");
+    assert_eq!(p.windows.len(), 1);
+    assert_eq!(p.windows[0].name, "Research call 2021");
+    assert_eq!(p.windows[0].closes.to_string(), "2021-05-31");
+    let names: Vec<&str> = p.contacts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Marie Dubois", "Jonas Weber"]);
+    assert_eq!(p.contacts[0].email, "marie.dubois@unige.example.ch");
+    assert_eq!(p.contacts[0].language, "fr");
+    assert_eq!(p.contacts[1].role, "Grants office");
+    assert_eq!(p.owner, "Anna Keller");
+    assert_eq!(
+        p.verified_on.map(|d| d.to_string()).as_deref(),
+        Some("2021-04-01")
+    );
+    // The page reads the profiles again: 31 now, the new one in the table.
+    h.get_by_label_contains("31 funding partners' profiles");
+    h.get_by_label(GENEVA);
+}
+
+#[test]
+fn a_profile_saved_is_undone_and_redone() {
+    let mut h = prospects_of_the_sample();
+    add_the_geneva_profile(&mut h);
+    assert!(profile_of(&h, GENEVA).is_some(), "{:?}", h.state().status());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert!(
+        h.state().status().is_some_and(|s| s.starts_with("Undone")),
+        "{:?}",
+        h.state().status()
+    );
+    assert!(profile_of(&h, GENEVA).is_none());
+    h.get_by_label_contains("30 funding partners' profiles");
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    h.run();
+    assert_eq!(profile_of(&h, GENEVA).map(|p| p.contacts.len()), Some(2));
+}
+
+#[test]
+fn a_click_on_a_profiles_row_opens_it_and_its_owner_is_changed() {
+    let mut h = prospects_of_the_sample();
+    let before = profile_of(&h, NORAD).expect("Norad's sample profile");
+    h.get_by_label(NORAD).click();
+    h.run();
+    h.get_by_label("Edit profile");
+    retype(&mut h, "Relationship owner", "Ingrid Solberg");
+    h.get_by_label("Save").click();
+    h.run();
+    assert!(
+        h.query_by_label("Edit profile").is_none(),
+        "{:?}",
+        h.state().status()
+    );
+    let after = profile_of(&h, NORAD).unwrap();
+    assert_eq!(after.owner, "Ingrid Solberg");
+    // Everything else is as it was.
+    assert_eq!(
+        pledger::domain::Prospect {
+            owner: before.owner.clone(),
+            ..after
+        },
+        before
+    );
+}
+
+#[test]
+fn a_ticket_whose_min_is_above_its_max_is_refused_and_nothing_is_written() {
+    let mut h = prospects_of_the_sample();
+    let before = h.state().ledger().prospects().unwrap();
+    let revision = h.state().ledger().revision().unwrap();
+    h.get_by_label(NORAD).click();
+    h.run();
+    h.get_by_label("Edit profile");
+    retype(&mut h, "Ticket min", "9000000");
+    h.get_by_label("Save").click();
+    h.run();
+    h.get_by_label_contains("Ticket: the min (9000000) is above the max");
+    h.get_by_label("Fix the fields marked in red.");
+    h.get_by_label("Edit profile");
+    assert_eq!(h.state().ledger().revision().unwrap(), revision);
+    assert_eq!(h.state().ledger().prospects().unwrap(), before);
+    // Escape leaves the form, still nothing written.
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.query_by_label("Edit profile").is_none());
+    assert_eq!(h.state().ledger().revision().unwrap(), revision);
+}
+
+/// A deal of the first sample partner in negotiation, with `probability_bp` typed or not.
+fn negotiation(title: &str, probability_bp: Option<u32>) -> pledger::domain::Opportunity {
+    pledger::domain::Opportunity {
+        id: pledger::domain::OpportunityId(0),
+        reference: None,
+        partner_id: pledger::domain::PartnerId(0),
+        title: title.into(),
+        themes: vec![pledger::domain::ThemeShare {
+            theme: "cybersecurity".into(),
+            percent_bp: 10_000,
+        }],
+        region: "africa".into(),
+        ask: Some(pledger::domain::Money::from_minor(
+            100_000_000,
+            pledger::domain::Currency::USD,
+        )),
+        stage: pledger::domain::Stage::Negotiation,
+        probability_bp,
+        expected_signing: None,
+        next_action: String::new(),
+        next_action_due: None,
+        owner: String::new(),
+        reason: String::new(),
+        agreement_id: None,
+    }
+}
+
+#[test]
+fn a_stages_probability_set_in_settings_weights_the_deals_without_their_own() {
+    let mut ledger = with_sample_partners(Ledger::open_in_memory().unwrap());
+    let first = ledger.partners().unwrap()[0].id;
+    let on = chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+    ledger
+        .write(|w| {
+            for d in [
+                negotiation("Plain deal", None),
+                negotiation("Typed deal", Some(3500)),
+            ] {
+                w.put_opportunity(
+                    &pledger::domain::Opportunity {
+                        partner_id: first,
+                        ..d
+                    },
+                    on,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut app = PledgerApp::new(ledger, Lang::En, Box::new(ScriptedDialogs::default()));
+    app.set_today(chrono::NaiveDate::from_ymd_opt(2024, 5, 6).unwrap());
+    let mut h = Harness::builder()
+        .with_size([1500.0, 1100.0])
+        .with_max_steps(16)
+        // The reference lists' editors below have no names yet.
+        .with_accessibility_check(false)
+        .with_context_setup(|ctx| {
+            ctx.set_fonts(font_definitions(false));
+            ctx.set_theme(egui::Theme::Light);
+        })
+        .build_ui_state(|ui, app: &mut PledgerApp| app.frame_ui(ui), app);
+    h.run();
+    let pipeline_tab = |h: &mut Harness<'static, PledgerApp>| {
+        h.get_all_by_label("Pipeline")
+            .find(|n| n.accesskit_node().role() != egui::accesskit::Role::Label)
+            .expect("the Pipeline tab")
+            .click();
+        h.run();
+    };
+    pipeline_tab(&mut h);
+    h.get_by_label("60 %");
+    h.get_by_label("35 % (set)");
+    h.get_by_label("Settings").click();
+    h.run();
+    h.get_by_label("Chance of signing by stage");
+    retype(&mut h, "Negotiation (%)", "75");
+    h.get_by_label("Save the probabilities").click();
+    h.run();
+    let ledger =
+        |h: &Harness<'static, PledgerApp>| h.state().ledger().stage_probabilities().unwrap();
+    assert_eq!(
+        ledger(&h).of(pledger::domain::Stage::Negotiation),
+        7500,
+        "{:?}",
+        h.state().status()
+    );
+    pipeline_tab(&mut h);
+    h.get_by_label("75 %");
+    h.get_by_label("35 % (set)");
+    assert!(h.query_by_label("60 %").is_none());
+    // 120 % is refused, its stage named, and nothing is written.
+    h.get_by_label("Settings").click();
+    h.run();
+    let revision = h.state().ledger().revision().unwrap();
+    let before = ledger(&h);
+    retype(&mut h, "Contacted (%)", "120");
+    h.get_by_label("Save the probabilities").click();
+    h.run();
+    h.get_by_label("Contacted: 120 % is not between 0 and 100 %");
+    assert_eq!(h.state().ledger().revision().unwrap(), revision);
+    assert_eq!(ledger(&h), before);
+}
+
+#[test]
+fn a_ranked_prospects_profile_opens_from_its_entry() {
+    let mut h = prospects_of_the_sample();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Cybersecurity")
+        .click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Region")
+        .click();
+    h.run();
+    choose_in_drop_down(&mut h, "Africa");
+    type_into(&mut h, "Amount needed", "500000");
+    type_into(&mut h, "As of", "2021-06-30");
+    h.get_by_label(&format!("Edit profile… {NORAD}")).click();
+    h.run();
+    h.get_by_label("Edit profile");
+    h.get_by_label(NORAD);
+}

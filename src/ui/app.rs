@@ -576,6 +576,19 @@ impl PledgerApp {
                 let label = format!("{} {}", t(lang, "Signed", "已签署"), agreement.title);
                 self.write_step(label, |w| w.sign_opportunity(id, &agreement).map(|_| ()));
             }
+            Command::PutProspect(p) => {
+                let name = self
+                    .s
+                    .cache
+                    .partner(p.partner_id)
+                    .map_or_else(|| format!("#{}", p.partner_id.0), |x| x.name.clone());
+                let label = format!("{} {name}", t(lang, "Saved the profile of", "已保存档案："));
+                self.write_step(label, |w| w.put_prospect(&p).map(|_| ()));
+            }
+            Command::SetStageProbabilities(p) => {
+                let label = t(lang, "Stage probabilities saved", "已保存各阶段概率").to_owned();
+                self.write_step(label, |w| w.set_stage_probabilities(&p));
+            }
         }
     }
 

@@ -13,6 +13,7 @@ mod money_in;
 mod partners;
 mod pie;
 mod pipeline;
+mod prospect_form;
 mod prospects;
 mod settings;
 mod state;

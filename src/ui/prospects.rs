@@ -1,18 +1,20 @@
 //! The prospects page: the funding partners' profiles, and the match tool that ranks them
 //! for a project idea (themes, region, amount, deadline) with every factor of each score and
 //! its reason shown. The profiles are read once per ledger revision; a ranking is computed
-//! when the idea or the ledger changes, not every frame.
+//! when the idea or the ledger changes, not every frame. "New profile…" and a click on a
+//! profile's row open the profile form (`prospect_form.rs`).
 
 use chrono::NaiveDate;
-use egui::{RichText, Ui};
+use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::form::{choice_ui, labelled, list_options};
 use super::format::t;
 use super::pie::color;
+use super::prospect_form::ProspectForm;
 use super::state::Shared;
 use crate::chart::palette;
-use crate::domain::{Currency, Lang, ListKind, Money, Prospect, RateTable};
+use crate::domain::{Currency, Lang, ListKind, Money, PartnerId, Prospect, RateTable};
 use crate::import::parse_number;
 use crate::report::{Concept, MatchInput, rank};
 
@@ -61,6 +63,8 @@ pub struct ProspectsView {
     loaded: Option<(u64, Loaded)>,
     /// The last ranking and what it was computed from.
     ranked: Option<(RankKey, Vec<Row>)>,
+    /// The profile form, when open.
+    form: Option<ProspectForm>,
 }
 
 impl ProspectsView {
@@ -133,7 +137,29 @@ impl ProspectsView {
             return;
         };
         self.page_ui(s, ui, &loaded, revision);
+        if let Some(mut form) = self.form.take() {
+            let taken: Vec<PartnerId> = match &loaded {
+                Ok((prospects, _)) => prospects.iter().map(|p| p.partner_id).collect(),
+                Err(_) => Vec::new(),
+            };
+            if form.window_ui(s, ui, &taken) {
+                self.form = Some(form);
+            }
+        }
         self.loaded = Some((read_at, loaded));
+    }
+
+    /// The reporting currency, as the cached snapshot has it.
+    fn reporting(s: &Shared) -> Currency {
+        s.cache
+            .snapshot
+            .as_ref()
+            .map_or(Currency::USD, |snap| snap.currency)
+    }
+
+    /// Opens the form on the profile `p`.
+    fn open(&mut self, s: &Shared, p: &Prospect) {
+        self.form = Some(ProspectForm::edit(p, Self::reporting(s)));
     }
 
     fn page_ui(&mut self, s: &mut Shared, ui: &mut Ui, loaded: &Loaded, revision: u64) {
@@ -162,22 +188,21 @@ impl ProspectsView {
                     prospects.len()
                 ),
             });
+            if ui.button(t(lang, "New profile…", "新建档案…")).clicked() {
+                self.form = Some(ProspectForm::new(Self::reporting(s)));
+            }
         });
         if prospects.is_empty() {
             ui.label(t(
                 lang,
-                "No profile yet. Import them with pledger import FILE --kind prospects, or load the sample.",
-                "尚无档案。可用 pledger import 文件 --kind prospects 导入，或载入示例账本。",
+                "No profile yet. Add one with “New profile…”, import them with pledger import FILE --kind prospects, or load the sample.",
+                "尚无档案。可点击“新建档案…”添加，或用 pledger import 文件 --kind prospects 导入，或载入示例账本。",
             ));
             return;
         }
         ui.separator();
         ui.label(RichText::new(t(lang, "Match a project idea", "为项目构想匹配伙伴")).strong());
-        let reporting = s
-            .cache
-            .snapshot
-            .as_ref()
-            .map_or(Currency::USD, |snap| snap.currency);
+        let reporting = Self::reporting(s);
         self.idea_ui(ui, s, reporting);
         match self.concept(lang, reporting) {
             None => {
@@ -187,7 +212,10 @@ impl ProspectsView {
                     "勾选专题、选择区域并输入金额：潜在伙伴将被排序，每一分都有说明。",
                 ));
                 ui.separator();
-                profiles_ui(ui, s, prospects, today);
+                if let Some(p) = profiles_ui(ui, s, prospects, today).and_then(|i| prospects.get(i))
+                {
+                    self.open(s, p);
+                }
             }
             Some(Err(e)) => {
                 ui.colored_label(color(palette::DOWN), e);
@@ -243,8 +271,12 @@ impl ProspectsView {
                         .collect();
                     self.ranked = Some((key, rows));
                 }
-                if let Some((_, rows)) = &self.ranked {
-                    ranking_ui(ui, s, prospects, rows);
+                let edit = match &self.ranked {
+                    Some((_, rows)) => ranking_ui(ui, s, prospects, rows),
+                    None => None,
+                };
+                if let Some(p) = edit.and_then(|i| prospects.get(i)) {
+                    self.open(s, p);
                 }
             }
         }
@@ -313,7 +345,9 @@ impl ProspectsView {
                 90.0,
             );
             if ui.button(t(lang, "Clear", "清除")).clicked() {
+                let form = self.form.take();
                 *self = ProspectsView::default();
+                self.form = form;
             }
         });
     }
@@ -326,8 +360,9 @@ fn name_of(s: &Shared, p: &Prospect) -> String {
 }
 
 /// The ranking: a line a prospect with its score and the points of each factor, and under
-/// it the reason of each.
-fn ranking_ui(ui: &mut Ui, s: &Shared, prospects: &[Prospect], rows: &[Row]) {
+/// it the reason of each. Returns the profile (its index) whose "Edit profile…" was clicked.
+fn ranking_ui(ui: &mut Ui, s: &Shared, prospects: &[Prospect], rows: &[Row]) -> Option<usize> {
+    let mut edit = None;
     let lang = s.lang;
     let factor_name = |name: &str| match (lang, name) {
         (Lang::En, "themes") => "Themes",
@@ -381,13 +416,24 @@ fn ranking_ui(ui: &mut Ui, s: &Shared, prospects: &[Prospect], rows: &[Row]) {
                                     ui.end_row();
                                 }
                             });
+                        let label = format!(
+                            "{} {}",
+                            t(lang, "Edit profile…", "编辑档案…"),
+                            name_of(s, p)
+                        );
+                        let button = ui.button(t(lang, "Edit profile…", "编辑档案…"));
+                        if labelled(button, egui::Role::Button, &label).clicked() {
+                            edit = Some(row.prospect);
+                        }
                     });
             }
         });
+    edit
 }
 
-/// Every profile, a row each.
-fn profiles_ui(ui: &mut Ui, s: &Shared, prospects: &[Prospect], today: NaiveDate) {
+/// Every profile, a row each; returns the one (its index) whose row was clicked.
+fn profiles_ui(ui: &mut Ui, s: &Shared, prospects: &[Prospect], today: NaiveDate) -> Option<usize> {
+    let mut open = None;
     let lang = s.lang;
     let lists = &s.cache.lists;
     let labels = |kind, keys: &[String]| {
@@ -396,8 +442,11 @@ fn profiles_ui(ui: &mut Ui, s: &Shared, prospects: &[Prospect], today: NaiveDate
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // The row takes the click, not the text of its cells.
+    ui.style_mut().interaction.selectable_labels = false;
     TableBuilder::new(ui)
         .striped(true)
+        .sense(Sense::click())
         .column(Column::initial(300.0).clip(true))
         .column(Column::initial(260.0).clip(true))
         .column(Column::initial(170.0).clip(true))
@@ -466,6 +515,10 @@ fn profiles_ui(ui: &mut Ui, s: &Shared, prospects: &[Prospect], today: NaiveDate
                         text
                     });
                 });
+                if row.response().clicked() {
+                    open = Some(row.index());
+                }
             });
         });
+    open
 }

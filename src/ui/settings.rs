@@ -1,17 +1,21 @@
-//! Settings: language, reporting currency, the report PDF's optional pipeline section,
-//! exchange rates, and the reference lists in both languages.
+//! Settings: language, reporting currency, the report PDF's optional pipeline section, the
+//! chance of signing each stage gives a deal, exchange rates, and the reference lists in
+//! both languages.
 
 use std::str::FromStr;
 
 use egui::{RichText, Ui};
 
+use super::agreements::parse_decimal;
+use super::form::labelled;
 use super::format::t;
 use super::pie::color;
 use super::state::Command;
 use super::state::Shared;
-use crate::chart::palette;
+use crate::chart::{palette, stage_label};
 use crate::domain::{
-    Currency, ExchangeRate, Lang, ListKind, Organisation, RefEntry, ReferenceLists,
+    Currency, ExchangeRate, Lang, ListKind, Organisation, RefEntry, ReferenceLists, Stage,
+    StageProbabilities, bp_text,
 };
 
 /// The settings page's state: drafts of what the user is typing.
@@ -26,6 +30,11 @@ pub struct SettingsView {
     lists: Option<ReferenceLists>,
     new_key: [String; 3],
     error: Option<String>,
+    /// The stages' chances of signing as typed (percent, like [`Stage::ALL`]), and the
+    /// revision they were read at: read again when the ledger moves.
+    probabilities: Option<(u64, Vec<String>)>,
+    /// Why the chances typed were refused.
+    probabilities_error: Option<String>,
 }
 
 const KINDS: [(ListKind, &str, &str); 3] = [
@@ -87,6 +96,8 @@ impl SettingsView {
                 .color(color(palette::MUTED)),
             );
             ui.add_space(10.0);
+            self.probabilities_ui(s, ui);
+            ui.add_space(10.0);
             self.organisation_ui(s, ui);
             ui.add_space(10.0);
             self.rates_ui(s, ui, currency);
@@ -96,6 +107,64 @@ impl SettingsView {
                 ui.label(RichText::new(e).color(color(palette::ERROR)));
             }
         });
+    }
+
+    /// The default chance of signing of each stage: what a deal without its own figure is
+    /// weighted with on the pipeline.
+    fn probabilities_ui(&mut self, s: &mut Shared, ui: &mut Ui) {
+        let lang = s.lang;
+        ui.heading(t(lang, "Chance of signing by stage", "各阶段的签署概率"));
+        let revision = s.cache.revision.unwrap_or(0);
+        let stale = !matches!(&self.probabilities, Some((r, _)) if *r == revision);
+        if stale && !s.ledger.is_parked() {
+            match s.ledger.stage_probabilities() {
+                Ok(p) => {
+                    let typed = p.0.iter().map(|bp| bp_text(*bp)).collect();
+                    self.probabilities = Some((revision, typed));
+                }
+                Err(e) => self.probabilities_error = Some(e.to_string()),
+            }
+        }
+        let Some((_, typed)) = self.probabilities.as_mut() else {
+            return;
+        };
+        egui::Grid::new("stage-probabilities")
+            .num_columns(3)
+            .spacing([10.0, 4.0])
+            .show(ui, |ui| {
+                for (stage, value) in Stage::ALL.iter().zip(typed.iter_mut()) {
+                    ui.label(stage_label(*stage, lang));
+                    let edit = egui::TextEdit::singleline(value).desired_width(60.0);
+                    let label = format!("{} (%)", stage_label(*stage, lang));
+                    labelled(ui.add(edit), egui::Role::TextInput, &label);
+                    ui.label("%");
+                    ui.end_row();
+                }
+            });
+        ui.label(
+            RichText::new(t(
+                lang,
+                "A deal without a probability of its own is weighted with its stage's.",
+                "未单独设定概率的洽谈按其所处阶段的概率加权。",
+            ))
+            .small()
+            .color(color(palette::MUTED)),
+        );
+        if ui
+            .button(t(lang, "Save the probabilities", "保存概率"))
+            .clicked()
+        {
+            match parse_probabilities(lang, typed) {
+                Ok(p) => {
+                    self.probabilities_error = None;
+                    s.commands.push(Command::SetStageProbabilities(p));
+                }
+                Err(e) => self.probabilities_error = Some(e),
+            }
+        }
+        if let Some(e) = &self.probabilities_error {
+            ui.label(RichText::new(e).color(color(palette::ERROR)));
+        }
     }
 
     /// The organisation's names, which the importer reads in headers of its own part
@@ -297,5 +366,67 @@ impl SettingsView {
         if discard {
             self.lists = None;
         }
+    }
+}
+
+/// The chances typed (percent, like [`Stage::ALL`]) in hundredths of a percent, or the
+/// first one refused, its stage named.
+fn parse_probabilities(lang: Lang, typed: &[String]) -> Result<StageProbabilities, String> {
+    let mut out = StageProbabilities::default();
+    for ((stage, text), bp) in Stage::ALL.iter().zip(typed).zip(out.0.iter_mut()) {
+        let text = text.trim().trim_end_matches('%').trim();
+        let read = parse_decimal(text).and_then(|d| {
+            let hundredths = (d * rust_decimal::Decimal::from(100)).normalize();
+            (hundredths.scale() == 0 && !hundredths.is_sign_negative())
+                .then(|| u32::try_from(hundredths.mantissa()).ok())
+                .flatten()
+        });
+        let name = stage_label(*stage, lang);
+        match read {
+            Some(v) if v <= 10_000 => *bp = v,
+            Some(_) => {
+                return Err(match lang {
+                    Lang::En => format!("{name}: {text} % is not between 0 and 100 %"),
+                    Lang::Zh => format!("{name}：{text}% 不在 0 到 100% 之间"),
+                });
+            }
+            None => {
+                return Err(match lang {
+                    Lang::En => format!("{name}: '{text}' is not a percentage such as 35"),
+                    Lang::Zh => format!("{name}：“{text}”不是百分比（例如 35）"),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probabilities_are_read_in_percent_and_refused_with_their_stage() {
+        let mut typed: Vec<String> = StageProbabilities::default()
+            .0
+            .iter()
+            .map(|bp| bp_text(*bp))
+            .collect();
+        assert_eq!(
+            parse_probabilities(Lang::En, &typed),
+            Ok(StageProbabilities::default())
+        );
+        typed[4] = "62.5 %".into();
+        assert_eq!(
+            parse_probabilities(Lang::En, &typed).map(|p| p.of(Stage::Negotiation)),
+            Ok(6250)
+        );
+        typed[1] = "120".into();
+        assert_eq!(
+            parse_probabilities(Lang::En, &typed),
+            Err("Contacted: 120 % is not between 0 and 100 %".into())
+        );
+        typed[1] = "-5".into();
+        assert!(parse_probabilities(Lang::En, &typed).is_err());
     }
 }

@@ -10,7 +10,7 @@ use super::dialogs::FileDialogs;
 use crate::chart::{PieChart, PipelineChart, PipelineFigures, TopTable};
 use crate::domain::{
     Agreement, AgreementId, Currency, ExchangeRate, Lang, Opportunity, OpportunityId, Organisation,
-    Partner, PartnerId, Period, ReferenceLists, Stage, StageProbabilities,
+    Partner, PartnerId, Period, Prospect, ReferenceLists, Stage, StageProbabilities,
 };
 use crate::ledger::{Change, Ledger};
 use crate::report::{Report, ReportError, Snapshot};
@@ -113,6 +113,10 @@ pub enum Command {
         /// The agreement it becomes.
         agreement: Box<Agreement>,
     },
+    /// Add a funding partner's profile or replace the one it has.
+    PutProspect(Box<Prospect>),
+    /// Set the chance of signing each stage gives a deal without its own figure.
+    SetStageProbabilities(StageProbabilities),
 }
 
 impl Command {
@@ -135,6 +139,8 @@ impl Command {
             | Command::PutDeal(_)
             | Command::MoveDeal { .. }
             | Command::SignDeal { .. }
+            | Command::PutProspect(_)
+            | Command::SetStageProbabilities(_)
             | Command::OpenLedger(_)
             | Command::StartImport(_)
             | Command::CommitImport
