@@ -135,7 +135,7 @@ pub struct Opportunity {
     pub probability_bp: Option<u32>,
     /// When signing is expected.
     pub expected_signing: Option<NaiveDate>,
-    /// What is to be done next.
+    /// What is to be done next (the ledger hands it trimmed: empty when there is none).
     pub next_action: String,
     /// By when.
     pub next_action_due: Option<NaiveDate>,

@@ -29,6 +29,15 @@ fn day_of(text: Option<String>) -> Result<Option<NaiveDate>, LedgerError> {
     text.map(|t| parse_date(&t)).transpose()
 }
 
+/// `text` without its surrounding white space, reusing its buffer when it has none.
+fn trimmed(text: String) -> String {
+    if text.trim().len() == text.len() {
+        text
+    } else {
+        text.trim().to_string()
+    }
+}
+
 fn opportunity_of(row: &rusqlite::Row<'_>) -> Result<Opportunity, LedgerError> {
     let themes: String = row.get(4)?;
     let themes: Vec<ThemeShare> = serde_json::from_str(&themes)
@@ -51,7 +60,9 @@ fn opportunity_of(row: &rusqlite::Row<'_>) -> Result<Opportunity, LedgerError> {
         stage: stage_of(&row.get::<_, String>(8)?)?,
         probability_bp: row.get(9)?,
         expected_signing: day_of(row.get(10)?)?,
-        next_action: row.get(11)?,
+        // Trimmed as read, so a report tells an action from none by its length alone,
+        // without reading its text.
+        next_action: trimmed(row.get(11)?),
         next_action_due: day_of(row.get(12)?)?,
         owner: row.get(13)?,
         reason: row.get(14)?,

@@ -246,10 +246,8 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
     let mut stays = vec![0u64; n];
     let (mut won, mut lost) = (0u64, 0u64);
     // Overdue actions, built as the deals are walked (in memory order, not in the due order
-    // that would jump about the deals), and their keys (due day << 32 | place in `late`):
-    // sorted as plain integers, due first, then in the deals' (id) order.
+    // that would jump about the deals), in the deals' (id) order; then ordered by due day.
     let mut late: Vec<OverdueAction<'a>> = Vec::new();
-    let mut keys: Vec<u64> = Vec::new();
     // Partners' names by id, in a table indexed by it (ids are dense), made at the first
     // overdue action.
     let mut names: Vec<&'a str> = Vec::new();
@@ -306,20 +304,16 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
                 by_quarter.add(day, ask.currency, w);
             }
         }
-        // The due day first: the action's text is read only for a deal late on it.
+        // The ledger hands actions trimmed: their length tells one from none, without a
+        // read of their text (scattered about the heap, a cache miss per deal).
         if let Some(due) = deal.next_action_due
             && due < as_of
             && stage.is_open()
-            && !deal.next_action.trim().is_empty()
-            && let (Ok(day), Ok(at)) = (
-                u32::try_from(due.num_days_from_ce()),
-                u32::try_from(late.len()),
-            )
+            && !deal.next_action.is_empty()
         {
             if names.is_empty() {
                 names = names_by_id(input.partners);
             }
-            keys.push(u64::from(day) << 32 | u64::from(at));
             late.push(OverdueAction {
                 id: deal.id.0,
                 reference: deal.reference.as_deref(),
@@ -371,12 +365,7 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
             average_days: tenths(i128::from(stay_days[i]), i128::from(stays[i])),
         })
         .collect();
-    keys.sort_unstable();
-    let overdue_actions = keys
-        .into_iter()
-        .filter_map(|key| late.get(usize::try_from(key & u64::from(u32::MAX)).ok()?))
-        .cloned()
-        .collect();
+    let overdue_actions = by_due_day(late);
     Pipeline {
         as_of,
         currency: to,
@@ -391,6 +380,45 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
         days_in_stage,
         overdue_actions,
     }
+}
+
+/// `late` (in id order) ordered by due day, ties kept in id order: counted into one slot
+/// per day when the days span little more than there are actions (each action is then
+/// written once, in place, rather than moved about by a sort), else sorted.
+fn by_due_day(mut late: Vec<OverdueAction<'_>>) -> Vec<OverdueAction<'_>> {
+    let (Some(first), Some(last)) = (
+        late.iter().map(|a| a.due).min(),
+        late.iter().map(|a| a.due).max(),
+    ) else {
+        return late;
+    };
+    let span = usize::try_from((last - first).num_days()).unwrap_or(usize::MAX);
+    if span > 4 * late.len() + 1024 {
+        late.sort_by_key(|a| a.due);
+        return late;
+    }
+    let slot = |a: &OverdueAction<'_>| usize::try_from((a.due - first).num_days()).unwrap_or(0);
+    // Where each day's actions start.
+    let mut next = vec![0usize; span + 2];
+    for a in &late {
+        if let Some(n) = next.get_mut(slot(a) + 1) {
+            *n += 1;
+        }
+    }
+    for i in 1..next.len() {
+        next[i] += next[i - 1];
+    }
+    let mut placed: Vec<Option<OverdueAction<'_>>> = vec![None; late.len()];
+    for a in late {
+        let Some(at) = next.get_mut(slot(&a)) else {
+            continue;
+        };
+        if let Some(place) = placed.get_mut(*at) {
+            *place = Some(a);
+        }
+        *at += 1;
+    }
+    placed.into_iter().flatten().collect()
 }
 
 /// Partners' names in a table indexed by their ids ("?" for an id no partner has).
@@ -507,6 +535,33 @@ mod tests {
             p.expected_by_quarter["2022Q3"]["USD"].to_string(),
             "60000.00"
         );
+    }
+
+    #[test]
+    fn overdue_actions_come_by_due_day_then_id_counted_or_sorted() {
+        let action = |id: i64, due: NaiveDate| OverdueAction {
+            id,
+            reference: None,
+            title: "",
+            partner: "",
+            action: "Call",
+            due,
+            days_late: 0,
+            owner: "",
+        };
+        let ids = |v: Vec<OverdueAction<'_>>| v.iter().map(|a| a.id).collect::<Vec<_>>();
+        let late = vec![
+            action(1, day(5, 3)),
+            action(2, day(5, 1)),
+            action(3, day(5, 3)),
+            action(4, day(5, 2)),
+            action(5, day(5, 1)),
+        ];
+        assert_eq!(ids(by_due_day(late.clone())), [2, 5, 4, 1, 3]);
+        // Days spread over centuries: sorted instead, in the same order.
+        let mut far = late;
+        far[0].due = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+        assert_eq!(ids(by_due_day(far)), [1, 2, 5, 4, 3]);
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub fn money_text(lang: Lang, amount_minor: i128, currency: Currency) -> String 
         (Lang::Zh, "CHF") => format!("{amount} 瑞士法郎"),
         (Lang::Zh, "EUR") => format!("{amount} 欧元"),
         (Lang::Zh, "CNY") => format!("{amount} 元人民币"),
+        (Lang::Zh, "GBP") => format!("{amount} 英镑"),
+        (Lang::Zh, "JPY") => format!("{amount} 日元"),
         (Lang::Zh, code) => format!("{amount} {code}"),
         (Lang::En, code) => format!("{code} {amount}"),
     }
