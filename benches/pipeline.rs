@@ -191,6 +191,14 @@ fn main() {
     };
     let as_of = NaiveDate::from_ymd_opt(2021, 6, 30).unwrap();
     let quarter = Period::quarter(2021, 2).unwrap();
+    if std::env::var("ONLY").is_ok() {
+        let t = Instant::now();
+        for _ in 0..300 {
+            std::hint::black_box(pipeline(&input, as_of, &quarter));
+        }
+        println!("SCRATCH {:?}", t.elapsed() / 300);
+        return;
+    }
     let t = Instant::now();
     generate_prospects(&ledger, partners);
     let t_read = Instant::now();

@@ -943,6 +943,75 @@ fn a_new_profile_with_two_contacts_and_a_window_is_saved_through_the_form() {
 }
 
 #[test]
+fn a_new_profile_for_a_new_partner_adds_both_in_one_step() {
+    let mut h = prospects_of_the_sample();
+    let partners = h.state().ledger().partners().unwrap().len();
+    h.get_by_label("New profile…").click();
+    h.run();
+    h.get_by_label("New partner…").click();
+    h.run();
+    // A name the ledger has is refused: the partner is chosen instead.
+    type_into(&mut h, "New partner's name", GENEVA);
+    h.get_by_label("Save").click();
+    h.run();
+    h.get_by_label_contains("The ledger has a partner named 'University of Geneva' already");
+    h.get_by_label_contains("Choose the new partner's type");
+    assert_eq!(h.state().ledger().partners().unwrap().len(), partners);
+    retype(&mut h, "New partner's name", "Fondation Lumière");
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Partner type")
+        .click();
+    h.run();
+    choose_in_drop_down(&mut h, "Funds");
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Theme: Cybersecurity")
+        .click();
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    assert!(
+        h.query_by_label("New profile").is_none(),
+        "the form stayed open: {:?}",
+        h.state().status()
+    );
+    let p = profile_of(&h, "Fondation Lumière").expect("the new partner's profile");
+    assert_eq!(p.themes, ["cybersecurity"]);
+    let ledger = h.state().ledger().partners().unwrap();
+    assert_eq!(ledger.len(), partners + 1);
+    let new = ledger
+        .iter()
+        .find(|x| x.name == "Fondation Lumière")
+        .unwrap();
+    assert_eq!(new.partner_type, "fund");
+    h.get_by_label_contains("31 funding partners' profiles");
+    // One step: undone, neither the profile nor the partner is left.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert!(profile_of(&h, "Fondation Lumière").is_none());
+    assert_eq!(h.state().ledger().partners().unwrap().len(), partners);
+}
+
+#[test]
+fn a_profile_is_deleted_after_a_second_click_and_the_partner_stays() {
+    let mut h = prospects_of_the_sample();
+    let partners = h.state().ledger().partners().unwrap().len();
+    h.get_by_label(NORAD).click();
+    h.run();
+    h.get_by_label("Delete…").click();
+    h.run();
+    // The first click only asks again.
+    assert!(profile_of(&h, NORAD).is_some());
+    h.get_by_label("Really delete").click();
+    h.run();
+    assert!(h.query_by_label("Edit profile").is_none());
+    assert!(profile_of(&h, NORAD).is_none(), "{:?}", h.state().status());
+    assert_eq!(h.state().ledger().partners().unwrap().len(), partners);
+    h.get_by_label_contains("29 funding partners' profiles");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert!(profile_of(&h, NORAD).is_some());
+    h.get_by_label_contains("30 funding partners' profiles");
+}
+
+#[test]
 fn a_profile_saved_is_undone_and_redone() {
     let mut h = prospects_of_the_sample();
     add_the_geneva_profile(&mut h);
@@ -1068,8 +1137,6 @@ fn a_stages_probability_set_in_settings_weights_the_deals_without_their_own() {
     let mut h = Harness::builder()
         .with_size([1500.0, 1100.0])
         .with_max_steps(16)
-        // The reference lists' editors below have no names yet.
-        .with_accessibility_check(false)
         .with_context_setup(|ctx| {
             ctx.set_fonts(font_definitions(false));
             ctx.set_theme(egui::Theme::Light);

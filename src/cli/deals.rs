@@ -149,7 +149,7 @@ fn money(amount: &str, currency: &str) -> Result<Money, Failure> {
         .parse()
         .map_err(|e: crate::domain::MoneyError| usage(e.into()))?;
     let n = parse_number(amount).ok_or_else(|| usage(anyhow!("'{amount}' is not an amount")))?;
-    Money::from_decimal(n, c).map_err(|e| usage(e.into()))
+    Money::entered(n, c).map_err(|e| usage(e.into()))
 }
 
 fn deal_of(ledger: &Ledger, id: i64) -> Result<Opportunity, Failure> {

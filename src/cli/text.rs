@@ -492,6 +492,13 @@ pub fn receivables_text(r: &crate::report::Receivables) -> String {
             m.currency, m.quote, m.date, m.currency, m.date
         );
     }
+    for m in &r.too_large {
+        let _ = writeln!(
+            out,
+            "Too large to convert: {} to {} on {} (the rate is there; the sum passes what Pledger holds and is left out)",
+            m.currency, m.quote, m.date
+        );
+    }
     out
 }
 
@@ -593,16 +600,16 @@ pub fn pipeline_text(p: &crate::report::Pipeline) -> String {
         let _ = writeln!(
             out,
             "  #{} {} ({}): {}, due {} ({} days late){}",
-            a.id,
-            a.title,
-            a.partner,
-            a.action,
+            a.deal.id.0,
+            a.deal.title,
+            a.partner_name(),
+            a.deal.next_action,
             a.due,
             a.days_late,
-            if a.owner.is_empty() {
+            if a.deal.owner.is_empty() {
                 String::new()
             } else {
-                format!(", {}", a.owner)
+                format!(", {}", a.deal.owner)
             }
         );
     }

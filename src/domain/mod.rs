@@ -17,7 +17,8 @@ pub use deal::{
     StageProbabilities, Ticket,
 };
 pub use money::{
-    Currency, ExchangeRate, Money, MoneyError, RateTable, group_thousands, minor_to_decimal,
+    Currency, ExchangeRate, MAX_AMOUNT, Money, MoneyError, RateTable, convert_minor,
+    group_thousands, minor_text, minor_to_decimal,
 };
 pub use money_in::{Deliverable, Instalment, Receipt, ReportKind};
 pub use organisation::Organisation;

@@ -38,6 +38,9 @@ pub enum MoneyError {
     /// The amount does not fit the ledger's range.
     #[error("{0} is too large")]
     Overflow(Decimal),
+    /// An amount above [`MAX_AMOUNT`] units of its currency.
+    #[error("{0} is larger than an amount Pledger takes (at most 1,000,000,000,000 {1})")]
+    AboveLimit(Decimal, Currency),
     /// A negative amount where only positive ones make sense.
     #[error("{0} is negative")]
     Negative(Decimal),
@@ -129,6 +132,11 @@ pub struct Money {
     pub currency: Currency,
 }
 
+/// The largest amount Pledger takes for an agreement, an instalment, a receipt or a deal,
+/// in units of its currency: any amount up to it stays exact in minor units once converted
+/// at any plausible rate, and a million of them still sum without overflow.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
 impl Money {
     /// An amount from integer minor units.
     pub fn from_minor(minor: i64, currency: Currency) -> Money {
@@ -154,6 +162,15 @@ impl Money {
         Ok(Money { minor, currency })
     }
 
+    /// [`Money::from_decimal`] of an amount a person enters (an agreement, an instalment, a
+    /// receipt, a deal's ask), refused above [`MAX_AMOUNT`] units, as the import refuses it.
+    pub fn entered(amount: Decimal, currency: Currency) -> Result<Money, MoneyError> {
+        if amount.abs() > Decimal::from(MAX_AMOUNT) {
+            return Err(MoneyError::AboveLimit(amount, currency));
+        }
+        Money::from_decimal(amount, currency)
+    }
+
     /// The amount as an exact decimal with the currency's minor digits.
     pub fn amount(&self) -> Decimal {
         minor_to_decimal(i128::from(self.minor), self.currency)
@@ -172,6 +189,36 @@ impl Money {
             .round_dp_with_strategy(to.minor_digits(), RoundingStrategy::MidpointAwayFromZero);
         Money::from_decimal(value, to)
     }
+}
+
+/// `minor` units of `from` converted at `rate` (units of `to` per unit of `from`) into
+/// minor units of `to`, rounded half away from zero, exactly: the product is taken in 256
+/// bits, so any sum of amounts converts; `None` only when the result passes 128 bits.
+pub fn convert_minor(minor: i128, from: Currency, rate: Decimal, to: Currency) -> Option<i128> {
+    use ethnum::I256;
+    if from == to {
+        return Some(minor);
+    }
+    // minor * rate * 10^to_digits / 10^from_digits, with rate = mantissa / 10^scale.
+    let ten = I256::from(10u8);
+    let num = I256::from(minor) * I256::from(rate.mantissa()) * ten.pow(to.minor_digits());
+    let den = ten.pow(rate.scale() + from.minor_digits());
+    let (q, r) = (num / den, num % den);
+    let rounded = if r.abs() * I256::from(2u8) >= den {
+        q + num.signum()
+    } else {
+        q
+    };
+    i128::try_from(rounded).ok()
+}
+
+/// `minor` units of `currency` as [`Money`] shows itself ("EUR 1,234.50"), for sums that
+/// may pass what one amount holds.
+pub fn minor_text(minor: i128, currency: Currency) -> String {
+    format!(
+        "{currency} {}",
+        group_thousands(&minor_to_decimal(minor, currency))
+    )
 }
 
 impl fmt::Display for Money {
@@ -274,6 +321,38 @@ impl RateTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sums_convert_exactly_however_large() {
+        let (eur, usd, jpy) = (
+            "EUR".parse::<Currency>().unwrap(),
+            Currency::USD,
+            "JPY".parse::<Currency>().unwrap(),
+        );
+        let rate = Decimal::new(122, 2);
+        // 100,000 agreements of EUR 1,000,000,000,000.00.
+        let minor = 100_000i128 * 100_000_000_000_000;
+        assert_eq!(
+            convert_minor(minor, eur, rate, usd),
+            Some(12_200_000_000_000_000_000)
+        );
+        // Half a cent rounds away from zero, as Money::convert does.
+        let m = Money::from_minor(12_345, eur);
+        let r = Decimal::new(11_005, 4);
+        assert_eq!(
+            convert_minor(12_345, eur, r, usd),
+            Some(i128::from(m.convert(r, usd).unwrap().minor))
+        );
+        assert_eq!(
+            convert_minor(-12_345, eur, r, usd),
+            Some(-i128::from(m.convert(r, usd).unwrap().minor))
+        );
+        assert_eq!(
+            convert_minor(100, usd, Decimal::new(150, 0), jpy),
+            Some(150)
+        );
+        assert_eq!(convert_minor(i128::MAX, eur, rate, usd), None);
+    }
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {

@@ -48,7 +48,11 @@ fn trigrams(key: &str) -> HashSet<[char; 3]> {
 pub fn similarity(a: &str, b: &str) -> f32 {
     let (ta, tb) = (trigrams(a), trigrams(b));
     let inter = ta.intersection(&tb).count();
-    let union = ta.union(&tb).count();
+    jaccard(inter, ta.union(&tb).count())
+}
+
+/// `inter / union` as a score; 0 for an empty union.
+fn jaccard(inter: usize, union: usize) -> f32 {
     if union == 0 {
         return 0.0;
     }
@@ -81,11 +85,31 @@ pub const SUGGEST_FROM: f32 = 0.45;
 pub const DECIDE_FROM: f32 = 0.5;
 
 /// Finds partners by any of their spellings.
+///
+/// Near matches are found through an inverted index of character trigrams rather than by
+/// comparing a spelling with every key. A key at Jaccard similarity `s >= t` from a
+/// spelling of `n` trigrams shares at least `t * n` of them, so it holds at least one of
+/// any `n - ceil(t * n) + 1` of them: the spelling's rarest trigrams (by the length of
+/// their posting lists) are probed, and only the keys found there are scored, exactly as
+/// the scan scores them. The bound is taken a little low ([`PROBE_SHARE_PERCENT`]) so
+/// that the f32 rounding of a score can never lose a key the scan keeps; ties go to the
+/// earliest key, as in the scan, so both decide alike.
 #[derive(Clone, Debug, Default)]
 pub struct PartnerMatcher {
     exact: HashMap<String, PartnerId>,
+    /// Every spelling's fingerprint and partner, in the order added.
     keys: Vec<(String, PartnerId)>,
+    /// Each key's trigrams, as sorted ids, by key position.
+    key_grams: Vec<Vec<u32>>,
+    /// Trigram -> its id.
+    gram_ids: HashMap<[char; 3], u32>,
+    /// Trigram id -> the positions of the keys holding it, ascending.
+    postings: Vec<Vec<u32>>,
 }
+
+/// The share of a spelling's trigrams, in percent, that a key must hold to be scored: just
+/// under [`SUGGEST_FROM`], so that the index never misses a key the scan would suggest.
+const PROBE_SHARE_PERCENT: usize = 44;
 
 impl PartnerMatcher {
     /// A matcher over `partners`' names, Chinese names and aliases.
@@ -109,8 +133,27 @@ impl PartnerMatcher {
         if key.is_empty() {
             return;
         }
+        let Ok(position) = u32::try_from(self.keys.len()) else {
+            // Four billion spellings: the exact match still works, near matches stop here.
+            self.exact.entry(key).or_insert(id);
+            return;
+        };
+        let mut grams: Vec<u32> = Vec::new();
+        for g in trigrams(&key) {
+            let next = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
+            let gid = *self.gram_ids.entry(g).or_insert(next);
+            if gid == next {
+                self.postings.push(Vec::new());
+            }
+            if let Some(list) = self.postings.get_mut(gid as usize) {
+                list.push(position);
+            }
+            grams.push(gid);
+        }
+        grams.sort_unstable();
         self.exact.entry(key.clone()).or_insert(id);
         self.keys.push((key, id));
+        self.key_grams.push(grams);
     }
 
     /// The partner `spelling` names exactly (by fingerprint).
@@ -123,8 +166,53 @@ impl PartnerMatcher {
         self.exact.get(key).copied()
     }
 
-    /// The closest partner to `spelling` and its similarity, when at least [`SUGGEST_FROM`].
+    /// The closest partner to `spelling` and its similarity, when at least [`SUGGEST_FROM`]
+    /// (the earliest spelling added wins a tie).
     pub fn suggest(&self, spelling: &str) -> Option<(PartnerId, f32)> {
+        let key = fingerprint(spelling);
+        let grams = trigrams(&key);
+        let n = grams.len();
+        // Known trigrams as ids; the others are in no key.
+        let mut known: Vec<u32> = grams
+            .iter()
+            .filter_map(|g| self.gram_ids.get(g).copied())
+            .collect();
+        known.sort_unstable();
+        let unknown = n - known.len();
+        let need = (n * PROBE_SHARE_PERCENT / 100).max(1);
+        // Probe any n - need + 1 trigrams: the unknown ones (no key), then the rarest.
+        let probes = (n + 1).saturating_sub(need).saturating_sub(unknown);
+        let mut by_rarity = known.clone();
+        by_rarity.sort_by_key(|&g| self.postings.get(g as usize).map_or(0, Vec::len));
+        let mut candidates: Vec<u32> = by_rarity
+            .iter()
+            .take(probes)
+            .filter_map(|&g| self.postings.get(g as usize))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut best: Option<(PartnerId, f32)> = None;
+        for position in candidates {
+            let (Some(their), Some((_, id))) = (
+                self.key_grams.get(position as usize),
+                self.keys.get(position as usize),
+            ) else {
+                continue;
+            };
+            let inter = sorted_overlap(&known, their);
+            let s = jaccard(inter, n + their.len() - inter);
+            if s >= SUGGEST_FROM && best.is_none_or(|(_, b)| s > b) {
+                best = Some((*id, s));
+            }
+        }
+        best
+    }
+
+    /// [`PartnerMatcher::suggest`] by comparing `spelling` with every key: what the index
+    /// must agree with (kept for the tests and the benchmark).
+    pub fn suggest_by_scan(&self, spelling: &str) -> Option<(PartnerId, f32)> {
         let key = fingerprint(spelling);
         let mut best: Option<(PartnerId, f32)> = None;
         for (k, id) in &self.keys {
@@ -135,6 +223,23 @@ impl PartnerMatcher {
         }
         best
     }
+}
+
+/// How many ids two ascending lists share.
+fn sorted_overlap(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 #[cfg(test)]
@@ -150,6 +255,115 @@ mod tests {
             words.sort_unstable();
             words.dedup();
             proptest::prop_assert_eq!(fast, words.join(" "));
+        }
+    }
+
+    /// Partner names of a few common words, so that many are near one another.
+    fn generated_names(seed: u64, n: usize) -> Vec<String> {
+        const WORDS: &[&str] = &[
+            "agency",
+            "ministry",
+            "fund",
+            "foundation",
+            "development",
+            "cooperation",
+            "telecom",
+            "digital",
+            "bank",
+            "international",
+            "national",
+            "ict",
+            "of",
+            "for",
+            "and",
+            "the",
+            "société",
+            "générale",
+            "norad",
+            "giz",
+            "jica",
+            "koica",
+            "unicef",
+            "world",
+            "africa",
+            "asia",
+            "pacific",
+            "regional",
+            "institute",
+            "技术",
+            "发展",
+        ];
+        let mut state = seed | 1;
+        let mut next = |m: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % u64::try_from(m).unwrap_or(1)).unwrap_or(0)
+        };
+        (0..n)
+            .map(|_| {
+                let words = 1 + next(5);
+                let mut name: Vec<String> = (0..words)
+                    .map(|_| WORDS[next(WORDS.len())].to_string())
+                    .collect();
+                // A typo in one word now and then.
+                if next(3) == 0 {
+                    let w = next(name.len());
+                    let mut chars: Vec<char> = name[w].chars().collect();
+                    let c = next(chars.len());
+                    chars.remove(c);
+                    name[w] = chars.into_iter().collect();
+                }
+                name.join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_index_decides_as_the_scan_on_generated_names() {
+        for seed in 1..3u64 {
+            let names = generated_names(seed, 400);
+            let partners: Vec<Partner> = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| partner(i64::try_from(i).unwrap_or(0), n, &[]))
+                .collect();
+            let m = PartnerMatcher::new(&partners);
+            let mut suggested = 0;
+            for q in generated_names(seed + 100, 250) {
+                let (a, b) = (m.suggest(&q), m.suggest_by_scan(&q));
+                assert_eq!(a, b, "for {q:?}");
+                suggested += usize::from(a.is_some());
+            }
+            // The names are near enough for the comparison to mean something.
+            assert!(suggested > 50, "{suggested}");
+        }
+    }
+
+    #[test]
+    fn the_index_decides_as_the_scan_on_the_sample() {
+        let mut reader = csv::Reader::from_reader(crate::import::sample::PARTNERS_CSV.as_bytes());
+        let names: Vec<String> = reader
+            .records()
+            .filter_map(Result::ok)
+            .filter_map(|r| r.get(0).map(str::to_string))
+            .collect();
+        assert!(names.len() > 40, "{}", names.len());
+        let partners: Vec<Partner> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| partner(i64::try_from(i).unwrap_or(0), n, &[]))
+            .collect();
+        let m = PartnerMatcher::new(&partners);
+        for name in &names {
+            // Each name with its last letter dropped, its words reversed, and cut in half.
+            let words: Vec<&str> = name.split_whitespace().collect();
+            let half = words[..words.len().div_ceil(2)].join(" ");
+            let reversed = words.iter().rev().copied().collect::<Vec<_>>().join(" ");
+            let shorter: String = name.chars().take(name.chars().count() - 1).collect();
+            for q in [name.as_str(), &half, &reversed, &shorter] {
+                assert_eq!(m.suggest(q), m.suggest_by_scan(q), "for {q:?}");
+            }
         }
     }
 

@@ -376,10 +376,7 @@ impl<'a, F: FieldKind> RowReader<'a, F> {
             _ => (false, text),
         };
         let parsed = match cell {
-            Cell::Number(n) => n
-                .parse::<Decimal>()
-                .map(|d| AmountValue::Amount(d.abs(), None))
-                .map_err(|_| format!("'{n}' is not an amount")),
+            Cell::Number(n) => number_amount(n).map(|d| AmountValue::Amount(d.abs(), None)),
             _ => parse_amount(unsigned),
         };
         let negative = negative || matches!(cell, Cell::Number(n) if n.starts_with('-') && refunds);
@@ -419,6 +416,19 @@ impl<'a, F: FieldKind> RowReader<'a, F> {
             None => None,
         };
         let in_header = self.at.mapping.header_currency.get(col).copied().flatten();
+        if value > Decimal::from(crate::domain::MAX_AMOUNT) {
+            let currency = in_text.or(in_header).or(in_column);
+            self.problem(
+                field,
+                Severity::Error,
+                format!(
+                    "'{text}' is larger than an amount Pledger takes (at most {}{})",
+                    crate::domain::group_thousands(&Decimal::from(crate::domain::MAX_AMOUNT)),
+                    currency.map_or(String::new(), |c| format!(" {c}"))
+                ),
+            );
+            return Err(Reported);
+        }
         let value = if negative { -value } else { value };
         Ok(Some((value, in_text.or(in_header).or(in_column))))
     }
@@ -494,6 +504,18 @@ pub struct Reported;
 /// The years of the dates an import takes: a date outside them is a typing slip, or a serial
 /// number read as a date.
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// A number cell's text (as [`Cell::Number`] keeps it) as an amount; the message quotes the
+/// cell as written ("'1e308' is too large for an amount").
+pub(super) fn number_amount(n: &str) -> Result<Decimal, String> {
+    n.parse::<Decimal>().map_err(|_| {
+        if n.contains(['e', 'E']) {
+            format!("'{n}' is too large or too small for an amount")
+        } else {
+            format!("'{n}' is not an amount")
+        }
+    })
+}
 
 /// An Excel serial day number (1900 system) as a date.
 fn excel_serial(text: &str) -> Option<NaiveDate> {

@@ -7,7 +7,9 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::{Agreement, AgreementId, Currency, Money, PartnerId, Receipt, Status};
+use crate::domain::{
+    Agreement, AgreementId, Currency, Money, PartnerId, Receipt, Status, minor_text,
+};
 use crate::ledger::{LedgerError, Put, Writer};
 
 use super::ImportOptions;
@@ -318,15 +320,17 @@ impl WriteRows<ReceiptRow> for ReceiptWriter<'_> {
             .contribution
             .filter(|s| s.currency == amount.currency)
         {
-            let before: i64 = received_of(w, agreement.id, amount.currency, &p)?;
-            let after = before + amount.minor;
-            if after > signed.minor {
-                let over = Money::from_minor(after - signed.minor, signed.currency);
+            // Summed in 128 bits: a million receipts at the cap still add up.
+            let before: i128 = received_of(w, agreement.id, amount.currency, &p)?;
+            let after = before + i128::from(amount.minor);
+            if after > i128::from(signed.minor) {
+                let text = |minor: i128| minor_text(minor, signed.currency);
                 tell(
                     Severity::Warning,
                     format!(
-                        "an over-payment of {over}: {label} received {} against {signed} signed",
-                        Money::from_minor(after, signed.currency)
+                        "an over-payment of {}: {label} received {} against {signed} signed",
+                        text(after - i128::from(signed.minor)),
+                        text(after)
                     ),
                 );
             }
@@ -389,7 +393,7 @@ fn received_of(
     id: AgreementId,
     currency: Currency,
     p: &Planned,
-) -> Result<i64, LedgerError> {
+) -> Result<i128, LedgerError> {
     let receipts = w.receipts_of(id)?;
     Ok(receipts
         .iter()
@@ -398,6 +402,6 @@ fn received_of(
             (Some(a), Some(b)) => a != b,
             _ => !(r.received_on == p.received_on && r.amount.amount() == p.amount),
         })
-        .map(|r| r.amount.minor)
+        .map(|r| i128::from(r.amount.minor))
         .sum())
 }

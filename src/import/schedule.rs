@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use crate::domain::{AgreementId, Currency, Instalment, Money, Status};
+use crate::domain::{AgreementId, Currency, Instalment, Money, Status, minor_text};
 use crate::ledger::{LedgerError, Put, Writer};
 
 use super::ImportOptions;
@@ -216,12 +216,11 @@ impl WriteRows<ScheduleRow> for ScheduleWriter<'_> {
             {
                 continue;
             }
-            let scheduled: i64 = instalments.iter().map(|i| i.amount.minor).sum();
-            if scheduled != signed.minor {
-                let (total, gap) = (
-                    Money::from_minor(scheduled, signed.currency),
-                    Money::from_minor(signed.minor - scheduled, signed.currency),
-                );
+            // Summed in 128 bits: however many instalments at the cap, no overflow.
+            let scheduled: i128 = instalments.iter().map(|i| i128::from(i.amount.minor)).sum();
+            if scheduled != i128::from(signed.minor) {
+                let text = |minor: i128| minor_text(minor, signed.currency);
+                let (total, gap) = (text(scheduled), text(i128::from(signed.minor) - scheduled));
                 let mut problem = self.at.sheet_problem(format!(
                     "the schedule of {reference} adds to {total}; the contribution is {signed} (a difference of {gap})"
                 ));

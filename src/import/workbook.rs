@@ -705,7 +705,10 @@ fn push_number(text: &mut String, f: f64) {
     use std::fmt::Write;
     let mut buffer = ryu::Buffer::new();
     let shortest = buffer.format_finite(f);
-    if shortest.contains('e') {
+    // Decimal amounts reach about 7.9e28 and 28 decimals: a number beyond them is kept as
+    // written in scientific form ("1e308", not 309 digits), for its message to quote.
+    let written_out = (1e-28..1e28).contains(&f.abs()) || f == 0.0;
+    if shortest.contains('e') && written_out {
         // Beyond the range ryu writes out: the same digits, from `{f}`.
         let _ = write!(text, "{f}");
     } else {
@@ -716,6 +719,11 @@ fn push_number(text: &mut String, f: f64) {
 fn date_cell(dt: &ExcelDateTime) -> Cell {
     if !dt.is_datetime() {
         // A duration ([h]:mm): keep its number of days.
+        return number_text(dt.as_f64());
+    }
+    // A serial before day 1 or after 9999-12-31 is no date Excel shows (it shows ####):
+    // kept as the number it is, so that its message quotes what the cell holds.
+    if !(1.0..2_958_466.0).contains(&dt.as_f64()) {
         return number_text(dt.as_f64());
     }
     let (y, m, d, ..) = dt.to_ymd_hms_milli();
@@ -794,17 +802,25 @@ mod tests {
             0.3,
             1e-5,
             1e-7,
-            1.5e-300,
             1e15,
             1e16,
             1e21,
             2.5e22,
             123_456_789_012_345_680.0,
-            f64::MAX,
-            f64::MIN_POSITIVE,
-            5e-324,
         ] {
             assert_eq!(written(f), format!("{f}"), "{f:e}");
+        }
+        // Beyond what an amount holds, the cell is kept in scientific form, for its
+        // message to quote it as the sheet shows it.
+        for (f, text) in [
+            (f64::MAX, "1.7976931348623157e308"),
+            (1e308, "1e308"),
+            (-2.5e30, "-2.5e30"),
+            (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+            (5e-324, "5e-324"),
+            (1.5e-300, "1.5e-300"),
+        ] {
+            assert_eq!(written(f), text);
         }
     }
 
@@ -815,6 +831,15 @@ mod tests {
         let mut text = String::new();
         push_number(&mut text, f);
         let rust = format!("{f}");
+        if !(f == 0.0 || (1e-28..1e28).contains(&f.abs())) {
+            // Kept in scientific form: ryu's shortest text, which reads back as `f`.
+            proptest::prop_assert!(text.contains('e'), "{}", text);
+            proptest::prop_assert_eq!(
+                text.parse::<f64>().ok().map(f64::to_bits),
+                Some(f.to_bits())
+            );
+            return Ok(());
+        }
         if text != rust {
             proptest::prop_assert_eq!(text.len(), rust.len(), "{} against {}", text, rust);
             proptest::prop_assert_eq!(&text[..text.len() - 1], &rust[..rust.len() - 1]);

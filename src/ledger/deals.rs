@@ -363,6 +363,35 @@ impl Writer<'_> {
         )
     }
 
+    /// Deletes the funding profile of the partner `id` (the partner and its deals stay).
+    pub fn delete_prospect(&mut self, id: PartnerId) -> Result<(), LedgerError> {
+        match self.take_prospect(id)? {
+            Some(_) => Ok(()),
+            None => Err(LedgerError::NotFound(format!(
+                "the profile of partner #{}",
+                id.0
+            ))),
+        }
+    }
+
+    /// Deletes the profile of the partner `id` and returns it; `None` when it has none.
+    fn take_prospect(&mut self, id: PartnerId) -> Result<Option<Prospect>, LedgerError> {
+        let old = all(
+            self.held.tx()?,
+            "SELECT profile FROM prospect WHERE partner_id = ?1",
+            [id.0],
+            prospect_of,
+        )?
+        .pop();
+        if let Some(old) = &old {
+            self.held
+                .tx()?
+                .execute("DELETE FROM prospect WHERE partner_id = ?1", [id.0])?;
+            self.audit("prospect", &id.0.to_string(), "delete", json(old), None)?;
+        }
+        Ok(old)
+    }
+
     /// Moves the deals of the partner `from` to `into`, and its profile when `into` has
     /// none (else `from`'s is dropped), as a merge of the two partners does.
     pub(super) fn move_deals(
@@ -383,18 +412,7 @@ impl Writer<'_> {
             let id = before.id.0.to_string();
             self.audit("opportunity", &id, "update", json(&before), json(&after))?;
         }
-        let old = all(
-            self.held.tx()?,
-            "SELECT profile FROM prospect WHERE partner_id = ?1",
-            [from.0],
-            prospect_of,
-        )?
-        .pop();
-        if let Some(old) = old {
-            self.held
-                .tx()?
-                .execute("DELETE FROM prospect WHERE partner_id = ?1", [from.0])?;
-            self.audit("prospect", &from.0.to_string(), "delete", json(&old), None)?;
+        if let Some(old) = self.take_prospect(from)? {
             let has: bool = self.held.tx()?.query_row(
                 "SELECT count(*) > 0 FROM prospect WHERE partner_id = ?1",
                 [into.0],

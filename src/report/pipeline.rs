@@ -49,25 +49,44 @@ pub struct StageDays {
     pub average_days: Decimal,
 }
 
-/// A next action whose due date has passed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A next action whose due date has passed: the deal and its partner borrowed, so that an
+/// action is four words to order by day (the list can run to tens of thousands), and the
+/// partner found by address, not read, while the deals are walked. It serializes as the
+/// deal's id, reference, title, partner name, action, due day, days late and owner.
+#[derive(Clone, Debug, PartialEq)]
 pub struct OverdueAction<'a> {
-    /// The deal's id.
-    pub id: i64,
-    /// Its reference, when it has one.
-    pub reference: Option<&'a str>,
-    /// Its title.
-    pub title: &'a str,
-    /// Its partner's name.
-    pub partner: &'a str,
-    /// The action.
-    pub action: &'a str,
-    /// When it was due.
+    /// The deal.
+    pub deal: &'a Opportunity,
+    /// Its partner; `None` when no partner has its id.
+    pub partner: Option<&'a Partner>,
+    /// When the action was due.
     pub due: NaiveDate,
     /// Days past that.
     pub days_late: i64,
-    /// Who follows the deal.
-    pub owner: &'a str,
+}
+
+impl<'a> OverdueAction<'a> {
+    /// The partner's name, "?" when the deal's partner is not known.
+    pub fn partner_name(&self) -> &'a str {
+        self.partner.map_or("?", |p| p.name.as_str())
+    }
+}
+
+impl Serialize for OverdueAction<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let d = self.deal;
+        let mut out = serializer.serialize_struct("OverdueAction", 8)?;
+        out.serialize_field("id", &d.id.0)?;
+        out.serialize_field("reference", &d.reference)?;
+        out.serialize_field("title", &d.title)?;
+        out.serialize_field("partner", self.partner_name())?;
+        out.serialize_field("action", &d.next_action)?;
+        out.serialize_field("due", &self.due)?;
+        out.serialize_field("days_late", &self.days_late)?;
+        out.serialize_field("owner", &d.owner)?;
+        out.end()
+    }
 }
 
 /// The pipeline on a day; its texts are borrowed from the deals and partners it was
@@ -248,9 +267,9 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
     // Overdue actions, built as the deals are walked (in memory order, not in the due order
     // that would jump about the deals), in the deals' (id) order; then ordered by due day.
     let mut late: Vec<OverdueAction<'a>> = Vec::new();
-    // Partners' names by id, in a table indexed by it (ids are dense), made at the first
-    // overdue action.
-    let mut names: Vec<&'a str> = Vec::new();
+    // Partners' places in `input.partners` by id, in a table indexed by it (ids are
+    // dense), made at the first overdue action: four bytes a partner, it stays in cache.
+    let mut places: Vec<u32> = Vec::new();
 
     // The history runs in the deals' order: a cursor walks it beside them.
     let mut cursor = 0;
@@ -311,22 +330,18 @@ pub fn pipeline<'a>(input: &PipelineInput<'a>, as_of: NaiveDate, period: &Period
             && stage.is_open()
             && !deal.next_action.is_empty()
         {
-            if names.is_empty() {
-                names = names_by_id(input.partners);
+            if places.is_empty() {
+                places = places_by_id(input.partners);
             }
+            let partner = usize::try_from(deal.partner_id.0)
+                .ok()
+                .and_then(|i| places.get(i))
+                .and_then(|&k| input.partners.get(usize::try_from(k).ok()?));
             late.push(OverdueAction {
-                id: deal.id.0,
-                reference: deal.reference.as_deref(),
-                title: &deal.title,
-                partner: usize::try_from(deal.partner_id.0)
-                    .ok()
-                    .and_then(|i| names.get(i))
-                    .copied()
-                    .unwrap_or("?"),
-                action: &deal.next_action,
+                deal,
+                partner,
                 due,
                 days_late: (as_of - due).num_days(),
-                owner: &deal.owner,
             });
         }
     }
@@ -421,19 +436,22 @@ fn by_due_day(mut late: Vec<OverdueAction<'_>>) -> Vec<OverdueAction<'_>> {
     placed.into_iter().flatten().collect()
 }
 
-/// Partners' names in a table indexed by their ids ("?" for an id no partner has).
-fn names_by_id(partners: &[Partner]) -> Vec<&str> {
-    let mut names = Vec::new();
-    for p in partners {
-        let i = usize::try_from(p.id.0).unwrap_or(0);
-        if i >= names.len() {
-            names.resize(i + 1, "?");
+/// Partners' places in `partners`, in a table indexed by their ids (`u32::MAX`, past the
+/// end, for an id no partner has).
+fn places_by_id(partners: &[Partner]) -> Vec<u32> {
+    let mut places = Vec::new();
+    for (k, p) in partners.iter().enumerate() {
+        let (Ok(i), Ok(k)) = (usize::try_from(p.id.0), u32::try_from(k)) else {
+            continue;
+        };
+        if i >= places.len() {
+            places.resize(i + 1, u32::MAX);
         }
-        if let Some(slot) = names.get_mut(i) {
-            *slot = p.name.as_str();
+        if let Some(slot) = places.get_mut(i) {
+            *slot = k;
         }
     }
-    names
+    places
 }
 
 /// `num / den` to one decimal, half away from zero (`den` > 0).
@@ -539,17 +557,16 @@ mod tests {
 
     #[test]
     fn overdue_actions_come_by_due_day_then_id_counted_or_sorted() {
-        let action = |id: i64, due: NaiveDate| OverdueAction {
-            id,
-            reference: None,
-            title: "",
-            partner: "",
-            action: "Call",
+        let deals: Vec<Opportunity> = (0..6)
+            .map(|id| deal(id, Stage::Contacted, 1, Currency::USD))
+            .collect();
+        let action = |id: usize, due: NaiveDate| OverdueAction {
+            deal: &deals[id],
+            partner: None,
             due,
             days_late: 0,
-            owner: "",
         };
-        let ids = |v: Vec<OverdueAction<'_>>| v.iter().map(|a| a.id).collect::<Vec<_>>();
+        let ids = |v: Vec<OverdueAction<'_>>| v.iter().map(|a| a.deal.id.0).collect::<Vec<_>>();
         let late = vec![
             action(1, day(5, 3)),
             action(2, day(5, 1)),

@@ -17,7 +17,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::domain::{
-    Agreement, Currency, Instalment, Money, Partner, RateTable, Receipt, Status, minor_to_decimal,
+    Agreement, Currency, Instalment, Partner, RateTable, Receipt, Status, convert_minor,
+    minor_to_decimal,
 };
 
 /// The ages of overdue instalments, in days past their due date: 1–30, 31–90, 91–180 and
@@ -132,6 +133,9 @@ pub struct Receivables {
     pub exchange_gain_loss: Decimal,
     /// Rates needed and missing.
     pub missing_rates: Vec<NeededRate>,
+    /// Conversions whose rate is there but whose result passes what Pledger holds (128
+    /// bits of minor units): those amounts are left out of the sums, for that reason.
+    pub too_large: Vec<NeededRate>,
     /// The instalments not paid whole, by due date.
     pub open_instalments: Vec<OpenInstalment>,
 }
@@ -165,10 +169,12 @@ impl Sums {
     }
 }
 
-/// Converts amounts at the ledger's rates, noting the rates it lacks.
+/// Converts amounts at the ledger's rates, noting the rates it lacks and the amounts too
+/// large to convert.
 struct Converter<'a> {
     rates: &'a RateTable,
     missing: Vec<NeededRate>,
+    too_large: Vec<NeededRate>,
 }
 
 impl Converter<'_> {
@@ -183,19 +189,20 @@ impl Converter<'_> {
         if from == to {
             return Some(minor);
         }
-        let rate = self.rates.rate_on(from, to, date);
-        let converted = rate.and_then(|r| {
-            let m = Money::from_minor(i64::try_from(minor).ok()?, from);
-            m.convert(r, to).ok()
-        });
+        let needed = NeededRate {
+            currency: from,
+            quote: to,
+            date,
+        };
+        let Some(rate) = self.rates.rate_on(from, to, date) else {
+            self.missing.push(needed);
+            return None;
+        };
+        let converted = convert_minor(minor, from, rate, to);
         if converted.is_none() {
-            self.missing.push(NeededRate {
-                currency: from,
-                quote: to,
-                date,
-            });
+            self.too_large.push(needed);
         }
-        converted.map(|m| i128::from(m.minor))
+        converted
     }
 }
 
@@ -373,11 +380,12 @@ impl<'a> MoneyBook<'a> {
         let mut conv = Converter {
             rates: self.rates,
             missing: Vec::new(),
+            too_large: Vec::new(),
         };
         let mut currency = self.currency.clone();
         let mut moved = self.scheduled.clone();
-        // An agreement's own sums fit 64 bits (each amount is at most 10^12 units).
-        let mut received = vec![0i64; n];
+        // An agreement's own sums, in 128 bits: a ledger may hold any number of amounts.
+        let mut received = vec![0i128; n];
         let mut gain: i128 = 0;
         let upto = self.paid.partition_point(|p| p.1 <= as_of);
         for &(k, day, minor, c, rate) in self.paid.get(..upto).unwrap_or_default() {
@@ -386,30 +394,28 @@ impl<'a> MoneyBook<'a> {
             let own = *currency[k].get_or_insert(c);
             let m = i128::from(minor);
             if let Some(m) = conv.convert(m, c, own, day) {
-                received[k] += i64::try_from(m).unwrap_or(0);
+                received[k] += m;
             }
             if let Some(obtained) = rate {
-                let at_obtained = Money::from_minor(minor, c)
-                    .convert(obtained, reporting)
-                    .ok();
+                let at_obtained = convert_minor(m, c, obtained, reporting);
                 let at_ledger = conv.convert(m, c, reporting, day);
                 if let (Some(o), Some(l)) = (at_obtained, at_ledger) {
-                    gain += i128::from(o.minor) - l;
+                    gain += o - l;
                 }
             }
         }
         // The instalments, paid oldest first by what came in.
         let mut currencies: Vec<Currency> = Vec::new();
         let mut per_currency: Vec<InCurrency> = Vec::new();
-        let mut scheduled = vec![0i64; n];
-        let mut overdue = vec![0i64; n];
+        let mut scheduled = vec![0i128; n];
+        let mut overdue = vec![0i128; n];
         let mut open_rows: Vec<(u32, NaiveDate, i128)> = Vec::new();
         let (mut left, mut last) = (0i128, u32::MAX);
         let mut cs = 0;
         for &(k, day, minor, c, index) in &self.due {
             if last != k {
                 last = k;
-                left = i128::from(received[k as usize].max(0));
+                left = received[k as usize].max(0);
                 if let Some(own) = currency[k as usize] {
                     cs = slot(&mut currencies, &mut per_currency, own);
                 }
@@ -420,7 +426,7 @@ impl<'a> MoneyBook<'a> {
             let Some(m) = conv.convert(i128::from(minor), c, own, day) else {
                 continue;
             };
-            scheduled[k as usize] += i64::try_from(m).unwrap_or(0);
+            scheduled[k as usize] += m;
             let paid = left.min(m).max(0);
             left -= paid;
             let unpaid = m - paid;
@@ -431,7 +437,7 @@ impl<'a> MoneyBook<'a> {
                 continue;
             };
             if day < as_of {
-                overdue[k as usize] += i64::try_from(unpaid).unwrap_or(0);
+                overdue[k as usize] += unpaid;
                 let days = (as_of - day).num_days();
                 if let Some(b) = AGEING.iter().position(|(_, up_to)| days <= *up_to) {
                     sums.ageing[b] += unpaid;
@@ -468,9 +474,9 @@ impl<'a> MoneyBook<'a> {
             };
             let s = Sums {
                 signed: i128::from(self.contribution[k]),
-                scheduled: i128::from(scheduled[k]),
-                received: i128::from(received[k]),
-                overdue: i128::from(overdue[k]),
+                scheduled: scheduled[k],
+                received: received[k],
+                overdue: overdue[k],
             };
             let cs = slot(&mut currencies, &mut per_currency, c);
             // Summed by partner and currency; the currencies' totals are the partners'.
@@ -514,17 +520,20 @@ impl<'a> MoneyBook<'a> {
                 rate
             })
             .collect();
+        // Sums whose conversion passes 128 bits: left out, and said so.
+        let too_large = std::cell::RefCell::new(Vec::new());
         let in_reporting = |cs: usize, m: i128| -> i128 {
             let (Some(&c), Some(Some(rate))) = (currencies.get(cs), rate_of.get(cs)) else {
                 return 0;
             };
-            if c == reporting {
-                return m;
-            }
-            i64::try_from(m)
-                .ok()
-                .and_then(|m| Money::from_minor(m, c).convert(*rate, reporting).ok())
-                .map_or(0, |m| i128::from(m.minor))
+            convert_minor(m, c, *rate, reporting).unwrap_or_else(|| {
+                too_large.borrow_mut().push(NeededRate {
+                    currency: c,
+                    quote: reporting,
+                    date: as_of,
+                });
+                0
+            })
         };
         let sums_in_reporting = |cs: usize, s: &Sums| Sums {
             signed: in_reporting(cs, s.signed),
@@ -608,6 +617,10 @@ impl<'a> MoneyBook<'a> {
         let mut missing = conv.missing;
         missing.sort();
         missing.dedup();
+        let mut too_large_all = conv.too_large;
+        too_large_all.extend(too_large.into_inner());
+        too_large_all.sort();
+        too_large_all.dedup();
         Receivables {
             as_of,
             currency: reporting,
@@ -625,6 +638,7 @@ impl<'a> MoneyBook<'a> {
                 .collect(),
             exchange_gain_loss: d(gain),
             missing_rates: missing,
+            too_large: too_large_all,
             open_instalments: open,
         }
     }

@@ -1,5 +1,6 @@
 //! Exact shares and the largest-remainder rounding of displayed percentages.
 
+use ethnum::I256;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// An exact fraction `part / whole` of two sums of minor units.
@@ -103,12 +104,13 @@ pub fn apportion(total: i128, weights: &[i128]) -> Vec<i128> {
     if sum == 0 {
         return vec![0; weights.len()];
     }
-    let mut parts: Vec<i128> = weights.iter().map(|&w| total * w / sum).collect();
-    let mut order: Vec<(usize, i128)> = weights
-        .iter()
-        .enumerate()
-        .map(|(i, &w)| (i, (total * w % sum).abs()))
-        .collect();
+    let mut parts: Vec<i128> = Vec::with_capacity(weights.len());
+    let mut order: Vec<(usize, i128)> = Vec::with_capacity(weights.len());
+    for (i, &w) in weights.iter().enumerate() {
+        let (q, r) = mul_div_rem(total, w, sum);
+        parts.push(q);
+        order.push((i, r.abs()));
+    }
     order.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
     let left = total - parts.iter().sum::<i128>();
     let step = left.signum();
@@ -118,6 +120,20 @@ pub fn apportion(total: i128, weights: &[i128]) -> Vec<i128> {
         }
     }
     parts
+}
+
+/// `a * b / c` and `a * b % c` (truncated, as Rust divides), exact however large the
+/// product: in 128 bits when it fits, else in 256. Used where `a * b / c` is at most `a`
+/// (a share of a total), so the quotient fits; were it not to, it saturates.
+fn mul_div_rem(a: i128, b: i128, c: i128) -> (i128, i128) {
+    if let Some(product) = a.checked_mul(b) {
+        return (product / c, product % c);
+    }
+    let (a, b, c) = (I256::from(a), I256::from(b), I256::from(c));
+    let product = a * b;
+    let saturate =
+        |x: I256| i128::try_from(x).unwrap_or(if x < I256::ZERO { i128::MIN } else { i128::MAX });
+    (saturate(product / c), saturate(product % c))
 }
 
 #[cfg(test)]
@@ -152,6 +168,22 @@ mod tests {
     }
 
     #[test]
+    fn a_share_of_a_huge_total_keeps_every_unit() {
+        // 100,000 agreements of EUR 1,000,000,000,000 at 1.22, in hundredths of a cent:
+        // the products of total and weight pass 2^127.
+        let weights = [
+            1_220_000_000_000_000_000_000i128 / 2,
+            1_220_000_000_000_000_000_000 / 2,
+        ];
+        let total = 12_200_000_000_000_000_000i128;
+        assert_eq!(apportion(total, &weights), vec![total / 2, total / 2]);
+        let uneven = [3i128 * 10i128.pow(21), 10i128.pow(21)];
+        let parts = apportion(total, &uneven);
+        assert_eq!(parts, vec![total / 4 * 3, total / 4]);
+        assert!(parts.iter().all(|&p| p > 0));
+    }
+
+    #[test]
     fn splits_keep_every_cent() {
         assert_eq!(split_by_weights(100, &[3333, 3333, 3334]), vec![33, 33, 34]);
         assert_eq!(split_by_weights(1, &[5000, 5000]), vec![1, 0]);
@@ -173,6 +205,18 @@ mod tests {
             } else {
                 prop_assert_eq!(sum, 0);
             }
+        }
+
+        #[test]
+        fn shares_of_huge_sums_add_to_the_total(
+            total in 0i128..10i128.pow(30),
+            weights in prop::collection::vec(0i128..10i128.pow(30), 1..8),
+        ) {
+            let parts = apportion(total, &weights);
+            if weights.iter().sum::<i128>() > 0 {
+                prop_assert_eq!(parts.iter().sum::<i128>(), total);
+            }
+            prop_assert!(parts.iter().all(|&p| p >= 0 && p <= total));
         }
 
         #[test]

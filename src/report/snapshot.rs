@@ -282,8 +282,18 @@ impl Converter<'_> {
         currency: &str,
         date: NaiveDate,
     ) -> Result<Result<i64, Currency>, LedgerError> {
-        let overflow =
-            || LedgerError::Corrupt(format!("{currency} {minor} is too large to report"));
+        // A report refuses rather than sums wrong: an amount whose conversion passes what a
+        // report row holds (about 92 trillion units of a two-decimal currency) is named.
+        let overflow = || {
+            LedgerError::Refused(format!(
+                "an amount of {currency} {} signed on {date} is too large to report in {} (the report would overflow): no report can be made until it is corrected",
+                crate::domain::minor_to_decimal(
+                    i128::from(minor),
+                    currency.parse().unwrap_or(self.to)
+                ),
+                self.to
+            ))
+        };
         if currency.as_bytes() == self.to.code().as_bytes() {
             return minor.checked_mul(SUB_MINOR).map(Ok).ok_or_else(overflow);
         }

@@ -222,7 +222,7 @@ impl AgreementForm {
                     return None;
                 }
                 let cur = currency?;
-                match parse_decimal(text).map(|d| Money::from_decimal(d, cur)) {
+                match parse_decimal(text).map(|d| Money::entered(d, cur)) {
                     Some(Ok(m)) => Some(m),
                     Some(Err(e)) => {
                         errors.insert(field, e.to_string());

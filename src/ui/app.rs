@@ -12,7 +12,7 @@ use super::pie::color;
 use super::state::{Cache, Command, Page, Revert, Shared};
 use super::{agreements, partners, settings};
 use crate::chart::{PieChart, TopTable, palette};
-use crate::domain::{Lang, Period};
+use crate::domain::{Lang, PartnerId, Period, Prospect};
 use crate::ledger::{Ledger, LedgerError};
 use crate::report::Snapshot;
 
@@ -332,6 +332,14 @@ impl PledgerApp {
         }
     }
 
+    /// The ledger name of the partner `id`, or `#id`.
+    fn partner_name(&self, id: PartnerId) -> String {
+        self.s
+            .cache
+            .partner(id)
+            .map_or_else(|| format!("#{}", id.0), |x| x.name.clone())
+    }
+
     fn write_step(
         &mut self,
         label: String,
@@ -576,14 +584,34 @@ impl PledgerApp {
                 let label = format!("{} {}", t(lang, "Signed", "已签署"), agreement.title);
                 self.write_step(label, |w| w.sign_opportunity(id, &agreement).map(|_| ()));
             }
-            Command::PutProspect(p) => {
-                let name = self
-                    .s
-                    .cache
-                    .partner(p.partner_id)
-                    .map_or_else(|| format!("#{}", p.partner_id.0), |x| x.name.clone());
+            Command::PutProspect {
+                prospect,
+                new_partner,
+            } => {
+                let name = match &new_partner {
+                    Some(p) => p.name.clone(),
+                    None => self.partner_name(prospect.partner_id),
+                };
                 let label = format!("{} {name}", t(lang, "Saved the profile of", "已保存档案："));
-                self.write_step(label, |w| w.put_prospect(&p).map(|_| ()));
+                self.write_step(label, |w| {
+                    let partner_id = match &new_partner {
+                        Some(p) => w.add_partner(p)?,
+                        None => prospect.partner_id,
+                    };
+                    w.put_prospect(&Prospect {
+                        partner_id,
+                        ..*prospect
+                    })
+                    .map(|_| ())
+                });
+            }
+            Command::DeleteProspect(id) => {
+                let name = self.partner_name(id);
+                let label = format!(
+                    "{} {name}",
+                    t(lang, "Deleted the profile of", "已删除档案：")
+                );
+                self.write_step(label, |w| w.delete_prospect(id));
             }
             Command::SetStageProbabilities(p) => {
                 let label = t(lang, "Stage probabilities saved", "已保存各阶段概率").to_owned();

@@ -209,6 +209,21 @@ pub fn money_in_ui(ui: &mut Ui, lang: Lang, view: &mut MoneyInView, ledger: &Led
             },
         );
     }
+    for m in &r.too_large {
+        ui.colored_label(
+            color(palette::DOWN),
+            match lang {
+                Lang::En => format!(
+                    "{} → {} on {}: the sum is too large to convert and is left out of the totals.",
+                    m.currency, m.quote, m.date
+                ),
+                Lang::Zh => format!(
+                    "{} 日 {} → {}：金额过大，无法换算，未计入合计。",
+                    m.date, m.currency, m.quote
+                ),
+            },
+        );
+    }
     ui.add_space(6.0);
     egui::CollapsingHeader::new(format!(
         "{}: {} · {}: {}",

@@ -1427,7 +1427,7 @@ impl DealForm {
                     );
                     None
                 }
-                Ok(c) => match parse_decimal(&self.ask).map(|d| Money::from_decimal(d, c)) {
+                Ok(c) => match parse_decimal(&self.ask).map(|d| Money::entered(d, c)) {
                     Some(Ok(m)) => Some(m),
                     Some(Err(e)) => {
                         errors.insert("ask", e.to_string());

@@ -8,13 +8,13 @@ use chrono::NaiveDate;
 use egui::{RichText, Ui};
 
 use super::agreements::parse_decimal;
-use super::form::{FieldErrors, Fields, FormAction, form_window_ui, labelled};
+use super::form::{FieldErrors, Fields, FormAction, form_window_ui, labelled, list_options};
 use super::format::t;
 use super::pie::color;
 use super::state::{Command, Shared};
 use crate::chart::palette;
 use crate::domain::{
-    Contact, Currency, FundingWindow, Gate, Lang, ListKind, Money, PartnerId, Prospect,
+    Contact, Currency, FundingWindow, Gate, Lang, ListKind, Money, Partner, PartnerId, Prospect,
     ReferenceLists, Ticket,
 };
 
@@ -54,6 +54,11 @@ pub(super) struct ProspectForm {
     editing: Option<PartnerId>,
     /// The partner chosen for a new profile.
     partner: Option<PartnerId>,
+    /// A partner the new profile creates, instead of one chosen: its name and type key
+    /// (empty until chosen).
+    new_partner: Option<(String, String)>,
+    /// Whether Delete… waits for its second click.
+    confirm_delete: bool,
     themes: Vec<String>,
     regions: Vec<String>,
     keywords: String,
@@ -151,6 +156,7 @@ impl ProspectForm {
             source: p.source.clone(),
             verified: p.verified_on.map(day_text).unwrap_or_default(),
             errors: FieldErrors::new(),
+            ..ProspectForm::default()
         }
     }
 
@@ -170,26 +176,91 @@ impl ProspectForm {
         };
         let errors = self.errors.clone();
         let today = s.today();
+        let mut confirm_delete = self.confirm_delete;
         let action = form_window_ui(
             ui.ctx(),
             lang,
             title,
             FORM_WIDTH,
             &errors,
-            None,
+            self.editing.is_some().then_some(&mut confirm_delete),
             |f| self.fields_ui(f, lang, s, taken, today),
             |_| {},
         );
+        self.confirm_delete = confirm_delete;
         match action {
-            FormAction::Save => match self.parse(lang, &s.cache.lists) {
-                Some(p) => {
-                    s.commands.push(Command::PutProspect(Box::new(p)));
+            FormAction::Save => match self.parse(lang, &s.cache.lists, &s.cache.partners) {
+                Some((prospect, new_partner)) => {
+                    s.commands.push(Command::PutProspect {
+                        prospect: Box::new(prospect),
+                        new_partner: new_partner.map(Box::new),
+                    });
                     false
                 }
                 None => true,
             },
-            FormAction::Cancel | FormAction::Delete => false,
+            FormAction::Delete => {
+                if let Some(id) = self.editing {
+                    s.commands.push(Command::DeleteProspect(id));
+                }
+                false
+            }
+            FormAction::Cancel => false,
             FormAction::None => true,
+        }
+    }
+
+    /// The partner row of a new profile: a partner without a profile chosen, or, after
+    /// "New partner…", the name and type of the partner the profile creates.
+    fn partner_ui(&mut self, f: &mut Fields<'_>, lang: Lang, s: &Shared, taken: &[PartnerId]) {
+        let partner_label = t(lang, "Partner", "伙伴");
+        let choose = t(lang, "Choose…", "请选择…");
+        if let Some((name, partner_type)) = &mut self.new_partner {
+            let mut back = false;
+            f.row(partner_label, &["partner"], |ui| {
+                ui.horizontal(|ui| {
+                    let edit = egui::TextEdit::singleline(name)
+                        .hint_text(t(lang, "the new partner's name", "新伙伴名称"))
+                        .desired_width(300.0);
+                    labelled(
+                        ui.add(edit),
+                        egui::Role::TextInput,
+                        t(lang, "New partner's name", "新伙伴名称"),
+                    );
+                    back = ui
+                        .button(t(lang, "An existing partner…", "选择已有伙伴…"))
+                        .clicked();
+                });
+            });
+            let types = list_options(&s.cache.lists, ListKind::PartnerType, lang);
+            f.choice(
+                t(lang, "Partner type", "伙伴类型"),
+                "partner_type",
+                partner_type,
+                types,
+                choose,
+            );
+            if back {
+                self.new_partner = None;
+            }
+            return;
+        }
+        // A partner has one profile: a new one is for a partner without.
+        let partners = s
+            .cache
+            .partners
+            .iter()
+            .filter(|p| !taken.contains(&p.id))
+            .map(|p| (Some(p.id), p.display_name(lang)));
+        let mut new = false;
+        f.row(partner_label, &["partner"], |ui| {
+            ui.horizontal(|ui| {
+                super::form::choice_ui(ui, partner_label, &mut self.partner, partners, choose);
+                new = ui.button(t(lang, "New partner…", "新伙伴…")).clicked();
+            });
+        });
+        if new {
+            self.new_partner = Some((String::new(), String::new()));
         }
     }
 
@@ -212,22 +283,7 @@ impl ProspectForm {
                     ui.label(RichText::new(name).strong());
                 });
             }
-            None => {
-                // A partner has one profile: a new one is for a partner without.
-                let partners = s
-                    .cache
-                    .partners
-                    .iter()
-                    .filter(|p| !taken.contains(&p.id))
-                    .map(|p| (Some(p.id), p.display_name(lang)));
-                f.choice(
-                    partner_label,
-                    "partner",
-                    &mut self.partner,
-                    partners,
-                    t(lang, "Choose…", "请选择…"),
-                );
-            }
+            None => self.partner_ui(f, lang, s, taken),
         }
         let lists = &s.cache.lists;
         f.row(t(lang, "Themes", "专题"), &["themes"], |ui| {
@@ -518,7 +574,7 @@ impl ProspectForm {
                 add(errors, "ticket", message);
                 return None;
             };
-            match Money::from_decimal(d, currency?) {
+            match Money::entered(d, currency?) {
                 Ok(m) => Some(m),
                 Err(e) => {
                     add(errors, "ticket", format!("{name}: {e}"));
@@ -668,11 +724,69 @@ impl ProspectForm {
         out
     }
 
-    /// The profile the form describes, or the messages to show next to its fields.
-    pub(super) fn parse(&mut self, lang: Lang, lists: &ReferenceLists) -> Option<Prospect> {
+    /// The partner a new profile creates, when the form names one; its problems go to
+    /// `errors` (a name is needed, not one the ledger has, and a type).
+    fn new_partner(
+        &self,
+        lang: Lang,
+        partners: &[Partner],
+        errors: &mut FieldErrors,
+    ) -> Option<Partner> {
+        let (name, partner_type) = self.new_partner.as_ref()?;
+        let name = name.trim();
+        if name.is_empty() {
+            errors.insert(
+                "partner",
+                t(lang, "The new partner needs a name", "新伙伴需要名称").into(),
+            );
+        } else if let Some(same) = partners.iter().find(|p| {
+            p.name.to_lowercase() == name.to_lowercase()
+                || p.aliases
+                    .iter()
+                    .any(|a| a.to_lowercase() == name.to_lowercase())
+        }) {
+            let message = match lang {
+                Lang::En => format!(
+                    "The ledger has a partner named '{}' already: choose it instead",
+                    same.name
+                ),
+                Lang::Zh => format!("账本中已有伙伴“{}”：请改为选择它", same.name),
+            };
+            errors.insert("partner", message);
+        }
+        if partner_type.is_empty() {
+            errors.insert(
+                "partner_type",
+                t(lang, "Choose the new partner's type", "请选择新伙伴的类型").into(),
+            );
+        }
+        Some(Partner {
+            id: PartnerId(0),
+            name: name.to_owned(),
+            name_zh: None,
+            partner_type: partner_type.clone(),
+            country: None,
+            aliases: Vec::new(),
+        })
+    }
+
+    /// The profile the form describes, with the partner it creates when it names a new one
+    /// (the profile's partner id is then 0 until that partner is stored), or the messages
+    /// to show next to its fields.
+    pub(super) fn parse(
+        &mut self,
+        lang: Lang,
+        lists: &ReferenceLists,
+        partners: &[Partner],
+    ) -> Option<(Prospect, Option<Partner>)> {
         let mut errors = FieldErrors::new();
+        let new_partner = if self.editing.is_none() {
+            self.new_partner(lang, partners, &mut errors)
+        } else {
+            None
+        };
         let partner = self.editing.or(self.partner);
-        if partner.is_none() {
+        if partner.is_none() && new_partner.is_none() {
             errors.insert("partner", t(lang, "Choose a partner", "请选择伙伴").into());
         }
         let mut excluded = Vec::new();
@@ -708,7 +822,11 @@ impl ProspectForm {
             None
         });
         let prospect = Prospect {
-            partner_id: partner.unwrap_or(PartnerId(0)),
+            partner_id: if new_partner.is_some() {
+                PartnerId(0)
+            } else {
+                partner.unwrap_or(PartnerId(0))
+            },
             themes: self.themes.clone(),
             regions: self.regions.clone(),
             keywords: split_list(&self.keywords).map(str::to_owned).collect(),
@@ -725,7 +843,7 @@ impl ProspectForm {
             errors.entry(p.field).or_insert(p.message);
         }
         self.errors = errors;
-        self.errors.is_empty().then_some(prospect)
+        self.errors.is_empty().then_some((prospect, new_partner))
     }
 }
 
@@ -831,10 +949,13 @@ mod tests {
     fn the_typical_amount_defaults_to_the_middle_and_all_blank_is_no_ticket() {
         let lists = ReferenceLists::defaults();
         let mut f = form();
-        assert_eq!(f.parse(Lang::En, &lists).and_then(|p| p.ticket), None);
+        assert_eq!(
+            f.parse(Lang::En, &lists, &[]).and_then(|(p, _)| p.ticket),
+            None
+        );
         f.min = "100000".into();
         f.max = "300,000".into();
-        let ticket = f.parse(Lang::En, &lists).and_then(|p| p.ticket);
+        let ticket = f.parse(Lang::En, &lists, &[]).and_then(|(p, _)| p.ticket);
         assert_eq!(ticket.map(|t| t.typical.minor), Some(20_000_000));
     }
 
@@ -856,7 +977,7 @@ mod tests {
             email: "nobody".into(),
             ..Contact::default()
         });
-        assert!(f.parse(Lang::En, &lists).is_none());
+        assert!(f.parse(Lang::En, &lists, &[]).is_none());
         let mut fields: Vec<_> = f.errors.keys().copied().collect();
         fields.sort_unstable();
         assert_eq!(
@@ -877,7 +998,7 @@ mod tests {
         assert!(f.errors["contacts"].contains("'nobody' is not an e-mail address"));
         f.currency = "XYZ".into();
         f.max = "900000".into();
-        assert!(f.parse(Lang::En, &lists).is_none());
+        assert!(f.parse(Lang::En, &lists, &[]).is_none());
         assert!(f.errors.contains_key("currency"));
     }
 
@@ -900,11 +1021,11 @@ mod tests {
             url: "https://example.org".into(),
         });
         f.verified = "2024-02-02".into();
-        let p = f.parse(Lang::En, &lists);
+        let p = f.parse(Lang::En, &lists, &[]).map(|(p, _)| p);
         let Some(p) = p else {
             panic!("{:?}", f.errors);
         };
         let mut again = ProspectForm::edit(&p, Currency::USD);
-        assert_eq!(again.parse(Lang::En, &lists), Some(p));
+        assert_eq!(again.parse(Lang::En, &lists, &[]).map(|(p, _)| p), Some(p));
     }
 }

@@ -68,7 +68,12 @@ impl SettingsView {
                 if self.currency.is_empty() {
                     self.currency = currency.to_string();
                 }
-                ui.add(egui::TextEdit::singleline(&mut self.currency).desired_width(60.0));
+                let edit = egui::TextEdit::singleline(&mut self.currency).desired_width(60.0);
+                labelled(
+                    ui.add(edit),
+                    egui::Role::TextInput,
+                    t(lang, "Reporting currency", "报告货币"),
+                );
                 if ui.button(t(lang, "Set", "设置")).clicked() {
                     match Currency::from_str(self.currency.trim()) {
                         Ok(c) => s.commands.push(Command::SetCurrency(c)),
@@ -239,21 +244,33 @@ impl SettingsView {
             });
         ui.horizontal(|ui| {
             ui.label(t(lang, "1 unit of", "1 单位"));
-            ui.add(
-                egui::TextEdit::singleline(&mut self.rate_currency)
-                    .hint_text("CHF")
-                    .desired_width(50.0),
+            labelled(
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.rate_currency)
+                        .hint_text("CHF")
+                        .desired_width(50.0),
+                ),
+                egui::Role::TextInput,
+                t(lang, "Rate: currency", "汇率：货币"),
             );
             ui.label(format!("= ? {currency} {}", t(lang, "from", "自")));
-            ui.add(
-                egui::TextEdit::singleline(&mut self.rate_date)
-                    .hint_text("2021-01-01")
-                    .desired_width(90.0),
+            labelled(
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.rate_date)
+                        .hint_text("2021-01-01")
+                        .desired_width(90.0),
+                ),
+                egui::Role::TextInput,
+                t(lang, "Rate: in force from", "汇率：生效日期"),
             );
-            ui.add(
-                egui::TextEdit::singleline(&mut self.rate_value)
-                    .hint_text("1.0925")
-                    .desired_width(80.0),
+            labelled(
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.rate_value)
+                        .hint_text("1.0925")
+                        .desired_width(80.0),
+                ),
+                egui::Role::TextInput,
+                t(lang, "Rate: value", "汇率：数值"),
             );
             if ui.button(t(lang, "Add rate", "添加汇率")).clicked() {
                 let parsed = (|| {
@@ -309,10 +326,20 @@ impl SettingsView {
                     ui.end_row();
                     for e in lists.list_mut(kind).iter_mut() {
                         ui.label(&e.key);
-                        ui.text_edit_singleline(&mut e.label_en);
-                        ui.text_edit_singleline(&mut e.label_zh);
+                        let key = e.key.clone();
+                        let cell = |ui: &mut Ui, value: &mut String, what: &str| {
+                            let edit = egui::TextEdit::singleline(value);
+                            labelled(
+                                ui.add(edit),
+                                egui::Role::TextInput,
+                                &format!("{key}: {what}"),
+                            )
+                        };
+                        cell(ui, &mut e.label_en, "English");
+                        cell(ui, &mut e.label_zh, "中文");
                         let mut synonyms = e.synonyms.join(", ");
-                        if ui.text_edit_singleline(&mut synonyms).changed() {
+                        let what = t(lang, "synonyms", "同义词");
+                        if cell(ui, &mut synonyms, what).changed() {
                             e.synonyms = synonyms
                                 .split(',')
                                 .map(str::trim)
@@ -326,10 +353,14 @@ impl SettingsView {
             {
                 ui.horizontal(|ui| {
                     let key = &mut self.new_key[n];
-                    ui.add(
-                        egui::TextEdit::singleline(key)
-                            .hint_text(t(lang, "new_key", "新键"))
-                            .desired_width(140.0),
+                    labelled(
+                        ui.add(
+                            egui::TextEdit::singleline(key)
+                                .hint_text(t(lang, "new_key", "新键"))
+                                .desired_width(140.0),
+                        ),
+                        egui::Role::TextInput,
+                        &format!("{}: {}", t(lang, en, zh), t(lang, "new key", "新键")),
                     );
                     if ui.button(t(lang, "Add entry", "添加条目")).clicked()
                         && !key.trim().is_empty()

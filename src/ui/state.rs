@@ -113,8 +113,16 @@ pub enum Command {
         /// The agreement it becomes.
         agreement: Box<Agreement>,
     },
-    /// Add a funding partner's profile or replace the one it has.
-    PutProspect(Box<Prospect>),
+    /// Add a funding partner's profile or replace the one it has; with `new_partner`, add
+    /// that partner first and give the profile to it, in one step.
+    PutProspect {
+        /// The profile.
+        prospect: Box<Prospect>,
+        /// The partner to add for it, when it is a new one.
+        new_partner: Option<Box<Partner>>,
+    },
+    /// Delete a partner's funding profile (the partner and its deals stay).
+    DeleteProspect(PartnerId),
     /// Set the chance of signing each stage gives a deal without its own figure.
     SetStageProbabilities(StageProbabilities),
 }
@@ -139,7 +147,8 @@ impl Command {
             | Command::PutDeal(_)
             | Command::MoveDeal { .. }
             | Command::SignDeal { .. }
-            | Command::PutProspect(_)
+            | Command::PutProspect { .. }
+            | Command::DeleteProspect(_)
             | Command::SetStageProbabilities(_)
             | Command::OpenLedger(_)
             | Command::StartImport(_)

@@ -15,7 +15,9 @@ use crate::domain::{
 use super::super::cells::Cell;
 use super::super::matching::{DECIDE_FROM, PartnerMatcher, fingerprint, percent_of_one};
 use super::super::pipeline::PlanRows;
-use super::super::plan::{Action, LedgerView, NearMatch, Plan, RowReader, SheetAt, labels};
+use super::super::plan::{
+    Action, LedgerView, NearMatch, Plan, RowReader, SheetAt, labels, number_amount,
+};
 use super::super::values::{
     AmountValue, DayOrder, match_entry, parse_amount, parse_status, parse_theme_list, theme_weights,
 };
@@ -223,18 +225,14 @@ impl EntryMemo {
     }
 }
 
-/// The largest amount an import takes, in units of its currency: any amount up to it stays
-/// exact in minor units once converted at any plausible rate, so that no report overflows.
-const MAX_AMOUNT: i64 = 1_000_000_000_000;
-
 fn money(value: Decimal, currency: Currency) -> Result<Money, String> {
     if !currency.is_iso_4217() {
         return Err(format!("'{currency}' is not an ISO 4217 currency code"));
     }
-    if value > Decimal::from(MAX_AMOUNT) {
+    if value > Decimal::from(crate::domain::MAX_AMOUNT) {
         return Err(format!(
             "{value} is larger than an agreement Pledger takes (at most {} {currency})",
-            crate::domain::group_thousands(&Decimal::from(MAX_AMOUNT))
+            crate::domain::group_thousands(&Decimal::from(crate::domain::MAX_AMOUNT))
         ));
     }
     Money::from_decimal(value, currency).map_err(|e| e.to_string())
@@ -488,6 +486,12 @@ fn read_row(
                 None
             }
         });
+    // A currency cell that names no currency is its own problem, not "no currency given".
+    let column_currency = match column_currency {
+        Some(c) => Ok(Some(c)),
+        None if r.text(Field::Currency).is_some() => Err(()),
+        None => Ok(None),
+    };
     let contribution = read_money(r, Field::Amount, column_currency, view.currency);
     let own_part = read_money(r, Field::OwnContribution, column_currency, view.currency);
 
@@ -596,27 +600,30 @@ fn read_row(
     Some((agreement, partner))
 }
 
+/// The amount in `field`'s cell, in the currency it names, else its header's, else the
+/// currency column's (`Err` when that cell holds no currency code, already reported), else
+/// the reporting currency (with a warning).
 fn read_money(
     r: &mut RowReader<'_, Field>,
     field: Field,
-    column_currency: Option<Currency>,
+    column_currency: Result<Option<Currency>, ()>,
     reporting: Currency,
 ) -> Result<Option<Money>, ()> {
     let Some((col, cell)) = r.cell(field) else {
         return Ok(None);
     };
     let parsed = match cell {
-        Cell::Number(n) => n
-            .parse::<Decimal>()
-            .map(|d| AmountValue::Amount(d.normalize(), None))
-            .map_err(|_| format!("'{n}' is not an amount")),
+        Cell::Number(n) => number_amount(n).map(|d| AmountValue::Amount(d.normalize(), None)),
         other => parse_amount(&other.text()),
     };
     match parsed {
         Ok(AmountValue::NonFinancial) => Ok(None),
         Ok(AmountValue::Amount(value, text_currency)) => {
             let header_currency = r.at.mapping.header_currency.get(col).copied().flatten();
-            let currency = text_currency.or(header_currency).or(column_currency);
+            let currency = match text_currency.or(header_currency) {
+                Some(c) => Some(c),
+                None => column_currency?,
+            };
             let currency = match currency {
                 Some(c) => c,
                 None => {
