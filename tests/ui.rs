@@ -90,7 +90,7 @@ fn welcome_page_then_the_sample_dashboard_of_2021q1() {
     h.get_by_label("Agreements signed");
     h.get_by_label("19");
     h.get_by_label("14");
-    h.get_by_label("USD 6,400,000.00");
+    h.get_by_label("USD 6.4 M");
     for chart in [
         "Co-funding composition",
         "Contributions by partner type",
@@ -234,7 +234,7 @@ fn add_an_agreement_through_the_form_then_undo_it() {
     h.get_by_label("Dashboard").click();
     h.run();
     h.get_by_label("20");
-    h.get_by_label("USD 7,400,000.00");
+    h.get_by_label("USD 7.4 M");
     // Ctrl+Z restores the ledger exactly.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run();
@@ -244,14 +244,14 @@ fn add_an_agreement_through_the_form_then_undo_it() {
         h.state().status()
     );
     h.get_by_label("19");
-    h.get_by_label("USD 6,400,000.00");
+    h.get_by_label("USD 6.4 M");
     // And Ctrl+Shift+Z brings it back.
     h.key_press_modifiers(
         egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
         egui::Key::Z,
     );
     h.run();
-    h.get_by_label("USD 7,400,000.00");
+    h.get_by_label("USD 7.4 M");
 }
 
 #[test]
@@ -294,7 +294,7 @@ fn switching_to_chinese_shows_the_seed_labels() {
     h.run();
     assert_eq!(h.state().lang(), Lang::Zh);
     h.get_by_label("签署的协议");
-    h.get_by_label("6,400,000.00 美元");
+    h.get_by_label("640万美元");
     h.get_by_label("按伙伴类型分列的捐款");
     h.get_by_label("2021年第一季度");
     h.get_by_label_contains("中华人民共和国工业和信息化部");
@@ -364,7 +364,7 @@ fn wizard_imports_the_consultant_workbook(
     h.run();
     h.get_by_label("2021 Q1");
     h.get_by_label("19");
-    h.get_by_label("USD 6,400,000.00");
+    h.get_by_label("USD 6.4 M");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     let count = |h: &Harness<'static, PledgerApp>| h.state().ledger().agreement_count().unwrap();
     // On a ledger file a streamed import's batch is undone on a thread of its own.
@@ -1200,4 +1200,28 @@ fn a_ranked_prospects_profile_opens_from_its_entry() {
     h.run();
     h.get_by_label("Edit profile");
     h.get_by_label(NORAD);
+}
+
+#[test]
+fn the_top_partners_shown_are_the_ledgers_setting_for_every_door() {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    // The ledger's setting, 10, is what the dashboard lists.
+    assert_eq!(h.state().ledger().report_settings().unwrap().top, 10);
+    h.get_by_label_contains("Food and Agriculture Organization");
+    // Nine, typed: written to the ledger, so the PDF, the workbook and the command line
+    // list nine too.
+    // Focused, the spin button edits as text: the value typed over is taken on Enter.
+    h.get_by_label("Number of top partners").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_label("Number of top partners").type_text("9");
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.run();
+    assert_eq!(h.state().top_n(), 9, "the view");
+    assert_eq!(h.state().ledger().report_settings().unwrap().top, 9);
 }

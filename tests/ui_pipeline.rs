@@ -492,7 +492,7 @@ fn the_dashboard_shows_the_pipeline_tile_and_exports_its_chart_and_the_pdf_secti
     h.get_by_label("Dashboard").click();
     h.run();
     h.get_by_label("1 open deals");
-    h.get_by_label("Weighted USD 60,000.00");
+    h.get_by_label("Weighted USD 60,000");
     h.get_by_label("1 overdue actions");
     h.get_by_label("Pipeline by stage");
     h.get_by_label("Export PNG… Pipeline by stage")

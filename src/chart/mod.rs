@@ -8,7 +8,10 @@ pub mod palette;
 pub mod pipeline;
 pub mod svg;
 
-use crate::domain::{Currency, Lang, ListKind, ReferenceLists, group_thousands, minor_to_decimal};
+use crate::domain::{
+    BoardFigure, Currency, FigureLocale, FigureStyle, Lang, ListKind, ReferenceLists, board_figure,
+    group_thousands, minor_to_decimal,
+};
 use crate::report::{Report, Slice, tenths_text};
 
 pub use palette::Rgb;
@@ -159,6 +162,8 @@ pub struct PieChart {
     pub subtitle: String,
     /// The breakdown's total, `6,400,000.00`.
     pub total_text: String,
+    /// The same as a board figure, for the donut's hole: `6.4 M` over `USD`.
+    pub total_figure: BoardFigure,
     /// The reporting currency.
     pub currency: Currency,
     /// Slices in list order, clockwise from twelve o'clock; empty when nothing to draw.
@@ -226,6 +231,12 @@ impl PieChart {
             title: kind.title(lang).to_owned(),
             subtitle: format!("{} · {}", report.period.label(), report.currency),
             total_text: amount_text(total, report.currency),
+            total_figure: board_figure(
+                total,
+                report.currency,
+                FigureLocale::from(lang),
+                FigureStyle::Compact,
+            ),
             currency: report.currency,
             slices,
             empty_text: empty_text(lang).to_owned(),

@@ -280,27 +280,28 @@ pub fn pie_svg(chart: &PieChart, options: SvgOptions) -> String {
             palette::BACKGROUND.hex()
         );
     }
-    // The total in the hole: the amount, then the currency.
-    let total_size = if text_width(&chart.total_text, 15.0) > 2.0 * inner - 8.0 {
-        12.0
+    // The total in the hole as a board figure ("6.4 M"), then its currency.
+    let figure = &chart.total_figure;
+    let total_size = if text_width(&figure.number, 18.0) > 2.0 * inner - 8.0 {
+        13.0
     } else {
-        15.0
+        18.0
     };
     doc.text(
         center.0,
-        center.1 - 2.0,
+        center.1 - 1.0,
         total_size,
         palette::TEXT,
         Anchor::Middle,
-        &chart.total_text,
+        &figure.number,
     );
     doc.text(
         center.0,
-        center.1 + SMALL_SIZE + 4.0,
+        center.1 + SMALL_SIZE + 5.0,
         SMALL_SIZE,
         palette::MUTED,
         Anchor::Middle,
-        chart.currency.code(),
+        &figure.currency,
     );
 
     let mut y = (center.1 - legend_height / 2.0).max(top);
@@ -603,6 +604,12 @@ mod tests {
             title: "按伙伴类型分列的捐款".into(),
             subtitle: "2021Q1 · USD".into(),
             total_text: "2.00".into(),
+            total_figure: crate::domain::board_figure(
+                200,
+                crate::domain::Currency::USD,
+                crate::domain::FigureLocale::Zh,
+                crate::domain::FigureStyle::Compact,
+            ),
             currency: "USD".parse().unwrap(),
             slices: vec![slice(&long, 0.0, 0.5), slice("A & B", 0.5, 1.0)],
             empty_text: String::new(),

@@ -63,9 +63,10 @@ pub struct PngArgs {
     /// A transparent background instead of white.
     #[arg(long)]
     pub transparent: bool,
-    /// How many partners the top-partners table lists.
-    #[arg(long, default_value_t = 3)]
-    pub top: usize,
+    /// How many partners the top-partners table lists (the ledger's report setting, 10,
+    /// unless given).
+    #[arg(long)]
+    pub top: Option<usize>,
 }
 
 /// Options of `pledger export pdf`.
@@ -83,9 +84,9 @@ pub struct PdfArgs {
     /// Paper: a4 or letter.
     #[arg(long, default_value = "a4")]
     pub paper: String,
-    /// How many top partners to name.
-    #[arg(long, default_value_t = 3)]
-    pub top: usize,
+    /// How many top partners to name (the ledger's report setting, 10, unless given).
+    #[arg(long)]
+    pub top: Option<usize>,
     /// A report template (TOML) instead of the bundled assets/report/template.toml.
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
@@ -100,9 +101,9 @@ pub struct XlsxArgs {
     /// The workbook to write (.xlsx).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// How many top partners to list.
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
+    /// How many top partners to list (the ledger's report setting, 10, unless given).
+    #[arg(long)]
+    pub top: Option<usize>,
 }
 
 impl From<ExportError> for Failure {
@@ -143,7 +144,7 @@ pub fn export(ledger: &Ledger, command: ExportCommand) -> Result<(), Failure> {
             if args.width == 0 || args.dpi == Some(0) {
                 return Err(usage(anyhow!("the width and dpi must be positive")));
             }
-            let data = ReportData::load(ledger, &period, args.top)?;
+            let data = ReportData::load(ledger, &period, top_of(ledger, args.top)?)?;
             let options = SvgOptions {
                 background: if args.transparent {
                     Background::Transparent
@@ -187,7 +188,7 @@ pub fn export(ledger: &Ledger, command: ExportCommand) -> Result<(), Failure> {
                     Template::from_toml(&text)?
                 }
             };
-            let data = ReportData::load(ledger, &period, args.top)?;
+            let data = ReportData::load(ledger, &period, top_of(ledger, args.top)?)?;
             let pdf = report_pdf(&data, lang, paper, &template)?;
             write_file(&args.out, &pdf)?;
             println!(
@@ -226,7 +227,7 @@ pub fn export(ledger: &Ledger, command: ExportCommand) -> Result<(), Failure> {
         }
         ExportCommand::Xlsx(args) => {
             let period = parse_period(&args.period)?;
-            let data = ReportData::load(ledger, &period, args.top)?;
+            let data = ReportData::load(ledger, &period, top_of(ledger, args.top)?)?;
             let xlsx = report_xlsx(&data)?;
             write_file(&args.out, &xlsx)?;
             println!(
@@ -240,8 +241,17 @@ pub fn export(ledger: &Ledger, command: ExportCommand) -> Result<(), Failure> {
     }
 }
 
+/// `top` as given, else the ledger's report setting: every door lists the same partners.
+pub fn top_of(ledger: &Ledger, top: Option<usize>) -> Result<usize, Failure> {
+    Ok(match top {
+        Some(n) => n,
+        None => ledger.report_settings()?.top,
+    })
+}
+
 /// Runs `pledger publish`: freezes the report of `period` as published.
-pub fn publish(ledger: &mut Ledger, period: &str, top: usize) -> Result<(), Failure> {
+pub fn publish(ledger: &mut Ledger, period: &str, top: Option<usize>) -> Result<(), Failure> {
+    let top = top_of(ledger, top)?;
     let period = parse_period(period)?;
     let data = ReportData::load(ledger, &period, top)?;
     let publication = freeze(&data)?;

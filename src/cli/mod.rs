@@ -98,9 +98,9 @@ pub enum Command {
         /// Language of labels: en or zh.
         #[arg(long, default_value = "en")]
         lang: String,
-        /// How many top partners to list.
-        #[arg(long, default_value_t = 3)]
-        top: usize,
+        /// How many top partners to list (the ledger's report setting, 10, unless given).
+        #[arg(long)]
+        top: Option<usize>,
         /// Print JSON (a stable contract).
         #[arg(long)]
         json: bool,
@@ -147,9 +147,10 @@ pub enum Command {
         /// The period.
         #[arg(long)]
         period: String,
-        /// How many top partners the published report lists.
-        #[arg(long, default_value_t = 3)]
-        top: usize,
+        /// How many top partners the published report lists (the ledger's report setting,
+        /// 10, unless given).
+        #[arg(long)]
+        top: Option<usize>,
     },
     /// Export the report: PNG charts, the PDF report, an Excel workbook.
     Export {
@@ -166,6 +167,13 @@ pub enum Command {
         /// The short name ("ITU"); several spellings separated by ";".
         #[arg(long)]
         short_name: Option<String>,
+    },
+    /// How the organisation's reports are drawn, kept in the ledger so that the app, these
+    /// commands and every file show the same; prints them, or sets those given.
+    ReportSettings {
+        /// How many top partners a report lists (1 to 100; 10 by default).
+        #[arg(long)]
+        top: Option<usize>,
     },
     /// Deals before the signature: record one, move it along its stages, sign it into
     /// an agreement, show it with its history.
@@ -499,6 +507,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let period = parse_period(&period)?;
             let lang: Lang = lang.parse().map_err(|e: String| usage(anyhow!(e)))?;
             let snapshot = snapshot_of(&ledger)?;
+            let top = export::top_of(&ledger, top)?;
             let report = snapshot
                 .report(&period, top)
                 .map_err(|e| refused(e.into()))?;
@@ -520,6 +529,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Import(args) => import_command(&mut ledger, args),
         Command::Export { command } => export::export(&ledger, command),
         Command::Publish { period, top } => export::publish(&mut ledger, &period, top),
+        Command::ReportSettings { top } => {
+            let mut settings = ledger.report_settings()?;
+            if let Some(top) = top {
+                settings.top = top;
+                ledger
+                    .write(|w| w.set_report_settings(&settings))
+                    .map_err(|e| refused(e.into()))?;
+            }
+            println!("top partners listed: {}", settings.top);
+            Ok(())
+        }
         Command::Org { name, short_name } => {
             let mut org = ledger.organisation()?;
             if name.is_some() || short_name.is_some() {

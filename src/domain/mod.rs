@@ -3,6 +3,7 @@
 
 mod agreement;
 mod deal;
+mod figures;
 mod money;
 mod money_in;
 mod organisation;
@@ -16,12 +17,13 @@ pub use deal::{
     Contact, FundingWindow, Gate, Opportunity, OpportunityId, Prospect, Stage, StageChange,
     StageProbabilities, Ticket,
 };
+pub use figures::{BoardFigure, FigureLocale, FigureStyle, board_figure, currency_name_zh};
 pub use money::{
     Currency, ExchangeRate, MAX_AMOUNT, Money, MoneyError, RateTable, convert_minor,
     group_thousands, minor_text, minor_to_decimal,
 };
 pub use money_in::{Deliverable, Instalment, Receipt, ReportKind};
-pub use organisation::Organisation;
+pub use organisation::{Organisation, ReportSettings};
 pub use period::{Period, PeriodError, PeriodKind};
 pub use reference::{Lang, ListKind, MULTI_REGIONAL, RefEntry, ReferenceLists};
 

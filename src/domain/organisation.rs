@@ -1,6 +1,25 @@
 //! The organisation that keeps the ledger: its name and short name, as its own headers
 //! ("ITU co-funding", "Part de l'UIT") and reports name it.
 
+/// How the organisation's reports are drawn, kept in the ledger so that the app, the
+/// command line and every file show the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportSettings {
+    /// How many top partners the report lists (its headline names the first three).
+    pub top: usize,
+}
+
+impl ReportSettings {
+    /// The most partners a report lists.
+    pub const MAX_TOP: usize = 100;
+}
+
+impl Default for ReportSettings {
+    fn default() -> ReportSettings {
+        ReportSettings { top: 10 }
+    }
+}
+
 /// The organisation's names. Each holds one or more spellings separated by `;`, so that one
 /// setting serves sheets in several languages.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -19,7 +19,6 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::text::{Font, TextDirection};
 use krilla_svg::{SurfaceExt, SvgSettings};
-use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 
 use super::png::parse_svg;
@@ -27,7 +26,9 @@ use super::{ExportError, ReportData};
 use crate::chart::font::{FONT_BYTES, text_width, wrap};
 use crate::chart::svg::{SvgOptions, pie_svg, pipeline_svg, table_svg};
 use crate::chart::{PieChart, PipelineChart, Rgb, TopTable, amount_text, empty_text, palette};
-use crate::domain::{Currency, Lang, ListKind, Period, PeriodKind, minor_to_decimal};
+use crate::domain::{
+    Currency, FigureLocale, FigureStyle, Lang, ListKind, Period, PeriodKind, board_figure,
+};
 
 /// The default template: `assets/report/template.toml`.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../assets/report/template.toml");
@@ -135,21 +136,31 @@ pub struct Texts {
     pub month: String,
     /// A date range in words.
     pub range: String,
-    /// From this many currency units on, amounts are written in `large_unit`s.
+    /// Ignored: amounts are board figures ([`board_figure`]) in every output. Kept, with
+    /// the five fields after it, so that templates written before still read.
+    #[serde(default)]
     pub large_from: u64,
-    /// The unit of large amounts (a million; 万 is ten thousand).
+    /// Ignored (see `large_from`).
+    #[serde(default)]
     pub large_unit: u64,
-    /// Decimals of large amounts (trailing zeros dropped).
+    /// Ignored (see `large_from`).
+    #[serde(default)]
     pub large_decimals: u32,
-    /// A large amount in words.
+    /// Ignored (see `large_from`).
+    #[serde(default)]
     pub large: String,
-    /// A smaller amount in words.
+    /// Ignored (see `large_from`).
+    #[serde(default)]
     pub small: String,
-    /// Thousands separator of smaller amounts.
+    /// Ignored (see `large_from`).
+    #[serde(default)]
     pub thousands: String,
-    /// Currency names by ISO code, for `{currency_name}`.
+    /// Ignored: currency names come with the board figures.
     #[serde(default)]
     pub currency_names: BTreeMap<String, String>,
+    /// How this language writes figures; set from the section the texts come from.
+    #[serde(skip)]
+    pub locale: FigureLocale,
     /// Heading of the optional pipeline section (the chart's title when empty).
     #[serde(default)]
     pub pipeline_heading: String,
@@ -174,7 +185,11 @@ pub struct Template {
 impl Template {
     /// Reads a template from TOML text.
     pub fn from_toml(text: &str) -> Result<Template, ExportError> {
-        toml::from_str(text).map_err(|e| ExportError::Template(e.to_string()))
+        let mut template: Template =
+            toml::from_str(text).map_err(|e| ExportError::Template(e.to_string()))?;
+        template.en.locale = FigureLocale::En;
+        template.zh.locale = FigureLocale::Zh;
+        Ok(template)
     }
 
     /// The bundled default template.
@@ -225,67 +240,14 @@ pub fn period_words(period: &Period, t: &Texts) -> String {
     }
 }
 
-/// The integer part of `value` with `separator` every three digits, and its fraction when
-/// it has one: `562,500`, `562 500`, `1,250.5`.
-fn grouped(value: Decimal, separator: &str) -> String {
-    let text = value.to_string();
-    let (sign, digits) = text
-        .strip_prefix('-')
-        .map_or(("", text.as_str()), |d| ("-", d));
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push_str(separator);
-        }
-        out.push(c);
-    }
-    let frac = if frac.is_empty() {
-        String::new()
-    } else {
-        format!(".{frac}")
-    };
-    format!("{sign}{out}{frac}")
+/// An amount for a sentence, as a board figure: "USD 6.4 million", "about USD 6.41
+/// million" (only when rounded), "640万美元", "约1.23亿美元".
+pub fn amount_words(minor: i128, currency: Currency, t: &Texts) -> String {
+    board_figure(minor, currency, t.locale, FigureStyle::Words).in_sentence(t.locale)
 }
 
-/// An amount in words: "USD 6.4 million", "USD 562,500", "640万美元".
-pub fn amount_words(minor: i128, currency: Currency, t: &Texts) -> String {
-    let major = minor_to_decimal(minor, currency);
-    let name = t
-        .currency_names
-        .get(currency.code())
-        .map_or(currency.code(), String::as_str);
-    let values = |amount: &str| {
-        [
-            ("currency", currency.code().to_owned()),
-            ("currency_name", name.to_owned()),
-            ("amount", amount.to_owned()),
-        ]
-    };
-    let fill_owned = |text: &str, v: [(&str, String); 3]| {
-        let refs: Vec<(&str, &str)> = v.iter().map(|(k, s)| (*k, s.as_str())).collect();
-        fill(text, &refs)
-    };
-    if major.abs() >= Decimal::from(t.large_from) && t.large_unit > 0 {
-        let units = major
-            .checked_div(Decimal::from(t.large_unit))
-            .unwrap_or_default()
-            .round_dp_with_strategy(t.large_decimals, RoundingStrategy::MidpointAwayFromZero)
-            .normalize();
-        fill_owned(&t.large, values(&units.to_string()))
-    } else {
-        let amount = major.round_dp_with_strategy(
-            currency.minor_digits(),
-            RoundingStrategy::MidpointAwayFromZero,
-        );
-        let amount = if amount.fract().is_zero() {
-            amount.trunc()
-        } else {
-            amount
-        };
-        fill_owned(&t.small, values(&grouped(amount, &t.thousands)))
-    }
-}
+/// How many top partners the headline names (the table lists the report's top N).
+const HEADLINE_PARTNERS: usize = 3;
 
 /// The headline paragraph in the report's own words.
 pub fn headline(data: &ReportData, t: &Texts) -> String {
@@ -553,7 +515,9 @@ pub fn report_pdf_with(
             palette::TEXT,
             0.0,
         );
-        for p in &report.top_partners {
+        // The headline names the first three, as the seed's report does; the table after
+        // the charts lists as many as the report settings say.
+        for p in report.top_partners.iter().take(HEADLINE_PARTNERS) {
             let item = fill(
                 &t.top_item,
                 &[
@@ -883,11 +847,16 @@ mod tests {
         let usd: Currency = "USD".parse().unwrap();
         assert_eq!(amount_words(640_000_000, usd, &t.en), "USD 6.4 million");
         assert_eq!(amount_words(145_000_000, usd, &t.en), "USD 1.45 million");
+        assert_eq!(
+            amount_words(640_500_000, usd, &t.en),
+            "about USD 6.41 million"
+        );
         assert_eq!(amount_words(56_250_000, usd, &t.en), "USD 562,500");
         assert_eq!(amount_words(640_000_000, usd, &t.zh), "640万美元");
         assert_eq!(amount_words(1_520_000_000, usd, &t.zh), "1520万美元");
-        assert_eq!(amount_words(56_250_000, usd, &t.zh), "562 500美元");
-        assert_eq!(amount_words(56_250_050, usd, &t.en), "USD 562,500.50");
+        assert_eq!(amount_words(12_345_678_900, usd, &t.zh), "约1.23亿美元");
+        assert_eq!(amount_words(56_250_000, usd, &t.zh), "56.25万美元");
+        assert_eq!(amount_words(56_250_050, usd, &t.en), "about USD 562,501");
     }
 
     #[test]

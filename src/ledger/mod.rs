@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use crate::domain::{Currency, FieldProblem, Organisation, ReferenceLists};
+use crate::domain::{Currency, FieldProblem, Organisation, ReferenceLists, ReportSettings};
 
 pub use bulk::BULK_ROWS;
 pub use money_in::Put;
@@ -346,6 +346,25 @@ impl Ledger {
             }
         }
         Ok(org)
+    }
+
+    /// The report settings (setting `report_top`; the defaults where unset or unreadable).
+    pub fn report_settings(&self) -> Result<ReportSettings, LedgerError> {
+        let mut settings = ReportSettings::default();
+        let top: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM setting WHERE key = 'report_top'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(top) = top.and_then(|t| t.parse::<usize>().ok())
+            && (1..=ReportSettings::MAX_TOP).contains(&top)
+        {
+            settings.top = top;
+        }
+        Ok(settings)
     }
 
     /// Writes a consistent single-file copy of the ledger to `to` (which must not exist).

@@ -12,7 +12,7 @@ use super::bulk::Held;
 use super::read::{read_agreement, read_lists, read_themes};
 use crate::domain::{
     Agreement, AgreementId, Currency, ExchangeRate, ListKind, Money, Organisation, Partner,
-    PartnerId, ReferenceLists,
+    PartnerId, ReferenceLists, ReportSettings,
 };
 
 /// The handle a write transaction hands to its closure.
@@ -96,6 +96,36 @@ impl<'t> Writer<'t> {
             None,
             Some(currency.code().into()),
         )
+    }
+
+    /// Sets the report settings (setting `report_top`), refusing a top outside 1 to
+    /// [`ReportSettings::MAX_TOP`].
+    pub fn set_report_settings(&mut self, settings: &ReportSettings) -> Result<(), LedgerError> {
+        if !(1..=ReportSettings::MAX_TOP).contains(&settings.top) {
+            return Err(LedgerError::Refused(format!(
+                "a report lists 1 to {} top partners, not {}",
+                ReportSettings::MAX_TOP,
+                settings.top
+            )));
+        }
+        let key = "report_top";
+        let value = settings.top.to_string();
+        let old: Option<String> = self
+            .held
+            .tx()?
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if old.as_deref() == Some(value.as_str()) {
+            return Ok(());
+        }
+        self.held.tx()?.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value.as_str()],
+        )?;
+        self.audit("setting", key, "update", old, Some(value))
     }
 
     /// Sets the organisation's names (settings `org_name`, `org_short_name`).

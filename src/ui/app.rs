@@ -146,6 +146,11 @@ impl PledgerApp {
         &self.s.period
     }
 
+    /// How many top partners the dashboard lists.
+    pub fn top_n(&self) -> usize {
+        self.s.top_n
+    }
+
     /// Sets the dashboard's period.
     pub fn set_period(&mut self, period: Period) {
         self.s.period = period;
@@ -240,6 +245,8 @@ impl PledgerApp {
             self.s.cache.rates = self.s.ledger.rates()?.rates().to_vec();
             self.s.cache.partner_totals = snapshot.partner_totals(None);
             self.s.cache.snapshot = Some(snapshot);
+            // The ledger's report settings: the same top N as the command line and files.
+            self.s.top_n = self.s.ledger.report_settings()?.top;
             Ok(())
         })();
         if let Err(e) = loaded {
@@ -612,6 +619,14 @@ impl PledgerApp {
                     t(lang, "Deleted the profile of", "已删除档案：")
                 );
                 self.write_step(label, |w| w.delete_prospect(id));
+            }
+            Command::SetReportSettings(settings) => {
+                let label = format!(
+                    "{} {}",
+                    t(lang, "Top partners listed:", "列出的主要伙伴数："),
+                    settings.top
+                );
+                self.write_step(label, |w| w.set_report_settings(&settings));
             }
             Command::SetStageProbabilities(p) => {
                 let label = t(lang, "Stage probabilities saved", "已保存各阶段概率").to_owned();

@@ -4,11 +4,11 @@
 use egui::{RichText, Sense, Ui};
 
 use super::format::t;
-use super::format::{change_text, count_text, money_change_text, money_text, period_text};
+use super::format::{change_text, count_text, figure_change_text, figure_text, period_text};
 use super::pie::{color, pie_ui};
 use super::state::{Command, Page, Shared, SliceFilter};
 use crate::chart::{PipelineChart, palette};
-use crate::domain::{Lang, Period, PeriodKind};
+use crate::domain::{Lang, Period, PeriodKind, ReportSettings};
 use crate::report::ReportError;
 
 /// The kinds of period the picker offers.
@@ -234,12 +234,12 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
                     lang,
                 );
                 let money_change = |now: i128, before: Option<i128>| {
-                    before.map(|b| (money_change_text(now, b, report.currency), now - b))
+                    before.map(|b| (figure_change_text(lang, now, b, report.currency), now - b))
                 };
                 tile_ui(
                     ui,
                     t(lang, "Partners' contributions", "伙伴捐款总额"),
-                    &money_text(lang, report.partner_total_minor, report.currency),
+                    &figure_text(lang, report.partner_total_minor, report.currency),
                     money_change(
                         report.partner_total_minor,
                         previous.as_ref().map(|p| p.partner_total_minor),
@@ -249,7 +249,7 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
                 tile_ui(
                     ui,
                     t(lang, "Own co-funding part", "本组织联合供资部分"),
-                    &money_text(lang, report.own_total_minor, report.currency),
+                    &figure_text(lang, report.own_total_minor, report.currency),
                     money_change(
                         report.own_total_minor,
                         previous.as_ref().map(|p| p.own_total_minor),
@@ -319,14 +319,27 @@ fn top_partners_ui(s: &mut Shared, ui: &mut Ui) {
         );
         ui.add_space(16.0);
         ui.label(t(lang, "Show", "显示"));
-        ui.add(egui::DragValue::new(&mut s.top_n).range(1..=100))
-            .widget_info(|| {
-                egui::WidgetInfo::labeled(
-                    egui::Role::SpinButton,
-                    true,
-                    t(lang, "Number of top partners", "主要伙伴数量"),
-                )
-            });
+        let top = ui
+            .add(egui::DragValue::new(&mut s.top_n).range(1..=ReportSettings::MAX_TOP))
+            .on_hover_text(t(
+                lang,
+                "Kept in the ledger: the PDF, the workbook and the command line list as many",
+                "保存在账本中：PDF、工作簿和命令行列出同样多的伙伴",
+            ));
+        top.widget_info(|| {
+            egui::WidgetInfo::labeled(
+                egui::Role::SpinButton,
+                true,
+                t(lang, "Number of top partners", "主要伙伴数量"),
+            )
+        });
+        // Written once the value is settled: when a drag ends or a typed value is taken.
+        if (top.drag_stopped() || (top.changed() && !top.dragged()))
+            && s.ledger.report_settings().map(|r| r.top).ok() != Some(s.top_n)
+        {
+            s.commands
+                .push(Command::SetReportSettings(ReportSettings { top: s.top_n }));
+        }
         export_chart_button_ui(s, ui, crate::chart::ChartKind::TopPartners);
     });
     if table.rows.is_empty() {
@@ -409,7 +422,7 @@ fn export_report_buttons_ui(s: &mut Shared, ui: &mut Ui) {
 pub(super) fn pipeline_tile_ui(ui: &mut Ui, lang: Lang, chart: &PipelineChart) -> bool {
     let weighted = chart.weighted_total_minor.map_or_else(
         || t(lang, "— a rate is missing", "— 缺少汇率").to_owned(),
-        |m| money_text(lang, m, chart.currency),
+        |m| figure_text(lang, m, chart.currency),
     );
     let response = egui::Frame::group(ui.style())
         .inner_margin(egui::Margin::same(10))

@@ -36,6 +36,27 @@ pub fn money_text(lang: Lang, amount_minor: i128, currency: Currency) -> String 
     }
 }
 
+/// An amount as a board figure, for tiles and charts: `USD 6.4 M`, `640万美元`.
+pub fn figure_text(lang: Lang, amount_minor: i128, currency: Currency) -> String {
+    crate::domain::board_figure(
+        amount_minor,
+        currency,
+        lang.into(),
+        crate::domain::FigureStyle::Compact,
+    )
+    .text
+}
+
+/// A change of an amount between two periods as a board figure: `+USD 1 M`, `−640万美元`.
+pub fn figure_change_text(lang: Lang, now: i128, before: i128, currency: Currency) -> String {
+    let diff = now - before;
+    match diff.cmp(&0) {
+        std::cmp::Ordering::Greater => format!("+{}", figure_text(lang, diff, currency)),
+        std::cmp::Ordering::Less => format!("−{}", figure_text(lang, -diff, currency)),
+        std::cmp::Ordering::Equal => "±0".to_owned(),
+    }
+}
+
 /// A count with its thousands grouped: `1,000,000`.
 pub fn count_text(n: impl Into<rust_decimal::Decimal>) -> String {
     crate::domain::group_thousands(&n.into())
@@ -55,16 +76,6 @@ pub fn change_text(now: u64, before: u64) -> String {
     match now.cmp(&before) {
         std::cmp::Ordering::Greater => format!("+{}", count_text(now - before)),
         std::cmp::Ordering::Less => format!("−{}", count_text(before - now)),
-        std::cmp::Ordering::Equal => "±0".to_owned(),
-    }
-}
-
-/// A change of an amount between two periods, in the currency: `+1,200,000.00`.
-pub fn money_change_text(now: i128, before: i128, currency: Currency) -> String {
-    let diff = now - before;
-    match diff.cmp(&0) {
-        std::cmp::Ordering::Greater => format!("+{}", amount_text(diff, currency)),
-        std::cmp::Ordering::Less => format!("−{}", amount_text(-diff, currency)),
         std::cmp::Ordering::Equal => "±0".to_owned(),
     }
 }

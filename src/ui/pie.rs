@@ -128,10 +128,18 @@ pub fn pie_ui(ui: &mut Ui, chart: &PieChart, selected: Option<&str>, diameter: f
                 ),
             ));
         }
+        // The total in the hole as a board figure, its currency under it.
         painter.text(
-            center,
-            egui::Align2::CENTER_CENTER,
-            chart.currency.code(),
+            center - Vec2::new(0.0, 2.0),
+            egui::Align2::CENTER_BOTTOM,
+            &chart.total_figure.number,
+            egui::FontId::proportional(15.0),
+            color(palette::TEXT),
+        );
+        painter.text(
+            center + Vec2::new(0.0, 2.0),
+            egui::Align2::CENTER_TOP,
+            &chart.total_figure.currency,
             egui::FontId::proportional(12.0),
             color(palette::MUTED),
         );

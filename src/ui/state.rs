@@ -125,6 +125,9 @@ pub enum Command {
     DeleteProspect(PartnerId),
     /// Set the chance of signing each stage gives a deal without its own figure.
     SetStageProbabilities(StageProbabilities),
+    /// Set how reports are drawn (the top partners listed), for the app, the command line
+    /// and every file alike.
+    SetReportSettings(crate::domain::ReportSettings),
 }
 
 impl Command {
@@ -150,6 +153,7 @@ impl Command {
             | Command::PutProspect { .. }
             | Command::DeleteProspect(_)
             | Command::SetStageProbabilities(_)
+            | Command::SetReportSettings(_)
             | Command::OpenLedger(_)
             | Command::StartImport(_)
             | Command::CommitImport
