@@ -1225,3 +1225,43 @@ fn the_top_partners_shown_are_the_ledgers_setting_for_every_door() {
     assert_eq!(h.state().top_n(), 9, "the view");
     assert_eq!(h.state().ledger().report_settings().unwrap().top, 9);
 }
+
+#[test]
+fn tiles_compare_like_for_like_and_say_with_what() {
+    let ledger = Ledger::open_in_memory().unwrap();
+    let mut app = PledgerApp::new(ledger, Lang::En, Box::new(ScriptedDialogs::default()));
+    app.set_today(chrono::NaiveDate::from_ymd_opt(2021, 5, 15).unwrap());
+    let mut h = harness_of(app);
+    h.run();
+    load_sample(&mut h);
+    // 2021 Q1 against 2020 Q1, not against 2020 Q4.
+    assert!(h.query_all_by_label_contains("vs 2020 Q1").count() >= 3);
+    assert_eq!(h.query_all_by_label_contains("vs 2020 Q4").count(), 0);
+    // A year under way against the same span of the year before.
+    h.state_mut().set_period(Period::year(2021).unwrap());
+    h.run();
+    h.run();
+    assert!(
+        h.query_all_by_label_contains("vs 1 Jan 2020 – 15 May 2020")
+            .count()
+            >= 3
+    );
+    // A custom range against the same range a year earlier.
+    h.state_mut()
+        .set_period(Period::parse("2021-02-01..2021-03-31").unwrap());
+    h.run();
+    h.run();
+    assert!(
+        h.query_all_by_label_contains("vs 1 Feb 2020 – 31 Mar 2020")
+            .count()
+            >= 3
+    );
+    // And in Chinese.
+    h.get_by_label("中文").click();
+    h.run();
+    assert!(
+        h.query_all_by_label_contains("较2020年2月1日 – 2020年3月31日")
+            .count()
+            >= 3
+    );
+}

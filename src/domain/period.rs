@@ -119,6 +119,32 @@ impl Period {
         self.shift(1)
     }
 
+    /// The period this one is compared with, like for like, on `today`: a quarter with the
+    /// same quarter a year before, a month with the same month, a finished year with the
+    /// year before, a year still under way with the same span of the year before (1 January
+    /// to the same day), a range with the same range a year earlier. 29 February falls back
+    /// to the 28th.
+    pub fn like_for_like(&self, today: NaiveDate) -> Option<Period> {
+        let year_before = |d: NaiveDate| d.checked_sub_months(Months::new(12));
+        match self.kind {
+            PeriodKind::Quarter | PeriodKind::Month => self.shift(match self.kind {
+                PeriodKind::Quarter => -4,
+                _ => -12,
+            }),
+            PeriodKind::Year if self.contains(today) && today < self.to => Some(Period {
+                kind: PeriodKind::Range,
+                from: year_before(self.from)?,
+                to: year_before(today)?,
+            }),
+            PeriodKind::Year => self.shift(-1),
+            PeriodKind::Range => Some(Period {
+                kind: PeriodKind::Range,
+                from: year_before(self.from)?,
+                to: year_before(self.to)?,
+            }),
+        }
+    }
+
     fn shift(&self, step: i32) -> Option<Period> {
         let y = self.from.year();
         match self.kind {
@@ -223,6 +249,39 @@ fn chinese(text: &str) -> Option<Option<Period>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_compare_like_for_like() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let today = day("2021-08-10");
+        let of = |p: &str| Period::parse(p).unwrap().like_for_like(today).unwrap();
+        assert_eq!(of("2021Q2"), Period::parse("2020Q2").unwrap());
+        assert_eq!(of("2021Q1"), Period::parse("2020Q1").unwrap());
+        assert_eq!(of("2021-03"), Period::parse("2020-03").unwrap());
+        assert_eq!(of("2020"), Period::parse("2019").unwrap());
+        // A year under way: the same span of the year before.
+        assert_eq!(of("2021"), Period::parse("2020-01-01..2020-08-10").unwrap());
+        // On the year's last day it is whole.
+        assert_eq!(
+            Period::parse("2021")
+                .unwrap()
+                .like_for_like(day("2021-12-31")),
+            Period::parse("2020").ok()
+        );
+        assert_eq!(
+            of("2021-01-15..2021-06-30"),
+            Period::parse("2020-01-15..2020-06-30").unwrap()
+        );
+        assert_eq!(
+            of("2020-02-29..2020-03-31"),
+            Period::parse("2019-02-28..2019-03-31").unwrap()
+        );
+        // The ◀ ▶ buttons still step by period.
+        assert_eq!(
+            Period::parse("2021Q2").unwrap().previous(),
+            Period::parse("2021Q1").ok()
+        );
+    }
 
     #[test]
     fn quarters_as_people_write_them() {

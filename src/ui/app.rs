@@ -162,7 +162,8 @@ impl PledgerApp {
         self.s.page = Page::Agreements;
     }
 
-    /// Fixes the day deals move on and actions fall due (tests); the clock's by default.
+    /// Fixes the day deals move on, actions fall due and a year under way is compared to
+    /// (tests); the clock's by default.
     pub fn set_today(&mut self, day: chrono::NaiveDate) {
         self.s.today = Some(day);
     }
@@ -261,7 +262,14 @@ impl PledgerApp {
         let Some(revision) = self.s.cache.revision else {
             return;
         };
-        let key = (revision, self.s.period.clone(), self.s.top_n, self.s.lang);
+        let today = self.s.today();
+        let key = (
+            revision,
+            self.s.period.clone(),
+            self.s.top_n,
+            self.s.lang,
+            today,
+        );
         if self.s.cache.report_key.as_ref() == Some(&key) {
             return;
         }
@@ -269,11 +277,14 @@ impl PledgerApp {
             return;
         };
         let report = snapshot.report(&self.s.period, self.s.top_n);
+        // The tiles compare like for like: 2021 Q2 with 2020 Q2, not with 2021 Q1.
+        self.s.cache.compared_with = self.s.period.like_for_like(today);
         self.s.cache.previous = self
             .s
-            .period
-            .previous()
-            .and_then(|p| snapshot.report(&p, 0).ok());
+            .cache
+            .compared_with
+            .as_ref()
+            .and_then(|p| snapshot.report(p, 0).ok());
         match &report {
             Ok(r) => {
                 self.s.cache.pies = PieChart::all(r, &snapshot.lists, self.s.lang);

@@ -35,7 +35,8 @@ fn period_of_kind(kind: PeriodKind, around: &Period) -> Option<Period> {
     }
 }
 
-fn tile_ui(ui: &mut Ui, title: &str, value: &str, change: Option<(String, i128)>, lang: Lang) {
+/// A tile: its title, its figure, and its change against `compared` ("vs 2020 Q2").
+fn tile_ui(ui: &mut Ui, title: &str, value: &str, change: Option<(String, i128)>, compared: &str) {
     egui::Frame::group(ui.style())
         .inner_margin(egui::Margin::same(10))
         .show(ui, |ui| {
@@ -50,12 +51,9 @@ fn tile_ui(ui: &mut Ui, title: &str, value: &str, change: Option<(String, i128)>
                         _ => palette::MUTED,
                     };
                     ui.label(
-                        RichText::new(format!(
-                            "{text} {}",
-                            t(lang, "vs previous period", "较上期")
-                        ))
-                        .small()
-                        .color(color(c)),
+                        RichText::new(format!("{text} {compared}"))
+                            .small()
+                            .color(color(c)),
                     );
                 }
             });
@@ -155,10 +153,14 @@ fn period_picker_ui(s: &mut Shared, ui: &mut Ui) {
         if s.period.kind == PeriodKind::Range {
             let mut from = s.period.from.to_string();
             let mut to = s.period.to.to_string();
-            ui.label(t(lang, "From", "从"));
-            let a = ui.add(egui::TextEdit::singleline(&mut from).desired_width(90.0));
-            ui.label(t(lang, "to", "至"));
-            let b = ui.add(egui::TextEdit::singleline(&mut to).desired_width(90.0));
+            let from_label = ui.label(t(lang, "From", "从"));
+            let a = ui
+                .add(egui::TextEdit::singleline(&mut from).desired_width(90.0))
+                .labelled_by(from_label.id);
+            let to_label = ui.label(t(lang, "to", "至"));
+            let b = ui
+                .add(egui::TextEdit::singleline(&mut to).desired_width(90.0))
+                .labelled_by(to_label.id);
             if (a.changed() || b.changed())
                 && let Ok(p) = Period::parse(&format!("{from}..{to}"))
             {
@@ -197,6 +199,16 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
         }
     };
     let previous = s.cache.previous.clone();
+    // What the tiles compare with, said on each: "vs 2020 Q2", "较2020年第二季度".
+    let compared = s
+        .cache
+        .compared_with
+        .as_ref()
+        .map(|p| match lang {
+            Lang::En => format!("vs {}", period_text(lang, p)),
+            Lang::Zh => format!("较{}", period_text(lang, p)),
+        })
+        .unwrap_or_default();
     // The pipeline's tile and chart, once the ledger holds deals.
     super::pipeline::load_deals(s);
     let pipeline = s
@@ -221,7 +233,7 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
                         report.agreements_signed,
                         previous.as_ref().map(|p| p.agreements_signed),
                     ),
-                    lang,
+                    &compared,
                 );
                 tile_ui(
                     ui,
@@ -231,7 +243,7 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
                         report.agreements_financial,
                         previous.as_ref().map(|p| p.agreements_financial),
                     ),
-                    lang,
+                    &compared,
                 );
                 let money_change = |now: i128, before: Option<i128>| {
                     before.map(|b| (figure_change_text(lang, now, b, report.currency), now - b))
@@ -244,7 +256,7 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
                         report.partner_total_minor,
                         previous.as_ref().map(|p| p.partner_total_minor),
                     ),
-                    lang,
+                    &compared,
                 );
                 tile_ui(
                     ui,
@@ -254,7 +266,7 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
                         report.own_total_minor,
                         previous.as_ref().map(|p| p.own_total_minor),
                     ),
-                    lang,
+                    &compared,
                 );
                 if let Some(chart) = pipeline.as_ref()
                     && pipeline_tile_ui(ui, lang, chart)

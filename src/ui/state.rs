@@ -242,11 +242,14 @@ pub(super) struct Cache {
     /// dashboard (`None` inside when it could not be read).
     pub due: Option<DueCount>,
     /// The key of the report below.
-    pub(super) report_key: Option<(u64, Period, usize, Lang)>,
+    pub(super) report_key: Option<(u64, Period, usize, Lang, chrono::NaiveDate)>,
     /// The period's report, or why there is none.
     pub report: Option<Result<Report, ReportError>>,
-    /// The previous period's report, for the tiles' changes.
+    /// The report of the period compared with, like for like (the same quarter a year
+    /// before...), for the tiles' changes.
     pub previous: Option<Report>,
+    /// That period.
+    pub compared_with: Option<Period>,
     /// The four pies of the report.
     pub pies: Vec<PieChart>,
     /// The top-partners table.
@@ -275,6 +278,7 @@ impl Cache {
             report_key: None,
             report: None,
             previous: None,
+            compared_with: None,
             pies: Vec::new(),
             top: None,
             report_computations: 0,
