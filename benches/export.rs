@@ -71,8 +71,13 @@ fn main() {
         report_pdf(&data, Lang::Zh, Paper::A4, &template).unwrap()
     });
     let (png_time, png) = time(9, || {
-        let chart =
-            PieChart::from_report(ChartKind::PartnerType, &data.report, &data.lists, Lang::En);
+        let chart = PieChart::from_report(
+            ChartKind::PartnerType,
+            &data.report,
+            &data.lists,
+            Lang::En,
+            30,
+        );
         svg_to_png(
             &pie_svg(&chart, SvgOptions::default()),
             PngSize::WidthPx(1280),
@@ -97,7 +102,7 @@ fn main() {
     );
 
     // The same four pies, drawn by pandas + matplotlib from the same figures.
-    let charts: Vec<_> = PieChart::all(&data.report, &data.lists, Lang::En)
+    let charts: Vec<_> = PieChart::all(&data.report, &data.lists, Lang::En, 30)
         .iter()
         .map(|c| {
             json!({

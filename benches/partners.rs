@@ -82,7 +82,7 @@ fn ledger_with_partners(path: &Path, names: &[String]) {
     conn.execute_batch("BEGIN").expect("begin");
     {
         let mut insert = conn
-            .prepare("INSERT INTO partner (name, partner_type) VALUES (?1, 'government')")
+            .prepare("INSERT OR IGNORE INTO partner (name, partner_type) VALUES (?1, 'government')")
             .expect("prepare");
         for n in names {
             insert.execute([n]).expect("insert");
@@ -134,7 +134,10 @@ fn main() {
     let runs = env_size("PLEDGER_BENCH_MATCH_RUNS", 3);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut rng = Rng(0x51A7_E5EE_D00D_F00D);
-    let ledger_names = names(&mut rng, partners);
+    let mut ledger_names = names(&mut rng, partners);
+    ledger_names.sort();
+    ledger_names.dedup();
+    let partners = ledger_names.len();
     let mut new_names = names(&mut rng, rows);
     // Names the ledger already holds, or near ones, are not new: drop them, as a sheet of
     // new partners would not hold them (the near ones would wait for a decision).

@@ -437,7 +437,7 @@ fn svg_charts_match_their_snapshots() {
     };
 
     let pt = pie_svg(
-        &PieChart::from_report(ChartKind::PartnerType, &q1, lists, Lang::En),
+        &PieChart::from_report(ChartKind::PartnerType, &q1, lists, Lang::En, 30),
         white,
     );
     assert!(pt.contains(r#"font-family="Noto Sans CJK SC""#));
@@ -445,7 +445,7 @@ fn svg_charts_match_their_snapshots() {
     assert_snapshot("partner-type-2021Q1-en.svg", &pt);
 
     let region = pie_svg(
-        &PieChart::from_report(ChartKind::Region, &q1, lists, Lang::Zh),
+        &PieChart::from_report(ChartKind::Region, &q1, lists, Lang::Zh, 30),
         transparent,
     );
     assert!(region.contains(r#"width="960""#) && !region.contains("<rect width=\"100%\""));
@@ -456,7 +456,7 @@ fn svg_charts_match_their_snapshots() {
     assert_snapshot("top-partners-2021Q1-en.svg", &top);
 
     let none = pie_svg(
-        &PieChart::from_report(ChartKind::Cofunding, &empty, lists, Lang::En),
+        &PieChart::from_report(ChartKind::Cofunding, &empty, lists, Lang::En, 30),
         white,
     );
     assert!(none.contains("No financial contributions in this period"));
@@ -533,4 +533,56 @@ fn every_door_lists_the_top_partners_the_ledger_settings_say() {
         String::from_utf8_lossy(&refused.stderr)
     );
     assert_eq!(count(&ledger), 4);
+    // The pies' grouping threshold lives beside it.
+    assert!(
+        ok(&ledger, &["report-settings", "--group-under", "2.5"])
+            .contains("pie slices grouped under: 2.5 %")
+    );
+    let bad = pledger(&ledger, &["report-settings", "--group-under", "abc"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn pies_sort_their_slices_and_group_the_smaller_ones_exactly() {
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    pledger::import::load_sample(&mut ledger).unwrap();
+    let snapshot = Snapshot::load(&ledger).unwrap();
+    let q1 = snapshot
+        .report(&Period::parse("2021Q1").unwrap(), 10)
+        .unwrap();
+    let lists = &snapshot.lists;
+    let themes = PieChart::from_report(ChartKind::Theme, &q1, lists, Lang::En, 30);
+    // Largest first, the four under 3 % grouped last under a label no theme can be taken for.
+    let amounts: Vec<i128> = themes.slices.iter().map(|s| s.amount_minor).collect();
+    let shown = &amounts[..amounts.len() - 1];
+    assert!(shown.windows(2).all(|w| w[0] >= w[1]), "{amounts:?}");
+    let smaller = themes.slices.last().unwrap();
+    assert_eq!(smaller.label, "4 smaller");
+    assert_eq!(smaller.members.len(), 4);
+    assert!(smaller.members.iter().all(|m| m.percent_tenths < 30));
+    assert_eq!(
+        smaller.amount_minor,
+        smaller.members.iter().map(|m| m.amount_minor).sum::<i128>()
+    );
+    // The sums stay exact: the amounts add to the total, the percentages to 100.0.
+    assert_eq!(amounts.iter().sum::<i128>(), q1.partner_total_minor);
+    assert_eq!(
+        themes.slices.iter().map(|s| s.percent_tenths).sum::<u32>(),
+        1000
+    );
+    assert_eq!(smaller.percent_text, "7.1%");
+    // One slice under the threshold stays itself (Europe, 0.2 %); 0 groups nothing.
+    let regions = PieChart::from_report(ChartKind::Region, &q1, lists, Lang::En, 30);
+    assert!(regions.slices.iter().any(|s| s.label == "Europe"));
+    assert!(regions.slices.iter().all(|s| s.members.is_empty()));
+    let ungrouped = PieChart::from_report(ChartKind::Theme, &q1, lists, Lang::En, 0);
+    assert_eq!(ungrouped.slices.len(), themes.slices.len() + 3);
+    // In Chinese, and in the SVG the PNG and PDF draw: the group lists what it holds.
+    let zh = PieChart::from_report(ChartKind::Theme, &q1, lists, Lang::Zh, 30);
+    assert_eq!(zh.slices.last().unwrap().label, "其余4项");
+    let svg = pie_svg(&themes, SvgOptions::default());
+    assert!(svg.contains("4 smaller"), "{svg}");
+    assert!(svg.contains("Cybersecurity 2.9%"), "{svg}");
+    // Large slices carry their percentage on the ring.
+    assert!(svg.contains(">41.0%<"), "{svg}");
 }

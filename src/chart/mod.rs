@@ -138,9 +138,45 @@ pub struct PieSlice {
     pub start_turn: f64,
     /// Where it ends, in turns (start < end <= 1).
     pub end_turn: f64,
+    /// For the slice of the smaller ones grouped ("3 smaller"), what it holds, largest
+    /// first; empty for any other slice.
+    pub members: Vec<PieSlice>,
 }
 
+/// The key of the slice that groups the smaller ones: no reference-list key is written so.
+pub const SMALLER_KEY: &str = "(smaller)";
+
+/// The label of the slice grouping `n` smaller ones: no entry of a list can be taken for
+/// it.
+pub fn smaller_label(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::En => format!("{n} smaller"),
+        Lang::Zh => format!("其余{n}项"),
+    }
+}
+
+/// A slice from this share (tenths of a percent) on carries its percentage on the ring.
+pub const PERCENT_LABEL_FROM_TENTHS: u32 = 100;
+
 impl PieSlice {
+    /// Where the slice's percentage goes on a ring of `outer` and `inner` radii around
+    /// `center` (its middle, half-way across the ring), when the slice is large enough to
+    /// carry it ([`PERCENT_LABEL_FROM_TENTHS`]).
+    #[allow(clippy::float_arithmetic, reason = "chart geometry")]
+    pub fn percent_label_at(
+        &self,
+        center: (f64, f64),
+        outer: f64,
+        inner: f64,
+    ) -> Option<(f64, f64)> {
+        if self.percent_tenths < PERCENT_LABEL_FROM_TENTHS {
+            return None;
+        }
+        let angle = self.mid_turn() * std::f64::consts::TAU;
+        let r = (outer + inner) / 2.0;
+        Some((center.0 + r * angle.sin(), center.1 - r * angle.cos()))
+    }
+
     /// The middle of the slice, in turns: where its label or highlight goes.
     #[allow(
         clippy::float_arithmetic,
@@ -166,7 +202,8 @@ pub struct PieChart {
     pub total_figure: BoardFigure,
     /// The reporting currency.
     pub currency: Currency,
-    /// Slices in list order, clockwise from twelve o'clock; empty when nothing to draw.
+    /// Slices by amount, largest first, clockwise from twelve o'clock, the smaller ones
+    /// grouped last; empty when nothing to draw.
     pub slices: Vec<PieSlice>,
     /// Shown instead of the pie when there are no slices.
     pub empty_text: String,
@@ -182,12 +219,14 @@ pub const DONUT_HOLE: f64 = 0.55;
 impl PieChart {
     /// The pie of `kind` (not [`ChartKind::TopPartners`]) for `report`, labelled in `lang`;
     /// colours follow each entry's place in its reference list, so a region keeps its
-    /// colour from one period to the next.
+    /// colour from one period to the next. Slices under `group_under_tenths` of the total
+    /// (tenths of a percent; 0 groups none) are grouped, when two or more are.
     pub fn from_report(
         kind: ChartKind,
         report: &Report,
         lists: &ReferenceLists,
         lang: Lang,
+        group_under_tenths: u32,
     ) -> PieChart {
         let (source, list): (&[Slice], Option<ListKind>) = match kind {
             ChartKind::Cofunding => (&report.cofunding, None),
@@ -207,23 +246,70 @@ impl PieChart {
                 .map_or(palette::UNASSIGNED, palette::series),
         };
         let total: i128 = source.iter().map(|s| s.amount_minor).sum();
-        let mut slices = Vec::with_capacity(source.len());
+        // Largest first (ties in list order); each keeps its list's colour.
+        let mut order: Vec<usize> = (0..source.len()).collect();
+        order.sort_by(|&a, &b| {
+            source[b]
+                .amount_minor
+                .cmp(&source[a].amount_minor)
+                .then(a.cmp(&b))
+        });
+        let slice_of = |i: usize| -> PieSlice {
+            let s = &source[i];
+            PieSlice {
+                key: s.key.clone(),
+                label: s.label(lang).to_owned(),
+                amount_minor: s.amount_minor,
+                amount_text: amount_text(s.amount_minor, report.currency),
+                percent_tenths: s.percent_tenths,
+                percent_text: percent_text(s.percent_tenths),
+                color: color(i, &s.key),
+                start_turn: 0.0,
+                end_turn: 0.0,
+                members: Vec::new(),
+            }
+        };
+        // Slices whose exact share is under the threshold are grouped, when two or more
+        // are; the group's percentage is the sum of theirs, so the legend adds to 100.0.
+        let small = |s: &Slice| {
+            group_under_tenths > 0
+                && s.share.part.saturating_mul(1000)
+                    < i128::from(group_under_tenths).saturating_mul(s.share.whole)
+        };
+        let grouped = order.iter().filter(|&&i| small(&source[i])).count() >= 2;
+        let mut shown: Vec<PieSlice> = Vec::with_capacity(source.len());
+        let mut members: Vec<PieSlice> = Vec::new();
+        for &i in &order {
+            if grouped && small(&source[i]) {
+                members.push(slice_of(i));
+            } else {
+                shown.push(slice_of(i));
+            }
+        }
+        if !members.is_empty() {
+            let amount_minor: i128 = members.iter().map(|m| m.amount_minor).sum();
+            let percent_tenths: u32 = members.iter().map(|m| m.percent_tenths).sum();
+            shown.push(PieSlice {
+                key: SMALLER_KEY.to_owned(),
+                label: smaller_label(lang, members.len()),
+                amount_minor,
+                amount_text: amount_text(amount_minor, report.currency),
+                percent_tenths,
+                percent_text: percent_text(percent_tenths),
+                color: palette::SMALLER,
+                start_turn: 0.0,
+                end_turn: 0.0,
+                members,
+            });
+        }
+        let mut slices = Vec::with_capacity(shown.len());
         if total > 0 {
             let mut before = 0i128;
-            for (i, s) in source.iter().enumerate() {
-                let start = turns(before, total);
+            for mut s in shown {
+                s.start_turn = turns(before, total);
                 before += s.amount_minor;
-                slices.push(PieSlice {
-                    key: s.key.clone(),
-                    label: s.label(lang).to_owned(),
-                    amount_minor: s.amount_minor,
-                    amount_text: amount_text(s.amount_minor, report.currency),
-                    percent_tenths: s.percent_tenths,
-                    percent_text: percent_text(s.percent_tenths),
-                    color: color(i, &s.key),
-                    start_turn: start,
-                    end_turn: turns(before, total),
-                });
+                s.end_turn = turns(before, total);
+                slices.push(s);
             }
         }
         PieChart {
@@ -244,10 +330,15 @@ impl PieChart {
     }
 
     /// The four pies of a report, in the report's order.
-    pub fn all(report: &Report, lists: &ReferenceLists, lang: Lang) -> Vec<PieChart> {
+    pub fn all(
+        report: &Report,
+        lists: &ReferenceLists,
+        lang: Lang,
+        group_under_tenths: u32,
+    ) -> Vec<PieChart> {
         ChartKind::PIES
             .iter()
-            .map(|&k| PieChart::from_report(k, report, lists, lang))
+            .map(|&k| PieChart::from_report(k, report, lists, lang, group_under_tenths))
             .collect()
     }
 

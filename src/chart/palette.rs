@@ -41,6 +41,9 @@ pub const SERIES: [Rgb; 10] = [
 pub const OWN: Rgb = Rgb::new(0x1f, 0x4e, 0x79);
 /// The partners' part of the co-funding composition.
 pub const PARTNERS: Rgb = Rgb::new(0xe0, 0x8a, 0x1e);
+/// The slice grouping the smaller ones ("3 smaller"): a neutral grey, darker than the
+/// unassigned one.
+pub const SMALLER: Rgb = Rgb::new(0x8c, 0x8c, 0x8c);
 /// Amounts with no partner type, region or theme.
 pub const UNASSIGNED: Rgb = Rgb::new(0xb4, 0xb4, 0xb4);
 /// Body text.

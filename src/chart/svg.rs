@@ -212,9 +212,23 @@ pub fn pie_svg(chart: &PieChart, options: SvgOptions) -> String {
     let mut legend_height = 0.0;
     for slice in &chart.slices {
         let lines = wrap_clipped(&slice.label, LABEL_SIZE, label_width, 2);
-        let height = lines.len() as f64 * LABEL_SIZE * LINE + SMALL_SIZE * LINE + 8.0;
+        // The group of the smaller ones lists what it holds, under its amount.
+        let held = slice
+            .members
+            .iter()
+            .map(|m| format!("{} {}", m.label, m.percent_text))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let held = if held.is_empty() {
+            Vec::new()
+        } else {
+            wrap_clipped(&held, SMALL_SIZE, legend_right - label_x, 4)
+        };
+        let height = lines.len() as f64 * LABEL_SIZE * LINE
+            + (1 + held.len()) as f64 * SMALL_SIZE * LINE
+            + 8.0;
         legend_height += height;
-        blocks.push((slice, lines, height));
+        blocks.push((slice, lines, held, height));
     }
     // The donut sits beside the middle of a legend taller than itself.
     let center = (
@@ -280,6 +294,19 @@ pub fn pie_svg(chart: &PieChart, options: SvgOptions) -> String {
             palette::BACKGROUND.hex()
         );
     }
+    // Large slices carry their percentage on the ring.
+    for slice in &chart.slices {
+        if let Some((x, y)) = slice.percent_label_at(center, outer, inner) {
+            doc.text(
+                x,
+                y + SMALL_SIZE * 0.35,
+                SMALL_SIZE,
+                palette::BACKGROUND,
+                Anchor::Middle,
+                &slice.percent_text,
+            );
+        }
+    }
     // The total in the hole as a board figure ("6.4 M"), then its currency.
     let figure = &chart.total_figure;
     let total_size = if text_width(&figure.number, 18.0) > 2.0 * inner - 8.0 {
@@ -305,7 +332,7 @@ pub fn pie_svg(chart: &PieChart, options: SvgOptions) -> String {
     );
 
     let mut y = (center.1 - legend_height / 2.0).max(top);
-    for (slice, lines, height) in blocks {
+    for (slice, lines, held, height) in blocks {
         doc.rect(legend_x, y + 2.0, swatch, swatch, slice.color);
         let mut line_y = y;
         for line in &lines {
@@ -336,6 +363,16 @@ pub fn pie_svg(chart: &PieChart, options: SvgOptions) -> String {
             Anchor::Start,
             &slice.amount_text,
         );
+        for (k, line) in held.iter().enumerate() {
+            doc.text(
+                label_x,
+                line_y + SMALL_SIZE + (k + 1) as f64 * SMALL_SIZE * LINE,
+                SMALL_SIZE,
+                palette::MUTED,
+                Anchor::Start,
+                line,
+            );
+        }
         y += height;
     }
     let height = (center.1 + outer).max(y) + MARGIN;
@@ -598,6 +635,7 @@ mod tests {
             color: palette::series(0),
             start_turn: start,
             end_turn: end,
+            members: Vec::new(),
         };
         let chart = PieChart {
             kind: ChartKind::PartnerType,

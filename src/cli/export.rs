@@ -159,7 +159,13 @@ pub fn export(ledger: &Ledger, command: ExportCommand) -> Result<(), Failure> {
                     options,
                 ),
                 pie => pie_svg(
-                    &PieChart::from_report(pie, &data.report, &data.lists, lang),
+                    &PieChart::from_report(
+                        pie,
+                        &data.report,
+                        &data.lists,
+                        lang,
+                        data.settings.group_under_tenths,
+                    ),
                     options,
                 ),
             };

@@ -174,6 +174,10 @@ pub enum Command {
         /// How many top partners a report lists (1 to 100; 10 by default).
         #[arg(long)]
         top: Option<usize>,
+        /// Pie slices under this percentage of their total are grouped ("3 smaller") when
+        /// two or more are (one decimal; 3 by default; 0 groups none).
+        #[arg(long)]
+        group_under: Option<String>,
     },
     /// Deals before the signature: record one, move it along its stages, sign it into
     /// an agreement, show it with its history.
@@ -298,6 +302,19 @@ pub struct Failure {
     pub code: u8,
     /// What went wrong.
     pub error: anyhow::Error,
+}
+
+/// "3", "2.5", "3 %" as tenths of a percent (30, 25), from 0 to 100 %.
+fn percent_tenths(text: &str) -> Option<u32> {
+    let number: rust_decimal::Decimal = text.trim().trim_end_matches('%').trim().parse().ok()?;
+    let tenths = number * rust_decimal::Decimal::TEN;
+    if !tenths.fract().is_zero() {
+        return None;
+    }
+    use rust_decimal::prelude::ToPrimitive;
+    tenths
+        .to_u32()
+        .filter(|&t| t <= 1000 && !number.is_sign_negative())
 }
 
 fn usage(error: anyhow::Error) -> Failure {
@@ -529,15 +546,30 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Import(args) => import_command(&mut ledger, args),
         Command::Export { command } => export::export(&ledger, command),
         Command::Publish { period, top } => export::publish(&mut ledger, &period, top),
-        Command::ReportSettings { top } => {
+        Command::ReportSettings { top, group_under } => {
             let mut settings = ledger.report_settings()?;
             if let Some(top) = top {
                 settings.top = top;
+            }
+            if let Some(text) = &group_under {
+                settings.group_under_tenths = percent_tenths(text).ok_or_else(|| {
+                    usage(anyhow!(
+                        "--group-under '{text}' is not a percentage from 0 to 100 with one decimal at most (3, 2.5)"
+                    ))
+                })?;
+            }
+            if top.is_some() || group_under.is_some() {
                 ledger
                     .write(|w| w.set_report_settings(&settings))
                     .map_err(|e| refused(e.into()))?;
             }
+            let g = settings.group_under_tenths;
             println!("top partners listed: {}", settings.top);
+            println!(
+                "pie slices grouped under: {}.{} % (when two or more are)",
+                g / 10,
+                g % 10
+            );
             Ok(())
         }
         Command::Org { name, short_name } => {

@@ -7,6 +7,9 @@
 pub struct ReportSettings {
     /// How many top partners the report lists (its headline names the first three).
     pub top: usize,
+    /// Pie slices under this share of their total, in tenths of a percent, are grouped
+    /// ("3 smaller") when two or more are; 0 groups none.
+    pub group_under_tenths: u32,
 }
 
 impl ReportSettings {
@@ -16,7 +19,10 @@ impl ReportSettings {
 
 impl Default for ReportSettings {
     fn default() -> ReportSettings {
-        ReportSettings { top: 10 }
+        ReportSettings {
+            top: 10,
+            group_under_tenths: 30,
+        }
     }
 }
 

@@ -71,6 +71,8 @@ pub struct ReportData {
     pub revision: u64,
     /// When the ledger last changed (the newest audit entry), `2021-04-13T09:00:00Z`.
     pub ledger_changed_at: Option<String>,
+    /// How the ledger's reports are drawn (pie slices grouped under a share...).
+    pub settings: crate::domain::ReportSettings,
 }
 
 impl ReportData {
@@ -127,6 +129,7 @@ impl ReportData {
             rates_used,
             revision: snapshot.revision,
             ledger_changed_at,
+            settings: ledger.report_settings()?,
         })
     }
 }

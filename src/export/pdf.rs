@@ -542,10 +542,11 @@ pub fn report_pdf_with(
     }
 
     // The charts, as the same SVGs the PNG export draws.
-    let mut svgs: Vec<String> = PieChart::all(report, &data.lists, lang)
-        .iter()
-        .map(|c| pie_svg(c, SvgOptions::default()))
-        .collect();
+    let mut svgs: Vec<String> =
+        PieChart::all(report, &data.lists, lang, data.settings.group_under_tenths)
+            .iter()
+            .map(|c| pie_svg(c, SvgOptions::default()))
+            .collect();
     svgs.push(table_svg(
         &TopTable::from_report(report, &data.lists, lang),
         SvgOptions::default(),

@@ -348,7 +348,8 @@ impl Ledger {
         Ok(org)
     }
 
-    /// The report settings (setting `report_top`; the defaults where unset or unreadable).
+    /// The report settings (settings `report_top`, `report_group_under_tenths`; the
+    /// defaults where unset or unreadable).
     pub fn report_settings(&self) -> Result<ReportSettings, LedgerError> {
         let mut settings = ReportSettings::default();
         let top: Option<String> = self
@@ -363,6 +364,19 @@ impl Ledger {
             && (1..=ReportSettings::MAX_TOP).contains(&top)
         {
             settings.top = top;
+        }
+        let group: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM setting WHERE key = 'report_group_under_tenths'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(group) = group.and_then(|t| t.parse::<u32>().ok())
+            && group <= 1000
+        {
+            settings.group_under_tenths = group;
         }
         Ok(settings)
     }

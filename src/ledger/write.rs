@@ -98,8 +98,8 @@ impl<'t> Writer<'t> {
         )
     }
 
-    /// Sets the report settings (setting `report_top`), refusing a top outside 1 to
-    /// [`ReportSettings::MAX_TOP`].
+    /// Sets the report settings (settings `report_top`, `report_group_under_tenths`),
+    /// refusing a top outside 1 to [`ReportSettings::MAX_TOP`] or a threshold above 100 %.
     pub fn set_report_settings(&mut self, settings: &ReportSettings) -> Result<(), LedgerError> {
         if !(1..=ReportSettings::MAX_TOP).contains(&settings.top) {
             return Err(LedgerError::Refused(format!(
@@ -108,24 +108,38 @@ impl<'t> Writer<'t> {
                 settings.top
             )));
         }
-        let key = "report_top";
-        let value = settings.top.to_string();
-        let old: Option<String> = self
-            .held
-            .tx()?
-            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if old.as_deref() == Some(value.as_str()) {
-            return Ok(());
+        if settings.group_under_tenths > 1000 {
+            return Err(LedgerError::Refused(format!(
+                "slices are grouped under 0 to 100 %, not {}.{} %",
+                settings.group_under_tenths / 10,
+                settings.group_under_tenths % 10
+            )));
         }
-        self.held.tx()?.execute(
-            "INSERT INTO setting (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value.as_str()],
-        )?;
-        self.audit("setting", key, "update", old, Some(value))
+        for (key, value) in [
+            ("report_top", settings.top.to_string()),
+            (
+                "report_group_under_tenths",
+                settings.group_under_tenths.to_string(),
+            ),
+        ] {
+            let old: Option<String> = self
+                .held
+                .tx()?
+                .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if old.as_deref() == Some(value.as_str()) {
+                continue;
+            }
+            self.held.tx()?.execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value.as_str()],
+            )?;
+            self.audit("setting", key, "update", old, Some(value))?;
+        }
+        Ok(())
     }
 
     /// Sets the organisation's names (settings `org_name`, `org_short_name`).

@@ -80,6 +80,7 @@ impl PledgerApp {
                 recent: Vec::new(),
                 period: Period::quarter(2021, 1).unwrap_or_else(today_quarter),
                 top_n: 10,
+                report_settings: crate::domain::ReportSettings::default(),
                 cache: Cache::empty(),
                 slice_filter: None,
                 undoing_import: false,
@@ -246,8 +247,10 @@ impl PledgerApp {
             self.s.cache.rates = self.s.ledger.rates()?.rates().to_vec();
             self.s.cache.partner_totals = snapshot.partner_totals(None);
             self.s.cache.snapshot = Some(snapshot);
-            // The ledger's report settings: the same top N as the command line and files.
-            self.s.top_n = self.s.ledger.report_settings()?.top;
+            // The ledger's report settings: the same top N and pies as the command line and
+            // the files.
+            self.s.report_settings = self.s.ledger.report_settings()?;
+            self.s.top_n = self.s.report_settings.top;
             Ok(())
         })();
         if let Err(e) = loaded {
@@ -287,7 +290,12 @@ impl PledgerApp {
             .and_then(|p| snapshot.report(p, 0).ok());
         match &report {
             Ok(r) => {
-                self.s.cache.pies = PieChart::all(r, &snapshot.lists, self.s.lang);
+                self.s.cache.pies = PieChart::all(
+                    r,
+                    &snapshot.lists,
+                    self.s.lang,
+                    self.s.report_settings.group_under_tenths,
+                );
                 self.s.cache.top = Some(TopTable::from_report(r, &snapshot.lists, self.s.lang));
             }
             Err(_) => {

@@ -291,7 +291,13 @@ pub(super) fn dashboard_ui(s: &mut Shared, ui: &mut Ui) {
                                 .filter(|s| s.chart == pie.kind)
                                 .map(|s| s.key.as_str());
                             let response = pie_ui(ui, pie, key, diameter);
-                            if let Some(slice) = response.clicked.and_then(|i| pie.slices.get(i)) {
+                            // The smaller ones grouped list themselves in the tooltip; a
+                            // click on any other slice shows its agreements.
+                            if let Some(slice) = response
+                                .clicked
+                                .and_then(|i| pie.slices.get(i))
+                                .filter(|slice| slice.members.is_empty())
+                            {
                                 s.slice_filter = Some(SliceFilter {
                                     chart: pie.kind,
                                     key: slice.key.clone(),
@@ -349,8 +355,10 @@ fn top_partners_ui(s: &mut Shared, ui: &mut Ui) {
         if (top.drag_stopped() || (top.changed() && !top.dragged()))
             && s.ledger.report_settings().map(|r| r.top).ok() != Some(s.top_n)
         {
-            s.commands
-                .push(Command::SetReportSettings(ReportSettings { top: s.top_n }));
+            s.commands.push(Command::SetReportSettings(ReportSettings {
+                top: s.top_n,
+                ..s.report_settings.clone()
+            }));
         }
         export_chart_button_ui(s, ui, crate::chart::ChartKind::TopPartners);
     });

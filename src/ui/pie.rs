@@ -128,6 +128,19 @@ pub fn pie_ui(ui: &mut Ui, chart: &PieChart, selected: Option<&str>, diameter: f
                 ),
             ));
         }
+        // Large slices carry their percentage on the ring.
+        for slice in &chart.slices {
+            let ring = (f64::from(center.x), f64::from(center.y));
+            if let Some((x, y)) = slice.percent_label_at(ring, outer, outer * DONUT_HOLE) {
+                painter.text(
+                    Pos2::new(x as f32, y as f32),
+                    egui::Align2::CENTER_CENTER,
+                    &slice.percent_text,
+                    egui::FontId::proportional(11.0),
+                    egui::Color32::WHITE,
+                );
+            }
+        }
         // The total in the hole as a board figure, its currency under it.
         painter.text(
             center - Vec2::new(0.0, 2.0),
@@ -150,6 +163,16 @@ pub fn pie_ui(ui: &mut Ui, chart: &PieChart, selected: Option<&str>, diameter: f
                 ui.label(egui::RichText::new(&slice.label).strong());
                 ui.label(format!("{} {}", chart.currency, slice.amount_text));
                 ui.label(&slice.percent_text);
+                // What the group of the smaller ones holds.
+                for m in &slice.members {
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "{} · {} · {}",
+                            m.label, m.amount_text, m.percent_text
+                        ))
+                        .small(),
+                    );
+                }
             });
             out.hovered = Some(i);
         }

@@ -324,8 +324,11 @@ pub struct Shared {
     pub recent: Vec<PathBuf>,
     /// The dashboard's period.
     pub period: Period,
-    /// How many partners the top table shows.
+    /// How many partners the top table shows (the ledger's setting, or a value being
+    /// dragged).
     pub top_n: usize,
+    /// The ledger's report settings, read with each revision.
+    pub report_settings: crate::domain::ReportSettings,
     /// What is derived from the ledger.
     pub cache: Cache,
     /// What a slice click filters the agreements list to.
