@@ -586,3 +586,37 @@ fn pies_sort_their_slices_and_group_the_smaller_ones_exactly() {
     // Large slices carry their percentage on the ring.
     assert!(svg.contains(">41.0%<"), "{svg}");
 }
+
+#[test]
+fn a_slide_png_has_exactly_the_slide_size() {
+    let (dir, ledger) = sample();
+    for (size, transparent, w, h) in [
+        ("1920x1080", false, 1920, 1080),
+        ("1280x720", true, 1280, 720),
+    ] {
+        let out = dir.path().join(format!("slide-{size}.png"));
+        let mut args = vec![
+            "export", "png", "--chart", "theme", "--period", "2021Q1", "--size", size, "--out",
+        ];
+        let out_text = out.to_str().unwrap().to_owned();
+        args.push(&out_text);
+        if transparent {
+            args.push("--transparent");
+        }
+        ok(&ledger, &args);
+        let png = decode(&out);
+        assert_eq!((png.width(), png.height()), (w, h));
+        // The corner: white on a white slide, clear on a transparent one.
+        let corner = png.pixel(0, 0).unwrap();
+        assert_eq!(corner.alpha(), if transparent { 0 } else { 255 });
+    }
+    let bad = pledger(
+        &ledger,
+        &[
+            "export", "png", "--chart", "theme", "--period", "2021Q1", "--size", "19x", "--out",
+            "x.png",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("write it as 1920x1080"));
+}

@@ -55,8 +55,12 @@ pub struct PngArgs {
     )]
     pub width: u32,
     /// Resolution instead of a width: the chart at DPI (its natural size is 640 px at 96 dpi).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "size")]
     pub dpi: Option<u32>,
+    /// A slide of exactly this size, `1920x1080` or `1280x720`: the chart centred as large
+    /// as it fits, for projection.
+    #[arg(long, value_name = "WxH", conflicts_with = "width")]
+    pub size: Option<String>,
     /// Language of labels: en or zh.
     #[arg(long, default_value = "en")]
     pub lang: String,
@@ -169,7 +173,15 @@ pub fn export(ledger: &Ledger, command: ExportCommand) -> Result<(), Failure> {
                     options,
                 ),
             };
-            let size = args.dpi.map_or(PngSize::WidthPx(args.width), PngSize::Dpi);
+            let size = match &args.size {
+                Some(text) => PngSize::parse_slide(text, args.transparent).ok_or_else(|| {
+                    usage(anyhow!(
+                        "--size '{text}' is not a size: write it as 1920x1080 (each side 1 to {} px)",
+                        crate::export::png::MAX_SIDE_PX
+                    ))
+                })?,
+                None => args.dpi.map_or(PngSize::WidthPx(args.width), PngSize::Dpi),
+            };
             let png = svg_to_png(&svg, size)?;
             write_file(&args.out, &png)?;
             println!(

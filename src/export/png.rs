@@ -15,6 +15,31 @@ pub enum PngSize {
     WidthPx(u32),
     /// This many dots per inch, the SVG's own size being at 96 dpi.
     Dpi(u32),
+    /// A slide of exactly this many pixels (1920x1080): the chart as large as fits inside
+    /// a margin of a twentieth of the height, centred, on white unless `transparent`.
+    Slide {
+        /// Width, px.
+        width_px: u32,
+        /// Height, px.
+        height_px: u32,
+        /// Whether the slide's background is left transparent.
+        transparent: bool,
+    },
+}
+
+impl PngSize {
+    /// `1920x1080` as a slide's size.
+    pub fn parse_slide(text: &str, transparent: bool) -> Option<PngSize> {
+        let (w, h) = text.trim().split_once(['x', 'X', '×'])?;
+        let (width_px, height_px) = (w.trim().parse().ok()?, h.trim().parse().ok()?);
+        ((1..=MAX_SIDE_PX).contains(&width_px) && (1..=MAX_SIDE_PX).contains(&height_px)).then_some(
+            PngSize::Slide {
+                width_px,
+                height_px,
+                transparent,
+            },
+        )
+    }
 }
 
 /// The largest side of a PNG, in px: beyond it a request is a mistake.
@@ -53,9 +78,37 @@ pub fn parse_svg(svg: &str) -> Result<usvg::Tree, ExportError> {
 pub fn svg_to_png(svg: &str, size: PngSize) -> Result<Vec<u8>, ExportError> {
     let tree = parse_svg(svg)?;
     let natural = tree.size();
+    if let PngSize::Slide {
+        width_px,
+        height_px,
+        transparent,
+    } = size
+    {
+        let mut pixmap = Pixmap::new(width_px, height_px).ok_or_else(|| {
+            ExportError::Size(format!("cannot allocate {width_px}x{height_px} px"))
+        })?;
+        if !transparent {
+            pixmap.fill(resvg::tiny_skia::Color::WHITE);
+        }
+        let margin = height_px as f32 / 20.0;
+        let scale = ((width_px as f32 - 2.0 * margin) / natural.width())
+            .min((height_px as f32 - 2.0 * margin) / natural.height())
+            .max(0.01);
+        let dx = (width_px as f32 - natural.width() * scale) / 2.0;
+        let dy = (height_px as f32 - natural.height() * scale) / 2.0;
+        resvg::render(
+            &tree,
+            Transform::from_row(scale, 0.0, 0.0, scale, dx, dy),
+            &mut pixmap.as_mut(),
+        );
+        return pixmap
+            .encode_png()
+            .map_err(|e| ExportError::Encode(e.to_string()));
+    }
     let scale = match size {
         PngSize::WidthPx(px) => px as f32 / natural.width(),
         PngSize::Dpi(dpi) => dpi as f32 / 96.0,
+        PngSize::Slide { .. } => 1.0,
     };
     let width = (natural.width() * scale).round();
     let height = (natural.height() * scale).ceil();
