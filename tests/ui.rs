@@ -147,7 +147,8 @@ fn clicking_on_the_donut_itself_filters_too() {
     let mut h = harness(Lang::En);
     h.run();
     load_sample(&mut h);
-    // Twelve o'clock of the co-funding donut: the start of the first slice (own part).
+    // Twelve o'clock of the co-funding donut: the start of the first slice, the largest
+    // (the partners' part).
     let title = h.get_by_label("Co-funding composition").rect();
     let center = egui::pos2(title.left() + 91.0, title.bottom() + 20.0 + 91.0);
     let ring = egui::pos2(center.x + 2.0, center.y - 70.0);
@@ -166,7 +167,7 @@ fn clicking_on_the_donut_itself_filters_too() {
         modifiers: egui::Modifiers::NONE,
     });
     h.run();
-    h.get_by_label_contains("Co-funding composition: ITU part");
+    h.get_by_label_contains("Co-funding composition: Partners' part");
 }
 
 #[test]
@@ -1264,4 +1265,35 @@ fn tiles_compare_like_for_like_and_say_with_what() {
             .count()
             >= 3
     );
+}
+
+#[test]
+fn copy_puts_the_charts_image_on_the_clipboard() {
+    let mut h = harness(Lang::En);
+    h.run();
+    load_sample(&mut h);
+    for chart in ["Contributions by region", "Top funding partners"] {
+        h.get_by_label(&format!("Copy {chart}")).click();
+        // The copy is an output command of the frame that runs it.
+        let mut copied = None;
+        for _ in 0..4 {
+            h.step();
+            copied = copied.or_else(|| {
+                h.output()
+                    .platform_output
+                    .commands
+                    .iter()
+                    .find_map(|c| match c {
+                        egui::OutputCommand::CopyImage(image) => Some(image.size),
+                        _ => None,
+                    })
+            });
+        }
+        let [width, height] = copied.unwrap_or_else(|| panic!("{chart}: nothing copied"));
+        // The PNG's image: 1280 px wide, as tall as the chart.
+        assert_eq!(width, 1280, "{chart}");
+        assert!(height > 300, "{chart}: {height}");
+        h.run();
+        h.get_by_label_contains("copied as an image");
+    }
 }

@@ -69,13 +69,49 @@ pub fn parse_svg(svg: &str) -> Result<usvg::Tree, ExportError> {
 
 /// Renders `svg` to PNG bytes at `size`. The background is whatever the SVG draws: the
 /// chart writer's white rectangle, or nothing (transparent).
+pub fn svg_to_png(svg: &str, size: PngSize) -> Result<Vec<u8>, ExportError> {
+    render(svg, size)?
+        .encode_png()
+        .map_err(|e| ExportError::Encode(e.to_string()))
+}
+
+/// An image as rows of straight (not premultiplied) RGBA bytes, for the clipboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rgba {
+    /// Width, px.
+    pub width_px: u32,
+    /// Height, px.
+    pub height_px: u32,
+    /// `width_px * height_px * 4` bytes, row by row.
+    pub bytes: Vec<u8>,
+}
+
+/// Renders `svg` at `size` as the PNG would be, as RGBA pixels.
+pub fn svg_to_rgba(svg: &str, size: PngSize) -> Result<Rgba, ExportError> {
+    let pixmap = render(svg, size)?;
+    let bytes = pixmap
+        .pixels()
+        .iter()
+        .flat_map(|p| {
+            let c = p.demultiply();
+            [c.red(), c.green(), c.blue(), c.alpha()]
+        })
+        .collect();
+    Ok(Rgba {
+        width_px: pixmap.width(),
+        height_px: pixmap.height(),
+        bytes,
+    })
+}
+
+/// Renders `svg` at `size` into a pixmap.
 #[allow(
     clippy::float_arithmetic,
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     reason = "pixel geometry"
 )]
-pub fn svg_to_png(svg: &str, size: PngSize) -> Result<Vec<u8>, ExportError> {
+fn render(svg: &str, size: PngSize) -> Result<Pixmap, ExportError> {
     let tree = parse_svg(svg)?;
     let natural = tree.size();
     if let PngSize::Slide {
@@ -101,9 +137,7 @@ pub fn svg_to_png(svg: &str, size: PngSize) -> Result<Vec<u8>, ExportError> {
             Transform::from_row(scale, 0.0, 0.0, scale, dx, dy),
             &mut pixmap.as_mut(),
         );
-        return pixmap
-            .encode_png()
-            .map_err(|e| ExportError::Encode(e.to_string()));
+        return Ok(pixmap);
     }
     let scale = match size {
         PngSize::WidthPx(px) => px as f32 / natural.width(),
@@ -125,7 +159,5 @@ pub fn svg_to_png(svg: &str, size: PngSize) -> Result<Vec<u8>, ExportError> {
         Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
-    pixmap
-        .encode_png()
-        .map_err(|e| ExportError::Encode(e.to_string()))
+    Ok(pixmap)
 }

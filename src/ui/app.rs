@@ -529,6 +529,7 @@ impl PledgerApp {
                 let result = self.export_chart(kind, &path);
                 self.export_done(result, &path);
             }
+            Command::CopyChart(kind) => self.copy_chart(kind, ctx),
             Command::ExportPdf(path) => {
                 let pipeline = if self.s.pdf_pipeline {
                     super::pipeline::load_deals(&mut self.s);
@@ -657,6 +658,40 @@ impl PledgerApp {
     /// Writes the dashboard's own chart model of `kind` as a PNG: the file shows what the
     /// screen shows.
     fn export_chart(&self, kind: crate::chart::ChartKind, path: &Path) -> Result<(), String> {
+        let svg = self.chart_svg(kind)?;
+        let png = crate::export::png::svg_to_png(&svg, crate::export::png::PngSize::WidthPx(1280))
+            .map_err(|e| e.to_string())?;
+        crate::files::write_whole(path, &png)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// Puts the dashboard's chart of `kind` on the clipboard as the image its PNG is
+    /// (1280 px wide, on white), ready to paste into slides.
+    fn copy_chart(&mut self, kind: crate::chart::ChartKind, ctx: &egui::Context) {
+        let image = self.chart_svg(kind).and_then(|svg| {
+            crate::export::png::svg_to_rgba(&svg, crate::export::png::PngSize::WidthPx(1280))
+                .map_err(|e| e.to_string())
+        });
+        match image {
+            Ok(image) => {
+                let size = [
+                    usize::try_from(image.width_px).unwrap_or(0),
+                    usize::try_from(image.height_px).unwrap_or(0),
+                ];
+                ctx.copy_image(egui::ColorImage::from_rgba_unmultiplied(size, &image.bytes));
+                let lang = self.s.lang;
+                self.inform(format!(
+                    "{} {}",
+                    kind.title(lang),
+                    t(lang, "copied as an image", "已作为图片复制")
+                ));
+            }
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    /// The SVG of the dashboard's chart of `kind`, as its PNG draws it.
+    fn chart_svg(&self, kind: crate::chart::ChartKind) -> Result<String, String> {
         use crate::chart::svg::{SvgOptions, pie_svg, pipeline_svg, table_svg};
         let options = SvgOptions {
             width_px: 1280,
@@ -678,10 +713,7 @@ impl PledgerApp {
                 .ok_or("no report to export")?;
             pie_svg(pie, options)
         };
-        let png = crate::export::png::svg_to_png(&svg, crate::export::png::PngSize::WidthPx(1280))
-            .map_err(|e| e.to_string())?;
-        crate::files::write_whole(path, &png)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        Ok(svg)
     }
 
     fn export_done(&mut self, result: Result<(), String>, path: &Path) {

@@ -388,8 +388,13 @@ fn top_partners_ui(s: &mut Shared, ui: &mut Ui) {
         });
 }
 
-/// "Export PNG…" under a chart: the same chart model, written through SVG.
+/// "Export PNG…" and "Copy" under a chart: the same chart model, written through SVG.
 fn export_chart_button_ui(s: &mut Shared, ui: &mut Ui, kind: crate::chart::ChartKind) {
+    ui.horizontal(|ui| export_and_copy_ui(s, ui, kind));
+}
+
+/// "Export PNG…" and "Copy" side by side.
+fn export_and_copy_ui(s: &mut Shared, ui: &mut Ui, kind: crate::chart::ChartKind) {
     let lang = s.lang;
     let button = ui
         .small_button(t(lang, "Export PNG…", "导出 PNG…"))
@@ -412,6 +417,22 @@ fn export_chart_button_ui(s: &mut Shared, ui: &mut Ui, kind: crate::chart::Chart
     {
         s.commands
             .push(super::state::Command::ExportChart(kind, path));
+    }
+    // Copy: the same image, on the clipboard, to paste into PowerPoint or WPS.
+    let copy = ui.small_button(t(lang, "Copy", "复制")).on_hover_text(t(
+        lang,
+        "Copy the chart as an image, to paste into slides",
+        "将图表复制为图片，以便粘贴到幻灯片中",
+    ));
+    copy.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Button,
+            true,
+            format!("{} {}", t(lang, "Copy", "复制"), kind.title(lang)),
+        )
+    });
+    if copy.clicked() {
+        s.commands.push(super::state::Command::CopyChart(kind));
     }
 }
 

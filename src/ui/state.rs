@@ -87,6 +87,8 @@ pub enum Command {
     StartImport(PathBuf),
     /// Write one chart of the dashboard as a PNG.
     ExportChart(crate::chart::ChartKind, PathBuf),
+    /// Put one chart of the dashboard on the clipboard as an image, as its PNG draws it.
+    CopyChart(crate::chart::ChartKind),
     /// Write the period's advisory-group report as a PDF.
     ExportPdf(PathBuf),
     /// Write the period's tables and agreements as a workbook.
@@ -163,6 +165,7 @@ impl Command {
             | Command::Backup(_)
             | Command::SetLang(_)
             | Command::ExportChart(..)
+            | Command::CopyChart(_)
             | Command::ExportPdf(_)
             | Command::ExportXlsx(_)
             | Command::ShowAgreements(_) => false,
