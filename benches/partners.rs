@@ -39,11 +39,6 @@ fn env_size(name: &str, default: usize) -> usize {
 /// share ("Ministry", "Development", "Fund"...), so that near matches are plausible but
 /// rare, as in a real ledger.
 fn names(rng: &mut Rng, n: usize) -> Vec<String> {
-    const SYLLABLES: &[&str] = &[
-        "ka", "lo", "mi", "ra", "tu", "ve", "so", "ni", "bar", "del", "fon", "gri", "hal", "jun",
-        "kor", "lum", "mar", "nor", "pel", "qui", "ros", "sel", "tar", "vin", "wes", "yor", "zan",
-        "ab", "ex", "ul",
-    ];
     const COMMON: &[&str] = &[
         "Ministry of",
         "Agency for",
@@ -56,11 +51,24 @@ fn names(rng: &mut Rng, n: usize) -> Vec<String> {
         "Digital Trust",
         "Council",
     ];
+    // Invented words of two to four syllables, each a consonant, a vowel and now and then
+    // a closing consonant: about 180 syllables, so that two names rarely share much.
+    const CONSONANTS: &[u8] = b"bcdfghjklmnprstvwz";
+    const VOWELS: &[u8] = b"aeiou";
     let word = |rng: &mut Rng| {
         let k = 2 + rng.below(3) as usize;
-        let mut w: String = (0..k)
-            .map(|_| SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize])
-            .collect();
+        let mut w = String::new();
+        for _ in 0..k {
+            w.push(char::from(
+                CONSONANTS[rng.below(CONSONANTS.len() as u64) as usize],
+            ));
+            w.push(char::from(VOWELS[rng.below(VOWELS.len() as u64) as usize]));
+            if rng.below(3) == 0 {
+                w.push(char::from(
+                    CONSONANTS[rng.below(CONSONANTS.len() as u64) as usize],
+                ));
+            }
+        }
         if let Some(first) = w.get_mut(0..1) {
             first.make_ascii_uppercase();
         }

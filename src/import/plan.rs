@@ -608,6 +608,8 @@ impl<F: FieldKind> SheetAt<'_, F> {
 pub struct LedgerView {
     pub(super) lists: ReferenceLists,
     pub(super) partners: Vec<Partner>,
+    /// Partner id -> place in `partners`, so that a row finds its partner without a scan.
+    by_id: std::collections::HashMap<PartnerId, usize>,
     pub(super) matcher: PartnerMatcher,
     pub(super) currency: Currency,
 }
@@ -619,6 +621,7 @@ impl LedgerView {
         Ok(LedgerView {
             lists: ledger.reference_lists()?,
             matcher: PartnerMatcher::new(&partners),
+            by_id: partners.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
             partners,
             currency: ledger.reporting_currency()?,
         })
@@ -626,7 +629,7 @@ impl LedgerView {
 
     /// The ledger's partner `id`.
     pub(super) fn partner(&self, id: PartnerId) -> Option<&Partner> {
-        self.partners.iter().find(|p| p.id == id)
+        self.by_id.get(&id).and_then(|&i| self.partners.get(i))
     }
 }
 
