@@ -1,0 +1,24 @@
+//! Workbook files (xlsx, xlsb, xls, ods, and text named as one): read whole as `read_file`
+//! does, and streamed as a large xlsx or xlsb is (`read_head`). The readers take a path, so
+//! each input is written to a file in /dev/shm (a memory file system) first.
+
+use std::path::PathBuf;
+
+use pledger::import::{read_file, read_head};
+
+fn main() {
+    let dir = if std::path::Path::new("/dev/shm").is_dir() {
+        PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
+    let path = dir.join(format!("pledger-fuzz-{}.xlsx", std::process::id()));
+    afl::fuzz!(|data: &[u8]| {
+        if std::fs::write(&path, data).is_err() {
+            return;
+        }
+        let _ = read_file(&path);
+        let _ = read_head(&path, 30);
+    });
+    let _ = std::fs::remove_file(&path);
+}
