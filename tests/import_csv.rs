@@ -486,8 +486,11 @@ fn invalid_bytes_in_a_utf8_sheet_are_a_problem_on_their_row_and_nothing_is_writt
             .filter(|l| l.contains("not UTF-8 text"))
             .collect();
         assert_eq!(bad.len(), 1, "{err}");
+        // The cell is quoted as read, each malformed byte a U+FFFD.
         assert!(
-            bad[0].starts_with("error: bad-bytes.csv, sheet 'bad-bytes', row 4:"),
+            bad[0].starts_with(
+                "error: bad-bytes.csv, sheet 'bad-bytes', row 4, column Partner (B), value 'Bad \u{FFFD}\u{FFFD} Bytes':"
+            ),
             "{err}"
         );
         assert!(err.contains("--encoding"), "{err}");
@@ -514,7 +517,8 @@ fn the_encoding_given_overrides_the_one_detected() {
     for row in [2, 3] {
         assert!(
             err.lines()
-                .any(|l| l.contains(&format!("row {row}:")) && l.contains("not UTF-8 text")),
+                .any(|l| l.contains(&format!("row {row}, column Partner (B)"))
+                    && l.contains("not UTF-8 text")),
             "{err}"
         );
     }

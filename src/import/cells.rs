@@ -68,8 +68,18 @@ pub struct Workbook {
     pub sheets: Vec<Sheet>,
     /// How a text file's bytes were read as characters; `None` for a workbook.
     pub encoding: Option<TextEncoding>,
-    /// Rows (1-based) of a text file holding bytes that are malformed in its encoding.
-    pub malformed_rows: Vec<usize>,
+    /// The rows of a text file holding bytes that are malformed in its encoding.
+    pub malformed: Vec<MalformedRow>,
+}
+
+/// A row of a text file holding bytes malformed in the file's encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MalformedRow {
+    /// The row, 1-based.
+    pub row: usize,
+    /// The first cell (0-based column) holding such bytes, and its text as read (each
+    /// malformed sequence a U+FFFD), cut to an excerpt.
+    pub cell: Option<(usize, String)>,
 }
 
 /// The encoding a text file (CSV, TSV) is read in, as the import review names it.

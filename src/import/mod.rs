@@ -33,8 +33,8 @@ use crate::ledger::{Ledger, LedgerError};
 
 pub use agreement::{Agreements, Field, field_for_header};
 pub use cells::{
-    Cell, EncodingChoice, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, TextEncoding, Workbook,
-    sha256_hex,
+    Cell, EncodingChoice, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MalformedRow, Sheet, TextEncoding,
+    Workbook, sha256_hex,
 };
 pub use deal::{DealField, Opportunities};
 pub use deliverable::{DeliverableField, Deliverables};

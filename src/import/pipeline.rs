@@ -17,9 +17,9 @@ use std::sync::mpsc;
 
 use crate::ledger::{Ledger, LedgerError, Writer};
 
-use super::cells::TextEncoding;
 use super::cells::{Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex};
-use super::mapping::{FieldKind, Mapping, learned_profile};
+use super::cells::{MalformedRow, TextEncoding};
+use super::mapping::{FieldKind, Mapping, column_letter, learned_profile};
 use super::plan::{LedgerView, Plan, SheetAt, filled_cells, is_totals_row};
 use super::source::read_file_as;
 use super::values::{DayEvidence, DayOrder};
@@ -189,7 +189,7 @@ pub fn import_file<K: RowKind>(
         total,
         mapping,
         encoding: None,
-        malformed_rows: Vec::new(),
+        malformed: Vec::new(),
     };
     task.run::<K>(ledger, &sha256, sheet, source, progress)
 }
@@ -230,7 +230,7 @@ pub fn import_book<K: RowKind>(
         total,
         mapping,
         encoding: workbook.encoding.take(),
-        malformed_rows: std::mem::take(&mut workbook.malformed_rows),
+        malformed: std::mem::take(&mut workbook.malformed),
     };
     let task = Task {
         file: &workbook.file_name,
@@ -265,7 +265,7 @@ pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportErr
         sha256,
         sheets,
         encoding: None,
-        malformed_rows: Vec::new(),
+        malformed: Vec::new(),
     }))
 }
 
@@ -363,7 +363,7 @@ struct SheetRead<'a, F> {
     total: Option<usize>,
     mapping: Mapping<F>,
     encoding: Option<TextEncoding>,
-    malformed_rows: Vec<usize>,
+    malformed: Vec<MalformedRow>,
 }
 
 /// Rows with malformed bytes listed one by one; the others are counted in one problem.
@@ -405,11 +405,11 @@ impl Task<'_> {
             total,
             mapping,
             encoding,
-            malformed_rows,
+            malformed,
         } = sheet;
         let view = LedgerView::load(ledger)?;
         let mut plan = Plan::empty(self.file, sha256, sheet, &mapping);
-        self.check_encoding(&mut plan, encoding, &malformed_rows);
+        self.check_encoding(&mut plan, &mapping.headers, encoding, &malformed);
         let blocked = |plan: &Plan| ImportError::Blocked {
             file: plan.file.clone(),
             errors: plan.error_count(),
@@ -574,13 +574,15 @@ impl Task<'_> {
     }
 
     /// Names the encoding a text file was read in, in `plan`, and makes each row holding
-    /// bytes malformed in it an error: the text is not what the file means, so the import
-    /// writes nothing until the file is saved right or its encoding is given.
+    /// bytes malformed in it an error, shown at its first such cell under `headers`: the
+    /// text is not what the file means, so the import writes nothing until the file is
+    /// saved right or its encoding is given.
     fn check_encoding(
         &self,
         plan: &mut Plan,
+        headers: &[String],
         encoding: Option<TextEncoding>,
-        malformed_rows: &[usize],
+        malformed: &[MalformedRow],
     ) {
         let problem = |row: Option<usize>, message: String| Problem {
             file: plan.file.clone(),
@@ -604,20 +606,33 @@ impl Task<'_> {
             return;
         };
         let name = &encoding.name;
-        let mut problems: Vec<Problem> = malformed_rows
+        let mut problems: Vec<Problem> = malformed
             .iter()
             .take(MALFORMED_ROWS_LISTED)
-            .map(|&row| {
-                problem(
-                    Some(row),
-                    format!(
-                        "bytes that are not {name} text (shown as {}); give the file's encoding (pledger import --encoding NAME, e.g. windows-1252, gb18030, shift_jis) or save it as UTF-8",
-                        char::REPLACEMENT_CHARACTER
+            .map(|m| {
+                let message = format!(
+                    "bytes that are not {name} text (shown as {}); give the file's encoding (pledger import --encoding NAME, e.g. windows-1252, gb18030, shift_jis) or save it as UTF-8",
+                    char::REPLACEMENT_CHARACTER
+                );
+                let (column, value) = match &m.cell {
+                    Some((c, text)) => (
+                        Some(format!(
+                            "{} ({})",
+                            headers.get(*c).map_or("", |h| h.trim()),
+                            column_letter(*c)
+                        )),
+                        text.clone(),
                     ),
-                )
+                    None => (None, String::new()),
+                };
+                Problem {
+                    column,
+                    value,
+                    ..problem(Some(m.row), message)
+                }
             })
             .collect();
-        if let Some(more) = malformed_rows
+        if let Some(more) = malformed
             .len()
             .checked_sub(MALFORMED_ROWS_LISTED)
             .filter(|&n| n > 0)

@@ -10,9 +10,10 @@ use std::path::Path;
 use encoding_rs::{DecoderResult, Encoding};
 
 use super::cells::{
-    Cell, EncodingChoice, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, TextEncoding, Workbook,
-    display_name, sha256_hex,
+    Cell, EncodingChoice, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MalformedRow, Sheet, TextEncoding,
+    Workbook, display_name, sha256_hex,
 };
+use super::mapping::excerpt;
 use super::workbook::{FileKind, detect_kind, read_workbook};
 use super::{ImportError, Phase, Progress};
 
@@ -79,7 +80,7 @@ pub fn read_file_as(
         sha256: sha256_hex(&bytes),
         sheets,
         encoding: None,
-        malformed_rows: Vec::new(),
+        malformed: Vec::new(),
     })
 }
 
@@ -223,6 +224,19 @@ fn decode_strictly(bytes: &[u8], encoding: &'static Encoding, chosen: EncodingCh
     }
 }
 
+/// Row `row` (1-based), holding `cells`, as a row with malformed bytes: its first cell
+/// holding a U+FFFD is the one shown.
+fn malformed_row(row: usize, cells: Option<&Vec<Cell>>) -> MalformedRow {
+    let cell = cells.and_then(|cells| {
+        cells.iter().enumerate().find_map(|(c, cell)| {
+            let text = cell.text();
+            text.contains(char::REPLACEMENT_CHARACTER)
+                .then(|| (c, excerpt(&text, 80)))
+        })
+    });
+    MalformedRow { row, cell }
+}
+
 /// Picks the delimiter (`,` `;` or tab) that splits the first lines most consistently.
 fn detect_delimiter(text: &str) -> u8 {
     let lines: Vec<&str> = text
@@ -351,11 +365,11 @@ pub fn read_delimited_as(
             here = true;
         }
         if here {
-            malformed_rows.push(rows.len());
+            malformed_rows.push(malformed_row(rows.len(), rows.last()));
         }
     }
-    if malformed.peek().is_some() && malformed_rows.last() != Some(&rows.len()) {
-        malformed_rows.push(rows.len().max(1));
+    if malformed.peek().is_some() && malformed_rows.last().map(|m| m.row) != Some(rows.len()) {
+        malformed_rows.push(malformed_row(rows.len().max(1), rows.last()));
     }
     let name = Path::new(file_name).file_stem().map_or_else(
         || file_name.to_string(),
@@ -369,7 +383,7 @@ pub fn read_delimited_as(
             name: encoding.name().to_string(),
             chosen,
         }),
-        malformed_rows,
+        malformed: malformed_rows,
     })
 }
 
@@ -438,7 +452,13 @@ mod tests {
         let bytes = b"a,b\n\xc3\xa9t\xc3\xa9,1\n\n\"x\ny\xff\",2\nz,3\nw\xfe,4\n";
         let wb = read_delimited("x.csv", bytes).unwrap();
         assert_eq!(wb.encoding.as_ref().map(|e| e.name.as_str()), Some("UTF-8"));
-        assert_eq!(wb.malformed_rows, vec![4, 6]);
+        let rows_columns: Vec<(usize, Option<usize>)> = wb
+            .malformed
+            .iter()
+            .map(|m| (m.row, m.cell.as_ref().map(|c| c.0)))
+            .collect();
+        assert_eq!(rows_columns, vec![(4, Some(0)), (6, Some(0))]);
+        assert_eq!(wb.malformed[1].cell, Some((0, "w\u{FFFD}".to_string())));
         let rows = &wb.sheets[0].rows;
         assert_eq!(rows[3][0], Cell::Text("x\ny\u{FFFD}".into()));
         assert_eq!(rows[4][0], Cell::Text("z".into()));
@@ -456,7 +476,13 @@ mod tests {
                 chosen: EncodingChoice::Given
             })
         );
-        assert_eq!(wb.malformed_rows, vec![3]);
+        assert_eq!(
+            wb.malformed,
+            vec![MalformedRow {
+                row: 3,
+                cell: Some((0, "\u{FFFD}".into()))
+            }]
+        );
     }
 
     #[test]

@@ -19,9 +19,9 @@ fn main() {
             let rows = wb.sheets.first().map_or(0, |s| s.rows.len());
             // A row with malformed bytes is a row of the sheet.
             assert!(
-                wb.malformed_rows
+                wb.malformed
                     .iter()
-                    .all(|&r| r >= 1 && r <= rows.max(1))
+                    .all(|m| m.row >= 1 && m.row <= rows.max(1))
             );
         }
         let Some((&pick, rest)) = data.split_first() else {
