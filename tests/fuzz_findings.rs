@@ -1,0 +1,79 @@
+//! What fuzzing found (see fuzz/README.md), each input kept as a test: the parsers must give
+//! a problem for it, never panic, and never take it for a valid value.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+mod common;
+
+use common::{ok, pledger, temp_ledger};
+use pledger::domain::ReferenceLists;
+use pledger::import::{parse_probability, parse_theme_list, theme_shares};
+
+/// Theme percentages too large for basis points: `Decimal * 100` overflowed and panicked
+/// (fuzz target `themes`, 77 crashing inputs, all this one cause; three of them here).
+#[test]
+fn a_theme_percentage_too_large_to_count_is_unreadable_not_a_panic() {
+    let lists = ReferenceLists::defaults();
+    for cell in [
+        "数字基础设施8888888888888888888888888880%、数字包容20%",
+        "数字基础设施80%、数字包容22222222222222222222222222220%",
+        "Cy5555555555555555555555555550%,;;be",
+    ] {
+        let err = parse_theme_list(cell).unwrap_err();
+        assert!(err.contains("unreadable percentage"), "{cell}: {err}");
+        assert!(theme_shares(&lists, cell).is_err(), "{cell}");
+    }
+}
+
+/// The same multiplication in probabilities (`1e27 %` is 1e29 basis points): a problem.
+#[test]
+fn a_probability_too_large_to_count_is_refused_not_a_panic() {
+    for (text, fraction) in [
+        ("1000000000000000000000000000%", false),
+        ("79228162514264337593543950335", false),
+        ("-79228162514264337593543950335", true),
+    ] {
+        let err = parse_probability(text, fraction).unwrap_err();
+        assert!(err.contains("is not a probability"), "{text}: {err}");
+    }
+}
+
+/// Parts of nearly 2^32 basis points added in a u32: a panic with overflow checks, and in a
+/// release build a sum that wraps round to exactly 100 % and passes.
+#[test]
+fn theme_parts_that_would_wrap_round_to_100_percent_do_not_add_to_100() {
+    let lists = ReferenceLists::defaults();
+    // 4,294,967,295 + 10,001 = 2^32 + 10,000 basis points.
+    let cell = "Cybersecurity 42949672.95%; Digital inclusion 100.01%";
+    let err = theme_shares(&lists, cell).unwrap_err();
+    assert!(err.contains("do not add to 100"), "{err}");
+}
+
+/// Through the real binary: the overflowing theme cell is a problem of its cell, the import
+/// writes nothing.
+#[test]
+fn an_overflowing_theme_cell_is_a_problem_of_its_cell_through_the_binary() {
+    let (dir, ledger) = temp_ledger();
+    ok(&ledger, &["init"]);
+    let file = dir.path().join("themes.csv");
+    std::fs::write(
+        &file,
+        "Reference,Partner,Type,Region,Theme,Signed,Amount,Currency\n\
+         F-1,Norad,Government,Africa,Cybersecurity 5555555555555555555555555550%,2021-02-01,1000,USD\n",
+    )
+    .unwrap();
+    let before = ok(&ledger, &["agreements", "--json"]);
+    let out = pledger(&ledger, &["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("row 2, column Theme (E)") && err.contains("unreadable percentage"),
+        "{err}"
+    );
+    assert_eq!(ok(&ledger, &["agreements", "--json"]), before);
+}
