@@ -22,6 +22,7 @@ fn main() {
         }
         let _ = read_file(&path);
         let _ = read_head(&path, 30);
+        // Removed at once: AFL kills its children, which would leave one file each.
+        let _ = std::fs::remove_file(&path);
     });
-    let _ = std::fs::remove_file(&path);
 }
