@@ -378,3 +378,195 @@ fn converted_sums_are_rounded_once() {
     assert_eq!(report["top_partners"][0]["amount"], "95.00");
     assert_eq!(report["by_region"][0]["amount"], "95.00");
 }
+
+/// The partner names of the ledger.
+fn partner_names(ledger: &std::path::Path) -> Vec<String> {
+    let p: Value = serde_json::from_str(&ok(ledger, &["partners", "--json"])).unwrap();
+    let list = p.as_array().cloned().unwrap_or_default();
+    list.iter()
+        .filter_map(|p| p["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// A sheet naming one new partner, written in Windows-1252 (what Excel on a Western
+/// European Windows saves as "CSV").
+fn windows_1252_sheet() -> Vec<u8> {
+    let text = "Reference,Partner,Type,Region,Theme,Signed,Amount,Currency\r\n\
+                E-1,Société Générale Café,Private sector,Europe,Cybersecurity,2021-02-01,250000,EUR\r\n\
+                E-2,Fondation Hélène Müller,Fund,Europe,Cybersecurity,2021-02-02,1000,EUR\r\n";
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&bytes).is_err());
+    bytes.into_owned()
+}
+
+#[test]
+fn a_windows_1252_sheet_imports_with_its_accents_and_the_review_names_its_encoding() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let file = dir.path().join("cafe.csv");
+    std::fs::write(&file, windows_1252_sheet()).unwrap();
+    let file = file.to_str().unwrap();
+
+    let review = ok(&ledger, &["import", file, "--dry-run"]);
+    assert!(
+        review.contains("read as windows-1252 (detected; --encoding NAME chooses)"),
+        "{review}"
+    );
+    let dry: Value =
+        serde_json::from_str(&ok(&ledger, &["import", file, "--dry-run", "--json"])).unwrap();
+    assert_eq!(dry["plan"]["encoding"]["name"], "windows-1252");
+    assert_eq!(dry["plan"]["encoding"]["chosen"], "detected");
+
+    ok(&ledger, &["import", file]);
+    let names = partner_names(&ledger);
+    assert!(
+        names.iter().any(|n| n == "Société Générale Café"),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n == "Fondation Hélène Müller"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_gb18030_sheet_is_named_so_in_the_review_and_imports_its_chinese_names() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let review = ok(
+        &ledger,
+        &[
+            "import",
+            fixture("workbooks/consultant-2021Q1-zh.csv")
+                .to_str()
+                .unwrap(),
+            "--dry-run",
+        ],
+    );
+    assert!(review.contains("read as gb18030 (detected"), "{review}");
+
+    let text = "编号,供资伙伴,合作伙伴类型,区域,专题重点,签署日期,财务捐款（美元）\r\n\
+                ZH-1,中国信息通信研究院,政府,亚太,网络安全,2021年3月1日,120000\r\n";
+    let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+    let file = dir.path().join("caict.csv");
+    std::fs::write(&file, &bytes).unwrap();
+    let review = ok(&ledger, &["import", file.to_str().unwrap()]);
+    assert!(review.contains("read as gb18030"), "{review}");
+    let names = partner_names(&ledger);
+    assert!(names.iter().any(|n| n == "中国信息通信研究院"), "{names:?}");
+}
+
+#[test]
+fn invalid_bytes_in_a_utf8_sheet_are_a_problem_on_their_row_and_nothing_is_written() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let mut bytes = "Reference,Partner,Type,Region,Theme,Signed,Amount,Currency\n\
+                     U-1,Société Générale Café,Private sector,Europe,Cybersecurity,2021-02-01,1000,EUR\n\
+                     U-2,Fondation Hélène Müller,Fund,Europe,Cybersecurity,2021-02-02,1000,EUR\n"
+        .as_bytes()
+        .to_vec();
+    bytes.extend_from_slice(
+        b"U-3,Bad \xff\xfe Bytes,Fund,Europe,Cybersecurity,2021-02-03,1000,EUR\n",
+    );
+    bytes.extend_from_slice(
+        "U-4,Zürich Fund,Fund,Europe,Cybersecurity,2021-02-04,1000,EUR\n".as_bytes(),
+    );
+    let file = dir.path().join("bad-bytes.csv");
+    std::fs::write(&file, &bytes).unwrap();
+    let file = file.to_str().unwrap();
+    let before = dump(&ledger);
+
+    for args in [vec!["import", file], vec!["import", file, "--skip-invalid"]] {
+        let out = pledger(&ledger, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let bad: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("not UTF-8 text"))
+            .collect();
+        assert_eq!(bad.len(), 1, "{err}");
+        // The cell is quoted as read, each malformed byte a U+FFFD.
+        assert!(
+            bad[0].starts_with(
+                "error: bad-bytes.csv, sheet 'bad-bytes', row 4, column Partner (B), value 'Bad \u{FFFD}\u{FFFD} Bytes':"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("--encoding"), "{err}");
+        assert!(err.contains("nothing was written"), "{err}");
+        let out = String::from_utf8_lossy(&out.stdout);
+        assert!(out.contains("read as UTF-8"), "{out}");
+        assert_eq!(dump(&ledger), before);
+    }
+}
+
+#[test]
+fn the_encoding_given_overrides_the_one_detected() {
+    let (dir, ledger) = temp_ledger();
+    with_sample_partners(&ledger);
+    let path = dir.path().join("cafe.csv");
+    std::fs::write(&path, windows_1252_sheet()).unwrap();
+    let file = path.to_str().unwrap();
+    let before = dump(&ledger);
+
+    // Read as UTF-8, as told, the accents are bytes that are not UTF-8: problems, on their rows.
+    let out = pledger(&ledger, &["import", file, "--encoding", "utf-8"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for row in [2, 3] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("row {row}, column Partner (B)"))
+                    && l.contains("not UTF-8 text")),
+            "{err}"
+        );
+    }
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("read as UTF-8 (as given)"),
+        "{out:?}"
+    );
+    assert_eq!(dump(&ledger), before);
+
+    // A name the file cannot mean is a usage error, before anything is read.
+    let out = pledger(&ledger, &["import", file, "--encoding", "klingon"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'klingon' is not an encoding"), "{err}");
+
+    // Any label of the Encoding Standard: cp1252 is windows-1252.
+    let review = ok(&ledger, &["import", file, "--encoding", "cp1252"]);
+    assert!(
+        review.contains("read as windows-1252 (as given)"),
+        "{review}"
+    );
+    let names = partner_names(&ledger);
+    assert!(
+        names.iter().any(|n| n == "Société Générale Café"),
+        "{names:?}"
+    );
+
+    // A UTF-8 file read as windows-1252, as told: the override wins over the UTF-8 rule.
+    let utf8 = dir.path().join("utf8.csv");
+    std::fs::write(
+        &utf8,
+        "Reference,Partner,Type,Region,Theme,Signed,Amount,Currency\n\
+         O-1,Ãœber Fund,Fund,Europe,Cybersecurity,2021-02-05,1000,EUR\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    let dry: Value = serde_json::from_str(&ok(
+        &ledger,
+        &[
+            "import",
+            utf8.to_str().unwrap(),
+            "--encoding",
+            "windows-1252",
+            "--dry-run",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(dry["plan"]["encoding"]["name"], "windows-1252");
+    assert_eq!(dry["plan"]["encoding"]["chosen"], "given");
+}

@@ -576,6 +576,28 @@ fn a_partner_name_very_like_a_ledger_partner_waits_for_a_decision_in_the_wizard(
 }
 
 #[test]
+fn the_wizard_names_the_encoding_of_a_windows_1252_csv_and_imports_its_accents() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cafe.csv");
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(
+        "Partner,Type,Region,Theme,Signed,Amount (USD)\r\n\
+         Société Générale Café,Private sector,Europe,Cybersecurity,2021-03-04,100\r\n",
+    );
+    std::fs::write(&file, &bytes).unwrap();
+    let ledger = with_sample_partners(Ledger::open_in_memory().unwrap());
+    let mut h = wizard_on(ledger, file);
+    h.get_by_label("Text read as windows-1252 (detected)");
+    h.get_by_label("Commit import").click();
+    until(&mut h, |h| h.query_by_label("Close").is_some());
+    let partners = h.state().ledger().partners().unwrap();
+    assert!(
+        partners.iter().any(|p| p.name == "Société Générale Café"),
+        "{:?}",
+        partners.iter().map(|p| &p.name).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn while_an_import_is_undone_the_open_wizard_neither_commits_nor_replans() {
     use pledger::ui::{Command, Revert};
     let dir = tempfile::tempdir().unwrap();

@@ -262,6 +262,10 @@ pub struct ImportArgs {
     /// Apply a saved mapping profile.
     #[arg(long)]
     pub profile: Option<String>,
+    /// The encoding of a CSV or TSV file (windows-1252, gb18030, shift_jis, utf-16le,
+    /// utf-8…); detected when not given.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
     /// Save this mapping as a profile.
     #[arg(long, value_name = "NAME")]
     pub save_profile: Option<String>,
@@ -812,6 +816,11 @@ fn import_command(ledger: &mut Ledger, args: ImportArgs) -> Result<(), Failure> 
         sheet: args.sheet.clone(),
         header_row: args.header_row,
         profile: args.profile.clone(),
+        encoding: args
+            .encoding
+            .as_deref()
+            .map(import::encoding_named)
+            .transpose()?,
         ..Default::default()
     };
     for m in &args.matches {
@@ -873,7 +882,7 @@ fn import_kind(
     let (plan, mapping, result) = match &args.errors_out {
         // The rows go back to the consultant as read: the sheet is held whole.
         Some(out) => {
-            let wb = import::read_file(file)?;
+            let wb = import::read_file_as(file, options.encoding, &mut |_| true)?;
             let done = kind.import_book(
                 ledger,
                 wb.clone(),

@@ -6,7 +6,7 @@ use crate::domain::{
     Agreement, Lang, ListKind, Partner, PartnerId, ReferenceLists, group_thousands,
     minor_to_decimal,
 };
-use crate::import::{Action, Plan, Severity};
+use crate::import::{Action, EncodingChoice, Plan, Severity, TextEncoding};
 use crate::report::{Report, Slice, tenths_text};
 
 /// Display width: East Asian wide characters take two columns.
@@ -288,14 +288,29 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n_text} {}", if n == 1 { one } else { many })
 }
 
+/// How a text file was read: "read as windows-1252 (detected; --encoding NAME chooses)".
+pub fn encoding_text(encoding: &TextEncoding) -> String {
+    let how = match encoding.chosen {
+        EncodingChoice::Utf8 => "",
+        EncodingChoice::Bom => " (told by its byte-order mark)",
+        EncodingChoice::Detected => " (detected; --encoding NAME chooses)",
+        EncodingChoice::Given => " (as given)",
+    };
+    format!("read as {}{how}", encoding.name)
+}
+
 /// An import plan: mapping, counts, differences and warnings.
 pub fn plan_text(plan: &Plan, fields: &[(&str, bool)], dry_run: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(
+    let _ = write!(
         out,
         "{} — sheet '{}', header on row {}",
         plan.file, plan.sheet, plan.header_row
     );
+    let _ = match &plan.encoding {
+        Some(e) => writeln!(out, "; {}", encoding_text(e)),
+        None => writeln!(out),
+    };
     for (header, field) in &plan.mapped {
         let _ = writeln!(out, "  {} -> {field}", pad(header, 32));
     }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// Largest file Pledger reads.
@@ -65,6 +66,44 @@ pub struct Workbook {
     pub sha256: String,
     /// The sheets.
     pub sheets: Vec<Sheet>,
+    /// How a text file's bytes were read as characters; `None` for a workbook.
+    pub encoding: Option<TextEncoding>,
+    /// The rows of a text file holding bytes that are malformed in its encoding.
+    pub malformed: Vec<MalformedRow>,
+}
+
+/// A row of a text file holding bytes malformed in the file's encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MalformedRow {
+    /// The row, 1-based.
+    pub row: usize,
+    /// The first cell (0-based column) holding such bytes, and its text as read (each
+    /// malformed sequence a U+FFFD), cut to an excerpt.
+    pub cell: Option<(usize, String)>,
+}
+
+/// The encoding a text file (CSV, TSV) is read in, as the import review names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TextEncoding {
+    /// The encoding's name as the WHATWG Encoding Standard gives it: "UTF-8",
+    /// "windows-1252", "gb18030", "Shift_JIS", "UTF-16LE".
+    pub name: String,
+    /// How it was chosen.
+    pub chosen: EncodingChoice,
+}
+
+/// How the encoding of a text file was chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EncodingChoice {
+    /// The file is UTF-8 (or nearly: a few malformed bytes among UTF-8 text).
+    Utf8,
+    /// The file starts with a byte-order mark.
+    Bom,
+    /// Told from the bytes by the detector.
+    Detected,
+    /// Given by the user (`--encoding`).
+    Given,
 }
 
 /// SHA-256 of `bytes` as lowercase hex.

@@ -32,7 +32,10 @@ use serde::Serialize;
 use crate::ledger::{Ledger, LedgerError};
 
 pub use agreement::{Agreements, Field, field_for_header};
-pub use cells::{Cell, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, Workbook, sha256_hex};
+pub use cells::{
+    Cell, EncodingChoice, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MalformedRow, Sheet, TextEncoding,
+    Workbook, sha256_hex,
+};
 pub use deal::{DealField, Opportunities};
 pub use deliverable::{DeliverableField, Deliverables};
 pub use errors_out::write_errors_workbook;
@@ -52,7 +55,8 @@ pub use rate::{RateField, Rates};
 pub use receipt::{ReceiptField, Receipts};
 pub use schedule::{ScheduleField, Schedules};
 pub use source::{
-    decode, read_delimited, read_delimited_with_progress, read_file, read_file_with_progress,
+    Decoded, decode, decode_as, encoding_named, read_delimited, read_delimited_as,
+    read_delimited_with_progress, read_file, read_file_as, read_file_with_progress,
 };
 pub use values::{
     AmountValue, DayOrder, match_entry, normalise, parse_amount, parse_date, parse_number,
@@ -181,6 +185,8 @@ pub struct ImportOptions {
     /// The SHA-256 of the file as the user reviewed it: a streamed import refuses the file
     /// when it has changed since.
     pub reviewed_sha256: Option<String>,
+    /// The encoding of a CSV or TSV ([`encoding_named`]); detected when unset.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
 }
 
 /// The sheet to import among `sheets` of `file_name`: the one `options` names, else the one

@@ -18,9 +18,10 @@ use std::sync::mpsc;
 use crate::ledger::{Ledger, LedgerError, Writer};
 
 use super::cells::{Cell, MAX_FILE_BYTES, Sheet, Workbook, display_name, hex};
-use super::mapping::{FieldKind, Mapping, learned_profile};
+use super::cells::{MalformedRow, TextEncoding};
+use super::mapping::{FieldKind, Mapping, column_letter, learned_profile};
 use super::plan::{LedgerView, Plan, SheetAt, filled_cells, is_totals_row};
-use super::source::read_file_with_progress;
+use super::source::read_file_as;
 use super::values::{DayEvidence, DayOrder};
 use super::workbook::{RowBlock, StreamedBook, open_streamed, stream_blocks};
 use super::{
@@ -143,7 +144,7 @@ pub fn import_file<K: RowKind>(
         None
     };
     let Some(mut wb) = streamed else {
-        let workbook = read_file_with_progress(path, progress)?;
+        let workbook = read_file_as(path, options.encoding, progress)?;
         return import_book::<K>(ledger, workbook, options, skip_invalid, dry_run, progress);
     };
     let task = Task {
@@ -187,6 +188,8 @@ pub fn import_file<K: RowKind>(
         name: &sheet_name,
         total,
         mapping,
+        encoding: None,
+        malformed: Vec::new(),
     };
     task.run::<K>(ledger, &sha256, sheet, source, progress)
 }
@@ -226,6 +229,8 @@ pub fn import_book<K: RowKind>(
         name: &name,
         total,
         mapping,
+        encoding: workbook.encoding.take(),
+        malformed: std::mem::take(&mut workbook.malformed),
     };
     let task = Task {
         file: &workbook.file_name,
@@ -259,6 +264,8 @@ pub fn read_head(path: &Path, rows: usize) -> Result<Option<Workbook>, ImportErr
         file_name: file_name.clone(),
         sha256,
         sheets,
+        encoding: None,
+        malformed: Vec::new(),
     }))
 }
 
@@ -349,12 +356,18 @@ struct Task<'a> {
     dry_run: bool,
 }
 
-/// The sheet an import reads: its name, the row count it claims and its mapping.
+/// The sheet an import reads: its name, the row count it claims and its mapping; for a
+/// text file, its encoding and the rows holding bytes malformed in it.
 struct SheetRead<'a, F> {
     name: &'a str,
     total: Option<usize>,
     mapping: Mapping<F>,
+    encoding: Option<TextEncoding>,
+    malformed: Vec<MalformedRow>,
 }
+
+/// Rows with malformed bytes listed one by one; the others are counted in one problem.
+const MALFORMED_ROWS_LISTED: usize = 50;
 
 /// Why the transaction was rolled back.
 enum Halt {
@@ -391,9 +404,12 @@ impl Task<'_> {
             name: sheet,
             total,
             mapping,
+            encoding,
+            malformed,
         } = sheet;
         let view = LedgerView::load(ledger)?;
         let mut plan = Plan::empty(self.file, sha256, sheet, &mapping);
+        self.check_encoding(&mut plan, &mapping.headers, encoding, &malformed);
         let blocked = |plan: &Plan| ImportError::Blocked {
             file: plan.file.clone(),
             errors: plan.error_count(),
@@ -555,6 +571,79 @@ impl Task<'_> {
             mapping: mapping.clone(),
             committed,
         })
+    }
+
+    /// Names the encoding a text file was read in, in `plan`, and makes each row holding
+    /// bytes malformed in it an error, shown at its first such cell under `headers`: the
+    /// text is not what the file means, so the import writes nothing until the file is
+    /// saved right or its encoding is given.
+    fn check_encoding(
+        &self,
+        plan: &mut Plan,
+        headers: &[String],
+        encoding: Option<TextEncoding>,
+        malformed: &[MalformedRow],
+    ) {
+        let problem = |row: Option<usize>, message: String| Problem {
+            file: plan.file.clone(),
+            sheet: plan.sheet.clone(),
+            row,
+            column: None,
+            value: String::new(),
+            message,
+            severity: Severity::Error,
+        };
+        let Some(encoding) = encoding else {
+            if self.options.encoding.is_some() {
+                plan.problems.push(Problem {
+                    severity: Severity::Warning,
+                    ..problem(
+                        None,
+                        "the file is a workbook, not text: the encoding given is not used".into(),
+                    )
+                });
+            }
+            return;
+        };
+        let name = &encoding.name;
+        let mut problems: Vec<Problem> = malformed
+            .iter()
+            .take(MALFORMED_ROWS_LISTED)
+            .map(|m| {
+                let message = format!(
+                    "bytes that are not {name} text (shown as {}); give the file's encoding (pledger import --encoding NAME, e.g. windows-1252, gb18030, shift_jis) or save it as UTF-8",
+                    char::REPLACEMENT_CHARACTER
+                );
+                let (column, value) = match &m.cell {
+                    Some((c, text)) => (
+                        Some(format!(
+                            "{} ({})",
+                            headers.get(*c).map_or("", |h| h.trim()),
+                            column_letter(*c)
+                        )),
+                        text.clone(),
+                    ),
+                    None => (None, String::new()),
+                };
+                Problem {
+                    column,
+                    value,
+                    ..problem(Some(m.row), message)
+                }
+            })
+            .collect();
+        if let Some(more) = malformed
+            .len()
+            .checked_sub(MALFORMED_ROWS_LISTED)
+            .filter(|&n| n > 0)
+        {
+            problems.push(problem(
+                None,
+                format!("{more} more rows hold bytes that are not {name} text"),
+            ));
+        }
+        plan.problems.extend(problems);
+        plan.encoding = Some(encoding);
     }
 
     fn summary(&self, plan: &Plan, partners_created: usize) -> CommitSummary {

@@ -11,7 +11,7 @@ use crate::domain::{Currency, Partner, PartnerId, RefEntry, ReferenceLists};
 use crate::ledger::Ledger;
 use rust_decimal::Decimal;
 
-use super::cells::Cell;
+use super::cells::{Cell, TextEncoding};
 use super::mapping::{ColumnGuess, FieldKind, Mapping, column_letter, excerpt};
 use super::matching::PartnerMatcher;
 use super::values::{AmountValue, DayOrder, normalise, parse_amount, parse_date};
@@ -54,6 +54,8 @@ pub struct Plan {
     pub sha256: String,
     /// The sheet read.
     pub sheet: String,
+    /// The encoding a text file was read in; `None` for a workbook.
+    pub encoding: Option<TextEncoding>,
     /// 1-based header row.
     pub header_row: usize,
     /// Header -> field name, for the columns mapped.
@@ -126,6 +128,7 @@ impl Plan {
             file: file.into(),
             sha256: sha256.into(),
             sheet: sheet.into(),
+            encoding: None,
             header_row: mapping.header_row + 1,
             mapped: mapping.mapped(),
             unmapped: mapping.guesses.clone(),

@@ -409,7 +409,9 @@ pub fn theme_weights(parts: &[ThemePart]) -> Result<Vec<u32>, String> {
         return Err("give a percentage for every theme or for none".into());
     }
     let w: Vec<u32> = given.into_iter().flatten().collect();
-    if w.iter().sum::<u32>() != crate::domain::WHOLE_BP {
+    // Parts of up to u32::MAX basis points each must not wrap round to 100 %.
+    let total = w.iter().try_fold(0u32, |sum, &bp| sum.checked_add(bp));
+    if total != Some(crate::domain::WHOLE_BP) {
         return Err("the theme percentages do not add to 100".into());
     }
     Ok(w)
@@ -443,11 +445,15 @@ pub fn parse_probability(text: &str, fraction: bool) -> Result<u32, String> {
     let bad = || format!("'{text}' is not a probability between 0 and 100 %");
     let n = parse_number(text.trim().trim_end_matches(['%', '％']).trim()).ok_or_else(bad)?;
     let percent = if fraction && n <= Decimal::ONE {
-        n * Decimal::ONE_HUNDRED
+        n.checked_mul(Decimal::ONE_HUNDRED).ok_or_else(bad)?
     } else {
         n
     };
-    let bp = (percent * Decimal::ONE_HUNDRED).round();
+    // A number too large for basis points is no probability (and would overflow).
+    let bp = percent
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .ok_or_else(bad)?
+        .round();
     if bp.is_sign_negative() && !bp.is_zero() {
         return Err(bad());
     }
@@ -541,9 +547,12 @@ pub fn parse_theme_list(text: &str) -> Result<Vec<ThemePart>, String> {
                     });
                 let number = parse_number(&head[start..])
                     .ok_or_else(|| format!("'{piece}' has an unreadable percentage"))?;
-                let bp = (number * Decimal::ONE_HUNDRED).round();
-                let bp = u32::try_from(bp.mantissa())
-                    .map_err(|_| format!("'{piece}' has an unreadable percentage"))?;
+                // A percentage too large for basis points overflows: unreadable.
+                let bp = number
+                    .checked_mul(Decimal::ONE_HUNDRED)
+                    .map(|bp| bp.round())
+                    .and_then(|bp| u32::try_from(bp.mantissa()).ok())
+                    .ok_or_else(|| format!("'{piece}' has an unreadable percentage"))?;
                 let name = head[..start]
                     .trim()
                     .trim_end_matches([':', '：', '(', '（', '-', '–'])

@@ -155,9 +155,28 @@ fn zip_kind_of<R: std::io::Read + std::io::Seek>(reader: R) -> Result<FileKind, 
     }
 }
 
+/// Runs `read`, a call into calamine's parsers, which can panic on a damaged file (an index
+/// out of bounds, an overflow: fuzzing found a dozen such places in its xls, xlsx, xlsb and
+/// compound-file readers, see fuzz/README.md). Such a panic is the file's fault, not
+/// Pledger's: it becomes the error of a damaged workbook, and whatever `read` built is
+/// dropped with it.
+fn guarded<T>(read: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+        .unwrap_or_else(|_| Err(damaged("its structure is not what the format says")))
+}
+
 /// Reads every worksheet of workbook `bytes` of `kind` into sheets. `progress` hears the rows
 /// read and can cancel (then `Ok(None)`).
 pub fn read_workbook(
+    kind: FileKind,
+    bytes: &[u8],
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Option<Vec<Sheet>>, String> {
+    guarded(|| read_workbook_unguarded(kind, bytes, progress))
+}
+
+/// [`read_workbook`], a panic of calamine's left to the caller.
+fn read_workbook_unguarded(
     kind: FileKind,
     bytes: &[u8],
     progress: &mut dyn FnMut(Progress) -> bool,
@@ -286,7 +305,7 @@ macro_rules! with_cells_of {
 impl<R: Read + Seek> CellBook<R> {
     /// The workbook `reader` holds when it is of `kind` xlsx or xlsb; `Ok(None)` otherwise.
     fn open(kind: FileKind, reader: R) -> Result<Option<Self>, String> {
-        match kind {
+        guarded(|| match kind {
             FileKind::Xlsx => Xlsx::new(reader)
                 .map(|wb| Some(CellBook::Xlsx(wb)))
                 .map_err(|e| xlsx_error(&e)),
@@ -294,7 +313,7 @@ impl<R: Read + Seek> CellBook<R> {
                 .map(|wb| Some(CellBook::Xlsb(wb)))
                 .map_err(|e| xlsb_error(&e)),
             _ => Ok(None),
-        }
+        })
     }
 
     /// The worksheets, in order.
@@ -346,8 +365,10 @@ pub(super) fn stream_blocks(
     spare: &mut dyn FnMut() -> RowBlock,
     send: &mut dyn FnMut(RowBlock, Option<usize>, bool) -> bool,
 ) -> Result<(), String> {
-    wb.with_cells(name, |total, next| {
-        blocks_of(name, total, next, first, rows, spare, send)
+    guarded(|| {
+        wb.with_cells(name, |total, next| {
+            blocks_of(name, total, next, first, rows, spare, send)
+        })
     })
 }
 

@@ -842,6 +842,24 @@ fn matches_ui(
 }
 
 fn plan_summary_ui(ui: &mut Ui, lang: crate::domain::Lang, plan: &Plan) {
+    if let Some(encoding) = &plan.encoding {
+        let how = match encoding.chosen {
+            import::EncodingChoice::Utf8 => String::new(),
+            import::EncodingChoice::Bom => {
+                format!(
+                    " ({})",
+                    t(lang, "told by its byte-order mark", "由字节顺序标记判断")
+                )
+            }
+            import::EncodingChoice::Detected => format!(" ({})", t(lang, "detected", "自动识别")),
+            import::EncodingChoice::Given => format!(" ({})", t(lang, "as given", "按指定")),
+        };
+        ui.label(format!(
+            "{} {}{how}",
+            t(lang, "Text read as", "文本编码"),
+            encoding.name
+        ));
+    }
     let (created, updated, unchanged) = plan.counts();
     let [created, updated, unchanged] = [created, updated, unchanged].map(count_text);
     let partners = plan.new_partners.len();
