@@ -624,7 +624,11 @@ impl LedgerView {
         Ok(LedgerView {
             lists: ledger.reference_lists()?,
             matcher: PartnerMatcher::new(&partners),
-            by_id: partners.iter().enumerate().map(|(i, p)| (p.id, i)).collect(),
+            by_id: partners
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id, i))
+                .collect(),
             partners,
             currency: ledger.reporting_currency()?,
         })
