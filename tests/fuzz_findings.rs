@@ -123,16 +123,12 @@ fn a_workbook_that_crashed_calamine_is_refused_by_the_import() {
     }
 }
 
-/// NOT FIXED. Two .xls files of 12.8 KB (fuzz target `xlsx`, its two "hangs") on which
-/// calamine 0.38's `Xls::new` asks for about 11 GB at once: it parses every sheet up front
-/// and `Range::from_sparse` allocates the whole bounding box of the cells, whose positions
-/// a damaged record sets. Pledger hands calamine the bytes and cannot bound that allocation
-/// from outside (it would have to read the BIFF records itself first). Ignored, because
-/// running it takes the machine's memory: run it alone, under a memory limit, once calamine
-/// or Pledger bounds the read (`ulimit -v 4000000; cargo test --test fuzz_findings --
-/// --ignored`).
+/// Two .xls files of 12.8 KB (fuzz target `xlsx`, its two "hangs") on which calamine 0.38's
+/// `Xls::new` asked for about 11 GB at once: it parses every sheet up front and sizes it
+/// from the corners its cells span, which a damaged record sets. Pledger now walks the BIFF
+/// records first and refuses a sheet claiming more cells than it reads
+/// (`workbook::xls_within_bounds`), so this runs in a few megabytes.
 #[test]
-#[ignore = "calamine 0.38 allocates ~11 GB on these 12.8 KB .xls files; not fixed yet"]
 fn an_xls_whose_cells_claim_a_huge_sheet_is_refused_without_exhausting_memory() {
     for name in ["calamine-from-sparse-1.xls", "calamine-from-sparse-2.xls"] {
         let file = common::fixture(&format!("fuzz/xls-memory/{name}"));

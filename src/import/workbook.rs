@@ -201,6 +201,7 @@ fn read_workbook_unguarded(
             Ok(Some(sheets))
         }
         FileKind::Xls => {
+            xls_within_bounds(bytes)?;
             let wb = Xls::new(cursor).map_err(|e| match e {
                 calamine::XlsError::Password => PASSWORD.to_string(),
                 other => other_error(&other.to_string()),
@@ -216,6 +217,105 @@ fn read_workbook_unguarded(
             read_ranges(wb, progress)
         }
     }
+}
+
+/// Refuses an xls whose sheets claim more cells than Pledger reads ([`MAX_CELLS`]) before
+/// calamine sees it: calamine reads an xls whole and sizes each sheet from its DIMENSIONS
+/// record and from the corners its cells span, so a 13 KB file claiming a sheet of
+/// billions of cells would ask for gigabytes (found by fuzzing). The BIFF records of the
+/// workbook stream are walked once: each sheet's claimed dimensions, and the rows and
+/// columns of its cell records, are bounded. A stream that cannot be walked is left for
+/// calamine to judge.
+fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Read;
+    let Ok(mut file) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let mut stream = Vec::new();
+    let read = match file.open_stream("/Workbook") {
+        Ok(s) => Ok(s),
+        Err(_) => file.open_stream("/Book"),
+    }
+    .and_then(|mut s| s.read_to_end(&mut stream));
+    if read.is_err() {
+        return Ok(());
+    }
+    let too_large = |cells: u64| {
+        damaged(&format!(
+            "a sheet claims {cells} cells, more than the {MAX_CELLS} Pledger reads at once"
+        ))
+    };
+    let u16_at = |d: &[u8], i: usize| {
+        d.get(i..i + 2)
+            .map_or(0, |b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let u32_at = |d: &[u8], i: usize| {
+        d.get(i..i + 4)
+            .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    // The corners the current sheet's cells span: (first row, last row, first col, last col).
+    let mut span: Option<(u32, u32, u32, u32)> = None;
+    let check = |span: Option<(u32, u32, u32, u32)>| -> Result<(), String> {
+        if let Some((r0, r1, c0, c1)) = span {
+            let cells = u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1);
+            if cells > MAX_CELLS as u64 {
+                return Err(too_large(cells));
+            }
+        }
+        Ok(())
+    };
+    let mut at = 0usize;
+    while let (Some(typ), Some(len)) = (
+        stream.get(at..at + 2).map(|_| u16_at(&stream, at)),
+        stream.get(at + 2..at + 4).map(|_| u16_at(&stream, at + 2)),
+    ) {
+        let start = at + 4;
+        let Some(data) = stream.get(start..start + len as usize) else {
+            break;
+        };
+        at = start + len as usize;
+        let mut put = |row: u32, first: u32, last: u32| {
+            let (r0, r1, c0, c1) = span.unwrap_or((row, row, first, last));
+            span = Some((r0.min(row), r1.max(row), c0.min(first), c1.max(last)));
+        };
+        match typ {
+            // BOF and EOF: a sheet (or the workbook globals) starts or ends.
+            0x0809 | 0x000A => {
+                check(span)?;
+                span = None;
+            }
+            // DIMENSIONS, as calamine reads it (BIFF5 in u16s, BIFF8 rows in u32s).
+            0x0200 => {
+                let (rows, cols) = match data.len() {
+                    10 => (
+                        u16_at(data, 2).saturating_sub(u16_at(data, 0)),
+                        u16_at(data, 6).saturating_sub(u16_at(data, 4)),
+                    ),
+                    14 | 16 => (
+                        u32_at(data, 4).saturating_sub(u32_at(data, 0)),
+                        u16_at(data, 10).saturating_sub(u16_at(data, 8)),
+                    ),
+                    _ => (0, 0),
+                };
+                let cells = u64::from(rows) * u64::from(cols);
+                if cells > MAX_CELLS as u64 {
+                    return Err(too_large(cells));
+                }
+            }
+            // Cells: NUMBER, LABEL, RSTRING, BOOLERR, RK, LABELSST, FORMULA (row, col).
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                let col = u16_at(data, 2);
+                put(u16_at(data, 0), col, col);
+            }
+            // MULRK: a row, its first column, and its last in the record's last two bytes.
+            0x00BD => {
+                let last = data.len().saturating_sub(2);
+                put(u16_at(data, 0), u16_at(data, 2), u16_at(data, last));
+            }
+            _ => {}
+        }
+    }
+    check(span)
 }
 
 /// Reads sheet `name` of a streamed workbook cell by cell (`next`) into a sheet pushed on
