@@ -352,28 +352,21 @@ impl Ledger {
     /// defaults where unset or unreadable).
     pub fn report_settings(&self) -> Result<ReportSettings, LedgerError> {
         let mut settings = ReportSettings::default();
-        let top: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM setting WHERE key = 'report_top'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(top) = top.and_then(|t| t.parse::<usize>().ok())
+        let setting = |key: &str| -> Result<Option<String>, LedgerError> {
+            Ok(self
+                .conn
+                .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        };
+        if let Some(top) = setting("report_top")?.and_then(|t| t.parse::<usize>().ok())
             && (1..=ReportSettings::MAX_TOP).contains(&top)
         {
             settings.top = top;
         }
-        let group: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM setting WHERE key = 'report_group_under_tenths'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(group) = group.and_then(|t| t.parse::<u32>().ok())
+        if let Some(group) =
+            setting("report_group_under_tenths")?.and_then(|t| t.parse::<u32>().ok())
             && group <= 1000
         {
             settings.group_under_tenths = group;

@@ -115,54 +115,37 @@ impl<'t> Writer<'t> {
                 settings.group_under_tenths % 10
             )));
         }
-        for (key, value) in [
-            ("report_top", settings.top.to_string()),
-            (
-                "report_group_under_tenths",
-                settings.group_under_tenths.to_string(),
-            ),
-        ] {
-            let old: Option<String> = self
-                .held
-                .tx()?
-                .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            if old.as_deref() == Some(value.as_str()) {
-                continue;
-            }
-            self.held.tx()?.execute(
-                "INSERT INTO setting (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value.as_str()],
-            )?;
-            self.audit("setting", key, "update", old, Some(value))?;
-        }
-        Ok(())
+        self.put_setting("report_top", &settings.top.to_string())?;
+        self.put_setting(
+            "report_group_under_tenths",
+            &settings.group_under_tenths.to_string(),
+        )
     }
 
     /// Sets the organisation's names (settings `org_name`, `org_short_name`).
     pub fn set_organisation(&mut self, org: &Organisation) -> Result<(), LedgerError> {
-        for (key, value) in [("org_name", &org.name), ("org_short_name", &org.short_name)] {
-            let old: Option<String> = self
-                .held
-                .tx()?
-                .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            if old.as_deref() == Some(value.as_str()) {
-                continue;
-            }
-            self.held.tx()?.execute(
-                "INSERT INTO setting (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value.as_str()],
-            )?;
-            self.audit("setting", key, "update", old, Some(value.clone()))?;
+        self.put_setting("org_name", &org.name)?;
+        self.put_setting("org_short_name", &org.short_name)
+    }
+
+    /// Sets setting `key` to `value`, audited; nothing when it holds that already.
+    fn put_setting(&mut self, key: &str, value: &str) -> Result<(), LedgerError> {
+        let old: Option<String> = self
+            .held
+            .tx()?
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if old.as_deref() == Some(value) {
+            return Ok(());
         }
-        Ok(())
+        self.held.tx()?.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        self.audit("setting", key, "update", old, Some(value.to_owned()))
     }
 
     /// Remembers in mapping profile `profile` that a column headed with normalised text
