@@ -86,28 +86,27 @@ pub const DECIDE_FROM: f32 = 0.5;
 
 /// Finds partners by any of their spellings.
 ///
-/// Near matches are found through an inverted index of character trigrams, filtered by
-/// prefixes (as PPJoin does), rather than by comparing a spelling with every key. Trigrams
-/// are ranked once, rarest first (their frequency among the keys the matcher starts with;
-/// those seen later rank after them, in the order they come): that order never changes.
-/// A key at Jaccard similarity `s >= t` from a spelling shares at least `t` times the size
-/// of either, so the first `n - ceil(t * n) + 1` trigrams of each (its prefix, in that
-/// order) have one in common. Each key is indexed under its prefix only, which holds its
-/// rarest trigrams and seldom the common ones ("oun" of "Foundation"); a spelling probes
-/// the lists of its own prefix, and only the keys found there are scored, exactly as the
-/// scan scores them. The bound is taken a little low ([`PROBE_SHARE_PERCENT`]) so that the
-/// f32 rounding of a score can never lose a key the scan keeps; ties go to the earliest
-/// key, as in the scan, so both decide alike.
+/// Near matches are found through an inverted index of character trigrams (each key listed
+/// under every trigram it holds) with count filtering, rather than by comparing a spelling
+/// with every key. A key at Jaccard similarity `s >= t` from a spelling of `n` trigrams
+/// shares at least `a = ceil(t * n)` of them. The spelling's lists are taken shortest
+/// first; the `S` longest (the trigrams of common words, "oun" of "Foundation", listing
+/// thousands of keys) are skipped, and each key is counted in the others: a key can be near
+/// only if it is counted at least `a - S` times, and only those few are scored, exactly as
+/// the scan scores them. `S` is `a - 1 - SURE_HITS`, so a key must hold `SURE_HITS + 1` of
+/// the rarer trigrams to be scored. The bound is taken a little low
+/// ([`PROBE_SHARE_PERCENT`]) so that the f32 rounding of a score can never lose a key the
+/// scan keeps; ties go to the earliest key, as in the scan, so both decide alike.
 #[derive(Clone, Debug, Default)]
 pub struct PartnerMatcher {
     exact: HashMap<String, PartnerId>,
     /// Every spelling's fingerprint and partner, in the order added.
     keys: Vec<(String, PartnerId)>,
-    /// Each key's trigrams, as sorted ids (ids are ranks: rarer first), by key position.
+    /// Each key's trigrams, as sorted ids, by key position.
     key_grams: Vec<Vec<u32>>,
-    /// Trigram -> its id, which is its rank.
+    /// Trigram -> its id.
     gram_ids: HashMap<[char; 3], u32>,
-    /// Trigram id -> the positions of the keys whose prefix holds it, ascending.
+    /// Trigram id -> the positions of the keys holding it, ascending.
     postings: Vec<Vec<u32>>,
 }
 
@@ -115,42 +114,14 @@ pub struct PartnerMatcher {
 /// [`SUGGEST_FROM`], so that the index never misses a key the scan would suggest.
 const PROBE_SHARE_PERCENT: usize = 44;
 
-/// How many of `n` trigrams (rarest first) make a prefix: `n - ceil(0.44 n) + 1`.
-fn prefix_len(n: usize) -> usize {
-    let need = (n * PROBE_SHARE_PERCENT).div_ceil(100).max(1);
-    (n + 1).saturating_sub(need).min(n)
-}
+/// How many counted lists beyond the first a key must be in to be scored; the longer lists
+/// skipped are as many fewer.
+const SURE_HITS: usize = 3;
 
 impl PartnerMatcher {
     /// A matcher over `partners`' names, Chinese names and aliases.
     pub fn new(partners: &[Partner]) -> PartnerMatcher {
-        let spellings: Vec<&str> = partners
-            .iter()
-            .flat_map(|p| {
-                std::iter::once(p.name.as_str())
-                    .chain(p.name_zh.as_deref())
-                    .chain(p.aliases.iter().map(String::as_str))
-            })
-            .collect();
-        // Rank the trigrams of all spellings, rarest first, before any is indexed.
-        let mut counts: HashMap<[char; 3], u32> = HashMap::new();
-        for s in &spellings {
-            let key = fingerprint(s);
-            if key.is_empty() {
-                continue;
-            }
-            for g in trigrams(&key) {
-                *counts.entry(g).or_default() += 1;
-            }
-        }
-        let mut ranked: Vec<([char; 3], u32)> = counts.into_iter().collect();
-        ranked.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         let mut m = PartnerMatcher::default();
-        for (g, _) in ranked {
-            let id = u32::try_from(m.postings.len()).unwrap_or(u32::MAX);
-            m.gram_ids.insert(g, id);
-            m.postings.push(Vec::new());
-        }
         for p in partners {
             m.add(&p.name, p.id);
             if let Some(zh) = &p.name_zh {
@@ -181,14 +152,12 @@ impl PartnerMatcher {
             if gid == next {
                 self.postings.push(Vec::new());
             }
-            grams.push(gid);
-        }
-        grams.sort_unstable();
-        for &gid in grams.iter().take(prefix_len(grams.len())) {
             if let Some(list) = self.postings.get_mut(gid as usize) {
                 list.push(position);
             }
+            grams.push(gid);
         }
+        grams.sort_unstable();
         self.exact.entry(key.clone()).or_insert(id);
         self.keys.push((key, id));
         self.key_grams.push(grams);
@@ -210,24 +179,46 @@ impl PartnerMatcher {
         let key = fingerprint(spelling);
         let grams = trigrams(&key);
         let n = grams.len();
-        // Known trigrams as ids (their ranks); the others are in no key and, rarest of
-        // all, come first in the spelling's prefix.
+        // Known trigrams as ids; the others are in no key.
         let mut known: Vec<u32> = grams
             .iter()
             .filter_map(|g| self.gram_ids.get(g).copied())
             .collect();
         known.sort_unstable();
-        let unknown = n - known.len();
-        let probes = prefix_len(n).saturating_sub(unknown);
-        let mut candidates: Vec<u32> = known
+        // The overlap a near key needs, and the longest lists that can be skipped.
+        let need = (n * PROBE_SHARE_PERCENT).div_ceil(100).max(1);
+        let skipped = need.saturating_sub(1 + SURE_HITS);
+        let hits = need - skipped;
+        let mut lists: Vec<&Vec<u32>> = known
             .iter()
-            .take(probes)
             .filter_map(|&g| self.postings.get(g as usize))
-            .flatten()
-            .copied()
             .collect();
+        lists.sort_by_key(|l| l.len());
+        let counted = lists.len().saturating_sub(skipped);
+        let mut candidates: Vec<u32> = Vec::new();
+        // How many counted lists each key is in (a zeroed page per look-up is cheaper than
+        // hashing the positions).
+        let mut counts = vec![0u16; self.keys.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        for list in lists.iter().take(counted) {
+            for &position in list.iter() {
+                if let Some(c) = counts.get_mut(position as usize) {
+                    if *c == 0 {
+                        touched.push(position);
+                    }
+                    *c = c.saturating_add(1);
+                }
+            }
+        }
+        for position in touched {
+            if counts
+                .get(position as usize)
+                .is_some_and(|&c| usize::from(c) >= hits)
+            {
+                candidates.push(position);
+            }
+        }
         candidates.sort_unstable();
-        candidates.dedup();
         let mut best: Option<(PartnerId, f32)> = None;
         for position in candidates {
             let (Some(their), Some((_, id))) = (
