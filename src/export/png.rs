@@ -114,35 +114,14 @@ pub fn svg_to_rgba(svg: &str, size: PngSize) -> Result<Rgba, ExportError> {
 fn render(svg: &str, size: PngSize) -> Result<Pixmap, ExportError> {
     let tree = parse_svg(svg)?;
     let natural = tree.size();
-    if let PngSize::Slide {
-        width_px,
-        height_px,
-        transparent,
-    } = size
-    {
-        let mut pixmap = Pixmap::new(width_px, height_px).ok_or_else(|| {
-            ExportError::Size(format!("cannot allocate {width_px}x{height_px} px"))
-        })?;
-        if !transparent {
-            pixmap.fill(resvg::tiny_skia::Color::WHITE);
-        }
-        let margin = height_px as f32 / 20.0;
-        let scale = ((width_px as f32 - 2.0 * margin) / natural.width())
-            .min((height_px as f32 - 2.0 * margin) / natural.height())
-            .max(0.01);
-        let dx = (width_px as f32 - natural.width() * scale) / 2.0;
-        let dy = (height_px as f32 - natural.height() * scale) / 2.0;
-        resvg::render(
-            &tree,
-            Transform::from_row(scale, 0.0, 0.0, scale, dx, dy),
-            &mut pixmap.as_mut(),
-        );
-        return Ok(pixmap);
-    }
     let scale = match size {
         PngSize::WidthPx(px) => px as f32 / natural.width(),
         PngSize::Dpi(dpi) => dpi as f32 / 96.0,
-        PngSize::Slide { .. } => 1.0,
+        PngSize::Slide {
+            width_px,
+            height_px,
+            transparent,
+        } => return render_slide(&tree, width_px, height_px, transparent),
     };
     let width = (natural.width() * scale).round();
     let height = (natural.height() * scale).ceil();
@@ -157,6 +136,35 @@ fn render(svg: &str, size: PngSize) -> Result<Pixmap, ExportError> {
     resvg::render(
         &tree,
         Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    Ok(pixmap)
+}
+
+/// A slide of exactly `width_px` by `height_px`: the chart as large as fits inside a margin
+/// of a twentieth of the height, centred, on white unless `transparent`.
+#[allow(clippy::float_arithmetic, reason = "pixel geometry")]
+fn render_slide(
+    tree: &usvg::Tree,
+    width_px: u32,
+    height_px: u32,
+    transparent: bool,
+) -> Result<Pixmap, ExportError> {
+    let natural = tree.size();
+    let mut pixmap = Pixmap::new(width_px, height_px)
+        .ok_or_else(|| ExportError::Size(format!("cannot allocate {width_px}x{height_px} px")))?;
+    if !transparent {
+        pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    }
+    let margin = height_px as f32 / 20.0;
+    let scale = ((width_px as f32 - 2.0 * margin) / natural.width())
+        .min((height_px as f32 - 2.0 * margin) / natural.height())
+        .max(0.01);
+    let dx = (width_px as f32 - natural.width() * scale) / 2.0;
+    let dy = (height_px as f32 - natural.height() * scale) / 2.0;
+    resvg::render(
+        tree,
+        Transform::from_row(scale, 0.0, 0.0, scale, dx, dy),
         &mut pixmap.as_mut(),
     );
     Ok(pixmap)

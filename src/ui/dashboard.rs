@@ -353,7 +353,7 @@ fn top_partners_ui(s: &mut Shared, ui: &mut Ui) {
         });
         // Written once the value is settled: when a drag ends or a typed value is taken.
         if (top.drag_stopped() || (top.changed() && !top.dragged()))
-            && s.ledger.report_settings().map(|r| r.top).ok() != Some(s.top_n)
+            && s.report_settings.top != s.top_n
         {
             s.commands.push(Command::SetReportSettings(ReportSettings {
                 top: s.top_n,

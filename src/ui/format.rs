@@ -24,15 +24,13 @@ pub fn date_text(lang: Lang, date: NaiveDate) -> String {
 /// `USD 1,800,000.00` or `1,800,000.00 美元`.
 pub fn money_text(lang: Lang, amount_minor: i128, currency: Currency) -> String {
     let amount = amount_text(amount_minor, currency);
-    match (lang, currency.code()) {
-        (Lang::Zh, "USD") => format!("{amount} 美元"),
-        (Lang::Zh, "CHF") => format!("{amount} 瑞士法郎"),
-        (Lang::Zh, "EUR") => format!("{amount} 欧元"),
-        (Lang::Zh, "CNY") => format!("{amount} 元人民币"),
-        (Lang::Zh, "GBP") => format!("{amount} 英镑"),
-        (Lang::Zh, "JPY") => format!("{amount} 日元"),
-        (Lang::Zh, code) => format!("{amount} {code}"),
-        (Lang::En, code) => format!("{code} {amount}"),
+    let code = currency.code();
+    match lang {
+        Lang::Zh => format!(
+            "{amount} {}",
+            crate::domain::currency_name_zh(currency).unwrap_or(code)
+        ),
+        Lang::En => format!("{code} {amount}"),
     }
 }
 
